@@ -1,0 +1,2 @@
+/** @podkit/runtime — the local kubelet. */
+export * from './spec/index.js';

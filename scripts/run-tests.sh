@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every *.test.ts under packages/ (and bench/ smoke tests) with node:test through tsx.
+# Node 20's --test does not expand globs, so the files are listed with find.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mapfile -t files < <(find packages -path '*/node_modules' -prune -o -path '*/dist' -prune -o -name '*.test.ts' -print | sort)
+if [ "${#files[@]}" -eq 0 ]; then
+  echo "no test files found" >&2
+  exit 1
+fi
+exec node --conditions=podkit-source --import tsx --test --test-concurrency="${PODKIT_TEST_CONCURRENCY:-2}" "$@" "${files[@]}"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian 12 machine, run as root: installs every system package
+# podkit and its tests need (skipping those already installed), then `npm ci` (only when the
+# lockfile changed since the last install) and the build. Says what it does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*"; }
+
+# System packages. Later issues append theirs here; keep the list sorted and commented.
+packages=(
+  busybox-static              # a tiny root filesystem for test images
+  catatonit                   # the pod sandbox's pause process
+  containernetworking-plugins # bridge, host-local, portmap, loopback CNI plugins (/usr/lib/cni)
+  git                         # git-sync and its tests
+  iproute2                    # ip netns / ip link, for checks and cleanup
+  iptables                    # CNI portmap/bridge masquerade rules
+  runc                        # executes containers
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  say "not root: skipping system packages (podkit's runtime and its tests need root)"
+else
+  missing=()
+  for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$p")
+    fi
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    say "system packages already installed (${#packages[@]})"
+  fi
+fi
+
+command -v node >/dev/null || { say "node is missing: install Node.js 20 (>= 20.19) first"; exit 1; }
+
+# npm ci only when package-lock.json changed since the last successful install.
+stamp=node_modules/.podkit-lock-sha
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  say "node modules up to date"
+else
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi
+
+say "building"
+npm run --silent build
+say "done"
