@@ -1,2 +1,2 @@
 /** @podkit/kit — building blocks every pattern container shares. */
-export const KIT_VERSION = '0.1.0';
+export { PodkitError, isPodkitError } from './errors.js';

@@ -1,0 +1,2 @@
+/** @podkit/adapters */
+export {};

@@ -1,0 +1,2 @@
+/** @podkit/git-sync */
+export {};

@@ -1,0 +1,2 @@
+/** @podkit/redis-ambassador */
+export {};
