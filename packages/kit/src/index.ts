@@ -1,2 +1,33 @@
 /** @podkit/kit — building blocks every pattern container shares. */
 export { PodkitError, isPodkitError } from './errors.js';
+export { parseDuration, tryParseDuration, formatDuration, type DurationParse } from './duration.js';
+export {
+  defineConfig,
+  parseConfig,
+  helpText,
+  configToLog,
+  secretKeys,
+  suggest,
+  standardOptions,
+  LOG_LEVELS,
+  ConfigError,
+  UsageError,
+  HelpRequested,
+  type ConfigOf,
+  type ConfigSpec,
+  type ConfigSpecInput,
+  type ConfigProblem,
+  type OptionSpec,
+  type OptionValue,
+  type ResolvedOption,
+  type HostPort,
+  type StringOption,
+  type IntOption,
+  type NumberOption,
+  type BooleanOption,
+  type DurationOption,
+  type EnumOption,
+  type ListOption,
+  type HostPortOption,
+  type CustomOption,
+} from './config.js';
