@@ -31,3 +31,4 @@ export {
   type HostPortOption,
   type CustomOption,
 } from './config.js';
+export { createLogger, type Logger, type LoggerOptions } from './logger.js';
