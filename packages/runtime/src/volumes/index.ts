@@ -1,0 +1,20 @@
+export type {
+  Volume,
+  VolumeObjects,
+  KeyedData,
+  DownwardFacts,
+  ProjectedFile,
+  HostPathType,
+} from './types.js';
+export { projectVolume, DEFAULT_FILE_MODE, type Projection } from './projection.js';
+export { fieldRefValue, resourceFieldRefValue } from './downward-api.js';
+export { checkHostPath, createHostPath } from './host-path.js';
+export { resolveSubPath } from './sub-path.js';
+export { mountTmpfs, mountsUnder, unmountAllUnder } from './mounts.js';
+export {
+  checkVolumes,
+  prepareVolumes,
+  releaseVolumes,
+  volumesDir,
+  type PreparedVolume,
+} from './volume-manager.js';
