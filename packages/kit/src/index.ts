@@ -32,3 +32,14 @@ export {
   type CustomOption,
 } from './config.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+export {
+  startHealthServer,
+  readBody,
+  HttpError,
+  type HealthServer,
+  type HealthServerOptions,
+  type HealthChecks,
+  type Check,
+  type CheckResult,
+  type RouteHandler,
+} from './health-server.js';
