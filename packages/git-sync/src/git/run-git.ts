@@ -1,0 +1,144 @@
+import { GitCommandError, GitSyncCode } from '../errors.js';
+import { Redactor } from '../redact.js';
+import { runProcess } from './run-process.js';
+
+/** Everything a git invocation needs besides its arguments. */
+export interface GitRunnerOptions {
+  /** A private HOME (and XDG_CONFIG_HOME) so no user/global config or credential leaks in. */
+  home: string;
+  /** Config entries passed through GIT_CONFIG_COUNT/KEY/VALUE: never argv, never a file. */
+  config?: Readonly<Record<string, string>> | undefined;
+  /** Extra environment (e.g. GIT_SSH_COMMAND); wins over the defaults except the safety ones. */
+  env?: Readonly<Record<string, string>> | undefined;
+  /** Masks secrets in errors. */
+  redactor?: Redactor | undefined;
+  /** Default per-command timeout. */
+  timeoutMs?: number | undefined;
+  /** The git program. Default `git` looked up on PATH. */
+  gitPath?: string | undefined;
+  /** Observes every spawn (argv and env keys); for audits and tests. */
+  onSpawn?: ((args: readonly string[], env: Readonly<Record<string, string>>) => void) | undefined;
+}
+
+export interface GitRunOptions {
+  cwd?: string | undefined;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  stdin?: string | undefined;
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs git with argv only (no shell), a fully explicit environment, its own process group, a
+ * timeout and an AbortSignal. Failures become GitCommandError with a stable code and the
+ * redacted stderr tail.
+ *
+ * @example
+ *   const git = new GitRunner({ home: '/tmp/gs-home', config: { 'remote.origin.url': url } });
+ *   const { stdout } = await git.run(['ls-remote', 'origin', 'HEAD'], { signal });
+ */
+export class GitRunner {
+  readonly redactor: Redactor;
+  readonly #options: GitRunnerOptions;
+
+  constructor(options: GitRunnerOptions) {
+    this.#options = options;
+    this.redactor = options.redactor ?? new Redactor();
+    for (const value of Object.values(options.config ?? {})) this.redactor.addUrlCredentials(value);
+  }
+
+  /** The environment every git child gets. */
+  environment(): Record<string, string> {
+    const o = this.#options;
+    const env: Record<string, string> = {
+      PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+      // Credentials come from config/credential helpers, never from a prompt program.
+      GIT_ASKPASS: '/bin/false',
+      SSH_ASKPASS: '/bin/false',
+      ...o.env,
+    };
+    // Safety settings come last so `env` cannot undo them.
+    Object.assign(env, {
+      HOME: o.home,
+      XDG_CONFIG_HOME: `${o.home}/.config`,
+      LC_ALL: 'C', // stable, parseable messages
+      LANG: 'C',
+      GIT_TERMINAL_PROMPT: '0', // never block on a prompt
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_OPTIONAL_LOCKS: '0',
+    });
+    const config = Object.entries(o.config ?? {});
+    env['GIT_CONFIG_COUNT'] = String(config.length);
+    config.forEach(([key, value], i) => {
+      env[`GIT_CONFIG_KEY_${i}`] = key;
+      env[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
+    return env;
+  }
+
+  async run(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
+    const env = this.environment();
+    const redact = (s: string): string => this.redactor.redact(s);
+    const shownArgs = args.map(redact);
+    const what = `git ${shownArgs.join(' ')}`;
+    if (options.signal?.aborted === true) {
+      throw new GitCommandError(GitSyncCode.aborted, `${what}: cancelled`, {
+        args: shownArgs,
+        exitCode: null,
+        stderr: '',
+        cause: options.signal.reason,
+      });
+    }
+    this.#options.onSpawn?.(args, env);
+    let result;
+    try {
+      result = await runProcess(this.#options.gitPath ?? 'git', args, {
+        env,
+        cwd: options.cwd,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? this.#options.timeoutMs,
+        stdin: options.stdin,
+      });
+    } catch (cause) {
+      throw new GitCommandError(
+        GitSyncCode.spawnFailed,
+        `${what}: cannot start git: ${redact(String(cause))}`,
+        { args: shownArgs, exitCode: null, stderr: '', hint: 'is git installed and on PATH?' },
+      );
+    }
+    const stderr = redact(result.stderr.trim());
+    if (result.killedFor === 'abort') {
+      throw new GitCommandError(GitSyncCode.aborted, `${what}: cancelled`, {
+        args: shownArgs,
+        exitCode: result.exitCode,
+        stderr,
+      });
+    }
+    if (result.killedFor === 'timeout') {
+      throw new GitCommandError(GitSyncCode.gitTimeout, `${what}: timed out`, {
+        args: shownArgs,
+        exitCode: result.exitCode,
+        stderr,
+        hint: 'raise --sync-timeout, or check that the remote is reachable',
+      });
+    }
+    if (result.exitCode !== 0) {
+      const status =
+        result.exitCode === null ? `killed by ${String(result.signal)}` : `exit ${result.exitCode}`;
+      throw new GitCommandError(
+        GitSyncCode.gitFailed,
+        `${what} failed (${status})${stderr === '' ? '' : `: ${lastLines(stderr, 5)}`}`,
+        { args: shownArgs, exitCode: result.exitCode, stderr },
+      );
+    }
+    return { stdout: result.stdout, stderr };
+  }
+}
+
+function lastLines(text: string, n: number): string {
+  return text.split('\n').slice(-n).join(' | ');
+}
