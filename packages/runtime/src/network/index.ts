@@ -1,0 +1,35 @@
+/** Pod networking: named network namespaces, CNI (bridge + portmap + loopback), hostPorts. */
+export {
+  NETNS_RUN_DIR,
+  createNetns,
+  deleteNetns,
+  listNetns,
+  netnsExists,
+  netnsPath,
+} from './netns.js';
+export {
+  invokeCniPlugin,
+  type CniCommand,
+  type CniInvocation,
+  type CniResult,
+} from './cni-plugin.js';
+export {
+  addPodNetwork,
+  buildConflist,
+  checkPodNetwork,
+  defaultPodNetwork,
+  iptablesRulesOf,
+  listLeases,
+  purgeIptablesRules,
+  removePodNetwork,
+  splitIptablesLine,
+  type PodAttachment,
+  type PodNetworkConfig,
+  type PodNetworkStatus,
+  type PortMapping,
+} from './pod-network.js';
+export {
+  findHostPortConflicts,
+  type HostPortConflict,
+  type PublishedHostPort,
+} from './host-ports.js';

@@ -1,0 +1,25 @@
+/** Pod sandboxes (netns + CNI, pause container, per-pod /etc files and /dev/shm) and gc. */
+export type { Sandbox, SandboxNetwork } from './sandbox-record.js';
+export {
+  DEFAULT_SHM_SIZE_BYTES,
+  checkHostPorts,
+  createSandbox,
+  destroySandbox,
+  listSandboxes,
+  loadSandbox,
+  netnsNameFor,
+  publishedHostPorts,
+  rootTag,
+  sandboxIdFor,
+  type CreateSandboxOptions,
+} from './sandbox.js';
+export {
+  buildEtcHosts,
+  buildResolvConf,
+  parseResolvConf,
+  type HostAlias,
+  type PodDnsConfig,
+  type ResolvConf,
+} from './etc-files.js';
+export { collectGarbage, listLeftovers, type GcOptions, type Leftover } from './gc.js';
+export { snapshotHostResources, vethsOn, type HostResourceSnapshot } from './host-snapshot.js';

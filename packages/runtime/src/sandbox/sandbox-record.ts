@@ -1,0 +1,64 @@
+import type { CniResult, PodNetworkConfig, PortMapping } from '../network/index.js';
+
+/**
+ * A pod sandbox: what holds the pod's shared namespaces and per-pod files. Stored (atomically)
+ * as `<state root>/pods/<uid>/sandbox.json`, so that any later process (podkit down, gc after
+ * a crash) can find and remove every piece.
+ *
+ * App containers join it: network = `netnsPath` (none with hostNetwork: they stay in the host
+ * network), ipc/uts (and pid with shareProcessNamespace) = the `namespaces` paths of the pause
+ * process; /etc/hosts, /etc/hostname, /etc/resolv.conf and /dev/shm are bind-mounted from the
+ * paths here.
+ */
+export interface Sandbox {
+  readonly version: 1;
+  /** Short id derived from the state root and the pod uid; names the netns, runc ids, cgroups. */
+  readonly id: string;
+  readonly uid: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly hostname: string;
+  readonly fqdn: string | undefined;
+  readonly stateRoot: string;
+  readonly podDir: string;
+  /** `creating` until everything is up; `destroying` once removal began. */
+  readonly phase: 'creating' | 'ready' | 'destroying';
+  readonly hostNetwork: boolean;
+  readonly shareProcessNamespace: boolean;
+  readonly netnsName: string | undefined;
+  readonly netnsPath: string | undefined;
+  /** The pod IP (the host's address with hostNetwork). */
+  readonly ip: string | undefined;
+  readonly portMappings: readonly PortMapping[];
+  readonly network: SandboxNetwork | undefined;
+  readonly pauseId: string;
+  readonly pausePid: number | undefined;
+  /** /proc/<pid>/stat start time of the pause, so a reused pid is not mistaken for it. */
+  readonly pauseStartTime: string | undefined;
+  /** The pod's cgroup parent (relative to each hierarchy root); containers nest under it. */
+  readonly cgroupParent: string;
+  readonly namespaces: {
+    /** undefined with hostNetwork (containers keep the host network). */
+    readonly net: string | undefined;
+    readonly ipc: string | undefined;
+    readonly uts: string | undefined;
+    /** Only with shareProcessNamespace. */
+    readonly pid: string | undefined;
+  };
+  readonly etcHostsPath: string;
+  readonly etcHostnamePath: string;
+  readonly resolvConfPath: string;
+  readonly shmPath: string;
+  /** The process that owns this pod (e.g. a foreground `podkit up`); gc reaps it when it died. */
+  readonly owner: { pid: number; startTime: string } | undefined;
+  readonly createdAt: string;
+}
+
+/** The CNI attachment, kept so that DEL gets the same configuration and prevResult as ADD. */
+export interface SandboxNetwork {
+  readonly config: PodNetworkConfig;
+  readonly containerId: string;
+  readonly ifname: string;
+  readonly result: CniResult | undefined;
+  readonly hostVeth: string | undefined;
+}

@@ -1,0 +1,455 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { hostname as osHostname, networkInterfaces } from 'node:os';
+import path from 'node:path';
+import { isPodkitError } from '@podkit/kit';
+import { which } from '../host/preflight.js';
+import {
+  addPodNetwork,
+  createNetns,
+  defaultPodNetwork,
+  deleteNetns,
+  findHostPortConflicts,
+  removePodNetwork,
+  type HostPortConflict,
+  type PodNetworkConfig,
+  type PortMapping,
+  type PublishedHostPort,
+} from '../network/index.js';
+import { Runc } from '../runc/index.js';
+import { runtimeError } from '../runtime-errors.js';
+import {
+  checkPathSegment,
+  ensureStateLayout,
+  isProcessAlive,
+  processIdentity,
+  readJsonFile,
+  stateLayout,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type StateLayout,
+} from '../state/index.js';
+import { removeCgroup } from './cgroups.js';
+import { buildEtcHosts, buildResolvConf, type HostAlias, type PodDnsConfig } from './etc-files.js';
+import { buildPauseConfig } from './pause-bundle.js';
+import type { Sandbox } from './sandbox-record.js';
+import { mountShm, unmountAll } from './shm.js';
+
+/** Default /dev/shm size of a pod (as Docker and kubelet's pause). */
+export const DEFAULT_SHM_SIZE_BYTES = 64 * 1024 * 1024;
+
+export interface CreateSandboxOptions {
+  uid: string;
+  name: string;
+  namespace: string;
+  /** spec.hostname or metadata.name (the caller applies that rule). */
+  hostname: string;
+  subdomain?: string | undefined;
+  hostNetwork: boolean;
+  shareProcessNamespace: boolean;
+  portMappings: readonly PortMapping[];
+  dnsConfig?: PodDnsConfig | undefined;
+  hostAliases?: readonly HostAlias[] | undefined;
+  shmSizeBytes?: number | undefined;
+  clusterDomain?: string | undefined;
+  /** State root directory or layout (default: resolveStateRoot()). */
+  state: StateLayout | string;
+  /** Overrides of the pod network (tests use their own bridge and subnet). */
+  network?: Partial<PodNetworkConfig> | undefined;
+  /** The process owning the pod, if its death should let gc reap the pod. */
+  ownerPid?: number | undefined;
+  /** Host files read for the pod's copies (tests inject). */
+  hostResolvConf?: string | undefined;
+  catatonitPath?: string | undefined;
+  runcBinary?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** The pod's sandbox id: stable per (state root, uid); its first 6 hex chars name the root. */
+export function sandboxIdFor(layout: StateLayout, uid: string): string {
+  return rootTag(layout) + createHash('sha256').update(uid).digest('hex').slice(0, 10);
+}
+
+/** 6 hex chars naming a state root: every netns/cgroup/runc id of that root starts with it. */
+export function rootTag(layout: StateLayout): string {
+  return createHash('sha256').update(layout.root).digest('hex').slice(0, 6);
+}
+
+/** The netns name of a sandbox id. */
+export function netnsNameFor(id: string): string {
+  return `podkit-${id}`;
+}
+
+function toLayout(state: StateLayout | string): StateLayout {
+  return typeof state === 'string' ? stateLayout(state) : state;
+}
+
+function recordPath(podDir: string): string {
+  return path.join(podDir, 'sandbox.json');
+}
+
+/**
+ * Creates a pod sandbox: netns + CNI (unless hostNetwork), /etc/hosts, /etc/hostname,
+ * resolv.conf, a /dev/shm tmpfs, and the pause container holding ipc/uts (and pid). The record
+ * is written first and updated as each piece appears, so a crash at any point leaves a record
+ * that destroySandbox / gc can finish. On failure everything created is removed again.
+ * Callers serialise per pod (acquireLock on the pod's lock file).
+ *
+ * @example
+ *   const sb = await createSandbox({ uid, name: 'web', namespace: 'default', hostname: 'web',
+ *     hostNetwork: false, shareProcessNamespace: false, portMappings: [], state: '/var/lib/podkit' });
+ *   // sb.ip === '10.89.0.2', sb.namespaces.ipc === '/proc/1234/ns/ipc'
+ */
+export async function createSandbox(options: CreateSandboxOptions): Promise<Sandbox> {
+  const layout = toLayout(options.state);
+  checkPathSegment(options.uid, 'pod uid');
+  const signal = options.signal;
+  signal?.throwIfAborted();
+  await ensureStateLayout(layout);
+  const podDir = layout.podDir(options.uid);
+  await mkdir(podDir, { recursive: true, mode: 0o700 });
+  if ((await loadSandbox(layout, options.uid)) !== undefined) {
+    throw runtimeError(
+      'SANDBOX_FAILED',
+      `pod ${options.namespace}/${options.name} (uid ${options.uid}) already has a sandbox`,
+      { hint: 'remove it first (podkit down, or podkit gc after a crash)' },
+    );
+  }
+  const id = sandboxIdFor(layout, options.uid);
+  const sbDir = path.join(podDir, 'sandbox');
+  const hostNetwork = options.hostNetwork;
+  const hostname = hostNetwork ? osHostname() : options.hostname;
+  const clusterDomain = options.clusterDomain ?? 'cluster.local';
+  const fqdn =
+    options.subdomain === undefined || options.subdomain === '' || hostNetwork
+      ? undefined
+      : `${hostname}.${options.subdomain}.${options.namespace}.svc.${clusterDomain}`;
+  const owner =
+    options.ownerPid === undefined ? undefined : await processIdentity(options.ownerPid);
+  const network: PodNetworkConfig = { ...defaultPodNetwork(layout.cniDataDir), ...options.network };
+  const netnsName = hostNetwork ? undefined : netnsNameFor(id);
+  let sb: Sandbox = {
+    version: 1,
+    id,
+    uid: options.uid,
+    name: options.name,
+    namespace: options.namespace,
+    hostname,
+    fqdn,
+    stateRoot: layout.root,
+    podDir,
+    phase: 'creating',
+    hostNetwork,
+    shareProcessNamespace: options.shareProcessNamespace,
+    netnsName,
+    netnsPath: netnsName === undefined ? undefined : `/run/netns/${netnsName}`,
+    ip: undefined,
+    portMappings: [...options.portMappings],
+    network: hostNetwork
+      ? undefined
+      : {
+          config: network,
+          containerId: id,
+          ifname: 'eth0',
+          result: undefined,
+          hostVeth: undefined,
+        },
+    pauseId: `${id}-pause`,
+    pausePid: undefined,
+    pauseStartTime: undefined,
+    cgroupParent: `/podkit/${id}`,
+    namespaces: { net: undefined, ipc: undefined, uts: undefined, pid: undefined },
+    etcHostsPath: path.join(sbDir, 'etc', 'hosts'),
+    etcHostnamePath: path.join(sbDir, 'etc', 'hostname'),
+    resolvConfPath: path.join(sbDir, 'etc', 'resolv.conf'),
+    shmPath: path.join(sbDir, 'shm'),
+    owner,
+    createdAt: new Date().toISOString(),
+  };
+  const save = async (next: Sandbox): Promise<void> => {
+    sb = next;
+    await writeJsonAtomic(recordPath(podDir), sb);
+  };
+  await save(sb);
+  try {
+    await mkdir(path.join(sbDir, 'etc'), { recursive: true, mode: 0o755 });
+    await mkdir(sb.shmPath, { recursive: true, mode: 0o1777 });
+
+    // Network first: /etc/hosts needs the pod IP.
+    let ip: string | undefined;
+    if (sb.netnsName !== undefined && sb.network !== undefined) {
+      const netns = await createNetns(sb.netnsName, signal);
+      const status = await addPodNetwork(
+        {
+          network,
+          containerId: id,
+          netns,
+          ifname: sb.network.ifname,
+          portMappings: sb.portMappings,
+          podName: options.name,
+          podNamespace: options.namespace,
+          podUid: options.uid,
+        },
+        signal,
+      );
+      ip = status.ip;
+      await save({
+        ...sb,
+        ip,
+        network: { ...sb.network, result: status.result, hostVeth: status.hostVeth },
+      });
+    } else {
+      ip = hostAddress();
+      await save({ ...sb, ip });
+    }
+
+    const hostsText = hostNetwork
+      ? await readFile('/etc/hosts', 'utf8')
+      : buildEtcHosts({ ip, hostname, fqdn, hostAliases: options.hostAliases });
+    await writeFileAtomic(sb.etcHostsPath, hostsText, 0o644);
+    await writeFileAtomic(sb.etcHostnamePath, `${hostname}\n`, 0o644);
+    const hostResolv =
+      options.hostResolvConf ?? (await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    const upstream = await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(
+      () => undefined,
+    );
+    await writeFileAtomic(
+      sb.resolvConfPath,
+      buildResolvConf({
+        host: hostResolv,
+        fallback: upstream,
+        hostNetwork,
+        dnsConfig: options.dnsConfig,
+      }),
+      0o644,
+    );
+    await mountShm(sb.shmPath, options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES, signal);
+
+    await startPause(sb, layout, options, signal, save);
+    await save({ ...sb, phase: 'ready' });
+    return sb;
+  } catch (err) {
+    await destroySandbox(sb, { runcBinary: options.runcBinary }).catch(() => undefined);
+    if (isPodkitError(err) && err.code === 'SANDBOX_FAILED') throw err;
+    throw runtimeError(
+      'SANDBOX_FAILED',
+      `cannot create the sandbox of pod ${options.namespace}/${options.name}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+async function startPause(
+  sb: Sandbox,
+  layout: StateLayout,
+  options: CreateSandboxOptions,
+  signal: AbortSignal | undefined,
+  save: (next: Sandbox) => Promise<void>,
+): Promise<void> {
+  const catatonit =
+    options.catatonitPath ??
+    (await which('catatonit', `${process.env.PATH ?? ''}:/usr/bin:/usr/sbin`)) ??
+    '/usr/bin/catatonit';
+  const bundle = path.join(sb.podDir, 'sandbox', 'pause');
+  const rootfs = path.join(bundle, 'rootfs');
+  for (const d of ['proc', 'dev']) await mkdir(path.join(rootfs, d), { recursive: true });
+  await writeFile(path.join(rootfs, 'catatonit'), '', { mode: 0o755 });
+  await writeJsonAtomic(
+    path.join(bundle, 'config.json'),
+    buildPauseConfig({
+      hostname: sb.hostname,
+      netnsPath: sb.netnsPath,
+      catatonitPath: catatonit,
+      cgroupsPath: `${sb.cgroupParent}/pause`,
+    }),
+  );
+  await mkdir(layout.runcRoot, { recursive: true, mode: 0o700 });
+  const runc = new Runc({ root: layout.runcRoot, binary: options.runcBinary });
+  const pidFile = path.join(bundle, 'pause.pid');
+  const log = await open(path.join(bundle, 'pause.log'), 'a', 0o600);
+  try {
+    await runc.runDetached(sb.pauseId, {
+      bundle,
+      pidFile,
+      stdio: ['ignore', log.fd, log.fd],
+      signal,
+    });
+  } finally {
+    await log.close();
+  }
+  const pid = Number((await readFile(pidFile, 'utf8')).trim());
+  const ident = await processIdentity(pid);
+  if (ident === undefined) {
+    throw runtimeError('SANDBOX_FAILED', `the pause container of ${sb.name} exited at once`, {
+      hint: `see ${path.join(bundle, 'pause.log')}`,
+    });
+  }
+  const ns = (kind: string): string => `/proc/${pid}/ns/${kind}`;
+  await save({
+    ...sb,
+    pausePid: pid,
+    pauseStartTime: ident.startTime,
+    namespaces: {
+      net: sb.hostNetwork ? undefined : ns('net'),
+      ipc: ns('ipc'),
+      uts: ns('uts'),
+      pid: sb.shareProcessNamespace ? ns('pid') : undefined,
+    },
+  });
+}
+
+function hostAddress(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+/**
+ * Removes a sandbox and everything it holds: the pause container, the CNI attachment (iptables
+ * rules, lease, veth), the netns, the /dev/shm mount, the pod cgroup, the sandbox files and the
+ * record. Idempotent, and works from any process and after a crash (pause SIGKILLed, netns
+ * already gone…). Each step runs even if an earlier one failed; the errors are reported together.
+ *
+ * @example
+ *   await destroySandbox(sb);
+ */
+export async function destroySandbox(
+  sb: Sandbox,
+  options: { signal?: AbortSignal | undefined; runcBinary?: string | undefined } = {},
+): Promise<void> {
+  const { signal } = options;
+  const layout = stateLayout(sb.stateRoot);
+  const errors: unknown[] = [];
+  const step = async (fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      errors.push(err);
+    }
+  };
+  const rec = recordPath(sb.podDir);
+  await step(async () => {
+    if ((await readJsonFile(rec)) !== undefined) {
+      await writeJsonAtomic(rec, { ...sb, phase: 'destroying' });
+    }
+  });
+  const runc = new Runc({ root: layout.runcRoot, binary: options.runcBinary });
+  await step(() => runc.delete(sb.pauseId, { force: true, signal }));
+  await step(async () => {
+    // runc's state may be gone while the process lives on (state dir removed by hand).
+    if (sb.pausePid !== undefined && sb.pauseStartTime !== undefined) {
+      if (await isProcessAlive({ pid: sb.pausePid, startTime: sb.pauseStartTime })) {
+        process.kill(sb.pausePid, 'SIGKILL');
+      }
+    }
+  });
+  if (sb.network !== undefined && sb.netnsPath !== undefined) {
+    const net = sb.network;
+    const netnsPath = sb.netnsPath;
+    await step(() =>
+      removePodNetwork(
+        {
+          network: net.config,
+          containerId: net.containerId,
+          netns: netnsPath,
+          ifname: net.ifname,
+          portMappings: sb.portMappings,
+          podName: sb.name,
+          podNamespace: sb.namespace,
+          podUid: sb.uid,
+        },
+        net.result,
+        signal,
+      ),
+    );
+  }
+  if (sb.netnsName !== undefined) {
+    const name = sb.netnsName;
+    await step(() => deleteNetns(name, signal));
+  }
+  await step(() => unmountAll(path.join(sb.podDir, 'sandbox'), signal));
+  await step(() => removeCgroup(sb.cgroupParent));
+  await step(() => rm(path.join(sb.podDir, 'sandbox'), { recursive: true, force: true }));
+  if (errors.length === 0) {
+    await step(async () => {
+      await unlink(rec).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      });
+      // The pod directory goes too once nothing else (containers, volumes) is left in it.
+      await rmdir(sb.podDir).catch(() => undefined);
+    });
+  }
+  if (errors.length > 0) {
+    throw runtimeError(
+      'SANDBOX_FAILED',
+      `removing the sandbox of pod ${sb.namespace}/${sb.name} was incomplete: ${errors
+        .map((e) => (e as Error).message)
+        .join('; ')}`,
+      { cause: errors[0], hint: 'run podkit gc to retry' },
+    );
+  }
+}
+
+/** The sandbox record of pod `uid`, or undefined. */
+export async function loadSandbox(
+  state: StateLayout | string,
+  uid: string,
+): Promise<Sandbox | undefined> {
+  const layout = toLayout(state);
+  const value = await readJsonFile(recordPath(layout.podDir(uid)));
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    (value as { version?: unknown }).version !== 1
+  ) {
+    throw runtimeError(
+      'STATE_CORRUPT',
+      `${recordPath(layout.podDir(uid))} is not a sandbox record`,
+    );
+  }
+  return value as Sandbox;
+}
+
+/** Every sandbox record under the state root. */
+export async function listSandboxes(state: StateLayout | string): Promise<Sandbox[]> {
+  const layout = toLayout(state);
+  const uids = await readdir(layout.podsDir).catch(() => [] as string[]);
+  const out: Sandbox[] = [];
+  for (const uid of uids.sort()) {
+    try {
+      const sb = await loadSandbox(layout, uid);
+      if (sb !== undefined) out.push(sb);
+    } catch {
+      // a name that is not a pod uid, or a corrupt record: gc reports those
+    }
+  }
+  return out;
+}
+
+/** hostPorts published by the sandboxes under the state root (except pod `exceptUid`). */
+export async function publishedHostPorts(
+  state: StateLayout | string,
+  exceptUid?: string,
+): Promise<PublishedHostPort[]> {
+  const out: PublishedHostPort[] = [];
+  for (const sb of await listSandboxes(state)) {
+    if (sb.uid === exceptUid) continue;
+    for (const m of sb.portMappings)
+      out.push({ mapping: m, owner: `pod ${sb.namespace}/${sb.name}` });
+  }
+  return out;
+}
+
+/**
+ * Admission of a pod's hostPorts against this machine: other podkit pods and host sockets.
+ * Returns every conflict (empty = free); admission turns them into HOSTPORT_CONFLICT problems.
+ */
+export async function checkHostPorts(
+  state: StateLayout | string,
+  mappings: readonly PortMapping[],
+  exceptUid?: string,
+): Promise<HostPortConflict[]> {
+  return findHostPortConflicts(mappings, await publishedHostPorts(state, exceptUid));
+}

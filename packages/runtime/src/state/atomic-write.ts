@@ -1,0 +1,68 @@
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { runtimeError } from '../runtime-errors.js';
+
+/**
+ * Writes `data` to `file` so that readers see either the old or the new content, never a
+ * torn one, even across a crash: write a temp file beside it, fsync it, rename it over the
+ * target, fsync the directory.
+ *
+ * @example
+ *   await writeFileAtomic('/var/lib/podkit/pods/u1/sandbox.json', '{}', 0o600);
+ */
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  // The rename is durable only once the directory entry is on disk.
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
+/** writeFileAtomic of `JSON.stringify(value, null, 2)` plus a newline. */
+export async function writeJsonAtomic(file: string, value: unknown, mode = 0o600): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, mode);
+}
+
+/** Reads a JSON file; undefined when it does not exist; STATE_CORRUPT when it does not parse. */
+export async function readJsonFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw runtimeError('STATE_CORRUPT', `${file} is not valid JSON`, {
+      cause,
+      hint: 'remove the file (podkit gc) or restore it',
+    });
+  }
+}
