@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { PodkitError } from '@podkit/kit';
+import { familiarImageName, normaliseImageName } from './image-name.js';
+
+/** The OCI image-config subset podkit honours. */
+export interface ImageConfig {
+  entrypoint?: string[] | undefined;
+  cmd?: string[] | undefined;
+  /** `K=V` strings. */
+  env?: string[] | undefined;
+  workingDir?: string | undefined;
+  user?: string | undefined;
+  stopSignal?: string | undefined;
+}
+
+/**
+ * `host`: the host's `/` as a read-only lower layer. `rootfs`: a plain directory as the lower
+ * layer. `oci` (a later issue): unpacked layers by digest, lowest first.
+ */
+export type ImageSource =
+  { kind: 'host' } | { kind: 'rootfs'; rootfs: string } | { kind: 'oci'; layers: string[] };
+
+export type ImageRecord = ImageSource & {
+  schemaVersion: 1;
+  /** Normalised name, e.g. `docker.io/library/nginx:latest`. */
+  name: string;
+  config: ImageConfig;
+  createdAt: string;
+};
+
+export interface AddImageInput {
+  name: string;
+  source: ImageSource;
+  config?: ImageConfig | undefined;
+}
+
+const imagesDir = (stateRoot: string): string => join(stateRoot, 'images');
+// The normalised name is encoded so that '/' and ':' make one flat, reversible file name.
+const recordPath = (stateRoot: string, normalised: string): string =>
+  join(imagesDir(stateRoot), `${encodeURIComponent(normalised)}.json`);
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, data, { mode: 0o644 });
+  await rename(tmp, path);
+}
+
+/**
+ * Adds (or replaces: re-running a set-up script is harmless) a local image.
+ *
+ * @example
+ *   await addImage('/var/lib/podkit', { name: 'nginx', source: { kind: 'host' }, config: { entrypoint: ['nginx', '-g', 'daemon off;'] } });
+ */
+export async function addImage(stateRoot: string, input: AddImageInput): Promise<ImageRecord> {
+  const name = normaliseImageName(input.name);
+  let source = input.source;
+  if (source.kind === 'rootfs') {
+    const dir = resolve(source.rootfs);
+    const st = await stat(dir).catch(() => undefined);
+    if (st?.isDirectory() !== true) {
+      throw new PodkitError(
+        'IMAGE_ROOTFS_INVALID',
+        `rootfs directory ${dir} does not exist or is not a directory`,
+        {
+          hint: "pass --rootfs DIR with a directory holding the image's root filesystem (e.g. with bin/sh)",
+        },
+      );
+    }
+    source = { kind: 'rootfs', rootfs: dir };
+  }
+  const config = input.config ?? {};
+  if (config.workingDir !== undefined && !isAbsolute(config.workingDir)) {
+    throw new PodkitError(
+      'IMAGE_CONFIG_INVALID',
+      `workingDir "${config.workingDir}" must be an absolute path`,
+    );
+  }
+  for (const e of config.env ?? []) {
+    if (e.indexOf('=') <= 0)
+      throw new PodkitError('IMAGE_CONFIG_INVALID', `env entry "${e}" must be KEY=VALUE`);
+  }
+  const record: ImageRecord = {
+    schemaVersion: 1,
+    name,
+    ...source,
+    config,
+    createdAt: new Date().toISOString(),
+  };
+  await mkdir(imagesDir(stateRoot), { recursive: true });
+  await writeAtomic(recordPath(stateRoot, name), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+/** The image by (any spelling of) its name, or undefined. */
+export async function getImage(stateRoot: string, name: string): Promise<ImageRecord | undefined> {
+  try {
+    return JSON.parse(
+      await readFile(recordPath(stateRoot, normaliseImageName(name)), 'utf8'),
+    ) as ImageRecord;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Like getImage, but a missing image is an IMAGE_NOT_FOUND error saying how to add it. */
+export async function resolveImage(stateRoot: string, name: string): Promise<ImageRecord> {
+  const image = await getImage(stateRoot, name);
+  if (image !== undefined) return image;
+  const short = familiarImageName(normaliseImageName(name));
+  throw new PodkitError('IMAGE_NOT_FOUND', `image "${name}" is not in the local image store`, {
+    hint: `define it first, e.g. \`podkit image add ${short} --host --entrypoint '["cmd","arg"]'\` (software installed on this machine) or \`podkit image add ${short} --rootfs DIR\``,
+  });
+}
+
+/** Every image, sorted by name. */
+export async function listImages(stateRoot: string): Promise<ImageRecord[]> {
+  let files: string[];
+  try {
+    files = await readdir(imagesDir(stateRoot));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: ImageRecord[] = [];
+  for (const f of files.filter((f) => f.endsWith('.json')).sort()) {
+    out.push(JSON.parse(await readFile(join(imagesDir(stateRoot), f), 'utf8')) as ImageRecord);
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Removes the image record (never the host's or a rootfs directory's files). False if absent. */
+export async function removeImage(stateRoot: string, name: string): Promise<boolean> {
+  const path = recordPath(stateRoot, normaliseImageName(name));
+  const existed = await stat(path).then(
+    () => true,
+    () => false,
+  );
+  await rm(path, { force: true });
+  return existed;
+}
