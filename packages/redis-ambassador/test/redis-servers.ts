@@ -1,0 +1,192 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReplyFramer } from '../src/resp/framer.js';
+import { decodeReply, encodeCommand, replyText, type RespValue } from '../src/resp/decode.js';
+
+/** A redis-server child process on 127.0.0.1, in its own process group and temp dir. */
+export interface RedisServer {
+  readonly port: number;
+  readonly pid: number;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback (redis-server's `--port 0` means "no TCP", so ask the OS). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const addr = srv.address();
+  await new Promise<void>((resolve) => {
+    srv.close(() => {
+      resolve();
+    });
+  });
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return addr.port;
+}
+
+/** Starts redis-server (optionally as a replica of `replicaOf`) and waits until it answers. */
+export async function startRedis(
+  options: { replicaOf?: number; args?: string[] } = {},
+): Promise<RedisServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'podkit-redis-'));
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--logfile',
+      join(dir, 'redis.log'),
+      ...(options.args ?? []),
+    ];
+    if (options.replicaOf !== undefined)
+      args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
+    const child = spawn('redis-server', args, { detached: true, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        resolve();
+      });
+    });
+    try {
+      await waitReady(port, child);
+    } catch (err) {
+      await killGroup(child, exited);
+      if (attempt < 3) continue; // the port was taken between freePort() and the bind
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    const pid = child.pid ?? 0;
+    return {
+      port,
+      pid,
+      dir,
+      stop: async () => {
+        await killGroup(child, exited);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}
+
+async function killGroup(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await exited;
+  }
+}
+
+async function waitReady(port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+    try {
+      const reply = await command(port, ['PING']);
+      if (reply === 'PONG') return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`redis-server on ${port} did not become ready`);
+}
+
+/** Sends one command on a fresh connection and decodes the reply. */
+export async function command(port: number, args: (string | Buffer)[]): Promise<RespValue> {
+  const [reply] = await exchange(port, encodeCommand(args), 1);
+  return decodeReply(reply ?? Buffer.alloc(0));
+}
+
+/**
+ * Writes `bytes` on a fresh connection and collects `replies` reply frames (their raw bytes),
+ * or everything until the server closes the connection when `replies` is Infinity.
+ */
+export function exchange(
+  port: number,
+  bytes: Buffer | Buffer[],
+  replies: number,
+): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const framer = new ReplyFramer();
+    const frames: Buffer[] = [];
+    let parts: Buffer[] = [];
+    let closedTail = Buffer.alloc(0);
+    sock.on('error', reject);
+    sock.on('data', (chunk: Buffer) => {
+      closedTail = Buffer.concat([closedTail, chunk]);
+      framer.push(chunk);
+      for (let ev = framer.next(); ev; ev = framer.next()) {
+        if (ev.kind === 'error') {
+          reject(new Error(ev.message));
+          sock.destroy();
+          return;
+        }
+        parts.push(ev.bytes);
+        if (ev.last) {
+          frames.push(Buffer.concat(parts));
+          parts = [];
+        }
+      }
+      if (frames.length >= replies) {
+        sock.destroy();
+        resolve(frames);
+      }
+    });
+    sock.on('close', () => {
+      resolve(frames);
+    });
+    for (const b of Array.isArray(bytes) ? bytes : [bytes]) sock.write(b);
+  });
+}
+
+/** `INFO <section>` as a key → value map. */
+export async function info(port: number, section: string): Promise<Map<string, string>> {
+  const text = await command(port, ['INFO', section]);
+  const map = new Map<string, string>();
+  for (const lineText of replyText(text).split('\r\n')) {
+    const i = lineText.indexOf(':');
+    if (i > 0) map.set(lineText.slice(0, i), lineText.slice(i + 1));
+  }
+  return map;
+}
+
+/** Starts a master and `n` replicas and waits until every replica's link is up. */
+export async function startReplicaSet(
+  n: number,
+): Promise<{ master: RedisServer; replicas: RedisServer[]; stop(): Promise<void> }> {
+  const master = await startRedis();
+  const replicas: RedisServer[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all([master, ...replicas].map((s) => s.stop()));
+  };
+  try {
+    for (let i = 0; i < n; i++) replicas.push(await startRedis({ replicaOf: master.port }));
+    for (const r of replicas) {
+      for (let i = 0; ; i++) {
+        if ((await info(r.port, 'replication')).get('master_link_status') === 'up') break;
+        if (i > 400) throw new Error('replica did not connect');
+        await new Promise((res) => setTimeout(res, 25));
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { master, replicas, stop };
+}
