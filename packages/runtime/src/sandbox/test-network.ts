@@ -1,0 +1,40 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { runCommand } from '../host/run-command.js';
+import type { PodNetworkConfig } from '../network/index.js';
+import { ensureStateLayout, stateLayout, type StateLayout } from '../state/index.js';
+import { collectGarbage } from './gc.js';
+
+/**
+ * A per-test state root and pod network: its own bridge, a random /24 inside 10.89.0.0/16 and
+ * its own network name, so parallel tests never share IPs, rules or leases. Everything is
+ * removed in t.after, even when the test failed.
+ */
+export async function testEnv(
+  t: TestContext,
+): Promise<{ layout: StateLayout; network: PodNetworkConfig }> {
+  const root = await mkdtemp(path.join(tmpdir(), 'podkit-sbx-'));
+  const layout = stateLayout(root);
+  await ensureStateLayout(layout);
+  const hex = randomBytes(3).toString('hex');
+  const octet = randomInt(100, 250);
+  const network: PodNetworkConfig = {
+    name: `pkt-${hex}`,
+    bridge: `pkt${hex}`,
+    subnet: `10.89.${octet}.0/24`,
+    dataDir: layout.cniDataDir,
+    pluginDir: '/usr/lib/cni',
+  };
+  t.after(async () => {
+    await collectGarbage(layout, {
+      network,
+      isWanted: () => Promise.resolve(false),
+    }).catch(() => undefined);
+    await runCommand(['ip', 'link', 'del', network.bridge], { allowFailure: true });
+    await rm(root, { recursive: true, force: true });
+  });
+  return { layout, network };
+}
