@@ -43,3 +43,20 @@ export {
   type CheckResult,
   type RouteHandler,
 } from './health-server.js';
+export {
+  createShutdown,
+  ShutdownRequested,
+  type Shutdown,
+  type ShutdownHandler,
+  type ShutdownOptions,
+  type ShutdownOutcome,
+  type SignalSource,
+} from './shutdown.js';
+export {
+  runMain,
+  runProgram,
+  exitCodeFor,
+  type Main,
+  type MainContext,
+  type RunOptions,
+} from './run-main.js';
