@@ -75,7 +75,6 @@ test('createSandbox: netns, pod IP reachable, pause is PID 1, /etc files; destro
     hostResolvConf: 'nameserver 127.0.0.53\nnameserver 192.0.2.53\nsearch example.org\n',
     signal: AbortSignal.timeout(60_000),
   });
-  t.after(() => destroySandbox(sb).catch(() => undefined));
 
   assert.ok(sb.netnsPath !== undefined && (await netnsExists(sb.netnsName ?? '')));
   assert.ok(sb.ip?.startsWith(`${network.subnet.split('.').slice(0, 3).join('.')}.`), sb.ip);
@@ -129,9 +128,7 @@ test('createSandbox: netns, pod IP reachable, pause is PID 1, /etc files; destro
 test('two sandboxes get distinct IPs and reach each other', async (t) => {
   const { layout, network } = await testEnv(t);
   const a = await createSandbox({ ...basics(randomUUID(), 'a'), state: layout, network });
-  t.after(() => destroySandbox(a).catch(() => undefined));
   const b = await createSandbox({ ...basics(randomUUID(), 'b'), state: layout, network });
-  t.after(() => destroySandbox(b).catch(() => undefined));
   assert.ok(a.ip !== undefined && b.ip !== undefined && a.netnsPath && b.netnsPath);
   assert.notEqual(a.ip, b.ip);
   await serverInNetns(t, a.netnsPath, 9000, 'a');
@@ -150,7 +147,6 @@ test('a hostPort answers on 127.0.0.1 from the host; destroy removes its rules',
     state: layout,
     network,
   });
-  t.after(() => destroySandbox(sb).catch(() => undefined));
   await serverInNetns(t, sb.netnsPath ?? '', 8081, 'ports');
   assert.equal(await tcpGet('127.0.0.1', hostPort), 'hi ports\n');
   assert.ok(
@@ -164,7 +160,6 @@ test('destroy is idempotent and works after the pause was SIGKILLed', async (t) 
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
   const sb = await createSandbox({ ...basics(randomUUID(), 'killed'), state: layout, network });
-  t.after(() => destroySandbox(sb).catch(() => undefined));
   assert.ok(sb.pausePid !== undefined);
   process.kill(sb.pausePid, 'SIGKILL');
   await destroySandbox(sb);
@@ -176,13 +171,11 @@ test('gc removes the leftovers of a sandbox whose pause process died', async (t)
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
   const alive = await createSandbox({ ...basics(randomUUID(), 'alive'), state: layout, network });
-  t.after(() => destroySandbox(alive).catch(() => undefined));
   const dead: Sandbox = await createSandbox({
     ...basics(randomUUID(), 'dead'),
     state: layout,
     network,
   });
-  t.after(() => destroySandbox(dead).catch(() => undefined));
   assert.ok(dead.pausePid !== undefined);
   process.kill(dead.pausePid, 'SIGKILL');
   // Wait until the kernel has reaped it (runc's parent is gone: init reaps).
@@ -211,7 +204,6 @@ test('gc finishes a sandbox that crashed half-way (record says creating, runc st
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
   const sb = await createSandbox({ ...basics(randomUUID(), 'half'), state: layout, network });
-  t.after(() => destroySandbox(sb).catch(() => undefined));
   // Simulate a crash: the record is back at "creating" and runc forgot the pause container,
   // but the process, netns, rules and lease are all still there.
   await writeJsonAtomic(`${sb.podDir}/sandbox.json`, { ...sb, phase: 'creating' });
@@ -230,7 +222,6 @@ test('shareProcessNamespace records the pid namespace; hostNetwork skips netns a
     state: layout,
     network,
   });
-  t.after(() => destroySandbox(shared).catch(() => undefined));
   assert.equal(shared.namespaces.pid, `/proc/${String(shared.pausePid)}/ns/pid`);
 
   const host = await createSandbox({
@@ -239,7 +230,6 @@ test('shareProcessNamespace records the pid namespace; hostNetwork skips netns a
     state: layout,
     network,
   });
-  t.after(() => destroySandbox(host).catch(() => undefined));
   assert.equal(host.netnsPath, undefined);
   assert.equal(host.namespaces.net, undefined);
   assert.ok(host.pausePid !== undefined);

@@ -11,7 +11,9 @@ import { collectGarbage } from './gc.js';
 /**
  * A per-test state root and pod network: its own bridge, a random /24 inside 10.89.0.0/16 and
  * its own network name, so parallel tests never share IPs, rules or leases. Everything is
- * removed in t.after, even when the test failed.
+ * removed in t.after, even when the test failed (gc with nothing wanted destroys every sandbox
+ * of the root, so tests need no cleanup hooks of their own, which node:test would run after
+ * this one and which could recreate files in the removed root).
  */
 export async function testEnv(
   t: TestContext,
