@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
@@ -157,8 +158,8 @@ export class Runc {
       ...(options.cwd === undefined ? [] : ['--cwd', options.cwd]),
       ...(options.user === undefined ? [] : ['--user', options.user]),
       ...(options.env ?? []).flatMap((e) => ['--env', e]),
+      // No "--": runc exec stops parsing its flags at the container id.
       id,
-      '--',
       ...options.args,
     ];
     const held = this.spawnHeld(argv, options.stdio ?? ['ignore', 'pipe', 'pipe'], log);
@@ -277,6 +278,8 @@ export class Runc {
   }
 
   private logPath(id: string): string {
+    // runc cannot open --log in a missing directory (it then fails without a word).
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
     // runc creates <root>/<id>/ itself; our per-call logs sit beside it, dot-prefixed.
     return path.join(this.root, `.${id}.${randomBytes(4).toString('hex')}.log`);
   }
