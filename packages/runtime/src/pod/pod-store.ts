@@ -1,0 +1,113 @@
+import { appendFile, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
+import { isProcessAlive, type ProcessIdentity } from '../state/process-identity.js';
+import type { StateLayout } from '../state/state-root.js';
+import type { Pod } from '../spec/types.js';
+import type { PodEvent, PodStatus } from './pod-status.js';
+
+/**
+ * What podkit keeps of a pod: `<state>/pods/<uid>/pod.json`. The CLI writes it before it starts
+ * the pod's worker; from then on only the worker writes it (atomically). It never holds secret
+ * values: the worker receives those on its stdin.
+ */
+export interface PodRecord {
+  version: 1;
+  uid: string;
+  name: string;
+  namespace: string;
+  createdAt: string;
+  /** The manifest file the pod came from. */
+  source: string;
+  pod: Pod;
+  /** The process supervising the pod while it runs. */
+  worker?: ProcessIdentity | undefined;
+  /** Set once the worker finished tearing the pod's resources down (logs and status stay). */
+  released: boolean;
+  status: PodStatus;
+}
+
+export function podRecordPath(layout: StateLayout, uid: string): string {
+  return path.join(layout.podDir(uid), 'pod.json');
+}
+
+export function podEventsPath(layout: StateLayout, uid: string): string {
+  return path.join(layout.podDir(uid), 'events.jsonl');
+}
+
+/** Container log file of a pod (CRI format), like /var/log/pods/<ns>_<name>_<uid>/<c>/0.log. */
+export function containerLogPath(layout: StateLayout, uid: string, container: string): string {
+  return path.join(layout.podDir(uid), 'logs', `${container}.log`);
+}
+
+export async function writePodRecord(layout: StateLayout, record: PodRecord): Promise<void> {
+  await writeJsonAtomic(podRecordPath(layout, record.uid), record);
+}
+
+export async function readPodRecord(
+  layout: StateLayout,
+  uid: string,
+): Promise<PodRecord | undefined> {
+  return (await readJsonFile(podRecordPath(layout, uid))) as PodRecord | undefined;
+}
+
+/** Every pod record under the state root (unreadable ones are left to gc). */
+export async function listPodRecords(layout: StateLayout): Promise<PodRecord[]> {
+  let uids: string[];
+  try {
+    uids = await readdir(layout.podsDir);
+  } catch {
+    return [];
+  }
+  const out: PodRecord[] = [];
+  for (const uid of uids.sort()) {
+    try {
+      const rec = await readPodRecord(layout, uid);
+      if (rec !== undefined) out.push(rec);
+    } catch {
+      // a corrupt record: gc removes it
+    }
+  }
+  return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+}
+
+/** The pod named `name` in `namespace`, if there is one. */
+export async function findPodRecord(
+  layout: StateLayout,
+  name: string,
+  namespace = 'default',
+): Promise<PodRecord | undefined> {
+  return (await listPodRecords(layout)).find((r) => r.name === name && r.namespace === namespace);
+}
+
+/** True while the pod's worker process lives. */
+export async function isWorkerAlive(record: PodRecord): Promise<boolean> {
+  return record.worker !== undefined && (await isProcessAlive(record.worker));
+}
+
+export async function appendPodEvent(
+  layout: StateLayout,
+  uid: string,
+  event: PodEvent,
+): Promise<void> {
+  await appendFile(podEventsPath(layout, uid), `${JSON.stringify(event)}\n`, { mode: 0o600 });
+}
+
+export async function readPodEvents(layout: StateLayout, uid: string): Promise<PodEvent[]> {
+  let text: string;
+  try {
+    text = await readFile(podEventsPath(layout, uid), 'utf8');
+  } catch {
+    return [];
+  }
+  const out: PodEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    try {
+      out.push(JSON.parse(line) as PodEvent);
+    } catch {
+      // a torn last line after a crash
+    }
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConfigMap, Secret } from '../spec/types.js';
+import type { StateLayout } from '../state/state-root.js';
+
+/** What a pod worker needs that is not on disk: the secret values never are. */
+export interface WorkerPayload {
+  stateRoot: string;
+  uid: string;
+  configMaps: SerializedConfigMap[];
+  secrets: SerializedSecret[];
+  /** CrashLoopBackOff base and cap in ms (tests scale them down). */
+  backoff?: { baseMs: number; capMs: number } | undefined;
+}
+
+type SerializedConfigMap = Omit<ConfigMap, 'binaryData'> & { binaryData: Record<string, string> };
+type SerializedSecret = Omit<Secret, 'data'> & { data: Record<string, string> };
+
+const b64 = (r: Record<string, Buffer>): Record<string, string> =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.toString('base64')]));
+const unb64 = (r: Record<string, string>): Record<string, Buffer> =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+
+export function serializeObjects(
+  configMaps: readonly ConfigMap[],
+  secrets: readonly Secret[],
+): Pick<WorkerPayload, 'configMaps' | 'secrets'> {
+  return {
+    configMaps: configMaps.map((c) => ({ ...c, binaryData: b64(c.binaryData) })),
+    secrets: secrets.map((s) => ({ ...s, data: b64(s.data) })),
+  };
+}
+
+export function deserializeObjects(p: WorkerPayload): {
+  configMaps: ConfigMap[];
+  secrets: Secret[];
+} {
+  return {
+    configMaps: p.configMaps.map((c) => ({ ...c, binaryData: unb64(c.binaryData) })),
+    secrets: p.secrets.map((s) => ({ ...s, data: unb64(s.data) })),
+  };
+}
+
+/**
+ * The argv that runs the pod worker: the built `dist/pod/worker-main.js`, or — when podkit runs
+ * from its TypeScript sources (tests) — the `.ts` file through tsx.
+ */
+export function workerArgv(): string[] {
+  const self = fileURLToPath(import.meta.url);
+  const ext = path.extname(self);
+  const entry = path.join(path.dirname(self), `worker-main${ext}`);
+  if (ext === '.ts') {
+    return [
+      process.execPath,
+      '--conditions=podkit-source',
+      '--import',
+      import.meta.resolve('tsx'),
+      entry,
+    ];
+  }
+  return [process.execPath, entry];
+}
+
+/**
+ * Starts a pod's worker as a detached process (its own session and process group), so the pod
+ * outlives the CLI that started it. The payload goes through a pipe on stdin (secrets never
+ * touch the disk); the worker's own diagnostics go to `<podDir>/worker.log`.
+ */
+export async function launchWorker(layout: StateLayout, payload: WorkerPayload): Promise<number> {
+  const logFile = await open(path.join(layout.podDir(payload.uid), 'worker.log'), 'a', 0o600);
+  try {
+    const [cmd = process.execPath, ...args] = workerArgv();
+    const child = spawn(cmd, args, {
+      detached: true,
+      stdio: ['pipe', logFile.fd, logFile.fd],
+      env: { ...process.env, PODKIT_ROOT: layout.root },
+    });
+    const pid = child.pid;
+    if (pid === undefined) {
+      throw await new Promise<Error>((resolve) => child.once('error', resolve));
+    }
+    child.stdin?.end(JSON.stringify(payload));
+    child.unref();
+    return pid;
+  } finally {
+    await logFile.close();
+  }
+}
