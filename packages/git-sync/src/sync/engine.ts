@@ -228,7 +228,7 @@ export class SyncEngine {
     refName: string | undefined,
     signal: AbortSignal,
   ): Promise<string> {
-    await this.#ensureGitDir(signal);
+    if (refName === undefined) await this.#ensureGitDir(signal); // #lsRemote did it otherwise
     await this.#step('fetch');
     const depth = this.#o.depth ?? 1;
     const depthArgs = depth > 0 ? [`--depth=${depth}`] : [];
@@ -256,8 +256,8 @@ export class SyncEngine {
       await this.#step('worktree-add');
       // A leftover of an interrupted attempt is never trusted: start from nothing.
       await fs.rm(tree, { recursive: true, force: true });
-      await this.#git.run(this.#gd('worktree', 'prune'), { signal });
       await fs.mkdir(this.layout.worktreesDir, { recursive: true });
+      // --force: a registration whose directory is gone (interrupted attempt) is reused.
       await this.#git.run(this.#gd('worktree', 'add', '--detach', '--force', tree, sha), {
         signal,
       });
