@@ -1,2 +1,23 @@
-/** @podkit/redis-ambassador */
-export {};
+/** @podkit/redis-ambassador: a read/write-splitting Redis proxy for the ambassador pattern. */
+export { createAmbassador, type Ambassador, type AmbassadorOptions } from './router/ambassador.js';
+export type { ReadFrom } from './router/session.js';
+export { parseEndpoint, formatEndpoint, type Endpoint } from './router/address.js';
+export {
+  RequestFramer,
+  ReplyFramer,
+  protocolErrorReply,
+  type FrameEvent,
+  type FramePiece,
+  type FrameError,
+  type FramerLimits,
+} from './resp/framer.js';
+export {
+  CommandTable,
+  classifyCommand,
+  parseCommandInfo,
+  type CommandSpec,
+  type CommandRoute,
+  type RouteClass,
+} from './commands/classify.js';
+export { BUILTIN_COMMANDS, BUILTIN_TABLE_VERSION } from './commands/builtin-table.js';
+export { ambassadorError, type AmbassadorErrorCode } from './errors.js';

@@ -120,6 +120,7 @@ export function exchange(
   port: number,
   bytes: Buffer | Buffer[],
   replies: number,
+  pace = false,
 ): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
@@ -151,7 +152,22 @@ export function exchange(
     sock.on('close', () => {
       resolve(frames);
     });
-    for (const b of Array.isArray(bytes) ? bytes : [bytes]) sock.write(b);
+    const list = Array.isArray(bytes) ? bytes : [bytes];
+    if (!pace) {
+      for (const b of list) sock.write(b);
+      return;
+    }
+    // One chunk per event-loop turn, Nagle off: the peer sees the stream split at these points.
+    sock.setNoDelay(true);
+    let i = 0;
+    const step = (): void => {
+      const b = list[i++];
+      if (b === undefined || sock.destroyed) return;
+      sock.write(b, () => {
+        setTimeout(step, 0);
+      });
+    };
+    step();
   });
 }
 

@@ -1,0 +1,149 @@
+import net from 'node:net';
+import { ReplyFramer, type FramerLimits } from '../resp/framer.js';
+import type { Endpoint } from './address.js';
+
+/** Where the reply to one request goes. */
+export interface ReplySink {
+  /** Reply bytes, in order; `last` ends this reply; `type` is the frame's first byte. */
+  deliver(bytes: Buffer, last: boolean, type: number): void;
+  /** The connection died before the reply was complete. */
+  abort(reason: string): void;
+}
+
+/** Swallows a reply (state replayed by the ambassador, broadcast copies). */
+export const DISCARD: ReplySink = {
+  deliver() {
+    // nothing: the client never asked for this reply
+  },
+  abort() {
+    // nothing
+  },
+};
+
+/**
+ * One connection to a backend node. Requests are queued with the sink for their reply; the
+ * node answers in order, so replies are matched FIFO. Bytes are forwarded unchanged, batched
+ * per event-loop turn with cork/uncork (one writev).
+ */
+export class Upstream {
+  readonly endpoint: Endpoint;
+  readonly socket: net.Socket;
+  private readonly framer: ReplyFramer;
+  private readonly sinks: ReplySink[] = [];
+  private sinkHead = 0;
+  /** The sink of the reply currently being received in pieces. */
+  private current: ReplySink | undefined;
+  private out: Buffer[] = [];
+  /** After the queued replies, every frame goes here (subscribe, MONITOR, CLIENT REPLY …). */
+  passthrough: ReplySink | undefined;
+  /** Out-of-band RESP3 push frames (e.g. tracking invalidations) outside pass-through. */
+  onPush: ((bytes: Buffer, last: boolean) => void) | undefined;
+  /** Called before each chunk of replies is handled. */
+  beforeData: (() => void) | undefined;
+  /** Called after each chunk of replies was handled (for backpressure decisions). */
+  afterData: (() => void) | undefined;
+  /** Called once when the connection ends for any reason, after pending sinks were aborted. */
+  onClose: ((hadError: boolean, connected: boolean) => void) | undefined;
+  closed = false;
+  private connected = false;
+
+  constructor(endpoint: Endpoint, limits: FramerLimits = {}) {
+    this.endpoint = endpoint;
+    this.framer = new ReplyFramer(limits);
+    this.socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+    this.socket.on('connect', () => {
+      this.connected = true;
+    });
+    this.socket.on('data', (chunk: Buffer) => {
+      this.beforeData?.();
+      this.onData(chunk);
+      this.afterData?.();
+    });
+    this.socket.on('error', () => {
+      // 'close' follows with hadError; handled there.
+    });
+    this.socket.on('close', (hadError) => {
+      this.terminate(hadError ? 'connection error' : 'connection closed');
+      this.onClose?.(hadError, this.connected);
+    });
+  }
+
+  /** Requests whose replies have not fully arrived. */
+  get pending(): number {
+    return this.sinks.length - this.sinkHead;
+  }
+
+  /** Queues a request (or its first piece) and the sink for its reply. */
+  send(bytes: Buffer, sink: ReplySink | undefined): void {
+    if (sink !== undefined) this.sinks.push(sink);
+    this.out.push(bytes);
+  }
+
+  /** Writes what was queued; false when the socket asks the sender to wait for 'drain'. */
+  flush(): boolean {
+    const out = this.out;
+    if (out.length === 0 || this.closed) {
+      this.out = [];
+      return true;
+    }
+    this.out = [];
+    if (out.length === 1) return this.socket.write(out[0] as Buffer);
+    this.socket.cork();
+    let ok = true;
+    for (const b of out) ok = this.socket.write(b);
+    this.socket.uncork();
+    return ok;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.framer.push(chunk);
+    for (let ev = this.framer.next(); ev; ev = this.framer.next()) {
+      if (ev.kind === 'error') {
+        // A backend that breaks the protocol cannot be trusted with further requests.
+        this.socket.destroy();
+        return;
+      }
+      let sink = this.current;
+      if (ev.first) {
+        if (ev.type === 0x3e /* '>' */ && (this.passthrough === undefined || this.pending > 0)) {
+          this.onPush?.(ev.bytes, ev.last);
+          continue;
+        }
+        sink = this.sinkHead < this.sinks.length ? this.sinks[this.sinkHead] : this.passthrough;
+        if (sink === undefined) {
+          this.socket.destroy(); // a reply nobody asked for: the stream is out of step
+          return;
+        }
+        this.current = sink;
+      }
+      if (sink === undefined) continue;
+      sink.deliver(ev.bytes, ev.last, ev.type);
+      if (ev.last) {
+        this.current = undefined;
+        if (sink !== this.passthrough) this.shiftSink();
+      }
+    }
+  }
+
+  private shiftSink(): void {
+    this.sinkHead++;
+    if (this.sinkHead === this.sinks.length) {
+      this.sinks.length = 0;
+      this.sinkHead = 0;
+    }
+  }
+
+  private terminate(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    const pending = this.sinks.slice(this.sinkHead);
+    this.sinks.length = 0;
+    this.sinkHead = 0;
+    for (const s of pending) s.abort(reason);
+    if (this.passthrough && !pending.includes(this.passthrough)) this.passthrough.abort(reason);
+  }
+}
