@@ -1,2 +1,3 @@
 /** @podkit/runtime — the local kubelet. */
 export * from './spec/index.js';
+export { RuntimeErrorCode } from './errors.js';

@@ -1,2 +1,17 @@
-/** The Pod manifest model: parse, validate, default. */
-export const SPEC_PLACEHOLDER = true;
+/** The Pod manifest model: parse (YAML 1.1 / JSON, with positions), validate, default. */
+export { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
+export { didYouMean, editDistance } from './did-you-mean.js';
+export { parseManifests, loadManifestFile, assertValid, type ManifestSet } from './manifests.js';
+export {
+  parseQuantity,
+  tryParseQuantity,
+  compareQuantities,
+  cpuMillis,
+  memoryBytes,
+  type Quantity,
+} from './quantity.js';
+export { PROBE_DEFAULTS } from './probes.js';
+export { DEFAULT_VOLUME_MODE } from './volumes.js';
+export { defaultPullPolicy } from './container.js';
+export { SpecInvalidError } from '../errors.js';
+export type * from './types.js';

@@ -1,0 +1,365 @@
+import { checkTotalSize, readBase64Map, readStringData } from './config-objects.js';
+import { didYouMean } from './did-you-mean.js';
+import { readObjectMeta } from './meta.js';
+import { readPodSpec, type RestartRule } from './pod-spec.js';
+import { Fields, isObject, typeMismatch, type SpecContext } from './reader.js';
+import type { ConfigMap, ManifestOrigin, ObjectMeta, Pod, Secret } from './types.js';
+import { childPath, type JsonValue } from './yaml-documents.js';
+
+/** The objects read from one file. */
+export interface ManifestObjects {
+  pods: Pod[];
+  configMaps: ConfigMap[];
+  secrets: Secret[];
+}
+
+const KINDS: Readonly<Record<string, string>> = {
+  Pod: 'v1',
+  ConfigMap: 'v1',
+  Secret: 'v1',
+  List: 'v1',
+  Deployment: 'apps/v1',
+  ReplicaSet: 'apps/v1',
+  StatefulSet: 'apps/v1',
+  DaemonSet: 'apps/v1',
+  Job: 'batch/v1',
+};
+
+// Well-known kinds podkit has no meaning for on one machine.
+const OTHER_KUBERNETES_KINDS = [
+  'Service',
+  'Ingress',
+  'CronJob',
+  'PersistentVolumeClaim',
+  'PersistentVolume',
+  'Namespace',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'NetworkPolicy',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'StorageClass',
+  'Endpoints',
+  'EndpointSlice',
+  'LimitRange',
+  'ResourceQuota',
+  'ReplicationController',
+  'PodTemplate',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'RuntimeClass',
+  'Gateway',
+  'HTTPRoute',
+];
+
+const SUPPORTED_LIST =
+  'Pod, ConfigMap, Secret, or the pod template of a Deployment, ReplicaSet, StatefulSet, DaemonSet or Job';
+
+interface WorkloadShape {
+  /** Spec fields that decide the number of pods (must be 1 or omitted). */
+  counts: readonly string[];
+  /** Spec fields that make sense only for a controller: accepted with a warning. */
+  controllerFields: readonly string[];
+  restart: RestartRule;
+}
+
+const ALWAYS: RestartRule = { allowed: ['Always'] };
+
+const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
+  Deployment: {
+    counts: ['replicas'],
+    controllerFields: [
+      'strategy',
+      'minReadySeconds',
+      'revisionHistoryLimit',
+      'progressDeadlineSeconds',
+      'paused',
+    ],
+    restart: ALWAYS,
+  },
+  ReplicaSet: { counts: ['replicas'], controllerFields: ['minReadySeconds'], restart: ALWAYS },
+  StatefulSet: {
+    counts: ['replicas'],
+    controllerFields: [
+      'serviceName',
+      'podManagementPolicy',
+      'updateStrategy',
+      'revisionHistoryLimit',
+      'minReadySeconds',
+      'persistentVolumeClaimRetentionPolicy',
+      'ordinals',
+    ],
+    restart: ALWAYS,
+  },
+  DaemonSet: {
+    counts: [],
+    controllerFields: ['updateStrategy', 'minReadySeconds', 'revisionHistoryLimit'],
+    restart: ALWAYS,
+  },
+  Job: {
+    counts: ['parallelism', 'completions'],
+    controllerFields: [
+      'activeDeadlineSeconds',
+      'podFailurePolicy',
+      'successPolicy',
+      'backoffLimit',
+      'backoffLimitPerIndex',
+      'maxFailedIndexes',
+      'manualSelector',
+      'ttlSecondsAfterFinished',
+      'completionMode',
+      'suspend',
+      'podReplacementPolicy',
+      'managedBy',
+    ],
+    restart: {
+      allowed: ['OnFailure', 'Never'],
+      requiredBecause: 'a Job template needs Never or OnFailure',
+    },
+  },
+};
+
+function originOf(ctx: SpecContext, path: string, kind: string): ManifestOrigin {
+  const { line, column } = ctx.positions.locate(path);
+  return { file: ctx.file, line, column, kind };
+}
+
+/**
+ * Reads one top-level object (or one `items[]` entry of a List) at `path` into `out`,
+ * reporting every problem through `ctx`.
+ */
+export function readObject(
+  ctx: SpecContext,
+  value: JsonValue,
+  path: string,
+  out: ManifestObjects,
+  inList = false,
+): void {
+  if (!isObject(value)) {
+    ctx.error(
+      path,
+      typeMismatch('a Kubernetes object (a mapping with apiVersion and kind)', value),
+      'wrong-type',
+    );
+    return;
+  }
+  const f = Fields.of(ctx, value, path);
+  if (f === undefined) return;
+  const apiVersion = f.string('apiVersion', { required: 'e.g. v1' });
+  const kind = f.string('kind', { required: 'e.g. Pod' });
+  if (apiVersion === undefined || kind === undefined) return;
+  const expected = KINDS[kind];
+  if (expected === undefined) {
+    if (OTHER_KUBERNETES_KINDS.includes(kind)) {
+      ctx.error(
+        f.at('kind'),
+        `${kind} is not supported by podkit; it runs ${SUPPORTED_LIST}`,
+        'unsupported',
+      );
+    } else {
+      const suggestion = didYouMean(kind, Object.keys(KINDS));
+      const hint =
+        suggestion === undefined
+          ? `; expected ${SUPPORTED_LIST}`
+          : `; did you mean "${suggestion}"?`;
+      ctx.error(f.at('kind'), `unknown kind ${JSON.stringify(kind)}${hint}`, 'unknown-kind');
+    }
+    return;
+  }
+  if (apiVersion !== expected) {
+    const known = [...new Set(Object.values(KINDS))];
+    const suggestion = known.includes(apiVersion) ? undefined : didYouMean(apiVersion, known);
+    const hint = suggestion === expected ? `; did you mean "${expected}"?` : '';
+    ctx.error(
+      f.at('apiVersion'),
+      `${kind} is served as ${JSON.stringify(expected)}, got ${JSON.stringify(apiVersion)}${hint}`,
+    );
+    return;
+  }
+  if (kind === 'List') {
+    if (inList) {
+      ctx.error(f.at('kind'), 'a List may not contain another List');
+      return;
+    }
+    f.ignored('metadata', 'ignored (a List has no metadata of its own)');
+    f.list(
+      'items',
+      (item, itemPath) => {
+        readObject(ctx, item, itemPath, out, true);
+        return undefined;
+      },
+      { required: 'the objects of the list' },
+    );
+    f.end();
+    return;
+  }
+  f.ignored('status', 'set by the cluster; ignored');
+  const errorsBefore = ctx.errorCount;
+  const metadata = f.object('metadata', (m) => readObjectMeta(m, true), {
+    required: 'with at least a name',
+  });
+  if (kind === 'ConfigMap') {
+    const data = readStringData(f, 'data');
+    const binaryData = readBase64Map(f, 'binaryData');
+    for (const key of Object.keys(binaryData)) {
+      if (key in data)
+        ctx.error(
+          childPath(f.at('binaryData'), key),
+          `duplicate of key ${JSON.stringify(key)} in data`,
+          'duplicate',
+          'key',
+        );
+    }
+    const immutable = f.boolean('immutable') ?? false;
+    f.end();
+    checkTotalSize(f, sizeOf(data) + sizeOf(binaryData));
+    if (metadata !== undefined && ctx.errorCount === errorsBefore) {
+      out.configMaps.push({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata,
+        data,
+        binaryData,
+        immutable,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
+  if (kind === 'Secret') {
+    const type = f.string('type') ?? '';
+    const data = readBase64Map(f, 'data');
+    const stringData = readStringData(f, 'stringData');
+    // As the API server: stringData is merged into data, and wins on the same key.
+    for (const [key, text] of Object.entries(stringData)) data[key] = Buffer.from(text, 'utf8');
+    const immutable = f.boolean('immutable') ?? false;
+    f.end();
+    if (type === 'kubernetes.io/tls') {
+      for (const key of ['tls.crt', 'tls.key']) {
+        if (!(key in data))
+          ctx.error(
+            f.at('data'),
+            `required key ${JSON.stringify(key)} for type kubernetes.io/tls`,
+            'required',
+          );
+      }
+    }
+    checkTotalSize(f, sizeOf(data));
+    if (metadata !== undefined && ctx.errorCount === errorsBefore) {
+      out.secrets.push({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata,
+        type: type === '' ? 'Opaque' : type,
+        data,
+        immutable,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
+  if (kind === 'Pod') {
+    const spec = f.object('spec', (s) => readPodSpec(s), { required: 'the pod spec' });
+    f.end();
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore) {
+      out.pods.push({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata,
+        spec,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
+  const shape = WORKLOADS[kind];
+  if (shape === undefined) return;
+  const pod = f.object('spec', (s) => readWorkloadSpec(s, kind, shape, metadata), {
+    required: 'the workload spec',
+  });
+  f.end();
+  if (pod !== undefined && ctx.errorCount === errorsBefore) {
+    out.pods.push({ ...pod, origin: originOf(ctx, path, kind) });
+  }
+}
+
+function sizeOf(data: Record<string, string | Buffer>): number {
+  let total = 0;
+  for (const [key, value] of Object.entries(data)) total += Buffer.byteLength(key) + value.length;
+  return total;
+}
+
+/** A workload's pod: its template, named after the workload. */
+function readWorkloadSpec(
+  f: Fields,
+  kind: string,
+  shape: WorkloadShape,
+  workloadMeta: ObjectMeta | undefined,
+): Omit<Pod, 'origin'> | undefined {
+  for (const key of shape.counts) {
+    const count = f.integer(key, { min: 0 });
+    if (count !== undefined && count !== 1) {
+      f.ctx.error(
+        f.at(key),
+        `podkit runs one pod per manifest: ${key} must be 1 (or omitted), got ${count}`,
+        'out-of-range',
+      );
+    }
+  }
+  for (const key of shape.controllerFields)
+    f.ignored(key, `ignored: podkit runs the ${kind}'s pod template once, as a Pod`);
+  if (kind === 'StatefulSet') {
+    const claims = f.raw('volumeClaimTemplates');
+    if (Array.isArray(claims) && claims.length > 0) {
+      f.ctx.error(
+        f.at('volumeClaimTemplates'),
+        'not supported by podkit (no PersistentVolumes on one machine; use hostPath)',
+        'unsupported',
+        'key',
+      );
+    }
+  }
+  const matchLabels = f.object(
+    'selector',
+    (s) => {
+      s.accept('matchExpressions');
+      return s.stringMap('matchLabels');
+    },
+    { required: kind === 'Job' ? false : 'a label selector matching the template labels' },
+  );
+  const template = f.object(
+    'template',
+    (t) => {
+      const meta = t.object('metadata', (m) => readObjectMeta(m, false));
+      const spec = t.object('spec', (s) => readPodSpec(s, shape.restart), {
+        required: 'the pod spec',
+      });
+      const labels = meta?.labels ?? {};
+      for (const [key, value] of Object.entries(matchLabels ?? {})) {
+        if (labels[key] !== value) {
+          t.ctx.error(
+            childPath(childPath(t.path, 'metadata'), 'labels'),
+            `must match the selector: ${key}=${value} is missing (selector does not match template labels)`,
+          );
+        }
+      }
+      return spec === undefined ? undefined : { meta, spec };
+    },
+    { required: 'the pod template' },
+  );
+  if (template === undefined || workloadMeta === undefined) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: workloadMeta.name,
+      namespace: workloadMeta.namespace,
+      labels: template.meta?.labels ?? {},
+      annotations: template.meta?.annotations ?? {},
+    },
+    spec: template.spec,
+  };
+}

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode, SpecInvalidError } from '../errors.js';
+import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
+import { readObject, type ManifestObjects } from './kinds.js';
+import { SpecContext } from './reader.js';
+import type { ConfigMap, Pod, Secret } from './types.js';
+import { parseYamlDocuments } from './yaml-documents.js';
+
+/** Everything read from one manifest file. */
+export interface ManifestSet {
+  file: string;
+  /** The pods that validated (a workload contributes its pod template), defaults applied. */
+  pods: Pod[];
+  configMaps: ConfigMap[];
+  secrets: Secret[];
+  /** Every problem of the file (errors and warnings), in source order. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses and validates every document of a manifest text (YAML 1.1 or JSON, several
+ * documents separated by `---`). Never throws for a bad manifest: problems are diagnostics.
+ *
+ * @example
+ *   const set = parseManifests(text, 'pod.yaml');
+ *   for (const d of set.diagnostics) console.log(formatDiagnostic(d));
+ */
+export function parseManifests(text: string, file: string): ManifestSet {
+  const parsed = parseYamlDocuments(text, file);
+  const diagnostics = [...parsed.diagnostics];
+  const objects: ManifestObjects = { pods: [], configMaps: [], secrets: [] };
+  for (const doc of parsed.documents) {
+    readObject(new SpecContext(file, doc.positions, diagnostics), doc.value, '', objects);
+  }
+  checkDuplicateNames(objects, diagnostics);
+  return { file, ...objects, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+// Two objects of one kind with one name in one namespace: the second would replace the first.
+function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]): void {
+  const lists: [string, (Pod | ConfigMap | Secret)[]][] = [
+    ['pod', objects.pods],
+    ['ConfigMap', objects.configMaps],
+    ['Secret', objects.secrets],
+  ];
+  for (const [kind, list] of lists) {
+    const seen = new Set<string>();
+    for (const object of list) {
+      const key = `${object.metadata.namespace}/${object.metadata.name}`;
+      if (seen.has(key)) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'duplicate',
+          file: object.origin.file,
+          line: object.origin.line,
+          column: object.origin.column,
+          path: 'metadata.name',
+          message: `duplicate ${kind} name ${JSON.stringify(object.metadata.name)} in namespace ${JSON.stringify(object.metadata.namespace)}`,
+        });
+      }
+      seen.add(key);
+    }
+  }
+}
+
+/**
+ * Reads and parses a manifest file. Diagnostics name the file by `path` as given. Throws a
+ * `POD_MANIFEST_UNREADABLE` PodkitError when the file cannot be read.
+ */
+export async function loadManifestFile(path: string, signal?: AbortSignal): Promise<ManifestSet> {
+  let text: string;
+  try {
+    text = await readFile(path, { encoding: 'utf8', ...(signal !== undefined ? { signal } : {}) });
+  } catch (err) {
+    if (signal?.aborted === true) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
+    throw new PodkitError(
+      RuntimeErrorCode.POD_MANIFEST_UNREADABLE,
+      `cannot read ${path}: ${reason}`,
+      {
+        cause: err,
+        hint: 'pass the path of a YAML or JSON manifest',
+      },
+    );
+  }
+  return parseManifests(text, path);
+}
+
+/** Throws a SpecInvalidError (code POD_SPEC_INVALID) when the set has any error. */
+export function assertValid(set: ManifestSet): void {
+  if (set.diagnostics.some((d) => d.severity === 'error'))
+    throw new SpecInvalidError(set.diagnostics);
+}
