@@ -223,6 +223,7 @@ export async function checkPodNetwork(
   signal?: AbortSignal,
 ): Promise<void> {
   const list = buildConflist(att.network);
+  const hasV6 = (prevResult.ips ?? []).some((i) => i.address.includes(':'));
   for (const plugin of list.plugins) {
     await invokeCniPlugin({
       command: 'CHECK',
@@ -234,6 +235,17 @@ export async function checkPodNetwork(
       args: cniArgs(att),
       pluginDir: att.network.pluginDir,
       signal,
+    }).catch((err: unknown) => {
+      // portmap ≤ 1.2 CHECKs ip6tables rules it never created for an IPv4-only pod
+      // (containernetworking/plugins#819); that is not a broken attachment.
+      if (
+        plugin.type === 'portmap' &&
+        !hasV6 &&
+        /could not check ipv6 dnat/.test((err as Error).message)
+      ) {
+        return undefined;
+      }
+      throw err;
     });
   }
 }

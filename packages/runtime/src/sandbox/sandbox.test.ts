@@ -77,7 +77,8 @@ test('createSandbox: netns, pod IP reachable, pause is PID 1, /etc files; destro
   });
 
   assert.ok(sb.netnsPath !== undefined && (await netnsExists(sb.netnsName ?? '')));
-  assert.ok(sb.ip?.startsWith(`${network.subnet.split('.').slice(0, 3).join('.')}.`), sb.ip);
+  assert.ok(sb.ip !== undefined);
+  assert.ok(sb.ip.startsWith(`${network.subnet.split('.').slice(0, 3).join('.')}.`), sb.ip);
   assert.match(sb.ip, /^10\.89\./);
   assert.deepEqual(await loadSandbox(layout, uid), JSON.parse(JSON.stringify(sb)));
   assert.equal(sb.phase, 'ready');
