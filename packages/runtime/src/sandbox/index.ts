@@ -5,6 +5,7 @@ export {
   checkHostPorts,
   createSandbox,
   destroySandbox,
+  hostPortConflictError,
   listSandboxes,
   loadSandbox,
   netnsNameFor,

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { runCommand } from '../host/run-command.js';
 import { netnsExists } from '../network/index.js';
@@ -264,6 +264,31 @@ test('a failed create removes everything it made', async (t) => {
     (err: Error & { code?: string }) => {
       assert.equal(err.code, 'SANDBOX_FAILED');
       assert.match(err.message, /runc run .* failed/);
+      return true;
+    },
+  );
+  assert.equal(await loadSandbox(layout, uid), undefined);
+  assert.deepEqual(await snapshotHostResources(layout, network), before);
+});
+
+test('a taken hostPort fails before anything is created', async (t) => {
+  const { layout, network } = await testEnv(t);
+  const before = await snapshotHostResources(layout, network);
+  const server = createServer().listen(0, '0.0.0.0');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const uid = randomUUID();
+  await assert.rejects(
+    createSandbox({
+      ...basics(uid, 'taken'),
+      portMappings: [{ hostPort: port, containerPort: 80, protocol: 'tcp' }],
+      state: layout,
+      network,
+    }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'HOSTPORT_CONFLICT');
+      assert.match(err.message, new RegExp(`hostPort ${port}/tcp is taken`));
       return true;
     },
   );

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import path from 'node:path';
-import { isPodkitError } from '@podkit/kit';
+import { isPodkitError, type PodkitError } from '@podkit/kit';
 import { which } from '../host/preflight.js';
 import {
   addPodNetwork,
@@ -115,6 +115,10 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       { hint: 'remove it first (podkit down, or podkit gc after a crash)' },
     );
   }
+  // hostPorts are checked again here (admission checked them first) because another pod may
+  // have taken one since; nothing has been created yet, so the error leaves nothing behind.
+  const conflicts = await checkHostPorts(layout, options.portMappings, options.uid);
+  if (conflicts.length > 0) throw hostPortConflictError(conflicts);
   const id = sandboxIdFor(layout, options.uid);
   const sbDir = path.join(podDir, 'sandbox');
   const hostNetwork = options.hostNetwork;
@@ -452,4 +456,13 @@ export async function checkHostPorts(
   exceptUid?: string,
 ): Promise<HostPortConflict[]> {
   return findHostPortConflicts(mappings, await publishedHostPorts(state, exceptUid));
+}
+
+/** One HOSTPORT_CONFLICT error naming every conflicting hostPort. */
+export function hostPortConflictError(conflicts: readonly HostPortConflict[]): PodkitError {
+  return runtimeError(
+    'HOSTPORT_CONFLICT',
+    `hostPort conflict: ${conflicts.map((c) => c.reason).join('; ')}`,
+    { hint: 'pick another hostPort, or stop what uses it (podkit ps lists pods and their ports)' },
+  );
 }
