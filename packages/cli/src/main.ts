@@ -1,3 +1,6 @@
 #!/usr/bin/env node
-import { SPEC_PLACEHOLDER } from '@podkit/runtime';
-process.stdout.write(`podkit ${String(SPEC_PLACEHOLDER)}\n`);
+// The `podkit` bin: runs the program and turns its result into the process exit code.
+import { processIo } from './io.js';
+import { runCli } from './run-cli.js';
+
+process.exitCode = await runCli(process.argv.slice(2), processIo());

@@ -33,6 +33,17 @@ export function parseManifests(text: string, file: string): ManifestSet {
   for (const doc of parsed.documents) {
     readObject(new SpecContext(file, doc.positions, diagnostics), doc.value, '', objects);
   }
+  if (parsed.documents.length === 0 && diagnostics.length === 0) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'empty',
+      file,
+      line: 1,
+      column: 1,
+      path: '',
+      message: 'no Kubernetes objects in this file',
+    });
+  }
   checkDuplicateNames(objects, diagnostics);
   return { file, ...objects, diagnostics: sortDiagnostics(diagnostics) };
 }

@@ -1,0 +1,20 @@
+import { isPodkitError } from '@podkit/kit';
+
+/** Exit codes of `podkit`. */
+export const ExitCode = {
+  OK: 0,
+  /** The command ran and found a problem (an invalid manifest, a failed pod). */
+  FAILURE: 1,
+  /** The command was used wrongly: unknown option, missing or unreadable file. */
+  USAGE: 2,
+  /** A bug in podkit (an unexpected exception): reported with its stack. */
+  INTERNAL: 70,
+} as const;
+
+const USAGE_CODES = new Set(['CLI_USAGE', 'POD_MANIFEST_UNREADABLE']);
+
+/** The exit code for an error thrown by a command, from its stable code. */
+export function exitCodeFor(err: unknown): number {
+  if (!isPodkitError(err)) return ExitCode.INTERNAL;
+  return USAGE_CODES.has(err.code) ? ExitCode.USAGE : ExitCode.FAILURE;
+}

@@ -1,0 +1,78 @@
+import { createColors } from 'picocolors';
+import { formatDiagnostic, type Diagnostic, type ManifestSet } from '@podkit/runtime';
+import type { CliIo } from './io.js';
+
+export type Colors = ReturnType<typeof createColors>;
+
+/** Colours only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function colorsFor(io: CliIo): Colors {
+  const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
+  return createColors(io.isTTY && !noColor);
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** One diagnostic line: the text of formatDiagnostic, coloured on a terminal. */
+export function renderDiagnostic(d: Diagnostic, c: Colors): string {
+  const text = formatDiagnostic(d);
+  const where = `${d.file}:${d.line}:${d.column}`;
+  const rest = text.slice(where.length + 1);
+  if (d.severity === 'warning') {
+    return `${c.bold(where)} ${c.yellow(rest)}`;
+  }
+  return `${c.bold(where)} ${c.red(rest)}`;
+}
+
+/** `pod.yaml: valid (1 pod, 1 configmap)` or `pod.yaml: invalid (2 errors, 1 warning)`. */
+export function renderSummary(set: ManifestSet, c: Colors): string {
+  const errors = set.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = set.diagnostics.length - errors;
+  if (errors > 0) {
+    const parts = [plural(errors, 'error'), ...(warnings > 0 ? [plural(warnings, 'warning')] : [])];
+    return `${set.file}: ${c.red('invalid')} (${parts.join(', ')})`;
+  }
+  const objects = [
+    ...(set.pods.length > 0 ? [plural(set.pods.length, 'pod')] : []),
+    ...(set.configMaps.length > 0 ? [plural(set.configMaps.length, 'configmap')] : []),
+    ...(set.secrets.length > 0 ? [plural(set.secrets.length, 'secret')] : []),
+  ];
+  const note = warnings > 0 ? `; ${plural(warnings, 'warning')}` : '';
+  return `${set.file}: ${c.green('valid')} (${objects.join(', ')}${note})`;
+}
+
+/** Every diagnostic, then the summary, for each file. */
+export function renderValidation(sets: readonly ManifestSet[], c: Colors): string {
+  const lines: string[] = [];
+  for (const set of sets) {
+    for (const d of set.diagnostics) lines.push(renderDiagnostic(d, c));
+    lines.push(renderSummary(set, c));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The `--output json` document of `podkit validate`. */
+export interface ValidationReport {
+  files: {
+    file: string;
+    valid: boolean;
+    pods: string[];
+    configMaps: string[];
+    secrets: string[];
+    diagnostics: Diagnostic[];
+  }[];
+}
+
+export function validationReport(sets: readonly ManifestSet[]): ValidationReport {
+  return {
+    files: sets.map((set) => ({
+      file: set.file,
+      valid: !set.diagnostics.some((d) => d.severity === 'error'),
+      pods: set.pods.map((p) => p.metadata.name),
+      configMaps: set.configMaps.map((m) => m.metadata.name),
+      secrets: set.secrets.map((s) => s.metadata.name),
+      diagnostics: set.diagnostics,
+    })),
+  };
+}
