@@ -25,6 +25,8 @@ export const GitSyncCode = {
   syncTimeout: 'GIT_SYNC_TIMEOUT',
   /** More consecutive failures than --max-failures allows. */
   tooManyFailures: 'GIT_SYNC_TOO_MANY_FAILURES',
+  /** POST /webhook without a valid signature or token (answered 401, nothing fetched). */
+  webhookUnauthorized: 'GIT_SYNC_WEBHOOK_UNAUTHORIZED',
   /** A failure that is not one of the above (a bug, or an unexpected system error). */
   unexpected: 'GIT_SYNC_UNEXPECTED',
 } as const;
