@@ -9,7 +9,7 @@ import type { StateLayout } from '../state/state-root.js';
 import { checkVolumes } from '../volumes/volume-manager.js';
 import type { KeyedData, VolumeObjects } from '../volumes/types.js';
 import { resolveContainerEnv, type PodObjects } from './container-env.js';
-import { isWorkerAlive, listPodRecords } from './pod-store.js';
+import { listPodRecords } from './pod-store.js';
 
 /** Thrown when a pod cannot be admitted; `problems` lists every reason. Nothing was created. */
 export class AdmissionError extends PodkitError {
@@ -127,7 +127,8 @@ export async function admitPod(
         `a pod named "${pod.metadata.name}" already exists in namespace "${pod.metadata.namespace}" (phase ${r.status.phase}): run \`podkit down ${pod.metadata.name}\` first`,
       );
     }
-    if (!r.released && (await isWorkerAlive(r))) live.push(r);
+    // A pod not yet released holds its requests, running or crashed (until gc).
+    if (!r.released) live.push(r);
   }
   const images = new Map<string, ImageRecord>();
   for (const c of allContainers(pod)) {

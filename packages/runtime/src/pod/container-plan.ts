@@ -4,7 +4,8 @@ import { PodkitError } from '@podkit/kit';
 import { resolveCommand } from '../oci/command.js';
 import type { BindMountPlan, ContainerPlan, TmpfsPlan } from '../oci/config.js';
 import { mergeEnv, type EnvVar } from '../oci/expand-env.js';
-import type { OciSeccomp } from '../oci/seccomp.js';
+import { resolveCapabilities } from '../oci/capabilities.js';
+import { dockerSeccompToOci, type DockerSeccompProfile, type OciSeccomp } from '../oci/seccomp.js';
 import { resolveUser } from '../oci/user.js';
 import type { ImageRecord } from '../images/image-store.js';
 import type { Sandbox } from '../sandbox/index.js';
@@ -25,8 +26,8 @@ export interface ContainerPlanInput {
   env: readonly EnvVar[];
   /** Host-image isolation mounts (hostImageIsolation), empty for other images. */
   isolation?: { tmpfs: TmpfsPlan[]; maskedPaths: string[] } | undefined;
-  /** containerd's RuntimeDefault profile, when the host has one. */
-  runtimeDefaultSeccomp?: OciSeccomp | undefined;
+  /** The RuntimeDefault profile (Docker format), when the host has one. */
+  runtimeDefaultSeccomp?: DockerSeccompProfile | undefined;
 }
 
 async function readOptional(file: string): Promise<string | undefined> {
@@ -109,7 +110,9 @@ export async function buildContainerPlan(input: ContainerPlanInput): Promise<Con
         'run: bash scripts/setup.sh (installs golang-github-containers-common)',
       );
     }
-    seccomp = input.runtimeDefaultSeccomp;
+    seccomp = dockerSeccompToOci(input.runtimeDefaultSeccomp, {
+      capabilities: resolveCapabilities({ add: sc.capabilities?.add, drop: sc.capabilities?.drop }),
+    });
   }
   const isolation = input.isolation ?? { tmpfs: [], maskedPaths: [] };
   const sysctls = Object.fromEntries(podSc.sysctls.map((s) => [s.name, s.value]));

@@ -13,6 +13,8 @@ export interface WorkerPayload {
   secrets: SerializedSecret[];
   /** CrashLoopBackOff base and cap in ms (tests scale them down). */
   backoff?: { baseMs: number; capMs: number } | undefined;
+  /** Host paths hidden from host-image containers besides the defaults. */
+  hiddenHostPaths?: string[] | undefined;
 }
 
 type SerializedConfigMap = Omit<ConfigMap, 'binaryData'> & { binaryData: Record<string, string> };

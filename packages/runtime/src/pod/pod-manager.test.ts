@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readLogs } from '../logs/cri-log-reader.js';
+import { containerLogPath, readPodRecord, type PodRecord } from './pod-store.js';
+import { downPod, waitForPod } from './pod-manager.js';
+import { podTestEnv } from './test-pod-env.js';
+import type { StateLayout } from '../state/state-root.js';
+
+async function logText(layout: StateLayout, uid: string, container: string): Promise<string> {
+  const lines: string[] = [];
+  for await (const e of readLogs(containerLogPath(layout, uid, container)))
+    lines.push(e.line.toString('utf8'));
+  return lines.join('\n');
+}
+
+function terminated(r: PodRecord, name: string): boolean {
+  return r.status.containerStatuses.find((c) => c.name === name)?.state.terminated !== undefined;
+}
+
+test('two containers share the network, an emptyDir, IPC and the hostname', async (t) => {
+  const { layout, up } = await podTestEnv(t);
+  const rec = await up(`
+apiVersion: v1
+kind: Pod
+metadata: { name: duo }
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 2
+  volumes: [{ name: shared, emptyDir: {} }]
+  containers:
+    - name: a
+      image: busybox:test
+      command: [sh, -c, 'echo from-a > /shared/index.html; readlink /proc/self/ns/ipc; exec httpd -f -p 8080 -h /shared']
+      volumeMounts: [{ name: shared, mountPath: /shared }]
+    - name: b
+      image: busybox:test
+      env: [{ name: POD_IP, valueFrom: { fieldRef: { fieldPath: status.podIP } } }]
+      command:
+        - sh
+        - -c
+        - |
+          for i in $(seq 1 100); do wget -qO- http://localhost:8080/index.html && break; sleep 0.05; done
+          wget -qO- http://$POD_IP:8080/index.html
+          hostname
+          readlink /proc/self/ns/ipc
+      volumeMounts: [{ name: shared, mountPath: /shared }]
+`);
+  const t0 = Date.now();
+  const done = await waitForPod(layout, rec.uid, (r) => terminated(r, 'b'), { timeoutMs: 30_000 });
+  t.diagnostic(`b done after ${Date.now() - t0} ms`);
+  const b = done.status.containerStatuses.find((c) => c.name === 'b');
+  assert.equal(b?.state.terminated?.exitCode, 0, JSON.stringify(done.status));
+  assert.match(done.status.podIP ?? '', /^10\.89\.\d+\.\d+$/);
+  const outA = await logText(layout, rec.uid, 'a');
+  const outB = (await logText(layout, rec.uid, 'b')).split('\n');
+  assert.deepEqual(outB.slice(0, 3), ['from-a', 'from-a', 'duo']);
+  assert.match(outB[3] ?? '', /^ipc:\[\d+\]$/);
+  assert.equal(outA.split('\n')[0], outB[3], 'both containers are in one IPC namespace');
+  const a = (await readPodRecord(layout, rec.uid))?.status.containerStatuses.find(
+    (c) => c.name === 'a',
+  );
+  assert.ok(a?.state.running !== undefined, 'the server keeps running');
+  await downPod(layout, 'duo');
+  assert.equal(await readPodRecord(layout, rec.uid), undefined);
+});

@@ -1,0 +1,60 @@
+/**
+ * The pod worker process (started by launchWorker, detached from the CLI). It reads its
+ * payload from stdin, runs the pod to its end, and exits. SIGTERM/SIGINT ask the pod to stop
+ * gracefully; a second one forces it.
+ */
+import { text } from 'node:stream/consumers';
+import { stateLayout } from '../state/state-root.js';
+import { processIdentity } from '../state/process-identity.js';
+import { getImage, type ImageRecord } from '../images/image-store.js';
+import { PodWorker, type BackoffPolicy, KUBELET_BACKOFF } from './pod-worker.js';
+import { readPodRecord, writePodRecord } from './pod-store.js';
+import { deserializeObjects, type WorkerPayload } from './worker-launch.js';
+
+async function main(): Promise<void> {
+  const payload = JSON.parse(await text(process.stdin)) as WorkerPayload;
+  const layout = stateLayout(payload.stateRoot);
+  const record = await readPodRecord(layout, payload.uid);
+  if (record === undefined) throw new Error(`no pod record for uid ${payload.uid}`);
+  const me = await processIdentity(process.pid);
+  record.worker = me;
+  await writePodRecord(layout, record);
+  const { configMaps, secrets } = deserializeObjects(payload);
+  const images = new Map<string, ImageRecord>();
+  for (const c of [...record.pod.spec.initContainers, ...record.pod.spec.containers]) {
+    const image = await getImage(layout.root, c.image);
+    if (image !== undefined) images.set(c.name, image);
+  }
+  const backoff: BackoffPolicy =
+    payload.backoff === undefined ? KUBELET_BACKOFF : { ...KUBELET_BACKOFF, ...payload.backoff };
+  const worker = new PodWorker({
+    layout,
+    record,
+    objects: {
+      configMaps: new Map(configMaps.map((c) => [c.metadata.name, c])),
+      secrets: new Map(secrets.map((s) => [s.metadata.name, s])),
+    },
+    images,
+    backoff,
+    hiddenHostPaths: payload.hiddenHostPaths,
+  });
+  process.on('SIGTERM', () => {
+    worker.requestStop();
+  });
+  process.on('SIGINT', () => {
+    worker.requestStop();
+  });
+  // The CLI may be gone; nobody reads a broken pipe.
+  process.on('SIGPIPE', () => undefined);
+  await worker.run();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `${new Date().toISOString()} pod worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
