@@ -6,3 +6,17 @@ export * from './state/index.js';
 export * from './runc/index.js';
 export * from './network/index.js';
 export * from './sandbox/index.js';
+export * from './pod/index.js';
+export * from './volumes/index.js';
+export {
+  addImage,
+  getImage,
+  listImages,
+  removeImage,
+  resolveImage,
+  type ImageConfig,
+  type ImageRecord,
+  type ImageSource,
+} from './images/image-store.js';
+export { normaliseImageName, familiarImageName } from './images/image-name.js';
+export { readLogs, type LogEntry, type ReadLogsOptions } from './logs/cri-log-reader.js';

@@ -1,0 +1,34 @@
+/** The pod layer: admission, the pod worker, records, and the operations the CLI calls. */
+export {
+  AdmissionError,
+  admitPod,
+  machineCapacity,
+  podPortMappings,
+  podRequest,
+  type AdmittedPod,
+  type MachineCapacity,
+} from './admission.js';
+export { resolveContainerEnv, type PodObjects } from './container-env.js';
+export { buildContainerPlan, type ContainerPlanInput } from './container-plan.js';
+export { loadPodNetwork } from './network-config.js';
+export {
+  upPod,
+  downPod,
+  gcPods,
+  waitForPod,
+  podStarted,
+  releasePodResources,
+  type UpOptions,
+  type GcReport,
+} from './pod-manager.js';
+export {
+  listPodRecords,
+  findPodRecord,
+  readPodRecord,
+  readPodEvents,
+  isWorkerAlive,
+  containerLogPath,
+  type PodRecord,
+} from './pod-store.js';
+export type * from './pod-status.js';
+export { KUBELET_BACKOFF, type BackoffPolicy } from './pod-worker.js';
