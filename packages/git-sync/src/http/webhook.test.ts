@@ -32,7 +32,7 @@ test('GitHub HMAC, GitLab token and bearer token are checked; anything else is 4
 });
 
 test('the ref filter and GitHub pings acknowledge without triggering', () => {
-  const opts = { bearerToken: 'tok', ref: 'refs/heads/main' };
+  const opts = { bearerToken: 'tok', refs: ['refs/heads/main'] };
   const h = { authorization: 'Bearer tok' };
   assert.deepEqual(verifyWebhook(h, body, opts), {
     accepted: true,

@@ -15,10 +15,10 @@ export interface WebhookAuth {
 
 export interface WebhookOptions extends WebhookAuth {
   /**
-   * Only pushes to this full ref trigger (e.g. `refs/heads/main`); events naming another ref
-   * are acknowledged and ignored. Undefined = every event triggers.
+   * Only pushes to these full refs trigger (e.g. `refs/heads/main`); events naming another
+   * ref are acknowledged and ignored. Undefined = every event triggers.
    */
-  ref?: string | undefined;
+  refs?: readonly string[] | undefined;
   /** Called for every accepted event; the loop coalesces bursts. */
   trigger: () => void;
   /** Request bodies larger than this are refused with 413 before being read. Default 2 MiB. */
@@ -44,12 +44,12 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
  * Authenticates a webhook delivery (constant-time comparisons) and decides whether it should
  * trigger a sync: GitHub `ping` events and pushes to other refs are accepted but do not.
  *
- * @example verifyWebhook(req.headers, body, { githubSecret: 's', ref: 'refs/heads/main' })
+ * @example verifyWebhook(req.headers, body, { githubSecret: 's', refs: ['refs/heads/main'] })
  */
 export function verifyWebhook(
   headers: IncomingHttpHeaders,
   body: Buffer,
-  options: WebhookAuth & { ref?: string | undefined },
+  options: WebhookAuth & { refs?: readonly string[] | undefined },
 ): WebhookVerdict {
   let via: string | undefined;
   const sig = header(headers, 'x-hub-signature-256');
@@ -71,14 +71,14 @@ export function verifyWebhook(
   if (header(headers, 'x-github-event') === 'ping') {
     return { accepted: true, trigger: false, reason: 'ping' };
   }
-  if (options.ref !== undefined) {
+  if (options.refs !== undefined) {
     let eventRef: unknown;
     try {
       eventRef = (JSON.parse(body.toString('utf8')) as { ref?: unknown } | null)?.ref;
     } catch {
       eventRef = undefined; // not JSON (generic sender): no ref to filter on
     }
-    if (typeof eventRef === 'string' && eventRef !== options.ref) {
+    if (typeof eventRef === 'string' && !options.refs.includes(eventRef)) {
       return { accepted: true, trigger: false, reason: `ignored: event for ${eventRef}` };
     }
   }
