@@ -60,3 +60,14 @@ export {
   type MainContext,
   type RunOptions,
 } from './run-main.js';
+export {
+  spawnGroup,
+  runCommand,
+  CommandError,
+  type ProcessGroup,
+  type SpawnGroupOptions,
+  type StopOptions,
+  type ExitStatus,
+  type RunCommandOptions,
+  type CommandResult,
+} from './process-group.js';
