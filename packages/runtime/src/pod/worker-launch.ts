@@ -73,7 +73,8 @@ export function workerArgv(): string[] {
 export async function launchWorker(layout: StateLayout, payload: WorkerPayload): Promise<number> {
   const logFile = await open(path.join(layout.podDir(payload.uid), 'worker.log'), 'a', 0o600);
   try {
-    const [cmd = process.execPath, ...args] = workerArgv();
+    // The state root in argv names the worker in `ps` and lets host snapshots find it.
+    const [cmd = process.execPath, ...args] = [...workerArgv(), layout.root];
     const child = spawn(cmd, args, {
       detached: true,
       stdio: ['pipe', logFile.fd, logFile.fd],
