@@ -66,7 +66,10 @@ interface WorkloadShape {
   restart: RestartRule;
 }
 
-const ALWAYS: RestartRule = { allowed: ['Always'] };
+const always = (kind: string): RestartRule => ({
+  allowed: ['Always'],
+  reason: `the pods of a ${kind} always restart`,
+});
 
 const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
   Deployment: {
@@ -78,9 +81,13 @@ const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
       'progressDeadlineSeconds',
       'paused',
     ],
-    restart: ALWAYS,
+    restart: always('Deployment'),
   },
-  ReplicaSet: { counts: ['replicas'], controllerFields: ['minReadySeconds'], restart: ALWAYS },
+  ReplicaSet: {
+    counts: ['replicas'],
+    controllerFields: ['minReadySeconds'],
+    restart: always('ReplicaSet'),
+  },
   StatefulSet: {
     counts: ['replicas'],
     controllerFields: [
@@ -92,12 +99,12 @@ const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
       'persistentVolumeClaimRetentionPolicy',
       'ordinals',
     ],
-    restart: ALWAYS,
+    restart: always('StatefulSet'),
   },
   DaemonSet: {
     counts: [],
     controllerFields: ['updateStrategy', 'minReadySeconds', 'revisionHistoryLimit'],
-    restart: ALWAYS,
+    restart: always('DaemonSet'),
   },
   Job: {
     counts: ['parallelism', 'completions'],
@@ -118,6 +125,7 @@ const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
     restart: {
       allowed: ['OnFailure', 'Never'],
       requiredBecause: 'a Job template needs Never or OnFailure',
+      reason: 'a Job template needs Never or OnFailure',
     },
   },
 };

@@ -11,6 +11,8 @@ export interface RestartRule {
   allowed: readonly RestartPolicy[];
   /** Set for a Job template, which has no valid default. */
   requiredBecause?: string;
+  /** Why only `allowed` are allowed (added to the message). */
+  reason?: string;
 }
 
 const POD_RESTART: RestartRule = { allowed: ['Always', 'OnFailure', 'Never'] };
@@ -107,8 +109,13 @@ export function readPodSpec(f: Fields, restart: RestartRule = POD_RESTART): PodS
     }
     restartPolicy = 'Always';
   } else if (!restart.allowed.includes(restartPolicy)) {
-    const why = restart.requiredBecause === undefined ? '' : ` (${restart.requiredBecause})`;
-    ctx.error(f.at('restartPolicy'), `${oneOfMessage(restart.allowed, restartPolicy)}${why}`);
+    const [only] = restart.allowed;
+    const why = restart.reason === undefined ? '' : ` (${restart.reason})`;
+    const message =
+      restart.allowed.length === 1 && only !== undefined
+        ? `must be ${only}, got ${JSON.stringify(restartPolicy)}`
+        : oneOfMessage(restart.allowed, restartPolicy);
+    ctx.error(f.at('restartPolicy'), `${message}${why}`);
   }
   const grace = f.integer('terminationGracePeriodSeconds', { min: 0 });
   const dnsPolicy = f.enumeration('dnsPolicy', [
@@ -201,21 +208,22 @@ function containerPath(f: Fields, name: string): string | undefined {
 function checkHostPorts(f: Fields, running: Container[]): void {
   const seen = new Map<string, string>();
   for (const container of running) {
-    for (const port of container.ports) {
-      if (port.hostPort === undefined) continue;
+    container.ports.forEach((port, index) => {
+      if (port.hostPort === undefined) return;
       const key = `${port.hostIP ?? ''}/${port.hostPort}/${port.protocol}`;
       const owner = seen.get(key);
-      if (owner !== undefined) {
-        const path = containerPath(f, container.name) ?? f.at('containers');
-        f.ctx.error(
-          path,
-          `hostPort ${port.hostPort}/${port.protocol} is already used by container ${JSON.stringify(owner)}`,
-          'duplicate',
-        );
-      } else {
+      if (owner === undefined) {
         seen.set(key, container.name);
+        return;
       }
-    }
+      // Ports are only dropped when invalid, and then the pod has errors anyway.
+      const base = containerPath(f, container.name) ?? f.at('containers');
+      f.ctx.error(
+        `${base}.ports[${index}].hostPort`,
+        `${port.hostPort}/${port.protocol} is already used by container ${JSON.stringify(owner)}`,
+        'duplicate',
+      );
+    });
   }
 }
 

@@ -100,11 +100,19 @@ function readGrpc(f: Fields): GRPCAction | undefined {
   return port === undefined ? undefined : { port, service };
 }
 
-/** Exactly one of `handlers` is present; reports none or several. */
-function checkOneHandler(f: Fields, handlers: readonly string[]): boolean {
+/**
+ * Exactly one of `handlers` is present; reports none or several. `reported` handlers were
+ * already reported as unsupported, so their presence is not "no handler".
+ */
+function checkOneHandler(
+  f: Fields,
+  handlers: readonly string[],
+  reported: readonly string[] = [],
+): boolean {
   const present = handlers.filter((h) => f.has(h));
   if (present.length === 1) return true;
   if (present.length === 0) {
+    if (reported.some((h) => f.has(h))) return false;
     const list = `${handlers.slice(0, -1).join(', ')} or ${handlers.at(-1) ?? ''}`;
     f.ctx.error(f.path, `must specify exactly one handler: ${list}`, 'required');
   } else {
@@ -167,7 +175,7 @@ export function readProbe(f: Fields, kind: ProbeKind): Probe | undefined {
 
 function readHandler(f: Fields): LifecycleHandler | undefined {
   f.unsupported('tcpSocket', 'deprecated: the kubelet never runs it; use exec, httpGet or sleep');
-  const ok = checkOneHandler(f, ['exec', 'httpGet', 'sleep']);
+  const ok = checkOneHandler(f, ['exec', 'httpGet', 'sleep'], ['tcpSocket']);
   const handler: LifecycleHandler = {};
   const exec = f.object('exec', readExec);
   if (exec !== undefined) handler.exec = exec;
