@@ -204,7 +204,10 @@ export function readObject(
     f.end();
     return;
   }
-  f.ignored('status', 'set by the cluster; ignored');
+  // `status: {}` is what `kubectl … --dry-run -o yaml` prints: say nothing about it.
+  const status = f.value.status;
+  if (isObject(status) && Object.keys(status).length === 0) f.accept('status');
+  else f.ignored('status', 'set by the cluster; ignored');
   const errorsBefore = ctx.errorCount;
   const metadata = f.object('metadata', (m) => readObjectMeta(m, true), {
     required: 'with at least a name',
