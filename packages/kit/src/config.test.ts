@@ -324,6 +324,17 @@ describe('type errors name the flag, the env var, the value and what is expected
     assert.equal(err.problems[0]?.source, 'missing');
   });
 
+  test('a required list must have at least one value', () => {
+    const s = defineConfig({
+      name: 'l',
+      envPrefix: 'L_',
+      options: { command: { type: 'list', required: true } },
+    });
+    const err = configError(() => parseConfig(s, [], {}));
+    assert.equal(err.message, '--command (env L_COMMAND) is required');
+    assert.deepEqual(parseConfig(s, [], { L_COMMAND: 'a,b' }).command, ['a', 'b']);
+  });
+
   test('every problem is reported at once', () => {
     const err = configError(() => parse(['--depth=x'], { GITSYNC_PERIOD: 'soon' }));
     assert.deepEqual(

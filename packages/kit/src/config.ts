@@ -330,7 +330,8 @@ function resolveDefault(name: string, key: string, spec: OptionSpec): unknown {
   const d = spec.default;
   if (d === undefined) {
     if (spec.type === 'boolean') return false;
-    if (spec.type === 'list') return [];
+    // A required list has no implicit empty default, so "missing" is reported.
+    if (spec.type === 'list') return spec.required === true ? undefined : [];
     return undefined;
   }
   if (spec.type === 'list') return [...(d as readonly string[])];

@@ -8,6 +8,8 @@ export interface Fixture {
   readonly child: ChildProcess;
   /** Resolves when stdout has shown a line equal to `line`. */
   waitForLine(line: string): Promise<void>;
+  /** Resolves with the first stdout line matching `re`. */
+  waitForMatch(re: RegExp): Promise<string>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stdout(): string;
   stderr(): string;
@@ -58,6 +60,16 @@ export function spawnFixture(name: string, args: readonly string[] = []): Fixtur
           reject(new Error(`fixture exited (${code}) before printing "${line}"; stderr: ${err}`));
         });
       }),
+    waitForMatch: async (re) => {
+      for (;;) {
+        const hit = out.split('\n').find((l) => re.test(l));
+        if (hit !== undefined) return hit;
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`fixture exited before printing ${String(re)}; stderr: ${err}`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
