@@ -30,6 +30,13 @@ export interface ContainerPlanInput {
   runtimeDefaultSeccomp?: DockerSeccompProfile | undefined;
 }
 
+/** Docker's and containerd's default PATH, for images whose config sets none. */
+export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function withDefaultPath(env: string[]): string[] {
+  return env.some((e) => e.startsWith('PATH=')) ? env : [DEFAULT_PATH_ENV, ...env];
+}
+
 async function readOptional(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
@@ -120,7 +127,7 @@ export async function buildContainerPlan(input: ContainerPlanInput): Promise<Con
     rootfs: input.rootfs,
     readOnlyRootFilesystem: sc.readOnlyRootFilesystem === true,
     args,
-    env: mergeEnv(image.config.env ?? [], env),
+    env: withDefaultPath(mergeEnv(image.config.env ?? [], env)),
     cwd: container.workingDir ?? image.config.workingDir ?? '/',
     user,
     hostname: sandbox.hostname,

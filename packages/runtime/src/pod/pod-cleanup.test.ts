@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { snapshotHostResources } from '../sandbox/index.js';
+import { isProcessAlive } from '../state/process-identity.js';
+import { loadPodNetwork } from './network-config.js';
+import { downPod, gcPods, podStarted, waitForPod } from './pod-manager.js';
+import { listPodRecords } from './pod-store.js';
+import { podTestEnv } from './test-pod-env.js';
+
+// A pod that holds every kind of resource: netns + veth + lease + hostPort rules, a tmpfs
+// volume, a secret (tmpfs), two containers with overlay rootfs and cgroups.
+const manifest = (hostPort: number): string => `
+apiVersion: v1
+kind: Secret
+metadata: { name: s }
+stringData: { k: v }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: cycle }
+spec:
+  terminationGracePeriodSeconds: 5
+  volumes:
+    - { name: mem, emptyDir: { medium: Memory, sizeLimit: 1Mi } }
+    - { name: s, secret: { secretName: s } }
+  containers:
+    - name: a
+      image: busybox:test
+      command: [sh, -c, 'trap "exit 0" TERM; while :; do sleep 0.1; done']
+      ports: [{ containerPort: 80, hostPort: ${hostPort} }]
+      volumeMounts: [{ name: mem, mountPath: /mem }, { name: s, mountPath: /s }]
+    - name: b
+      image: busybox:test
+      command: [sh, -c, 'trap "exit 0" TERM; while :; do sleep 0.1; done']
+`;
+
+const CYCLES = 50;
+
+test(`${CYCLES} up/down cycles return the machine to what it was`, async (t) => {
+  const { layout, up } = await podTestEnv(t);
+  const network = await loadPodNetwork(layout);
+  const before = await snapshotHostResources(layout, network);
+  for (let i = 0; i < CYCLES; i++) {
+    const rec = await up(manifest(40000 + (process.pid % 20000)));
+    const running = await waitForPod(layout, rec.uid, podStarted, { timeoutMs: 30_000 });
+    assert.equal(running.status.phase, 'Running', JSON.stringify(running.status));
+    if (i === 0) {
+      const during = await snapshotHostResources(layout, network);
+      assert.equal(during.netns.length, 1);
+      assert.equal(during.veths.length, 1);
+      assert.equal(during.leases.length, 1);
+      assert.ok(during.mounts.length >= 5, `mounts while running: ${during.mounts.join(', ')}`);
+      assert.ok(during.runcContainers.length === 3, `runc: ${during.runcContainers.join(', ')}`);
+    }
+    await downPod(layout, 'cycle');
+  }
+  const after = await snapshotHostResources(layout, network);
+  // The bridge itself stays (as with podman); everything per pod is gone.
+  assert.deepEqual(after, before);
+});
+
+test('gc after the pod worker was SIGKILLed removes everything the pod held', async (t) => {
+  const { layout, up } = await podTestEnv(t);
+  const network = await loadPodNetwork(layout);
+  const before = await snapshotHostResources(layout, network);
+  const rec = await up(manifest(40000 + ((process.pid + 7) % 20000)));
+  const running = await waitForPod(
+    layout,
+    rec.uid,
+    (r) => podStarted(r) && r.worker !== undefined,
+    { timeoutMs: 30_000 },
+  );
+  const worker = running.worker;
+  assert.ok(worker !== undefined);
+  process.kill(worker.pid, 'SIGKILL');
+  while (await isProcessAlive(worker)) await sleep(10);
+  const leftover = await snapshotHostResources(layout, network);
+  assert.equal(leftover.netns.length, 1, 'the crash left the sandbox behind');
+  const report = await gcPods(layout);
+  assert.deepEqual(report.pods, ['default/cycle']);
+  assert.deepEqual(report.errors, []);
+  assert.deepEqual(await listPodRecords(layout), []);
+  assert.deepEqual(await snapshotHostResources(layout, network), before);
+});
