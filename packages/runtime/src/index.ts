@@ -20,3 +20,7 @@ export {
 } from './images/image-store.js';
 export { normaliseImageName, familiarImageName } from './images/image-name.js';
 export { readLogs, type LogEntry, type ReadLogsOptions } from './logs/cri-log-reader.js';
+export * from './oci/index.js';
+export * from './images/index.js';
+export * from './logs/index.js';
+export * from './supervisor/index.js';

@@ -1,5 +1,5 @@
 import { PodkitError } from '@podkit/kit';
-import { expandVariables, type EnvVar } from './expand-env.js';
+import { expandVariables, type EnvEntry } from './expand-env.js';
 
 export interface CommandInput {
   /** The container's `command` (replaces the image ENTRYPOINT and drops its CMD). */
@@ -23,7 +23,7 @@ export interface CommandInput {
  *   resolveCommand({ args: ['-c', 'echo hi'], entrypoint: ['/bin/sh'], cmd: ['-i'] });
  *   // ['/bin/sh', '-c', 'echo hi']
  */
-export function resolveCommand(input: CommandInput, env?: readonly EnvVar[]): string[] {
+export function resolveCommand(input: CommandInput, env?: readonly EnvEntry[]): string[] {
   // kubelet expands only the pod's own command/args, never the image's ENTRYPOINT/CMD.
   const expand = (list: readonly string[] | undefined): string[] =>
     env === undefined ? [...(list ?? [])] : expandCommand(list ?? [], env);
@@ -48,7 +48,7 @@ export function resolveCommand(input: CommandInput, env?: readonly EnvVar[]): st
 }
 
 /** Expands `$(VAR)` references in command/args from the container's final env (kubelet). */
-export function expandCommand(argv: readonly string[], env: readonly EnvVar[]): string[] {
+export function expandCommand(argv: readonly string[], env: readonly EnvEntry[]): string[] {
   const values = new Map(env.map((e) => [e.name, e.value]));
   return argv.map((a) => expandVariables(a, (name) => values.get(name)));
 }

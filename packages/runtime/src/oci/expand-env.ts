@@ -38,10 +38,13 @@ export function expandVariables(
   return out + input.slice(checkpoint);
 }
 
-export interface EnvVar {
+export interface EnvEntry {
   name: string;
   value: string;
 }
+
+/** The same as EnvEntry (the package index exports only EnvEntry: spec/ has an EnvVar). */
+export type EnvVar = EnvEntry;
 
 /**
  * Expands a container's env list in order, as kubelet does: each value may refer to entries
@@ -49,9 +52,9 @@ export interface EnvVar {
  * Returns the final values in first-definition order.
  */
 export function expandEnv(
-  env: readonly EnvVar[],
+  env: readonly EnvEntry[],
   context: Readonly<Record<string, string>> = {},
-): EnvVar[] {
+): EnvEntry[] {
   const values = new Map<string, string>();
   for (const { name, value } of env) {
     const expanded = expandVariables(value, (ref) => values.get(ref) ?? context[ref]);
@@ -64,7 +67,7 @@ export function expandEnv(
  * The container's final environment as `K=V` strings: the image's env first, then the
  * container's entries replacing same-named image ones (containerd's merge).
  */
-export function mergeEnv(imageEnv: readonly string[], containerEnv: readonly EnvVar[]): string[] {
+export function mergeEnv(imageEnv: readonly string[], containerEnv: readonly EnvEntry[]): string[] {
   const merged = new Map<string, string>();
   for (const entry of imageEnv) {
     const eq = entry.indexOf('=');
