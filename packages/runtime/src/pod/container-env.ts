@@ -1,5 +1,5 @@
 import { expandVariables } from '../oci/expand-env.js';
-import type { EnvVar } from '../oci/expand-env.js';
+import type { EnvEntry } from '../oci/expand-env.js';
 import type { Container, ConfigMap, Secret } from '../spec/types.js';
 import { fieldRefValue, resourceFieldRefValue } from '../volumes/downward-api.js';
 import type { DownwardFacts } from '../volumes/types.js';
@@ -29,7 +29,7 @@ export function resolveContainerEnv(
   container: Container,
   objects: PodObjects,
   facts: DownwardFacts | undefined,
-): { env: EnvVar[]; problems: string[] } {
+): { env: EnvEntry[]; problems: string[] } {
   const values = new Map<string, string>();
   const problems: string[] = [];
   const where = `container "${container.name}"`;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import { resolveCommand } from '../oci/command.js';
 import type { BindMountPlan, ContainerPlan, TmpfsPlan } from '../oci/config.js';
-import { mergeEnv, type EnvVar } from '../oci/expand-env.js';
+import { mergeEnv, type EnvEntry } from '../oci/expand-env.js';
 import { resolveCapabilities } from '../oci/capabilities.js';
 import { dockerSeccompToOci, type DockerSeccompProfile, type OciSeccomp } from '../oci/seccomp.js';
 import { resolveUser } from '../oci/user.js';
@@ -23,7 +23,7 @@ export interface ContainerPlanInput {
   sandbox: Sandbox;
   volumes: ReadonlyMap<string, PreparedVolume>;
   /** The container's resolved env (resolveContainerEnv). */
-  env: readonly EnvVar[];
+  env: readonly EnvEntry[];
   /** Host-image isolation mounts (hostImageIsolation), empty for other images. */
   isolation?: { tmpfs: TmpfsPlan[]; maskedPaths: string[] } | undefined;
   /** The RuntimeDefault profile (Docker format), when the host has one. */

@@ -22,7 +22,11 @@ async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const addr = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    srv.close(() => {
+      resolve();
+    });
+  });
   if (addr === null || typeof addr === 'string') throw new Error('no port');
   return addr.port;
 }
@@ -134,7 +138,14 @@ test('admission lists every problem at once and creates nothing', async (t) => {
   const network = await loadPodNetwork(layout);
   const taken = createServer();
   await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
-  t.after(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        taken.close(() => {
+          resolve();
+        });
+      }),
+  );
   const addr = taken.address();
   const port = addr !== null && typeof addr === 'object' ? addr.port : 0;
   const before = await snapshotHostResources(layout, network);

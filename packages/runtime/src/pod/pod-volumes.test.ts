@@ -89,7 +89,9 @@ spec:
   const done = await waitForPod(layout, rec.uid, ended, { timeoutMs: 30_000 });
   assert.equal(done.status.phase, 'Failed');
   const c = done.status.containerStatuses[0];
-  assert.equal(c?.state.terminated?.exitCode, 3);
-  assert.equal(c?.state.terminated?.reason, 'Error');
+  const term = c?.state.terminated;
+  assert.ok(term !== undefined);
+  assert.equal(term.exitCode, 3);
+  assert.equal(term.reason, 'Error');
   assert.deepEqual(await logLines(layout, rec.uid, 'c'), ['bye']);
 });

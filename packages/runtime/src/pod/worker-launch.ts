@@ -49,7 +49,7 @@ export function deserializeObjects(p: WorkerPayload): {
  * The argv that runs the pod worker: the built `dist/pod/worker-main.js`, or — when podkit runs
  * from its TypeScript sources (tests) — the `.ts` file through tsx.
  */
-export function workerArgv(): string[] {
+export function workerArgv(): [string, ...string[]] {
   const self = fileURLToPath(import.meta.url);
   const ext = path.extname(self);
   const entry = path.join(path.dirname(self), `worker-main${ext}`);
@@ -74,7 +74,8 @@ export async function launchWorker(layout: StateLayout, payload: WorkerPayload):
   const logFile = await open(path.join(layout.podDir(payload.uid), 'worker.log'), 'a', 0o600);
   try {
     // The state root in argv names the worker in `ps` and lets host snapshots find it.
-    const [cmd = process.execPath, ...args] = [...workerArgv(), layout.root];
+    const [cmd, ...args] = workerArgv();
+    args.push(layout.root);
     const child = spawn(cmd, args, {
       detached: true,
       stdio: ['pipe', logFile.fd, logFile.fd],
