@@ -38,12 +38,14 @@ after(async () => {
   await stopAll();
 });
 
+/** Read-your-writes off: these tests are about routing by command, not by client history. */
 async function ambassador(readFrom: 'master' | 'replica'): Promise<Ambassador> {
   return createAmbassador({
     listen: '127.0.0.1:0',
     master: `127.0.0.1:${master.port}`,
     replicas: replicas.map((r) => `127.0.0.1:${r.port}`),
     readFrom,
+    readYourWrites: false,
   });
 }
 

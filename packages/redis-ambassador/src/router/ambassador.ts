@@ -4,19 +4,39 @@ import { CommandTable, parseCommandInfo } from '../commands/classify.js';
 import { BUILTIN_COMMANDS } from '../commands/builtin-table.js';
 import type { FramerLimits } from '../resp/framer.js';
 import { parseEndpoint, type Endpoint } from './address.js';
-import { queryNode } from './control.js';
-import { NodePool } from './node-pool.js';
+import { queryNode, type PasswordSource } from './control.js';
 import { ClientSession, type ReadFrom, type RouterContext } from './session.js';
 import { ambassadorError } from '../errors.js';
+import type { RouterMetrics, TopologyMetrics } from '../metrics.js';
+import { Topology, type TopologyLog, type TopologyMode } from '../topology/topology.js';
 
 /** Options of {@link createAmbassador}. Addresses are `HOST:PORT` strings or endpoints. */
 export interface AmbassadorOptions {
   /** Where clients connect; port 0 picks a free port. Default 127.0.0.1:6379. */
   readonly listen?: string | Endpoint | undefined;
-  readonly master: string | Endpoint;
+  /** The master (static and discover modes). */
+  readonly master?: string | Endpoint | undefined;
   readonly replicas?: readonly (string | Endpoint)[] | undefined;
-  /** Default `replica` when replicas are given, else `master`. */
+  /** Sentinel mode: Sentinel addresses and the master's name there. */
+  readonly sentinels?: readonly (string | Endpoint)[] | undefined;
+  readonly masterName?: string | undefined;
+  /**
+   * `static`: the given master and replicas; `discover`: plus the master's online replicas
+   * from `INFO replication`; `sentinel`: follow the Sentinels. Default: `sentinel` when
+   * sentinels are given, else `discover` when no replica is given, else `static`.
+   */
+  readonly mode?: TopologyMode | undefined;
+  /** Default `prefer-replica`. */
   readonly readFrom?: ReadFrom | undefined;
+  /** Default true: a client's reads never see data older than its own writes. */
+  readonly readYourWrites?: boolean | undefined;
+  /** The backend password, read again for every new backend connection. */
+  readonly password?: PasswordSource | undefined;
+  readonly healthIntervalMs?: number | undefined;
+  readonly healthTimeoutMs?: number | undefined;
+  readonly sentinelPollMs?: number | undefined;
+  readonly metrics?: (RouterMetrics & TopologyMetrics) | undefined;
+  readonly log?: TopologyLog | undefined;
   /** Routing table source: the master's COMMAND reply (default) or the built-in 7.0 table. */
   readonly commands?: 'server' | 'builtin' | undefined;
   readonly limits?: FramerLimits | undefined;
@@ -30,6 +50,10 @@ export interface Ambassador extends AsyncDisposable {
   readonly address: Endpoint;
   /** Where the routing table came from. */
   readonly commandSource: 'server' | 'builtin';
+  /** The current nodes (changes on failover). */
+  readonly topology: Topology;
+  /** Whether the master answered its last health check. */
+  readonly ready: boolean;
   /** Stops listening and closes every client and backend connection. */
   close(): Promise<void>;
 }
@@ -49,13 +73,44 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
   const ep = (v: string | Endpoint, what: string): Endpoint =>
     typeof v === 'string' ? parseEndpoint(v, what) : v;
   const listen = ep(options.listen ?? '127.0.0.1:6379', 'listen');
-  const master = ep(options.master, 'master');
   const replicas = (options.replicas ?? []).map((r) => ep(r, 'replica'));
-  const readFrom: ReadFrom = options.readFrom ?? (replicas.length > 0 ? 'replica' : 'master');
+  const sentinels = (options.sentinels ?? []).map((r) => ep(r, 'sentinel'));
+  const mode: TopologyMode =
+    options.mode ??
+    (sentinels.length > 0 ? 'sentinel' : replicas.length === 0 ? 'discover' : 'static');
+  if (mode === 'sentinel' && (sentinels.length === 0 || options.masterName === undefined)) {
+    throw ambassadorError('AMBASSADOR_CONFIG', 'sentinel mode needs sentinels and a master name');
+  }
+  if (mode !== 'sentinel' && options.master === undefined) {
+    throw ambassadorError('AMBASSADOR_CONFIG', 'a master address (or sentinels) is required');
+  }
+  const readFrom: ReadFrom = options.readFrom ?? 'prefer-replica';
   const limits = options.limits ?? {};
   const signal = options.signal;
   if (signal?.aborted)
     throw ambassadorError('AMBASSADOR_CONFIG', 'aborted before start', { cause: signal.reason });
+
+  const topology = new Topology({
+    mode,
+    master: options.master === undefined ? undefined : ep(options.master, 'master'),
+    replicas,
+    sentinels,
+    masterName: options.masterName,
+    password: options.password,
+    limits,
+    healthIntervalMs: options.healthIntervalMs,
+    healthTimeoutMs: options.healthTimeoutMs,
+    sentinelPollMs: options.sentinelPollMs,
+    metrics: options.metrics,
+    log: options.log,
+  });
+  try {
+    await topology.start(signal);
+  } catch (err) {
+    topology.close();
+    throw err;
+  }
+  const master = topology.master.endpoint;
 
   let table = new CommandTable(BUILTIN_COMMANDS);
   let commandSource: 'server' | 'builtin' = 'builtin';
@@ -66,6 +121,7 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
         master,
         ['COMMAND'],
         signal ? AbortSignal.any([signal, timeout]) : timeout,
+        options.password,
       );
       const specs = parseCommandInfo(reply);
       if (specs.length > 0) {
@@ -79,10 +135,11 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
 
   const ctx: RouterContext = {
     table,
-    master: new NodePool(master, 'master', { limits }),
-    replicas: replicas.map((r) => new NodePool(r, 'replica', { limits })),
+    nodes: topology,
     readFrom,
+    readYourWrites: options.readYourWrites ?? true,
     limits,
+    metrics: options.metrics,
     rr: 0,
   };
   const sessions = new Set<ClientSession>();
@@ -91,14 +148,21 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
     sessions.add(session);
   });
   server.listen({ host: listen.host, port: listen.port });
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([err]: unknown[]) => {
-      throw ambassadorError('AMBASSADOR_CONFIG', `cannot listen on ${listen.host}:${listen.port}`, {
-        cause: err,
-      });
-    }),
-  ]);
+  try {
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([err]: unknown[]) => {
+        throw ambassadorError(
+          'AMBASSADOR_CONFIG',
+          `cannot listen on ${listen.host}:${listen.port}`,
+          { cause: err },
+        );
+      }),
+    ]);
+  } catch (err) {
+    topology.close();
+    throw err;
+  }
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('unexpected server address');
 
@@ -112,8 +176,7 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
         });
       });
       for (const s of sessions) s.destroy();
-      ctx.master.closeAll();
-      for (const r of ctx.replicas) r.closeAll();
+      topology.close();
       await closed;
     })();
     return closing;
@@ -126,6 +189,10 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
   return {
     address: { host: addr.address, port: addr.port },
     commandSource,
+    topology,
+    get ready() {
+      return topology.ready;
+    },
     close,
     [Symbol.asyncDispose]: close,
   };

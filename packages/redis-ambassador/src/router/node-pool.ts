@@ -1,15 +1,23 @@
 import type { FramerLimits } from '../resp/framer.js';
-import type { Endpoint } from './address.js';
+import { formatEndpoint, type Endpoint } from './address.js';
+import { authPreamble, type PasswordSource } from './control.js';
 import { Upstream } from './upstream.js';
 
 /**
  * Connections to one node: idle connections in their default state, handed to client
- * sessions and taken back only when clean (no pending reply, no session state). Tracks a
- * simple "down until" mark after a failed connect so reads avoid the node for a while.
+ * sessions and taken back only when clean (no pending reply, no session state). Holds the
+ * node's health as the topology's checks see it, a short "down until" mark after a failed
+ * connect, and the node's last known replication offset (for read-your-writes).
  */
 export class NodePool {
   readonly endpoint: Endpoint;
-  readonly role: 'master' | 'replica';
+  /** `host:port`, for metrics and logs. */
+  readonly name: string;
+  role: 'master' | 'replica';
+  /** Set by health checks: false while the node fails them (or is not a usable replica). */
+  healthy = true;
+  /** Last replication offset this node is known to have processed; -1 when unknown. */
+  offset = -1;
   private readonly idle: Upstream[] = [];
   private readonly all = new Set<Upstream>();
   private downUntil = 0;
@@ -17,40 +25,47 @@ export class NodePool {
   private readonly limits: FramerLimits;
   private readonly downFor: number;
   private readonly now: () => number;
+  private readonly password: PasswordSource | undefined;
 
   constructor(
     endpoint: Endpoint,
     role: 'master' | 'replica',
     options: {
-      maxIdle?: number;
-      limits?: FramerLimits;
-      downForMs?: number;
-      now?: () => number;
+      maxIdle?: number | undefined;
+      limits?: FramerLimits | undefined;
+      downForMs?: number | undefined;
+      now?: (() => number) | undefined;
+      password?: PasswordSource | undefined;
     } = {},
   ) {
     this.endpoint = endpoint;
+    this.name = formatEndpoint(endpoint);
     this.role = role;
     this.maxIdle = options.maxIdle ?? 64;
     this.limits = options.limits ?? {};
     this.downFor = options.downForMs ?? 1000;
     this.now = options.now ?? Date.now;
+    this.password = options.password;
   }
 
-  /** Whether reads may be sent here (not marked down recently). */
+  /** Whether reads may be sent here: healthy and not marked down recently. */
   isUp(): boolean {
-    return this.now() >= this.downUntil;
+    return this.healthy && this.now() >= this.downUntil;
   }
 
+  /** A connection to the node failed: avoid it for a while (health checks decide after that). */
   markDown(): void {
     this.downUntil = this.now() + this.downFor;
   }
 
-  /** An idle connection, or a new one. */
+  /** An idle connection, or a new one (which first authenticates when a password is set). */
   acquire(): Upstream {
     for (let up = this.idle.pop(); up; up = this.idle.pop()) {
       if (!up.closed) return up;
     }
-    const up = new Upstream(this.endpoint, this.limits);
+    // The password file is read again for every new connection, so a rotated secret is used
+    // without a restart.
+    const up = new Upstream(this.endpoint, this.limits, authPreamble(this.password));
     this.all.add(up);
     up.socket.once('close', () => {
       this.all.delete(up);
@@ -73,10 +88,18 @@ export class NodePool {
     this.idle.push(up);
   }
 
-  /** Closes every connection (on shutdown, or when the node's role changes). */
+  /**
+   * Closes every connection (on shutdown, when the node fails its health check, or when its
+   * role changes): requests in flight are aborted, so reads can be retried elsewhere.
+   */
   closeAll(): void {
-    for (const up of this.all) up.destroy();
+    for (const up of [...this.all]) up.destroy();
     this.all.clear();
     this.idle.length = 0;
+  }
+
+  /** Open connections (idle and in use). */
+  get size(): number {
+    return this.all.size;
   }
 }

@@ -6,23 +6,43 @@ import {
   type FramePiece,
   type FramerLimits,
 } from '../resp/framer.js';
+import type { RouteLabel, RouterMetrics } from '../metrics.js';
 import type { NodePool } from './node-pool.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
 import { DISCARD, type ReplySink, type Upstream } from './upstream.js';
 
-/** Where reads go: only the master, or replicas (falling back to the master when none is up). */
+/**
+ * Where reads go: `master` only; `replica`: replicas only (an error when none is healthy,
+ * except that read-your-writes and retries after a failure may still use the master);
+ * `prefer-replica`: replicas, the master when none is healthy.
+ */
 export type ReadFrom = 'master' | 'replica' | 'prefer-replica';
+
+/** The current nodes and their replication offsets (the Topology). */
+export interface NodeSet {
+  readonly master: NodePool;
+  readonly replicas: readonly NodePool[];
+  /** The master's offset from a query sent after this call; undefined when unknown. */
+  masterOffsetNow(): Promise<number | undefined>;
+  /** Asks for quick replica offset polling until they reach `offset`. */
+  want(offset: number): void;
+}
 
 /** What every session of one ambassador shares. */
 export interface RouterContext {
   readonly table: CommandTable;
-  readonly master: NodePool;
-  readonly replicas: readonly NodePool[];
+  readonly nodes: NodeSet;
   readonly readFrom: ReadFrom;
+  /** After a client's write, its reads avoid replicas that have not applied that write. */
+  readonly readYourWrites: boolean;
   readonly limits: FramerLimits;
+  readonly metrics: RouterMetrics | undefined;
   /** Round-robin cursor over the replicas, shared so load spreads across sessions. */
   rr: number;
 }
+
+/** An offset no replica reaches: reads stay on the master until a lookup succeeds. */
+const UNKNOWN_OFFSET = Number.MAX_SAFE_INTEGER;
 
 /** Commands after which the session's replies come as an open-ended stream from the master. */
 const PASSTHROUGH = new Set([
@@ -67,6 +87,15 @@ export class ClientSession {
   private closed = false;
   private readonly heldPaused = new Set<Upstream>();
   private readonly onClosed: (s: ClientSession) => void;
+  /* Read-your-writes bookkeeping (see docs/redis-ambassador.md). */
+  /** Writes sent whose reply has not come yet: reads go to the master meanwhile. */
+  private rywWrites = 0;
+  /** A write was answered since the last offset lookup started. */
+  private rywDirty = false;
+  /** An offset lookup is in flight: reads go to the master meanwhile. */
+  private rywLookup = false;
+  /** The master offset covering every answered write: replicas below it are not read from. */
+  private rywOffset = -1;
 
   constructor(client: net.Socket, ctx: RouterContext, onClosed: (s: ClientSession) => void) {
     this.client = client;
@@ -82,6 +111,7 @@ export class ClientSession {
       },
     );
     client.setNoDelay(true);
+    ctx.metrics?.clients(1);
     client.on('data', (chunk: Buffer) => {
       this.onClientData(chunk);
     });
@@ -174,7 +204,7 @@ export class ClientSession {
 
     if (this.passthrough !== undefined) {
       // Replies now flow as one stream from the master; every request goes there.
-      const master = this.upstream(this.ctx.master);
+      const master = this.upstream(this.ctx.nodes.master);
       this.send(master, piece.bytes, undefined);
       targets.push(master);
     } else if (name === 'quit') {
@@ -182,7 +212,7 @@ export class ClientSession {
       this.endAfterReplies();
       return;
     } else if (PASSTHROUGH.has(key)) {
-      const master = this.upstream(this.ctx.master);
+      const master = this.upstream(this.ctx.nodes.master);
       this.passthrough = this.queue.open({ endless: true });
       const stream = this.passthrough;
       master.passthrough = {
@@ -210,30 +240,52 @@ export class ClientSession {
       } else if (name === 'watch') this.watching = true;
       else if (name === 'unwatch') this.watching = false;
 
-      let pool: NodePool = this.ctx.master;
-      if (route.class === 'replica' && !this.inMulti && !this.watching && this.blocking === 0) {
-        pool = this.pickReplica() ?? this.ctx.master;
-      }
-      const up = this.upstream(pool);
       const slot = this.queue.open();
-      if (route.class === 'pinned' && !this.inMulti && isBlocking(name)) {
-        this.blocking++;
-        this.send(
-          up,
-          piece.bytes,
-          slotSink(slot, {
-            onBroken: this.broken,
-            onDone: () => {
-              this.blocking--;
-            },
-          }),
-        );
-      } else {
-        this.send(up, piece.bytes, slotSink(slot, { onBroken: this.broken }));
+      const t0 = this.ctx.metrics ? performance.now() : 0;
+      if (route.class === 'replica' && !this.inMulti && !this.watching && this.blocking === 0) {
+        const pool = this.readPool();
+        if (pool === undefined) {
+          slot.deliver(NO_REPLICA, true);
+          this.ctx.metrics?.command('local', 0);
+          return;
+        }
+        const up = this.upstream(pool);
+        // A read that fits in one piece can be sent again if its node fails before answering.
+        const retry = piece.last ? piece.bytes : undefined;
+        this.send(up, piece.bytes, this.readSink(slot, retry, pool, t0, 0));
+        targets.push(up);
+        if (!piece.last) this.streamTargets = targets;
+        return;
       }
+      const up = this.upstream(this.ctx.nodes.master);
+      const writes =
+        this.ctx.readYourWrites &&
+        (route.class === 'master' ||
+          route.class === 'pinned' ||
+          route.class === 'unknown' ||
+          route.class === 'admin');
+      if (writes) this.rywWrites++;
+      const blocking = route.class === 'pinned' && !this.inMulti && isBlocking(name);
+      if (blocking) this.blocking++;
+      const label: RouteLabel = route.class === 'pinned' ? 'pinned' : 'master';
+      this.send(
+        up,
+        piece.bytes,
+        slotSink(slot, {
+          onBroken: this.broken,
+          onDone: () => {
+            if (blocking) this.blocking--;
+            if (writes) {
+              this.rywWrites--;
+              this.rywDirty = true;
+            }
+            this.ctx.metrics?.command(label, (performance.now() - t0) / 1000);
+          },
+        }),
+      );
       targets.push(up);
       if (route.broadcast) {
-        for (const replica of this.ctx.replicas) {
+        for (const replica of this.ctx.nodes.replicas) {
           if (!replica.isUp()) continue;
           const r = this.upstream(replica);
           this.send(r, piece.bytes, DISCARD);
@@ -260,8 +312,9 @@ export class ClientSession {
       this.state = this.state.filter((e) => e.kind !== kind);
       this.state.push(entry);
     }
-    const master = this.upstream(this.ctx.master);
+    const master = this.upstream(this.ctx.nodes.master);
     const slot = this.queue.open();
+    this.ctx.metrics?.command('session', 0);
     this.send(
       master,
       bytes,
@@ -283,14 +336,93 @@ export class ClientSession {
     return targets;
   }
 
-  private pickReplica(): NodePool | undefined {
-    if (this.ctx.readFrom === 'master') return undefined;
-    const n = this.ctx.replicas.length;
+  /**
+   * The node for a replica-eligible read: a healthy replica (round robin) that has applied
+   * this client's writes when read-your-writes is on, else the master; undefined only in
+   * `replica` mode with no usable replica and no read-your-writes reason to use the master.
+   */
+  private readPool(): NodePool | undefined {
+    const nodes = this.ctx.nodes;
+    if (this.ctx.readFrom === 'master') return nodes.master;
+    let minOffset = -1;
+    if (this.ctx.readYourWrites) {
+      if (this.rywWrites > 0 || this.rywLookup) return nodes.master;
+      if (this.rywDirty) {
+        this.startOffsetLookup();
+        return nodes.master;
+      }
+      minOffset = this.rywOffset;
+    }
+    const pool = this.pickReplica(minOffset, undefined);
+    if (pool !== undefined) return pool;
+    if (this.ctx.readFrom === 'replica' && minOffset < 0) return undefined;
+    return nodes.master;
+  }
+
+  /** Finds the master offset that covers every write answered so far (one lookup at a time). */
+  private startOffsetLookup(): void {
+    this.rywDirty = false;
+    this.rywLookup = true;
+    const nodes = this.ctx.nodes;
+    void nodes.masterOffsetNow().then((off) => {
+      this.rywLookup = false;
+      if (off === undefined) {
+        this.rywOffset = UNKNOWN_OFFSET;
+        this.rywDirty = true; // try again on the next read
+        return;
+      }
+      this.rywOffset = this.rywOffset === UNKNOWN_OFFSET ? off : Math.max(this.rywOffset, off);
+      nodes.want(off);
+    });
+  }
+
+  private pickReplica(minOffset: number, except: NodePool | undefined): NodePool | undefined {
+    const replicas = this.ctx.nodes.replicas;
+    const n = replicas.length;
     for (let i = 0; i < n; i++) {
-      const pool = this.ctx.replicas[(this.ctx.rr++ & 0x7fffffff) % n];
-      if (pool?.isUp()) return pool;
+      const pool = replicas[(this.ctx.rr++ & 0x7fffffff) % n];
+      if (pool !== undefined && pool !== except && pool.isUp() && pool.offset >= minOffset) {
+        return pool;
+      }
     }
     return undefined;
+  }
+
+  /**
+   * The sink of a read: if its node fails before the first reply byte, the request (when it
+   * is known whole) is sent again to another healthy replica or the master, into the same
+   * reply slot, so the client sees no error and replies stay in order.
+   */
+  private readSink(
+    slot: ReplySlot,
+    request: Buffer | undefined,
+    pool: NodePool,
+    t0: number,
+    attempt: number,
+  ): ReplySink {
+    const label: RouteLabel = pool === this.ctx.nodes.master ? 'master' : 'replica';
+    return slotSink(slot, {
+      onBroken: this.broken,
+      onDone: () => {
+        this.ctx.metrics?.command(label, (performance.now() - t0) / 1000);
+      },
+      retry:
+        request === undefined || attempt >= 2
+          ? undefined
+          : () => {
+              if (this.closed) return false;
+              pool.markDown();
+              const next =
+                this.pickReplica(this.ctx.readYourWrites ? this.rywOffset : -1, pool) ??
+                this.ctx.nodes.master;
+              if (next === pool) return false;
+              const up = this.upstream(next);
+              up.send(request, this.readSink(slot, request, next, t0, attempt + 1));
+              up.flush();
+              this.ctx.metrics?.readRetried();
+              return true;
+            },
+    });
   }
 
   /** The client's connection to `pool`'s node, opened (and given the session state) on demand. */
@@ -332,6 +464,7 @@ export class ClientSession {
   private release(): void {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.metrics?.clients(-1);
     const dirty =
       this.state.length > 0 || this.inMulti || this.watching || this.passthrough !== undefined;
     for (const [pool, up] of this.upstreams) {
@@ -344,6 +477,7 @@ export class ClientSession {
 }
 
 const OK = Buffer.from('+OK\r\n');
+const NO_REPLICA = Buffer.from('-ERR ambassador: no healthy replica (read-from replica)\r\n');
 
 interface SinkHooks {
   /** The reply's first byte arrived (its RESP type). */
@@ -352,6 +486,8 @@ interface SinkHooks {
   readonly onDone?: (() => void) | undefined;
   /** The connection died mid-reply: the client's stream cannot be kept in step. */
   readonly onBroken: () => void;
+  /** The connection died before any reply byte: try elsewhere (true when resent). */
+  readonly retry?: (() => boolean) | undefined;
 }
 
 /** Adapts a reply slot to an upstream sink, with hooks for the session's bookkeeping. */
@@ -372,6 +508,10 @@ function slotSink(slot: ReplySlot, hooks: SinkHooks): ReplySink {
     },
     abort(reason) {
       if (finished) return;
+      if (!started && hooks.retry?.() === true) {
+        finished = true;
+        return;
+      }
       finished = true;
       hooks.onDone?.();
       if (started) {

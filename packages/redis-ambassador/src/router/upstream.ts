@@ -47,10 +47,12 @@ export class Upstream {
   closed = false;
   private connected = false;
 
-  constructor(endpoint: Endpoint, limits: FramerLimits = {}) {
+  /** @param preamble sent first, its reply discarded (AUTH with the backend password) */
+  constructor(endpoint: Endpoint, limits: FramerLimits = {}, preamble?: Buffer) {
     this.endpoint = endpoint;
     this.framer = new ReplyFramer(limits);
     this.socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+    if (preamble !== undefined) this.send(preamble, DISCARD);
     this.socket.on('connect', () => {
       this.connected = true;
     });
