@@ -1,3 +1,5 @@
+import type { SignalSource } from '@podkit/kit';
+
 /** Where the CLI writes, and what it knows of its terminal: injected so tests can capture it. */
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -5,6 +7,8 @@ export interface CliIo {
   /** True when stdout is a terminal (colours are only used then). */
   isTTY: boolean;
   env: Readonly<Record<string, string | undefined>>;
+  /** Where Ctrl+C (SIGINT) and SIGTERM come from (default: the process); tests inject one. */
+  signals?: SignalSource | undefined;
 }
 
 /** The real process's streams. */
@@ -14,5 +18,6 @@ export function processIo(): CliIo {
     stderr: process.stderr,
     isTTY: process.stdout.isTTY,
     env: process.env,
+    signals: process,
   };
 }

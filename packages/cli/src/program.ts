@@ -1,4 +1,12 @@
 import { Command } from 'commander';
+import { registerDescribe } from './commands/describe.js';
+import { registerDown } from './commands/down.js';
+import { registerExec } from './commands/exec.js';
+import { registerGc } from './commands/gc.js';
+import { registerImage } from './commands/image.js';
+import { registerLogs } from './commands/logs.js';
+import { registerPs } from './commands/ps.js';
+import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import type { CliIo } from './io.js';
 
@@ -19,7 +27,21 @@ export function buildProgram(io: CliIo, state: CommandState): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-    });
+    })
+    .option('--root <dir>', 'state root (default: $PODKIT_ROOT, else /var/lib/podkit)')
+    .option(
+      '-n, --namespace <namespace>',
+      'namespace of the pods named on the command line',
+      'default',
+    );
   registerValidate(program, io, state);
+  registerUp(program, io, state);
+  registerDown(program, io, state);
+  registerPs(program, io, state);
+  registerLogs(program, io, state);
+  registerExec(program, io, state);
+  registerDescribe(program, io, state);
+  registerGc(program, io, state);
+  registerImage(program, io, state);
   return program;
 }

@@ -1,0 +1,271 @@
+import type { Command } from 'commander';
+import {
+  readPodEvents,
+  type Container,
+  type ContainerState,
+  type ContainerStatus,
+  type PodEvent,
+  type PodRecord,
+  type Volume,
+} from '@podkit/runtime';
+import {
+  globalOptions,
+  layoutFor,
+  podLiveness,
+  requirePod,
+  requireStateAccess,
+} from '../context.js';
+import type { CliIo } from '../io.js';
+import { humanAge, podStatusText, statusOf, type PodLiveness } from '../pod-view.js';
+import type { CommandState } from '../program.js';
+import { renderTable } from '../table.js';
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A time as kubectl describe prints it (Go's RFC1123Z, local time): `Tue, 25 Nov 2025 17:34:00 +0100`. */
+export function describeTime(iso: string | undefined): string {
+  if (iso === undefined) return '<unknown>';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const off = -d.getTimezoneOffset();
+  const sign = off < 0 ? '-' : '+';
+  const zone = `${sign}${pad2(Math.trunc(Math.abs(off) / 60))}${pad2(Math.abs(off) % 60)}`;
+  return `${DAYS[d.getDay()] ?? ''}, ${pad2(d.getDate())} ${MONTHS[d.getMonth()] ?? ''} ${d.getFullYear()} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${zone}`;
+}
+
+/** Lines of `label:   value`, values aligned within one block (kubectl's tabwriter). */
+class Block {
+  readonly #rows: { indent: number; label: string; value: string }[] = [];
+  add(indent: number, label: string, value = ''): this {
+    this.#rows.push({ indent, label, value });
+    return this;
+  }
+  /** A multi-line value (labels, mounts): first line beside the label, the rest under it. */
+  addList(indent: number, label: string, values: readonly string[], none = '<none>'): this {
+    const [first, ...rest] = values.length === 0 ? [none] : values;
+    this.add(indent, label, first);
+    for (const v of rest) this.add(indent, '', v);
+    return this;
+  }
+  render(): string {
+    const width = Math.max(...this.#rows.map((r) => r.indent + r.label.length + 1)) + 2;
+    return this.#rows
+      .map((r) => {
+        const head = ' '.repeat(r.indent) + (r.label === '' ? '' : `${r.label}:`);
+        return r.value === '' ? `${head}\n` : `${head.padEnd(width)}${r.value}\n`;
+      })
+      .join('');
+  }
+}
+
+function stateLines(b: Block, indent: number, label: string, state: ContainerState): void {
+  if (state.running !== undefined) {
+    b.add(indent, label, 'Running');
+    b.add(indent + 2, 'Started', describeTime(state.running.startedAt));
+  } else if (state.terminated !== undefined) {
+    const t = state.terminated;
+    b.add(indent, label, 'Terminated');
+    b.add(indent + 2, 'Reason', t.reason);
+    if (t.message !== undefined) b.add(indent + 2, 'Message', t.message);
+    b.add(indent + 2, 'Exit Code', String(t.exitCode));
+    if (t.signal !== undefined) b.add(indent + 2, 'Signal', String(t.signal));
+    b.add(indent + 2, 'Started', describeTime(t.startedAt));
+    b.add(indent + 2, 'Finished', describeTime(t.finishedAt));
+  } else if (state.waiting !== undefined) {
+    b.add(indent, label, 'Waiting');
+    b.add(indent + 2, 'Reason', state.waiting.reason);
+    if (state.waiting.message !== undefined) b.add(indent + 2, 'Message', state.waiting.message);
+  } else {
+    b.add(indent, label, '<none>');
+  }
+}
+
+function envText(e: Container['env'][number]): string {
+  const from = e.valueFrom;
+  if (from?.fieldRef !== undefined)
+    return `${e.name}:  (${from.fieldRef.apiVersion}:${from.fieldRef.fieldPath})`;
+  if (from?.resourceFieldRef !== undefined)
+    return `${e.name}:  ${from.resourceFieldRef.resource} (${from.resourceFieldRef.containerName ?? 'this container'})`;
+  if (from?.configMapKeyRef !== undefined)
+    return `${e.name}:  <set to the key '${from.configMapKeyRef.key}' of config map '${from.configMapKeyRef.name}'>`;
+  if (from?.secretKeyRef !== undefined)
+    return `${e.name}:  <set to the key '${from.secretKeyRef.key}' in secret '${from.secretKeyRef.name}'>`;
+  return `${e.name}:  ${e.value ?? ''}`;
+}
+
+function containerBlock(
+  b: Block,
+  c: Container,
+  st: ContainerStatus | undefined,
+  hostNetwork: boolean,
+): void {
+  b.add(2, c.name);
+  b.add(4, 'Container ID', st?.containerID ?? '');
+  b.add(4, 'Image', c.image);
+  b.add(4, 'Image ID', st?.imageID ?? '');
+  const ports = c.ports.map((p) => `${p.containerPort}/${p.protocol}`);
+  const hostPorts = c.ports.map(
+    (p) => `${hostNetwork ? p.containerPort : (p.hostPort ?? 0)}/${p.protocol}`,
+  );
+  b.add(4, ports.length > 1 ? 'Ports' : 'Port', ports.length === 0 ? '<none>' : ports.join(', '));
+  b.add(
+    4,
+    hostPorts.length > 1 ? 'Host Ports' : 'Host Port',
+    hostPorts.length === 0 ? '<none>' : hostPorts.join(', '),
+  );
+  if (c.command.length > 0) b.addList(4, 'Command', c.command);
+  if (c.args.length > 0) b.addList(4, 'Args', c.args);
+  stateLines(b, 4, 'State', st?.state ?? {});
+  stateLines(b, 4, 'Last State', st?.lastState ?? {});
+  b.add(4, 'Ready', st?.ready === true ? 'True' : 'False');
+  b.add(4, 'Restart Count', String(st?.restartCount ?? 0));
+  const quantities = (r: Record<string, string>): string[] =>
+    Object.entries(r).map(([k, v]) => `${k}: ${v}`);
+  if (Object.keys(c.resources.limits).length > 0)
+    b.addList(4, 'Limits', quantities(c.resources.limits));
+  if (Object.keys(c.resources.requests).length > 0)
+    b.addList(4, 'Requests', quantities(c.resources.requests));
+  if (c.envFrom.length > 0) {
+    b.addList(
+      4,
+      'Environment Variables from',
+      c.envFrom.map((f) =>
+        f.configMapRef !== undefined
+          ? `${f.configMapRef.name}  ConfigMap  Optional: ${f.configMapRef.optional}`
+          : `${f.secretRef?.name ?? ''}  Secret  Optional: ${f.secretRef?.optional ?? false}`,
+      ),
+    );
+  }
+  b.addList(4, 'Environment', c.env.map(envText));
+  b.addList(
+    4,
+    'Mounts',
+    c.volumeMounts.map(
+      (m) =>
+        `${m.mountPath} from ${m.name} (${m.readOnly ? 'ro' : 'rw'}${m.subPath !== undefined ? `,path="${m.subPath}"` : ''})`,
+    ),
+  );
+}
+
+function volumeBlock(b: Block, v: Volume): void {
+  b.add(2, v.name);
+  if (v.emptyDir !== undefined) {
+    b.add(4, 'Type', "EmptyDir (a temporary directory that shares a pod's lifetime)");
+    b.add(4, 'Medium', v.emptyDir.medium);
+    b.add(4, 'SizeLimit', v.emptyDir.sizeLimit ?? '<unset>');
+  } else if (v.hostPath !== undefined) {
+    b.add(4, 'Type', 'HostPath (bare host directory volume)');
+    b.add(4, 'Path', v.hostPath.path);
+    b.add(4, 'HostPathType', v.hostPath.type);
+  } else if (v.configMap !== undefined) {
+    b.add(4, 'Type', 'ConfigMap (a volume populated by a ConfigMap)');
+    b.add(4, 'Name', v.configMap.name);
+    b.add(4, 'Optional', String(v.configMap.optional));
+  } else if (v.secret !== undefined) {
+    b.add(4, 'Type', 'Secret (a volume populated by a Secret)');
+    b.add(4, 'SecretName', v.secret.secretName);
+    b.add(4, 'Optional', String(v.secret.optional));
+  } else if (v.downwardAPI !== undefined) {
+    b.add(4, 'Type', 'DownwardAPI (a volume populated by information about the pod)');
+    b.addList(
+      4,
+      'Items',
+      v.downwardAPI.items.map(
+        (i) => `${i.fieldRef?.fieldPath ?? i.resourceFieldRef?.resource ?? '?'} -> ${i.path}`,
+      ),
+    );
+  } else if (v.projected !== undefined) {
+    b.add(4, 'Type', 'Projected (a volume that contains injected data from multiple sources)');
+    for (const s of v.projected.sources) {
+      if (s.configMap !== undefined) b.add(4, 'ConfigMapName', s.configMap.name);
+      if (s.secret !== undefined) b.add(4, 'SecretName', s.secret.name);
+      if (s.downwardAPI !== undefined) b.add(4, 'DownwardAPI', 'true');
+    }
+  }
+}
+
+/** The text of `podkit describe NAME`, laid out like `kubectl describe pod`. */
+export function renderDescribe(
+  record: PodRecord,
+  events: readonly PodEvent[],
+  live: PodLiveness,
+  now: number,
+): string {
+  const pod = record.pod;
+  const st = record.status;
+  const b = new Block();
+  b.add(0, 'Name', record.name);
+  b.add(0, 'Namespace', record.namespace);
+  b.add(0, 'Start Time', describeTime(st.startTime ?? record.createdAt));
+  b.addList(
+    0,
+    'Labels',
+    Object.entries(pod.metadata.labels).map(([k, v]) => `${k}=${v}`),
+  );
+  b.addList(
+    0,
+    'Annotations',
+    Object.entries(pod.metadata.annotations).map(([k, v]) => `${k}: ${v}`),
+  );
+  b.add(0, 'Status', live.workerLost ? podStatusText(record, live) : st.phase);
+  if (st.reason !== undefined) b.add(0, 'Reason', st.reason);
+  if (st.message !== undefined) b.add(0, 'Message', st.message);
+  b.add(0, 'IP', st.podIP ?? '');
+  b.add(0, 'Source', record.source);
+  if (pod.spec.initContainers.length > 0) {
+    b.add(0, 'Init Containers');
+    for (const c of pod.spec.initContainers)
+      containerBlock(b, c, statusOf(record, c.name), pod.spec.hostNetwork);
+  }
+  b.add(0, 'Containers');
+  for (const c of pod.spec.containers)
+    containerBlock(b, c, statusOf(record, c.name), pod.spec.hostNetwork);
+  let out = b.render();
+  out += 'Conditions:\n';
+  out += renderTable(
+    ['Type', 'Status'],
+    st.conditions.map((c) => [c.type, c.status]),
+    { indent: '  ' },
+  );
+  const vb = new Block();
+  for (const v of pod.spec.volumes) volumeBlock(vb, v);
+  out +=
+    pod.spec.volumes.length === 0
+      ? 'Volumes:                     <none>\n'
+      : `Volumes:\n${vb.render()}`;
+  if (events.length === 0) {
+    out += 'Events:                      <none>\n';
+  } else {
+    out += 'Events:\n';
+    const rows = events.map((e) => [
+      e.type,
+      e.reason,
+      humanAge(now - Date.parse(e.time)),
+      'podkit',
+      e.message,
+    ]);
+    out += renderTable(
+      ['Type', 'Reason', 'Age', 'From', 'Message'],
+      [['----', '------', '----', '----', '-------'], ...rows],
+      { indent: '  ' },
+    );
+  }
+  return out;
+}
+
+/** `podkit describe NAME`: the pod, its containers' states, conditions, volumes and events. */
+export function registerDescribe(program: Command, io: CliIo, _state: CommandState): void {
+  program
+    .command('describe')
+    .description('show a pod in detail: containers, states, conditions, volumes, events')
+    .argument('<name>', 'pod name')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const layout = layoutFor(command, io);
+      await requireStateAccess(layout);
+      const record = await requirePod(layout, name, globalOptions(command).namespace);
+      const events = await readPodEvents(layout, record.uid);
+      io.stdout.write(renderDescribe(record, events, await podLiveness(record), Date.now()));
+    });
+}

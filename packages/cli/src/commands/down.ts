@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { isPodkitError } from '@podkit/kit';
+import { downPod } from '@podkit/runtime';
+import {
+  globalOptions,
+  layoutFor,
+  loadManifest,
+  parseDurationFlag,
+  requireHost,
+} from '../context.js';
+import { UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import type { CommandState } from '../program.js';
+import { colorsFor } from '../render.js';
+
+interface DownOptions {
+  file?: string | undefined;
+  force?: boolean | undefined;
+  timeout?: string | undefined;
+}
+
+/**
+ * `podkit down NAME… | -f FILE`: stops each pod (its containers get their grace period, or are
+ * killed at once with --force), releases everything it held and removes its record and logs.
+ * Every pod is attempted; any that is not there makes the exit code 1.
+ */
+export function registerDown(program: Command, io: CliIo, state: CommandState): void {
+  program
+    .command('down')
+    .description('stop pods and remove them (containers, network, volumes, record, logs)')
+    .argument('[names...]', 'pod names')
+    .option('-f, --file <file>', 'the pods of this manifest file')
+    .option('--force', 'do not wait for the grace period: kill the containers at once')
+    .option('--timeout <duration>', 'how long to wait for the pod to stop before killing it')
+    .action(async (names: string[], options: DownOptions, command: Command) => {
+      const timeoutMs = parseDurationFlag('--timeout', options.timeout);
+      const { namespace } = globalOptions(command);
+      let targets: { name: string; namespace: string }[];
+      if (options.file !== undefined) {
+        if (names.length > 0) throw new UsageError('pass pod names or -f FILE, not both');
+        const set = await loadManifest(options.file);
+        targets = set.pods.map((p) => ({ name: p.metadata.name, namespace: p.metadata.namespace }));
+        if (targets.length === 0) {
+          throw new UsageError(`${options.file} holds no valid Pod`, {
+            hint: '`podkit validate FILE` shows its problems',
+          });
+        }
+      } else {
+        if (names.length === 0) throw new UsageError('name the pods to remove, or pass -f FILE');
+        targets = names.map((name) => ({ name, namespace }));
+      }
+      await requireHost();
+      const layout = layoutFor(command, io);
+      const c = colorsFor(io);
+      for (const t of targets) {
+        try {
+          await downPod(layout, t.name, {
+            namespace: t.namespace,
+            force: options.force,
+            timeoutMs,
+          });
+          io.stdout.write(`pod/${t.name} ${c.green('removed')}\n`);
+        } catch (err) {
+          if (!isPodkitError(err)) throw err;
+          io.stderr.write(`podkit: ${err.message}\n`);
+          if (err.hint !== undefined) io.stderr.write(`hint: ${err.hint}\n`);
+          state.exitCode = ExitCode.FAILURE;
+        }
+      }
+    });
+}

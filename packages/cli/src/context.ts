@@ -1,0 +1,135 @@
+import { access, constants } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { PodkitError, isPodkitError, tryParseDuration } from '@podkit/kit';
+import {
+  HostPreflightError,
+  findPodRecord,
+  loadManifestFile,
+  isWorkerAlive,
+  preflight,
+  resolveStateRoot,
+  stateLayout,
+  type HostInfo,
+  type ManifestSet,
+  type PodRecord,
+  type StateLayout,
+} from '@podkit/runtime';
+import { UsageError } from './errors.js';
+import type { CliIo } from './io.js';
+import type { PodLiveness } from './pod-view.js';
+
+/** The options every command inherits from `podkit` itself. */
+export interface GlobalOptions {
+  root?: string | undefined;
+  namespace: string;
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+/** The state root: `--root`, else `$PODKIT_ROOT`, else /var/lib/podkit. */
+export function layoutFor(command: Command, io: CliIo): StateLayout {
+  return stateLayout(resolveStateRoot(globalOptions(command).root, io.env));
+}
+
+/**
+ * The full host check (root, runc, catatonit, CNI plugins, cgroups) for commands that create or
+ * remove pod resources. Its error lists every problem and says to run scripts/setup.sh.
+ */
+export async function requireHost(): Promise<HostInfo> {
+  return preflight();
+}
+
+/**
+ * For commands that only read or write the state root (ps, logs, describe, image): the state
+ * root is 0700 root-owned, so a non-root user gets the preflight's "needs root" message rather
+ * than an empty list or an EACCES stack. A root that does not exist yet is fine (nothing in it).
+ */
+export async function requireStateAccess(layout: StateLayout): Promise<void> {
+  try {
+    await access(layout.root, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') return;
+    const euid = process.geteuid?.() ?? -1;
+    throw new HostPreflightError([
+      {
+        code: euid === 0 ? 'HOST_MISSING_TOOL' : 'HOST_NOT_ROOT',
+        message: `cannot use the state root ${layout.root} as uid ${euid}`,
+        hint: 'run it with sudo or as root, or pass --root DIR with a directory you own',
+      },
+    ]);
+  }
+}
+
+/** `--timeout 90s` → 90000; anything that is not a Go-style duration is a usage error. */
+export function parseDurationFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const parsed = tryParseDuration(text);
+  if (!parsed.ok)
+    throw new UsageError(`${flag}: ${parsed.reason}`, { hint: 'e.g. 90s, 2m, 1m30s' });
+  if (parsed.ms < 0) throw new UsageError(`${flag}: must not be negative, got "${text}"`);
+  return parsed.ms;
+}
+
+/** The pod `name` in the namespace, or POD_NOT_FOUND with what to do. */
+export async function requirePod(
+  layout: StateLayout,
+  name: string,
+  namespace: string,
+): Promise<PodRecord> {
+  const record = await findPodRecord(layout, name, namespace);
+  if (record === undefined) {
+    throw new PodkitError('POD_NOT_FOUND', `no pod named "${name}" in namespace "${namespace}"`, {
+      hint: 'see `podkit ps -a` for the pods there are',
+    });
+  }
+  return record;
+}
+
+/**
+ * The container a command acts on, like kubectl: `-c NAME` (any main, init or sidecar
+ * container), else the only main container; with several, the error lists their names.
+ */
+export function pickContainer(record: PodRecord, wanted: string | undefined): string {
+  const spec = record.pod.spec;
+  const mains = spec.containers.map((c) => c.name);
+  const inits = spec.initContainers.map((c) => c.name);
+  const choices = (): string =>
+    `choose one of: [${mains.join(' ')}]${inits.length > 0 ? ` or one of the init containers: [${inits.join(' ')}]` : ''}`;
+  if (wanted === undefined) {
+    if (mains.length === 1 && mains[0] !== undefined) return mains[0];
+    throw new UsageError(
+      `a container name must be specified for pod ${record.name}, ${choices()}`,
+      { hint: 'pass -c CONTAINER' },
+    );
+  }
+  if (mains.includes(wanted) || inits.includes(wanted)) return wanted;
+  throw new PodkitError(
+    'CLI_CONTAINER_NOT_FOUND',
+    `container "${wanted}" is not in pod ${record.name}; ${choices()}`,
+  );
+}
+
+/** How long a new pod's worker may take to announce itself before it counts as lost. */
+const WORKER_ANNOUNCE_MS = 30_000;
+
+/** Whether the pod's worker vanished without releasing the pod (then only gc cleans up). */
+export async function podLiveness(record: PodRecord, now = Date.now()): Promise<PodLiveness> {
+  if (record.released) return { workerLost: false };
+  if (record.worker === undefined) {
+    return { workerLost: now - Date.parse(record.createdAt) > WORKER_ANNOUNCE_MS };
+  }
+  return { workerLost: !(await isWorkerAlive(record)) };
+}
+
+/** Reads a manifest; an unreadable file is a usage error (exit 2), like `podkit validate`. */
+export async function loadManifest(file: string): Promise<ManifestSet> {
+  try {
+    return await loadManifestFile(file);
+  } catch (err) {
+    if (!isPodkitError(err, 'POD_MANIFEST_UNREADABLE')) throw err;
+    throw new UsageError(err.message, { hint: 'pass an existing manifest file with -f FILE' });
+  }
+}

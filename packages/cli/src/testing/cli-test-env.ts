@@ -1,0 +1,142 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  downPod,
+  gcPods,
+  listPodRecords,
+  runCommand,
+  stateLayout,
+  type StateLayout,
+} from '@podkit/runtime';
+import type { CliIo } from '../io.js';
+import { runCli } from '../run-cli.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.join(here, '..', '..', '..', '..');
+export const MAIN = path.join(here, '..', 'main.ts');
+export const BUSYBOX_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** A CliIo whose output the test reads, with signals the test sends (`signals.emit('SIGINT')`). */
+export interface Captured {
+  io: CliIo;
+  signals: EventEmitter;
+  out: () => string;
+  err: () => string;
+}
+
+export function capture(options: { isTTY?: boolean; env?: Record<string, string> } = {}): Captured {
+  let out = '';
+  let err = '';
+  const signals = new EventEmitter();
+  return {
+    io: {
+      stdout: { write: (t: string) => (out += t) },
+      stderr: { write: (t: string) => (err += t) },
+      isTTY: options.isTTY ?? false,
+      env: options.env ?? {},
+      signals: {
+        on: (event, listener) => signals.on(event, listener),
+        off: (event, listener) => signals.off(event, listener),
+      },
+    },
+    signals,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** A minimal root filesystem from Debian's static busybox (one relative symlink per applet). */
+export async function makeBusyboxRootfs(dir: string): Promise<string> {
+  const bin = path.join(dir, 'bin');
+  await mkdir(bin, { recursive: true });
+  await copyFile('/usr/bin/busybox', path.join(bin, 'busybox'));
+  const applets = spawnSync('/usr/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout;
+  for (const a of applets.split('\n')) {
+    if (a !== '' && a !== 'busybox') await symlink('busybox', path.join(bin, a));
+  }
+  for (const d of ['etc', 'tmp', 'proc', 'sys', 'dev', 'root', 'var'])
+    await mkdir(path.join(dir, d), { recursive: true });
+  await writeFile(path.join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  await writeFile(path.join(dir, 'etc/group'), 'root:x:0:\n');
+  return dir;
+}
+
+export interface CliTestEnv {
+  root: string;
+  layout: StateLayout;
+  /** Writes a manifest into the test's directory; returns its path. */
+  manifest: (name: string, yaml: string) => Promise<string>;
+  /** `podkit --root ROOT …` in-process. */
+  run: (argv: readonly string[], c?: Captured) => Promise<{ code: number } & Captured>;
+  /** `podkit --root ROOT …` as a child process (the real bin: stdio, exit code). */
+  spawn: (argv: readonly string[]) => { status: number | null; stdout: string; stderr: string };
+}
+
+/**
+ * A per-test state root with its own pod network (a bridge and a random /24 in network.json,
+ * as the runtime's own tests do) and a `busybox:test` rootfs image added through the CLI.
+ * Everything — pods, leftovers, the bridge, files — is removed in t.after, even on failure.
+ */
+export async function cliTestEnv(t: TestContext): Promise<CliTestEnv> {
+  const root = await mkdtemp(path.join(tmpdir(), 'podkit-cli-'));
+  const layout = stateLayout(root);
+  const hex = randomBytes(3).toString('hex');
+  const bridge = `pkc${hex}`;
+  t.after(async () => {
+    for (const r of await listPodRecords(layout)) {
+      await downPod(layout, r.name, {
+        namespace: r.namespace,
+        force: true,
+        timeoutMs: 10_000,
+      }).catch(() => undefined);
+    }
+    await gcPods(layout).catch(() => undefined);
+    await runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
+    await rm(root, { recursive: true, force: true });
+  });
+  await writeFile(
+    path.join(root, 'network.json'),
+    JSON.stringify({ name: `pkc-${hex}`, bridge, subnet: `10.89.${randomInt(100, 250)}.0/24` }),
+  );
+  const rootfs = await makeBusyboxRootfs(path.join(root, 'busybox-rootfs'));
+  const run = async (argv: readonly string[], c = capture()) => {
+    const code = await runCli(['--root', root, ...argv], c.io);
+    return { code, ...c };
+  };
+  const added = await run([
+    'image',
+    'add',
+    'busybox:test',
+    '--rootfs',
+    rootfs,
+    '--cmd',
+    '["sh"]',
+    '--env',
+    BUSYBOX_PATH_ENV,
+  ]);
+  if (added.code !== 0) throw new Error(`image add failed: ${added.err()}`);
+  return {
+    root,
+    layout,
+    manifest: async (name, yaml) => {
+      const file = path.join(root, name);
+      await writeFile(file, yaml);
+      return file;
+    },
+    run,
+    spawn: (argv) => {
+      const r = spawnSync(
+        process.execPath,
+        ['--conditions=podkit-source', '--import', 'tsx', MAIN, '--root', root, ...argv],
+        { cwd: REPO, encoding: 'utf8', timeout: 60_000 },
+      );
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+  };
+}
