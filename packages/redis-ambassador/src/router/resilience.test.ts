@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { createAmbassador } from './ambassador.js';
+import { command, info, startReplicaSet } from '../../test/redis-servers.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function client(port: number): Redis {
+  // No client-side retries: every error the ambassador returns counts.
+  return new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, lazyConnect: true });
+}
+
+test('pub/sub and blocking pops through the ambassador', async (t) => {
+  const set = await startReplicaSet(1);
+  t.after(() => set.stop());
+  const amb = await createAmbassador({
+    listen: '127.0.0.1:0',
+    master: `127.0.0.1:${set.master.port}`,
+    replicas: set.replicas.map((r) => `127.0.0.1:${r.port}`),
+  });
+  t.after(() => amb.close());
+  const [sub, pub, blocker, pusher] = [0, 1, 2, 3].map(() => client(amb.address.port)) as [
+    Redis,
+    Redis,
+    Redis,
+    Redis,
+  ];
+  t.after(() => {
+    for (const c of [sub, pub, blocker, pusher]) c.disconnect();
+  });
+  await Promise.all([sub, pub, blocker, pusher].map((c) => c.connect()));
+
+  // SUBSCRIBE + PSUBSCRIBE on one connection; PUBLISH from another client.
+  const got: string[] = [];
+  sub.on('message', (ch: string, msg: string) => got.push(`${ch}:${msg}`));
+  sub.on('pmessage', (_p: string, ch: string, msg: string) => got.push(`p:${ch}:${msg}`));
+  await sub.subscribe('news');
+  await sub.psubscribe('ev.*');
+  assert.equal(await pub.publish('news', 'hello'), 1);
+  assert.equal(await pub.publish('ev.one', 'x'), 1);
+  for (let i = 0; i < 100 && got.length < 2; i++) await sleep(20);
+  assert.deepEqual(got, ['news:hello', 'p:ev.one:x']);
+
+  // BLPOP blocks on the master until another client pushes.
+  const popped = blocker.blpop('jobs', 10);
+  await sleep(300);
+  assert.equal(await pusher.rpush('jobs', 'job-1'), 1);
+  assert.deepEqual(await popped, ['jobs', 'job-1']);
+  // After the pop the client reads normally again (from a replica once it has the write).
+  await pusher.set('after-pop', 'v');
+  await command(set.master.port, ['WAIT', '1', '2000']);
+  assert.equal(await blocker.get('after-pop'), 'v');
+});
+
+test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads', async (t) => {
+  const set = await startReplicaSet(3);
+  t.after(() => set.stop());
+  const [killed, stopped, survivor] = set.replicas as [
+    (typeof set.replicas)[0],
+    (typeof set.replicas)[0],
+    (typeof set.replicas)[0],
+  ];
+  t.after(() => {
+    try {
+      process.kill(stopped.pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  });
+  const keys = 100;
+  const seed = [];
+  for (let i = 0; i < keys; i++) seed.push(['SET', `k${i}`, `v${i}`]);
+  for (const c of seed) await command(set.master.port, c);
+  await command(set.master.port, ['WAIT', '3', '5000']);
+
+  const amb = await createAmbassador({
+    listen: '127.0.0.1:0',
+    master: `127.0.0.1:${set.master.port}`,
+    replicas: set.replicas.map((r) => `127.0.0.1:${r.port}`),
+    readFrom: 'prefer-replica',
+    readYourWrites: false,
+    healthIntervalMs: 200,
+    healthTimeoutMs: 500,
+  });
+  t.after(() => amb.close());
+  const clients = Array.from({ length: 6 }, () => client(amb.address.port));
+  t.after(() => {
+    for (const c of clients) c.disconnect();
+  });
+  await Promise.all(clients.map((c) => c.connect()));
+
+  let reads = 0;
+  const failures: string[] = [];
+  let running = true;
+  const load = clients.map(async (c, ci) => {
+    for (let i = 0; running; i++) {
+      const k = (i * 7 + ci) % keys;
+      try {
+        // Pipelines of 10 keep several reads in flight on every backend connection.
+        const p = c.pipeline();
+        for (let j = 0; j < 10; j++) p.get(`k${(k + j) % keys}`);
+        const res = (await p.exec()) ?? [];
+        res.forEach(([err, v], j) => {
+          reads++;
+          if (err !== null) failures.push(err.message);
+          else if (v !== `v${(k + j) % keys}`) failures.push(`k${(k + j) % keys} = ${String(v)}`);
+        });
+      } catch (err) {
+        failures.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  });
+
+  const replicaGets = async (port: number): Promise<number> =>
+    Number(
+      /calls=(\d+)/.exec((await info(port, 'commandstats')).get('cmdstat_get') ?? '')?.[1] ?? 0,
+    );
+  await sleep(800);
+  process.kill(killed.pid, 'SIGKILL');
+  process.kill(stopped.pid, 'SIGSTOP');
+  await sleep(1000);
+  const byName = (port: number): boolean | undefined =>
+    amb.topology.replicas.find((r) => r.endpoint.port === port)?.healthy;
+  const downWhileStopped = byName(stopped.port);
+  const killedDown = byName(killed.port);
+  await sleep(2500);
+  process.kill(stopped.pid, 'SIGCONT');
+  for (let i = 0; i < 100 && byName(stopped.port) !== true; i++) await sleep(50);
+  await sleep(200);
+  const readsBefore = await replicaGets(stopped.port);
+  await sleep(800);
+  running = false;
+  await Promise.all(load);
+  const readsAfter = await replicaGets(stopped.port);
+
+  t.diagnostic(`${reads} reads, survivor served ${await replicaGets(survivor.port)}`);
+  assert.deepEqual(failures.slice(0, 5), []);
+  assert.ok(reads > 1000, `only ${reads} reads`);
+  assert.equal(killedDown, false, 'the SIGKILLed replica is marked down');
+  assert.equal(downWhileStopped, false, 'the SIGSTOPped replica is marked down');
+  assert.equal(byName(stopped.port), true, 'the stopped replica is back after SIGCONT');
+  assert.ok(readsAfter > readsBefore, 'the resumed replica serves reads again');
+});
