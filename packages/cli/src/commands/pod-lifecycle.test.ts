@@ -118,3 +118,36 @@ test('up -d, ps, logs, exec, describe, down of a two-container pod', async (t) =
   const notFound = await env.run(['exec', 'duo', '--', 'true']);
   assert.equal(notFound.code, 1);
 });
+
+test('a pod whose worker was SIGKILLed shows as lost in ps; gc removes it and says what', async (t) => {
+  const env = await cliTestEnv(t);
+  const file = await env.manifest(
+    'lost.yaml',
+    `apiVersion: v1
+kind: Pod
+metadata: { name: lost }
+spec:
+  containers:
+    - name: c
+      image: busybox:test
+      command: [sleep, '1000']
+`,
+  );
+  const up = await env.run(['up', '-d', '-f', file]);
+  assert.equal(up.code, 0, up.err());
+  const [record] = await listPodRecords(env.layout);
+  assert.ok(record?.worker !== undefined);
+  process.kill(record.worker.pid, 'SIGKILL');
+  let ps = await env.run(['ps']);
+  for (let i = 0; i < 100 && !ps.out().includes('worker lost'); i++) {
+    await sleep(50);
+    ps = await env.run(['ps']);
+  }
+  assert.match(ps.out(), /^lost\s+\d\/1\s+Unknown \(worker lost; run podkit gc\)/m);
+  const gc = await env.run(['gc']);
+  assert.equal(gc.code, 0, gc.err());
+  assert.match(gc.out(), /^removed pod default\/lost\nremoved 1 pod(, .*)?\n$/);
+  assert.equal((await env.run(['ps', '-a'])).out(), '');
+  const again = await env.run(['gc']);
+  assert.equal(again.out(), 'nothing to remove\n');
+});
