@@ -12,3 +12,4 @@ export {
   type PreflightOptions,
 } from './preflight.js';
 export { runCommand, type CommandResult, type RunCommandOptions } from './run-command.js';
+export { isMountPoint, mountPoints, mountsUnder, mountTmpfs, unmountAll } from './mounts.js';

@@ -13,7 +13,6 @@ export {
 } from './image-store.js';
 export {
   imageLowerDirs,
-  isMountPoint,
   mountRootfs,
   unmountRootfs,
   type MountRootfsOptions,

@@ -12,7 +12,8 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMountPoint, mountRootfs, unmountRootfs } from './rootfs-mount.js';
+import { mountRootfs, unmountRootfs } from './rootfs-mount.js';
+import { isMountPoint } from '../host/mounts.js';
 import { hostImageIsolation } from './host-image.js';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {

@@ -1,8 +1,13 @@
-import { spawn } from 'node:child_process';
-import { chmod, lstat, mkdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import type { ImageRecord } from './image-store.js';
+import { isMountPoint } from '../host/mounts.js';
+import { runCommand } from '../host/run-command.js';
+
+async function run(cmd: string, args: readonly string[], signal?: AbortSignal): Promise<void> {
+  await runCommand([cmd, ...args], { signal, stdout: 'ignore' });
+}
 
 /** A container's prepared root filesystem; dispose (or `unmount`) to remove it. */
 export interface RootfsMount extends AsyncDisposable {
@@ -29,39 +34,6 @@ const ENSURED_DIRS: readonly [string, number][] = [
   ['tmp', 0o1777],
   ['run', 0o755],
 ];
-
-function run(cmd: string, args: readonly string[], signal?: AbortSignal): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    // Own process group, like every child podkit starts.
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, signal });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolvePromise();
-      else reject(new Error(`${cmd} ${args.join(' ')}: exit ${String(code)}: ${stderr.trim()}`));
-    });
-  });
-}
-
-/** Mount points of this mount namespace (octal escapes decoded). */
-async function mountPoints(): Promise<Set<string>> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const out = new Set<string>();
-  for (const line of text.split('\n')) {
-    const field = line.split(' ')[4];
-    if (field !== undefined)
-      out.add(
-        field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))),
-      );
-  }
-  return out;
-}
-
-/** True when `path` is a mount point here. */
-export async function isMountPoint(path: string): Promise<boolean> {
-  return (await mountPoints()).has(path);
-}
 
 /** The lower directories of an image, topmost first. */
 export function imageLowerDirs(stateRoot: string, image: ImageRecord): string[] {
@@ -120,7 +92,7 @@ export async function mountRootfs(options: MountRootfsOptions): Promise<RootfsMo
     }
   } catch (err) {
     await unmount().catch(() => undefined);
-    throw err instanceof PodkitError
+    throw err instanceof PodkitError && err.code === 'ROOTFS_MOUNT_FAILED'
       ? err
       : new PodkitError(
           'ROOTFS_MOUNT_FAILED',

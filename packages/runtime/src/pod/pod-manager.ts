@@ -10,7 +10,7 @@ import type { ConfigMap, Pod, Secret } from '../spec/types.js';
 import { acquireLock } from '../state/lock.js';
 import { isProcessAlive } from '../state/process-identity.js';
 import { ensureStateLayout, type StateLayout } from '../state/state-root.js';
-import { mountsUnder, unmountAllUnder } from '../volumes/mounts.js';
+import { mountsUnder, unmountAll } from '../host/mounts.js';
 import { releaseVolumes } from '../volumes/volume-manager.js';
 import { admitPod } from './admission.js';
 import { loadPodNetwork } from './network-config.js';
@@ -157,7 +157,7 @@ export async function releasePodResources(layout: StateLayout, uid: string): Pro
   }
   await releaseVolumes(podDir);
   if (sb !== undefined) await destroySandbox(sb);
-  await unmountAllUnder(podDir);
+  await unmountAll(podDir);
 }
 
 /** Removes a pod's directory, never through a mount (a hostPath bind would reach the host). */

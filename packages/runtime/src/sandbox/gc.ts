@@ -13,7 +13,7 @@ import { isProcessAlive, type StateLayout } from '../state/index.js';
 import { removeCgroup, childCgroups } from './cgroups.js';
 import { destroySandbox, listSandboxes, netnsNameFor, rootTag } from './sandbox.js';
 import type { Sandbox } from './sandbox-record.js';
-import { mountsUnder, unmountAll } from './shm.js';
+import { mountsUnder, unmountAll } from '../host/mounts.js';
 
 /** Something gc would remove. */
 export type Leftover =

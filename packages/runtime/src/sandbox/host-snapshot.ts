@@ -5,7 +5,7 @@ import { Runc } from '../runc/index.js';
 import type { StateLayout } from '../state/index.js';
 import { cgroupPids, childCgroups } from './cgroups.js';
 import { netnsNameFor, rootTag } from './sandbox.js';
-import { mountsUnder } from './shm.js';
+import { mountsUnder } from '../host/mounts.js';
 
 /**
  * The host resources podkit creates for the pods of one state root, listed by name, so that

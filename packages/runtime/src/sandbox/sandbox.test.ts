@@ -13,7 +13,7 @@ import { collectGarbage, listLeftovers } from './gc.js';
 import { snapshotHostResources } from './host-snapshot.js';
 import { createSandbox, destroySandbox, loadSandbox } from './sandbox.js';
 import type { Sandbox } from './sandbox-record.js';
-import { mountsUnder } from './shm.js';
+import { mountsUnder } from '../host/mounts.js';
 import { testEnv } from './test-network.js';
 
 /** Starts a TCP server inside `netns` (node, joined with nsenter) that answers "hi <tag>". */

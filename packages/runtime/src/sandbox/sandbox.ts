@@ -33,7 +33,8 @@ import { removeCgroup } from './cgroups.js';
 import { buildEtcHosts, buildResolvConf, type HostAlias, type PodDnsConfig } from './etc-files.js';
 import { buildPauseConfig } from './pause-bundle.js';
 import type { Sandbox } from './sandbox-record.js';
-import { mountShm, unmountAll } from './shm.js';
+import { unmountAll } from '../host/mounts.js';
+import { mountShm } from './shm.js';
 
 /** Default /dev/shm size of a pod (as Docker and kubelet's pause). */
 export const DEFAULT_SHM_SIZE_BYTES = 64 * 1024 * 1024;

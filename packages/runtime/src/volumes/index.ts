@@ -4,7 +4,7 @@ export { projectVolume, DEFAULT_FILE_MODE, type Projection } from './projection.
 export { fieldRefValue, resourceFieldRefValue } from './downward-api.js';
 export { checkHostPath, createHostPath } from './host-path.js';
 export { resolveSubPath } from './sub-path.js';
-export { mountTmpfs, mountsUnder, unmountAllUnder } from './mounts.js';
+
 export {
   checkVolumes,
   prepareVolumes,

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   checkVolumes,
-  mountsUnder,
   prepareVolumes,
   releaseVolumes,
   resolveSubPath,
   type DownwardFacts,
   type VolumeObjects,
 } from './index.js';
+import { mountsUnder } from '../host/mounts.js';
 
 const objects: VolumeObjects = {
   configMaps: new Map([

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import { memoryBytes } from '../spec/quantity.js';
 import { checkHostPath, createHostPath } from './host-path.js';
-import { mountTmpfs, unmountAllUnder } from './mounts.js';
+import { mountTmpfs, unmountAll } from '../host/mounts.js';
 import { projectVolume } from './projection.js';
 import type { DownwardFacts, ProjectedFile, Volume, VolumeObjects } from './types.js';
 
@@ -120,6 +120,6 @@ export async function prepareVolumes(
 /** Unmounts and removes every volume of a pod (idempotent; hostPaths are never touched). */
 export async function releaseVolumes(podDir: string): Promise<void> {
   const base = volumesDir(podDir);
-  await unmountAllUnder(base);
+  await unmountAll(base);
   await rm(base, { recursive: true, force: true });
 }
