@@ -4,6 +4,12 @@ import { PodkitError } from '@podkit/kit';
 export const CliErrorCode = {
   /** Bad arguments or options: exit code 2. */
   CLI_USAGE: 'CLI_USAGE',
+  /** `podkit up -f FILE`: the file holds no Pod. */
+  CLI_NO_POD: 'CLI_NO_POD',
+  /** `-c NAME` names no container of the pod. */
+  CLI_CONTAINER_NOT_FOUND: 'CLI_CONTAINER_NOT_FOUND',
+  /** `podkit exec` into a container that is not running. */
+  CLI_CONTAINER_NOT_RUNNING: 'CLI_CONTAINER_NOT_RUNNING',
 } as const;
 
 /** A usage mistake (unknown option, missing argument, unreadable input file): exit 2. */

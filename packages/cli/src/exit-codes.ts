@@ -11,7 +11,13 @@ export const ExitCode = {
   INTERNAL: 70,
 } as const;
 
-const USAGE_CODES = new Set(['CLI_USAGE', 'POD_MANIFEST_UNREADABLE']);
+const USAGE_CODES = new Set([
+  'CLI_USAGE',
+  'POD_MANIFEST_UNREADABLE',
+  // Bad `podkit image add` input (docs/errors.md lists both with exit 2).
+  'IMAGE_ROOTFS_INVALID',
+  'IMAGE_CONFIG_INVALID',
+]);
 
 /** The exit code for an error thrown by a command, from its stable code. */
 export function exitCodeFor(err: unknown): number {

@@ -107,6 +107,6 @@ test('image add: bad flags are usage errors (exit 2) naming the flag; nothing is
   }
   assert.equal(await getImage(root, 'x'), undefined);
   const missing = await podkit(root, ['image', 'add', 'x', '--rootfs', path.join(root, 'nope')]);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 2);
   assert.match(missing.err, /does not exist or is not a directory/);
 });

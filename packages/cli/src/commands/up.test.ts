@@ -103,6 +103,13 @@ spec:
   // The record stays until `podkit down`, as compose keeps stopped containers.
   const ps = await env.run(['ps', '-a']);
   assert.match(ps.out(), /^fg\s+0\/1\s+Error\s+0\s/m);
+  const exec = await env.run(['exec', 'fg', '--', 'true']);
+  assert.equal(exec.code, 1);
+  assert.match(exec.err(), /container c of pod fg is not running \(the pod ended: Failed\)/);
+  // Logs outlive the containers; -f of an ended container returns at once.
+  const logs = await env.run(['logs', '-f', 'fg']);
+  assert.equal(logs.code, 0, logs.err());
+  assert.equal(logs.out(), 'hi\noops\n');
   const down = await env.run(['down', '-f', file]);
   assert.equal(down.code, 0, down.err());
 });
