@@ -14,7 +14,7 @@ import {
   type PodRecord,
   type StateLayout,
 } from '@podkit/runtime';
-import { UsageError } from './errors.js';
+import { CliErrorCode, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import type { PodLiveness } from './pod-view.js';
 
@@ -107,7 +107,7 @@ export function pickContainer(record: PodRecord, wanted: string | undefined): st
   }
   if (mains.includes(wanted) || inits.includes(wanted)) return wanted;
   throw new PodkitError(
-    'CLI_CONTAINER_NOT_FOUND',
+    CliErrorCode.CLI_CONTAINER_NOT_FOUND,
     `container "${wanted}" is not in pod ${record.name}; ${choices()}`,
   );
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
 import { Runc, loadSandbox, type RuncExit } from '@podkit/runtime';
 import { globalOptions, layoutFor, pickContainer, requireHost, requirePod } from '../context.js';
+import { CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { containerStatusText, statusOf } from '../pod-view.js';
@@ -51,7 +52,7 @@ export function registerExec(program: Command, io: CliIo, state: CommandState): 
       const container = pickContainer(record, options.container);
       const notRunning = (why: string): PodkitError =>
         new PodkitError(
-          'CLI_CONTAINER_NOT_RUNNING',
+          CliErrorCode.CLI_CONTAINER_NOT_RUNNING,
           `container ${container} of pod ${record.name} is not running (${why})`,
           { hint: `\`podkit describe ${record.name}\` shows its state` },
         );

@@ -21,6 +21,7 @@ import {
   podLiveness,
   requireHost,
 } from '../context.js';
+import { CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { LogFollower } from '../log-follower.js';
@@ -60,7 +61,7 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         return;
       }
       if (set.pods.length === 0) {
-        throw new PodkitError('CLI_NO_POD', `${set.file} holds no Pod to run`, {
+        throw new PodkitError(CliErrorCode.CLI_NO_POD, `${set.file} holds no Pod to run`, {
           hint: 'add a `kind: Pod` document (a Deployment or Job contributes its pod template)',
         });
       }
