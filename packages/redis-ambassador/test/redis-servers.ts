@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,11 +30,11 @@ export async function freePort(): Promise<number> {
 
 /** Starts redis-server (optionally as a replica of `replicaOf`) and waits until it answers. */
 export async function startRedis(
-  options: { replicaOf?: number; args?: string[] } = {},
+  options: { replicaOf?: number; args?: string[]; port?: number } = {},
 ): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'podkit-redis-'));
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const args = [
       '--port',
       String(port),
@@ -205,4 +205,48 @@ export async function startReplicaSet(
     throw err;
   }
   return { master, replicas, stop };
+}
+
+/** A redis-sentinel child process watching `masterName` at `masterPort` (quorum 2). */
+export async function startSentinel(
+  masterPort: number,
+  options: { masterName?: string; downAfterMs?: number } = {},
+): Promise<RedisServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'podkit-sentinel-'));
+  const port = await freePort();
+  const name = options.masterName ?? 'mymaster';
+  const conf = join(dir, 'sentinel.conf');
+  // Sentinel rewrites its config file, so it lives in the temp dir.
+  await writeFile(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      'daemonize no',
+      `dir ${dir}`,
+      `logfile ${join(dir, 'sentinel.log')}`,
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2`,
+      `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 2000}`,
+      `sentinel failover-timeout ${name} 10000`,
+      `sentinel parallel-syncs ${name} 1`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('redis-sentinel', [conf], { detached: true, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  const stop = async (): Promise<void> => {
+    await killGroup(child, exited);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(port, child);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port, pid: child.pid ?? 0, dir, stop };
 }
