@@ -66,14 +66,14 @@ export function resourceFieldRefValue(
   if (resource === 'cpu') {
     const millis =
       written !== undefined ? cpuMillis(written) : kind === 'limits' ? facts.node.cpuMillis : 0;
-    const divisor = ref.divisor !== undefined ? cpuMillis(ref.divisor) : 1000;
+    const divisor = cpuMillis(ref.divisor);
     return String(Math.ceil(millis / Math.max(divisor, 1)));
   }
   if (resource === 'memory' || resource === 'ephemeral-storage') {
     const fallback =
       resource === 'memory' ? facts.node.memoryBytes : facts.node.ephemeralStorageBytes;
     const bytes = written !== undefined ? memoryBytes(written) : kind === 'limits' ? fallback : 0;
-    const divisor = ref.divisor !== undefined ? memoryBytes(ref.divisor) : 1;
+    const divisor = memoryBytes(ref.divisor);
     return String(Math.ceil(bytes / Math.max(divisor, 1)));
   }
   return undefined;

@@ -84,37 +84,32 @@ export function projectVolume(
   const out: Projection = { files: [], problems: [] };
   if (volume.configMap !== undefined) {
     const src = volume.configMap;
-    const mode = src.defaultMode ?? DEFAULT_FILE_MODE;
+    const mode = src.defaultMode;
     keyedFiles(
       'configMap',
       src.name,
       objects.configMaps.get(src.name),
       src.items,
-      src.optional ?? false,
+      src.optional,
       mode,
       out,
     );
   } else if (volume.secret !== undefined) {
     const src = volume.secret;
-    const mode = src.defaultMode ?? DEFAULT_FILE_MODE;
+    const mode = src.defaultMode;
     keyedFiles(
       'secret',
       src.secretName,
       objects.secrets.get(src.secretName),
       src.items,
-      src.optional ?? false,
+      src.optional,
       mode,
       out,
     );
   } else if (volume.downwardAPI !== undefined) {
-    downwardFiles(
-      volume.downwardAPI.items,
-      facts,
-      volume.downwardAPI.defaultMode ?? DEFAULT_FILE_MODE,
-      out,
-    );
+    downwardFiles(volume.downwardAPI.items, facts, volume.downwardAPI.defaultMode, out);
   } else if (volume.projected !== undefined) {
-    const mode = volume.projected.defaultMode ?? DEFAULT_FILE_MODE;
+    const mode = volume.projected.defaultMode;
     for (const source of volume.projected.sources) {
       if (source.configMap !== undefined) {
         const c = source.configMap;
@@ -123,21 +118,13 @@ export function projectVolume(
           c.name,
           objects.configMaps.get(c.name),
           c.items,
-          c.optional ?? false,
+          c.optional,
           mode,
           out,
         );
       } else if (source.secret !== undefined) {
         const s = source.secret;
-        keyedFiles(
-          'secret',
-          s.name,
-          objects.secrets.get(s.name),
-          s.items,
-          s.optional ?? false,
-          mode,
-          out,
-        );
+        keyedFiles('secret', s.name, objects.secrets.get(s.name), s.items, s.optional, mode, out);
       } else if (source.downwardAPI !== undefined) {
         downwardFiles(source.downwardAPI.items, facts, mode, out);
       }

@@ -1,82 +1,21 @@
 /**
- * The volume shapes the volume manager consumes. They mirror core/v1 after defaulting (the
- * spec model's Pod types are structurally compatible), so the manager can be used and tested
- * on its own.
+ * The volume manager's inputs: the spec model's volume types (core/v1 after defaulting), the
+ * objects they refer to, and the pod facts the downward API exposes.
  */
 
-export interface KeyToPath {
-  key: string;
-  path: string;
-  mode?: number | undefined;
-}
-
-export interface ObjectFieldSelector {
-  fieldPath: string;
-}
-
-export interface ResourceFieldSelector {
-  containerName?: string | undefined;
-  resource: string;
-  divisor?: string | undefined;
-}
-
-export interface DownwardAPIVolumeFile {
-  path: string;
-  fieldRef?: ObjectFieldSelector | undefined;
-  resourceFieldRef?: ResourceFieldSelector | undefined;
-  mode?: number | undefined;
-}
-
-export interface ConfigMapVolumeSource {
-  name: string;
-  items?: KeyToPath[] | undefined;
-  defaultMode?: number | undefined;
-  optional?: boolean | undefined;
-}
-
-export interface SecretVolumeSource {
-  secretName: string;
-  items?: KeyToPath[] | undefined;
-  defaultMode?: number | undefined;
-  optional?: boolean | undefined;
-}
-
-export interface DownwardAPIVolumeSource {
-  items?: DownwardAPIVolumeFile[] | undefined;
-  defaultMode?: number | undefined;
-}
-
-export interface VolumeProjection {
-  configMap?: Omit<ConfigMapVolumeSource, 'defaultMode'> | undefined;
-  secret?:
-    { name: string; items?: KeyToPath[] | undefined; optional?: boolean | undefined } | undefined;
-  downwardAPI?: { items?: DownwardAPIVolumeFile[] | undefined } | undefined;
-}
-
-export interface ProjectedVolumeSource {
-  sources: VolumeProjection[];
-  defaultMode?: number | undefined;
-}
-
-export type HostPathType =
-  | ''
-  | 'DirectoryOrCreate'
-  | 'Directory'
-  | 'FileOrCreate'
-  | 'File'
-  | 'Socket'
-  | 'CharDevice'
-  | 'BlockDevice';
-
-export interface Volume {
-  name: string;
-  emptyDir?: { medium?: string | undefined; sizeLimit?: string | undefined } | undefined;
-  hostPath?: { path: string; type?: HostPathType | undefined } | undefined;
-  configMap?: ConfigMapVolumeSource | undefined;
-  secret?: SecretVolumeSource | undefined;
-  downwardAPI?: DownwardAPIVolumeSource | undefined;
-  projected?: ProjectedVolumeSource | undefined;
-}
+export type {
+  ConfigMapVolumeSource,
+  DownwardAPIVolumeFile,
+  DownwardAPIVolumeSource,
+  HostPathType,
+  KeyToPath,
+  ObjectFieldSelector,
+  ProjectedVolumeSource,
+  ResourceFieldSelector,
+  SecretVolumeSource,
+  Volume,
+  VolumeProjection,
+} from '../spec/types.js';
 
 /** What a configMap or secret holds, by key (secret values already base64-decoded). */
 export type KeyedData = ReadonlyMap<string, Buffer>;

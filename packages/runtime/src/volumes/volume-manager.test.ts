@@ -12,6 +12,22 @@ import {
   type VolumeObjects,
 } from './index.js';
 import { mountsUnder } from '../host/mounts.js';
+import { parseManifests } from '../spec/manifests.js';
+import type { Volume } from '../spec/types.js';
+
+/** Volumes as the spec model defaults them (a pod around them, parsed from JSON). */
+function vols(list: unknown[]): Volume[] {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: { volumes: list, containers: [{ name: 'c', image: 'busybox' }] },
+  };
+  const set = parseManifests(JSON.stringify(pod), 'test.json');
+  const parsed = set.pods[0];
+  if (parsed === undefined) throw new Error(set.diagnostics.map((d) => d.message).join('; '));
+  return parsed.spec.volumes;
+}
 
 const objects: VolumeObjects = {
   configMaps: new Map([
@@ -36,7 +52,7 @@ const facts: DownwardFacts = {
   serviceAccountName: 'default',
   podIP: '10.89.0.5',
   hostIP: '127.0.0.1',
-  containers: new Map([['main', { limits: { memory: '64Mi', cpu: '500m' }, requests: {} }]]),
+  containers: new Map([['c', { limits: { memory: '64Mi', cpu: '500m' }, requests: {} }]]),
   node: { cpuMillis: 2000, memoryBytes: 1 << 30, ephemeralStorageBytes: 1 << 30 },
 };
 
@@ -51,9 +67,9 @@ async function podDir(t: { after: (fn: () => Promise<void>) => void }): Promise<
 
 test('configMap volume honours defaultMode 0644 and items; secret is a tmpfs', async (t) => {
   const dir = await podDir(t);
-  const vols = await prepareVolumes(
+  const prepared = await prepareVolumes(
     dir,
-    [
+    vols([
       { name: 'web', configMap: { name: 'web', defaultMode: 0o644 } },
       {
         name: 'one',
@@ -71,7 +87,7 @@ test('configMap volume honours defaultMode 0644 and items; secret is a tmpfs', a
             {
               path: 'mem',
               resourceFieldRef: {
-                containerName: 'main',
+                containerName: 'c',
                 resource: 'limits.memory',
                 divisor: '1Mi',
               },
@@ -80,11 +96,11 @@ test('configMap volume honours defaultMode 0644 and items; secret is a tmpfs', a
         },
       },
       { name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
-    ],
+    ]),
     objects,
     facts,
   );
-  const byName = new Map(vols.map((v) => [v.name, v]));
+  const byName = new Map(prepared.map((v) => [v.name, v]));
   const web = byName.get('web')!;
   assert.equal((await stat(path.join(web.hostPath, 'index.html'))).mode & 0o777, 0o644);
   assert.equal(await readFile(path.join(web.hostPath, 'index.html'), 'utf8'), '<h1>hi</h1>');
@@ -115,13 +131,13 @@ test('configMap volume honours defaultMode 0644 and items; secret is a tmpfs', a
 
 test('checkVolumes lists every missing object and key without creating anything', async () => {
   const problems = await checkVolumes(
-    [
+    vols([
       { name: 'a', configMap: { name: 'nope' } },
       { name: 'b', configMap: { name: 'web', items: [{ key: 'missing', path: 'm' }] } },
       { name: 'c', secret: { secretName: 'gone', optional: true } },
       { name: 'd', hostPath: { path: '/definitely/not/here', type: 'Directory' } },
       { name: 'e', hostPath: { path: '/etc/hostname', type: 'Directory' } },
-    ],
+    ]),
     objects,
   );
   assert.deepEqual(problems, [
@@ -137,10 +153,10 @@ test('a failed prepare removes what it made', async (t) => {
   await assert.rejects(
     prepareVolumes(
       dir,
-      [
+      vols([
         { name: 'creds', secret: { secretName: 'creds' } },
         { name: 'bad', configMap: { name: 'nope' } },
-      ],
+      ]),
       objects,
       facts,
     ),

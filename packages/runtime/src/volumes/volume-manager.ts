@@ -36,7 +36,7 @@ export async function checkVolumes(
   for (const v of volumes) {
     problems.push(...projectVolume(v, objects).problems);
     if (v.hostPath !== undefined) {
-      const p = await checkHostPath(v.hostPath.path, v.hostPath.type ?? '');
+      const p = await checkHostPath(v.hostPath.path, v.hostPath.type);
       if (p !== undefined) problems.push(`volume "${v.name}": ${p}`);
     }
   }
@@ -78,10 +78,10 @@ export async function prepareVolumes(
     for (const v of volumes) {
       const dir = path.join(base, v.name);
       if (v.hostPath !== undefined) {
-        const problem = await checkHostPath(v.hostPath.path, v.hostPath.type ?? '');
+        const problem = await checkHostPath(v.hostPath.path, v.hostPath.type);
         if (problem !== undefined)
           throw new PodkitError('VOLUME_UNAVAILABLE', `volume "${v.name}": ${problem}`);
-        await createHostPath(v.hostPath.path, v.hostPath.type ?? '');
+        await createHostPath(v.hostPath.path, v.hostPath.type);
         prepared.push({ name: v.name, hostPath: v.hostPath.path, alwaysReadOnly: false });
         continue;
       }
