@@ -23,6 +23,16 @@ export const gitSyncConfig = defineConfig({
       min: 0,
       description: 'shallow clone depth; 0 = full history',
     },
+    submodules: {
+      type: 'enum',
+      choices: ['recursive', 'shallow', 'off'],
+      default: 'recursive',
+      description: 'submodules: recursive, shallow (top level only) or off',
+    },
+    sparseCheckoutFile: {
+      type: 'string',
+      description: 'a sparse-checkout pattern file (non-cone), re-read for every new revision',
+    },
     root: { type: 'string', required: true, description: 'the directory git-sync owns' },
     link: {
       type: 'string',
@@ -53,6 +63,77 @@ export const gitSyncConfig = defineConfig({
     errorFile: {
       type: 'string',
       description: 'holds the last error (redacted); removed after a success',
+    },
+    username: { type: 'string', description: 'user name for HTTP(S) auth of --repo' },
+    password: {
+      type: 'string',
+      secret: true,
+      description: 'password for --repo (insecure: prefer --password-file)',
+    },
+    passwordFile: {
+      type: 'string',
+      description: 'file holding the password for --repo, re-read at every sync',
+    },
+    credential: {
+      type: 'list',
+      env: false,
+      secret: true,
+      description:
+        'JSON {"url","username","password-file"|"password"}; repeatable (env GITSYNC_CREDENTIAL: a JSON list)',
+    },
+    sshKeyFile: {
+      type: 'list',
+      description: 'SSH private key(s) (default /etc/git-secret/ssh when it exists)',
+    },
+    sshKnownHosts: {
+      type: 'boolean',
+      default: true,
+      description: 'verify the SSH host key against --ssh-known-hosts-file',
+    },
+    sshKnownHostsFile: {
+      type: 'string',
+      default: '/etc/git-secret/known_hosts',
+      description: 'known_hosts file for SSH host key checking',
+    },
+    gitConfig: {
+      type: 'string',
+      description: 'extra git config: key:value[,key:value] (quote with "…" to hold , or :)',
+    },
+    groupWrite: {
+      type: 'boolean',
+      description: 'make everything under --root group-writable (umask 002, shared repo)',
+    },
+    exechookCommand: {
+      type: 'string',
+      description: 'program run in the new tree after each publish (async, retried)',
+    },
+    exechookTimeout: { type: 'duration', default: '30s', description: 'bound on the exechook' },
+    exechookBackoff: {
+      type: 'duration',
+      default: '3s',
+      description: 'first retry delay of a failed exechook (doubles, max 60s)',
+    },
+    webhookUrl: {
+      type: 'string',
+      description: 'URL notified after each publish (header Gitsync-Hash; async, retried)',
+    },
+    webhookMethod: { type: 'string', default: 'POST', description: 'method of the webhook' },
+    webhookSuccessStatus: {
+      type: 'int',
+      default: 200,
+      min: -1,
+      description: 'status meaning success; -1 = any',
+    },
+    webhookTimeout: { type: 'duration', default: '1s', description: 'bound on one webhook call' },
+    webhookBackoff: {
+      type: 'duration',
+      default: '3s',
+      description: 'first retry delay of a failed webhook (doubles, max 60s)',
+    },
+    httpMetrics: {
+      type: 'boolean',
+      default: true,
+      description: "export git-sync's metrics on /metrics",
     },
     httpBind: {
       type: 'hostport',

@@ -27,6 +27,12 @@ export const GitSyncCode = {
   tooManyFailures: 'GIT_SYNC_TOO_MANY_FAILURES',
   /** POST /webhook without a valid signature or token (answered 401, nothing fetched). */
   webhookUnauthorized: 'GIT_SYNC_WEBHOOK_UNAUTHORIZED',
+  /** A --credential / --password-file problem: bad JSON, unreadable or empty password file. */
+  credentialsInvalid: 'GIT_SYNC_CREDENTIALS_INVALID',
+  /** A --git-config, --ssh-* or other option value git cannot be given as written. */
+  optionInvalid: 'GIT_SYNC_OPTION_INVALID',
+  /** A post-publish exec hook or outbound webhook failed (retried; never blocks syncs). */
+  notifyFailed: 'GIT_SYNC_NOTIFY_FAILED',
   /** A failure that is not one of the above (a bug, or an unexpected system error). */
   unexpected: 'GIT_SYNC_UNEXPECTED',
 } as const;

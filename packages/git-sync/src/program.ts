@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { Registry } from 'prom-client';
 import {
   configToLog,
   createLogger,
@@ -8,15 +10,23 @@ import {
   type Main,
 } from '@podkit/kit';
 import { defaultLink, gitSyncConfig } from './config.js';
+import { authSetup } from './git/auth.js';
+import { readCredentialSecrets } from './git/credentials.js';
+import { parseGitConfig } from './git/git-config.js';
+import { syncMetrics, type SyncMetrics } from './http/metrics.js';
 import { readiness, statusRoute } from './http/status.js';
 import { webhookRoute } from './http/webhook.js';
 import { SyncLoop } from './loop/sync-loop.js';
 import { execHook } from './sync/exec-hook.js';
-import { SyncEngine } from './sync/engine.js';
+import { SyncEngine, type SyncResult } from './sync/engine.js';
+import { worktreePath } from './sync/layout.js';
+import { Notifier } from './sync/notifier.js';
+import { outboundWebhook } from './sync/outbound-webhook.js';
 
 /**
- * The podkit-git-sync program: config from flags + GITSYNC_* env, the sync loop, and (with
- * --http-bind) the health/status/webhook server. Returns when stopped or after --one-time.
+ * The podkit-git-sync program: config from flags + GITSYNC_* env, the sync loop, post-publish
+ * notifications, and (with --http-bind) the health/status/metrics/webhook server. Returns
+ * when stopped or after --one-time.
  *
  * @example void runMain(gitSyncProgram(process.argv.slice(2), process.env), { name: 'podkit-git-sync' });
  */
@@ -32,6 +42,28 @@ export function gitSyncProgram(
       redact: secretKeys(gitSyncConfig),
     });
     const link = cfg.link === '' ? defaultLink(cfg.repo) : cfg.link;
+    const envCredential = env['GITSYNC_CREDENTIAL'];
+    const auth = authSetup({
+      repo: cfg.repo,
+      username: cfg.username,
+      password: cfg.password,
+      passwordFile: cfg.passwordFile,
+      credentials:
+        cfg.credential.length > 0 || envCredential === undefined || envCredential === ''
+          ? cfg.credential
+          : [envCredential],
+      sshKeyFiles: cfg.sshKeyFile,
+      sshKnownHosts: cfg.sshKnownHosts,
+      sshKnownHostsFile: cfg.sshKnownHostsFile,
+    });
+    if (cfg.groupWrite) {
+      // git-sync does the same: every file it (and git) creates is group-writable, so a
+      // consumer running with another uid in the group can manage the volume.
+      process.umask(0o002);
+    }
+    const registry = new Registry();
+    const metrics: SyncMetrics | undefined = cfg.httpMetrics ? syncMetrics(registry) : undefined;
+
     const engine = new SyncEngine({
       repo: cfg.repo,
       ref: cfg.ref,
@@ -41,22 +73,109 @@ export function gitSyncProgram(
       keep: cfg.keep,
       staleAfterMs: cfg.staleWorktreeTimeout,
       gitTimeoutMs: cfg.syncTimeout,
+      submodules: cfg.submodules,
+      sparseCheckoutFile: cfg.sparseCheckoutFile,
+      gitConfig: {
+        ...(cfg.gitConfig === undefined ? {} : parseGitConfig(cfg.gitConfig)),
+        ...(cfg.groupWrite ? { 'core.sharedRepository': 'group' } : {}),
+        ...auth.config,
+      },
+      gitEnv: auth.env,
       prePublish:
         cfg.prepublishCommand === undefined
           ? undefined
           : execHook([cfg.prepublishCommand], { timeoutMs: cfg.prepublishTimeout }),
+      onGitSpawn: (args) => {
+        if (args.find((a) => !a.startsWith('-')) === 'fetch') metrics?.fetch();
+      },
       onEvent: (event) => {
         log.info(event, event.type);
       },
     });
     const redact = (s: string): string => engine.redactor.redact(s);
+    for (const entry of auth.entries) {
+      if (entry.password !== undefined) engine.redactor.add(entry.password);
+    }
     log.info(
       { config: { ...configToLog(cfg, gitSyncConfig), repo: redact(cfg.repo), link } },
       'starting',
     );
 
+    const notifiers: Notifier[] = [];
+    const onNotified = (name: string) => (sha: string, error: unknown) => {
+      metrics?.hook(name, error === undefined);
+      if (error === undefined) log.info({ sha, hook: name }, 'hook done');
+      else
+        log.warn(
+          {
+            sha,
+            hook: name,
+            error: redact(error instanceof Error ? error.message : 'unknown error'),
+          },
+          'hook failed (will retry)',
+        );
+    };
+    if (cfg.exechookCommand !== undefined) {
+      const hook = execHook([cfg.exechookCommand], {
+        timeoutMs: cfg.exechookTimeout,
+        label: 'exechook',
+      });
+      notifiers.push(
+        new Notifier({
+          name: 'exechook',
+          backoffMs: cfg.exechookBackoff,
+          run: (sha, signal) => hook({ sha, path: worktreePath(engine.layout, sha), signal }),
+          onResult: onNotified('exechook'),
+        }),
+      );
+    }
+    if (cfg.webhookUrl !== undefined) {
+      engine.redactor.addUrlCredentials(cfg.webhookUrl);
+      notifiers.push(
+        new Notifier({
+          name: 'webhook',
+          backoffMs: cfg.webhookBackoff,
+          run: outboundWebhook({
+            url: cfg.webhookUrl,
+            method: cfg.webhookMethod,
+            successStatus: cfg.webhookSuccessStatus,
+            timeoutMs: cfg.webhookTimeout,
+          }),
+          onResult: onNotified('webhook'),
+        }),
+      );
+    }
+    ctx.onShutdown(
+      () => Promise.all(notifiers.map((n) => n.close())).then(() => undefined),
+      'hooks',
+    );
+
+    let notifiedOnce = false;
+    const syncOnce = async (signal: AbortSignal): Promise<SyncResult> => {
+      const started = performance.now();
+      try {
+        // Re-read password files now: a rotated secret is used (and masked) from this sync on.
+        for (const secret of await readCredentialSecrets(auth.entries)) {
+          engine.redactor.add(secret);
+        }
+        const result = await engine.sync(signal);
+        metrics?.sync(result.changed ? 'success' : 'noop', (performance.now() - started) / 1000);
+        metrics?.live(result.sha, Date.now());
+        // Hooks after every publish, and once at start-up for a tree published before a restart.
+        if (result.changed || !notifiedOnce) {
+          notifiedOnce = true;
+          for (const n of notifiers) n.notify(result.sha);
+        }
+        return result;
+      } catch (err) {
+        // Shutdown is not a failed sync; a timeout is.
+        if (!ctx.signal.aborted) metrics?.sync('error', (performance.now() - started) / 1000);
+        throw err;
+      }
+    };
+
     const loop = new SyncLoop({
-      sync: (signal) => engine.sync(signal),
+      sync: syncOnce,
       periodMs: cfg.period,
       syncTimeoutMs: cfg.syncTimeout,
       maxFailures: cfg.maxFailures,
@@ -101,6 +220,8 @@ export function gitSyncProgram(
         host: cfg.httpBind.host,
         port: cfg.httpBind.port,
         logger: log,
+        registry,
+        defaultMetrics: true,
         checks: {
           // Alive unless one sync has run far past its own timeout (a wedged loop).
           liveness: () => {
@@ -129,7 +250,15 @@ export function gitSyncProgram(
       log.info({ url: server.url, webhook: hasInbound }, 'http listening');
     }
     await loop.run(ctx.signal);
-    if (cfg.oneTime) log.info({ sha: loop.status().sha }, 'one-time sync done');
+    if (cfg.oneTime) {
+      // An init container's hooks get their first delivery attempt (not endless retries).
+      const bound = Math.max(cfg.exechookTimeout, cfg.webhookTimeout) + 1000;
+      await Promise.race([
+        Promise.all(notifiers.map((n) => n.idle())),
+        new Promise((resolve) => setTimeout(resolve, bound).unref()),
+      ]);
+      log.info({ sha: loop.status().sha }, 'one-time sync done');
+    }
   };
 }
 

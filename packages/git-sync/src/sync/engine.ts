@@ -23,6 +23,7 @@ export type SyncStep =
   | 'ls-remote'
   | 'fetch'
   | 'worktree-add'
+  | 'submodules'
   | 'verify'
   | 'marker'
   | 'pre-publish'
@@ -63,6 +64,13 @@ export interface SyncEngineOptions {
   staleAfterMs?: number | undefined;
   /** Runs on the complete tree before the flip; a throw keeps the old tree live. */
   prePublish?: ((ctx: PrePublishContext) => Promise<void>) | undefined;
+  /**
+   * Submodules after checkout (git-sync's --submodules): `recursive` (default), `shallow`
+   * (top level only) or `off`. Only trees with a .gitmodules file pay for it.
+   */
+  submodules?: 'recursive' | 'shallow' | 'off' | undefined;
+  /** A git sparse-checkout pattern file (non-cone syntax, as git-sync's --sparse-checkout-file). */
+  sparseCheckoutFile?: string | undefined;
   /** Extra git config (GIT_CONFIG_* env), e.g. http.sslCAInfo. */
   gitConfig?: Readonly<Record<string, string>> | undefined;
   /** Extra environment for git children. */
@@ -257,10 +265,34 @@ export class SyncEngine {
       // A leftover of an interrupted attempt is never trusted: start from nothing.
       await fs.rm(tree, { recursive: true, force: true });
       await fs.mkdir(this.layout.worktreesDir, { recursive: true });
+      const sparse = this.#o.sparseCheckoutFile;
       // --force: a registration whose directory is gone (interrupted attempt) is reused.
-      await this.#git.run(this.#gd('worktree', 'add', '--detach', '--force', tree, sha), {
-        signal,
-      });
+      await this.#git.run(
+        this.#gd(
+          'worktree',
+          'add',
+          '--detach',
+          '--force',
+          ...(sparse === undefined ? [] : ['--no-checkout']),
+          tree,
+          sha,
+        ),
+        { signal },
+      );
+      if (sparse !== undefined) {
+        // Re-read every time: the pattern file may be a ConfigMap that changes.
+        const patterns = await fs.readFile(sparse, 'utf8');
+        await this.#git.run(['sparse-checkout', 'set', '--no-cone', '--stdin'], {
+          cwd: tree,
+          signal,
+          stdin: patterns,
+        });
+        await this.#git.run(['checkout', '--quiet', '--force', '--detach', sha], {
+          cwd: tree,
+          signal,
+        });
+      }
+      await this.#submodules(tree, signal);
       await this.#step('verify');
       const { stdout } = await this.#git.run(['rev-parse', 'HEAD'], { cwd: tree, signal });
       if (stdout.trim() !== sha) {
@@ -277,6 +309,30 @@ export class SyncEngine {
       if (!complete) await this.#removeTree(sha).catch(() => undefined);
     }
     return sha;
+  }
+
+  async #submodules(tree: string, signal: AbortSignal): Promise<void> {
+    const mode = this.#o.submodules ?? 'recursive';
+    if (mode === 'off') return;
+    const hasModules = await fs.access(path.join(tree, '.gitmodules')).then(
+      () => true,
+      () => false,
+    );
+    if (!hasModules) return;
+    await this.#step('submodules');
+    const depth = this.#o.depth ?? 1;
+    await this.#git.run(
+      [
+        'submodule',
+        'update',
+        '--init',
+        '--checkout',
+        '--force',
+        ...(mode === 'recursive' ? ['--recursive'] : []),
+        ...(depth > 0 ? [`--depth=${depth}`] : []),
+      ],
+      { cwd: tree, signal },
+    );
   }
 
   async #isComplete(sha: string): Promise<boolean> {

@@ -6,6 +6,8 @@ import type { PrePublishContext } from './engine.js';
 export interface ExecHookOptions {
   /** Default 30 s. */
   timeoutMs?: number | undefined;
+  /** Names the hook in errors. Default `pre-publish hook`. */
+  label?: string | undefined;
   /** Extra environment for the hook (PATH is passed; nothing else of ours is). */
   env?: Readonly<Record<string, string>> | undefined;
 }
@@ -50,7 +52,7 @@ export function execHook(
       const tail = result.stderr.trim().split('\n').slice(-3).join(' | ');
       throw new PodkitError(
         GitSyncCode.hookFailed,
-        `pre-publish hook ${file} rejected ${sha} (${why})${tail === '' ? '' : `: ${tail}`}`,
+        `${options.label ?? 'pre-publish hook'} ${file} rejected ${sha} (${why})${tail === '' ? '' : `: ${tail}`}`,
         { hint: 'the previous tree stays live; fix the commit or the hook' },
       );
     }
