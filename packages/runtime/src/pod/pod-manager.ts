@@ -30,8 +30,8 @@ export interface UpOptions {
   pod: Pod;
   configMaps: readonly ConfigMap[];
   secrets: readonly Secret[];
-  /** CrashLoopBackOff base/cap in ms (tests scale them down). */
-  backoff?: { baseMs: number; capMs: number } | undefined;
+  /** CrashLoopBackOff base/cap/reset window in ms (tests scale them down). */
+  backoff?: { baseMs: number; capMs: number; resetAfterMs?: number | undefined } | undefined;
   hiddenHostPaths?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
 }

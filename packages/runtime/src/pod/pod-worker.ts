@@ -1,6 +1,5 @@
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PodkitError } from '@podkit/kit';
 import { hostImageIsolation } from '../images/host-image.js';
 import type { ImageRecord } from '../images/image-store.js';
@@ -19,6 +18,12 @@ import { resolveContainerEnv, type PodObjects } from './container-env.js';
 import { buildContainerPlan } from './container-plan.js';
 import { cleanupAttempt, startAttempt, type ContainerExit } from './container-runner.js';
 import type { ContainerHandle } from '../supervisor/run-container.js';
+import { systemClock, type Clock } from '../probes/clock.js';
+import { createProber } from '../probes/prober.js';
+import { ProbeWorker, type ProbeKind } from '../probes/probe-worker.js';
+import type { Prober, ProbeTarget } from '../probes/types.js';
+import type { Probe } from '../spec/types.js';
+import { runLifecycleHook } from './lifecycle-hooks.js';
 import {
   nowRfc3339,
   terminatedReason,
@@ -51,7 +56,14 @@ export interface PodWorkerOptions {
   backoff?: BackoffPolicy | undefined;
   /** Paths a host-image container must not see besides the defaults (e.g. the project dir). */
   hiddenHostPaths?: readonly string[] | undefined;
+  /** Runs probes and hook handlers (default: the real one over runc and the network). */
+  prober?: Prober | undefined;
+  /** Time for probes, backoff and grace periods (default: the system clock). */
+  clock?: Clock | undefined;
 }
+
+/** kubelet's minimumGracePeriodInSeconds: a stop signal is never followed by SIGKILL sooner. */
+export const MIN_KILL_GRACE_MS = 2000;
 
 type Kind = 'init' | 'sidecar' | 'main';
 
@@ -64,24 +76,41 @@ interface Slot {
   done: boolean;
   lastStartedAt: number;
   backoffMs: number;
+  /** Aborted when the current attempt ends or is being killed: its probes and postStart. */
+  attemptAbort: AbortController | undefined;
+  /** The kill of the current attempt in progress (one at a time). */
+  killing: Promise<void> | undefined;
 }
+
+/** How one start of a container went. */
+type StartOutcome = 'running' | 'killed' | 'configError' | 'startError';
 
 function objectRef(slot: Slot): string {
   return `${slot.kind === 'main' ? 'spec.containers' : 'spec.initContainers'}{${slot.container.name}}`;
 }
 
+const PROBE_TITLE: Record<ProbeKind, string> = {
+  liveness: 'Liveness',
+  readiness: 'Readiness',
+  startup: 'Startup',
+};
+
 /**
  * The pod worker: one per pod, in its own process, like kubelet's pod worker. It creates the
- * sandbox and volumes, runs init containers one at a time, starts native sidecars and then the
- * main containers, restarts containers by the restart policy with CrashLoopBackOff, keeps the
- * Kubernetes-shaped status in the pod record, and on stop (or completion) terminates main
- * containers in parallel, then sidecars in reverse order, and releases every resource.
+ * sandbox and volumes, runs init containers one at a time (a native sidecar must be *started*
+ * — postStart done, startupProbe passed — before the next one), then starts the main
+ * containers in order (a blocking postStart delays the next), probes them, restarts them by
+ * the restart policy with CrashLoopBackOff, keeps the Kubernetes-shaped status in the pod
+ * record, and on stop (or completion) terminates main containers in parallel, then sidecars in
+ * reverse order (preStop, stop signal, grace, SIGKILL), and releases every resource.
  */
 export class PodWorker {
   readonly #o: PodWorkerOptions;
   readonly #record: PodRecord;
   readonly #runc: Runc;
   readonly #backoff: BackoffPolicy;
+  readonly #clock: Clock;
+  readonly #prober: Prober;
   readonly #slots: Slot[];
   #sandbox: Sandbox | undefined;
   #volumes = new Map<string, PreparedVolume>();
@@ -89,9 +118,12 @@ export class PodWorker {
   #seccomp: DockerSeccompProfile | undefined;
   #hostLimits: Record<string, number> = {};
   #stopping = false;
-  #forced = false;
+  #initialized = false;
+  /** Aborted by a second stop request: every wait for a grace period ends, SIGKILL follows. */
+  readonly #force = new AbortController();
   #terminating: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  readonly #waiters = new Set<() => void>();
   #writeChain: Promise<void> = Promise.resolve();
 
   constructor(options: PodWorkerOptions) {
@@ -99,6 +131,8 @@ export class PodWorker {
     this.#record = options.record;
     this.#runc = new Runc({ root: options.layout.runcRoot });
     this.#backoff = options.backoff ?? KUBELET_BACKOFF;
+    this.#clock = options.clock ?? systemClock;
+    this.#prober = options.prober ?? createProber(this.#runc);
     const spec = this.#record.pod.spec;
     const mk = (c: Container, kind: Kind): Slot => ({
       container: c,
@@ -124,6 +158,8 @@ export class PodWorker {
       done: false,
       lastStartedAt: 0,
       backoffMs: 0,
+      attemptAbort: undefined,
+      killing: undefined,
     });
     this.#slots = [
       ...spec.initContainers.map((c) => mk(c, c.restartPolicy === 'Always' ? 'sidecar' : 'init')),
@@ -139,11 +175,15 @@ export class PodWorker {
 
   /** Asks the pod to stop: graceful the first time, forced (SIGKILL now) the second. */
   requestStop(): void {
-    if (this.#stopping) this.#forced = true;
+    if (this.#stopping) this.#force.abort();
     void this.#terminateOnce();
     // A second request while stopping: kill what is still running now.
     if (this.#forced)
       for (const s of this.#slots) void s.attempt?.kill('SIGKILL').catch(() => undefined);
+  }
+
+  get #forced(): boolean {
+    return this.#force.signal.aborted;
   }
 
   #terminateOnce(): Promise<void> {
@@ -160,6 +200,10 @@ export class PodWorker {
     return this.#o.layout;
   }
 
+  #nowRfc3339(): string {
+    return nowRfc3339(() => this.#clock.now());
+  }
+
   async #event(
     type: PodEvent['type'],
     reason: string,
@@ -172,28 +216,43 @@ export class PodWorker {
       reason,
       object,
       message,
-    });
+    }).catch(() => undefined);
   }
 
-  /** Persists the record; writes are chained so they land in order. */
+  /** Persists the record (writes chained so they land in order) and wakes status waiters. */
   #save(): Promise<void> {
     this.#refreshConditions();
     const snapshot = JSON.parse(JSON.stringify(this.#record)) as PodRecord;
     this.#writeChain = this.#writeChain
       .then(() => writePodRecord(this.#layout, snapshot))
       .catch(() => undefined);
+    for (const w of [...this.#waiters]) w();
     return this.#writeChain;
+  }
+
+  /** Resolves once `pred` holds (checked after every status change). */
+  async #until(pred: () => boolean): Promise<void> {
+    while (!pred()) {
+      await new Promise<void>((resolve) => {
+        const w = (): void => {
+          this.#waiters.delete(w);
+          resolve();
+        };
+        this.#waiters.add(w);
+      });
+    }
   }
 
   #setCondition(type: PodConditionType, value: boolean, reason?: string): void {
     const status = value ? 'True' : 'False';
     const list = this.#record.status.conditions;
     const existing = list.find((c) => c.type === type);
-    if (existing?.status === status) return;
+    if (existing?.status === status && existing.reason === (value ? undefined : reason)) return;
     const cond: PodCondition = {
       type,
       status,
-      lastTransitionTime: nowRfc3339(),
+      lastTransitionTime:
+        existing?.status === status ? existing.lastTransitionTime : this.#nowRfc3339(),
       reason: value ? undefined : reason,
     };
     if (existing === undefined) list.push(cond);
@@ -202,23 +261,22 @@ export class PodWorker {
 
   #refreshConditions(): void {
     const st = this.#record.status;
-    const inits = this.#slots.filter((s) => s.kind === 'init');
     const sidecars = this.#slots.filter((s) => s.kind === 'sidecar');
     const mains = this.#slots.filter((s) => s.kind === 'main');
-    this.#setCondition('PodReadyToStartContainers', this.#sandbox !== undefined && !this.#stopping);
-    const initialized =
-      inits.every((s) => s.status.state.terminated?.exitCode === 0) &&
-      sidecars.every((s) => s.status.started);
-    this.#setCondition('Initialized', initialized, 'ContainersNotInitialized');
-    for (const s of [...sidecars, ...mains]) {
-      s.status.ready = s.status.state.running !== undefined;
-      s.status.started = s.status.state.running !== undefined;
-    }
-    const ready = initialized && [...sidecars, ...mains].every((s) => s.status.ready);
-    this.#setCondition('ContainersReady', ready, 'ContainersNotReady');
-    this.#setCondition('Ready', ready, 'ContainersNotReady');
+    const ended = st.phase === 'Succeeded' || st.phase === 'Failed';
+    this.#setCondition(
+      'PodReadyToStartContainers',
+      this.#sandbox !== undefined && !ended,
+      'SandboxNotReady',
+    );
+    this.#setCondition('Initialized', this.#initialized, 'ContainersNotInitialized');
+    const ready = this.#initialized && [...sidecars, ...mains].every((s) => s.status.ready);
+    const why = ended ? 'PodCompleted' : 'ContainersNotReady';
+    this.#setCondition('ContainersReady', ready && !ended, why);
+    this.#setCondition('Ready', ready && !ended, why);
     if (
       st.phase === 'Pending' &&
+      this.#initialized &&
       mains.some(
         (s) => s.status.state.running !== undefined || s.status.state.terminated !== undefined,
       )
@@ -231,7 +289,7 @@ export class PodWorker {
   async run(): Promise<void> {
     const st = this.#record.status;
     st.phase = 'Pending';
-    st.startTime = nowRfc3339();
+    st.startTime = this.#nowRfc3339();
     await this.#event(
       'Normal',
       'Scheduled',
@@ -241,8 +299,7 @@ export class PodWorker {
     try {
       await this.#setUp();
       await this.#save();
-      if (!this.#stopping) await this.#runInitContainers();
-      if (!this.#stopping) await this.#runMainContainers();
+      if (!this.#stopping && (await this.#runInitContainers())) await this.#runMainContainers();
       await this.#terminateOnce();
     } catch (err) {
       st.phase = 'Failed';
@@ -310,7 +367,17 @@ export class PodWorker {
     return `${this.#sandbox?.id ?? 'x'}-${name}`;
   }
 
-  async #start(slot: Slot): Promise<void> {
+  #target(slot: Slot): ProbeTarget {
+    return {
+      containerId: this.#runcId(slot.container.name),
+      // The pod IP; with hostNetwork the pod has none and the host's loopback is the pod's.
+      host: this.#sandbox?.ip ?? '127.0.0.1',
+      ports: slot.container.ports,
+    };
+  }
+
+  /** Creates and starts one attempt of the container (runc), before any hook or probe. */
+  async #create(slot: Slot): Promise<ContainerHandle> {
     const sb = this.#sandbox;
     const facts = this.#facts;
     if (sb === undefined || facts === undefined) throw new Error('sandbox not ready');
@@ -325,71 +392,212 @@ export class PodWorker {
           })
         : undefined;
     const env = resolveContainerEnv(c, this.#o.objects, facts).env;
-    try {
-      slot.attempt = await startAttempt({
-        runc: this.#runc,
-        id: this.#runcId(c.name),
-        containerDir: this.#containerDir(c.name),
-        stateRoot: this.#layout.root,
-        image,
-        logPath: containerLogPath(this.#layout, this.#record.uid, c.name),
-        hostFacts: { hostLimits: this.#hostLimits },
-        plan: (rootfs) =>
-          buildContainerPlan({
-            pod: this.#record.pod,
-            container: c,
-            image,
-            rootfs,
-            sandbox: sb,
-            volumes: this.#volumes,
-            env,
-            isolation,
-            runtimeDefaultSeccomp: this.#seccomp,
-          }),
-      });
-    } catch (err) {
-      const e = err as PodkitError;
-      const reason =
-        e.code === 'CONTAINER_CONFIG_INVALID' || e.code === 'CONTAINER_NO_COMMAND'
-          ? 'CreateContainerConfigError'
-          : e.code === 'CONTAINER_START_FAILED'
-            ? 'RunContainerError'
-            : 'CreateContainerError';
-      slot.status.state = { waiting: { reason, message: e.message } };
-      await this.#event('Warning', 'Failed', objectRef(slot), `Error: ${e.message}`);
-      await this.#save();
-      throw err;
-    }
-    if (this.#stopping) {
-      // Termination began while this container was being created: it must not outlive it.
-      await slot.attempt.kill('SIGKILL').catch(() => undefined);
-    }
-    slot.lastStartedAt = Date.now();
+    const attempt = await startAttempt({
+      runc: this.#runc,
+      id: this.#runcId(c.name),
+      containerDir: this.#containerDir(c.name),
+      stateRoot: this.#layout.root,
+      image,
+      logPath: containerLogPath(this.#layout, this.#record.uid, c.name),
+      hostFacts: { hostLimits: this.#hostLimits },
+      plan: (rootfs) =>
+        buildContainerPlan({
+          pod: this.#record.pod,
+          container: c,
+          image,
+          rootfs,
+          sandbox: sb,
+          volumes: this.#volumes,
+          env,
+          isolation,
+          runtimeDefaultSeccomp: this.#seccomp,
+        }),
+    });
     slot.status.imageID = image.name;
-    slot.status.containerID = `runc://${slot.attempt.id}`;
-    slot.status.state = { running: { startedAt: nowRfc3339() } };
-    await this.#event('Normal', 'Created', objectRef(slot), `Created container ${c.name}`);
-    await this.#event('Normal', 'Started', objectRef(slot), `Started container ${c.name}`);
-    await this.#save();
+    return attempt;
   }
 
-  /** Records an exit; returns it. */
+  /**
+   * One start: create the container, run postStart (the container is not Running until it
+   * returns; a failure kills it), then mark it Running and start its probes.
+   */
+  async #startOnce(slot: Slot): Promise<StartOutcome> {
+    const c = slot.container;
+    slot.lastStartedAt = this.#clock.now();
+    let attempt: ContainerHandle;
+    try {
+      attempt = await this.#create(slot);
+    } catch (err) {
+      const e = err as PodkitError;
+      const configError =
+        e.code === 'CONTAINER_CONFIG_INVALID' ||
+        e.code === 'CONTAINER_NO_COMMAND' ||
+        e.code === 'CONTAINER_USER_INVALID' ||
+        e.code === 'CONTAINER_CAPABILITY_UNKNOWN';
+      await this.#event('Warning', 'Failed', objectRef(slot), `Error: ${e.message}`);
+      if (configError) {
+        slot.status.state = {
+          waiting: { reason: 'CreateContainerConfigError', message: e.message },
+        };
+        await this.#save();
+        return 'configError';
+      }
+      // runc could not start the process (e.g. the command does not exist): as containerd
+      // reports it, a container that terminated with 128, reason StartError.
+      const at = this.#nowRfc3339();
+      slot.status.state = {
+        terminated: {
+          exitCode: 128,
+          reason: 'StartError',
+          message: e.message,
+          startedAt: at,
+          finishedAt: at,
+        },
+      };
+      await this.#save();
+      return 'startError';
+    }
+    slot.attempt = attempt;
+    const ac = new AbortController();
+    slot.attemptAbort = ac;
+    slot.status.containerID = `runc://${attempt.id}`;
+    await this.#event('Normal', 'Created', objectRef(slot), `Created container ${c.name}`);
+    await this.#event('Normal', 'Started', objectRef(slot), `Started container ${c.name}`);
+    if (this.#stopping) {
+      // Termination began while this container was being created: it must not outlive it.
+      await attempt.kill('SIGKILL').catch(() => undefined);
+      return 'killed';
+    }
+    const postStart = c.lifecycle?.postStart;
+    if (postStart !== undefined) {
+      const r = await Promise.race([
+        runLifecycleHook({
+          name: 'PostStart',
+          handler: postStart,
+          container: c.name,
+          pod: this.#record.name,
+          prober: this.#prober,
+          target: this.#target(slot),
+          clock: this.#clock,
+          timeoutMs: Infinity,
+          signal: ac.signal,
+        }),
+        attempt.exited.then(() => ({ ok: false, output: 'the container exited' })),
+      ]);
+      if (ac.signal.aborted) return 'killed';
+      if (!r.ok) {
+        await this.#event('Warning', 'FailedPostStartHook', objectRef(slot), r.output);
+        void this.#stop(slot, this.#podGraceMs(), 'FailedPostStartHook');
+        return 'killed';
+      }
+    }
+    slot.lastStartedAt = this.#clock.now();
+    slot.status.state = { running: { startedAt: this.#nowRfc3339() } };
+    slot.status.started = c.startupProbe === undefined;
+    slot.status.ready =
+      slot.status.started && c.readinessProbe === undefined && slot.kind !== 'init';
+    if (slot.kind !== 'init') this.#startProbes(slot, ac.signal);
+    await this.#save();
+    return 'running';
+  }
+
+  #podGraceMs(): number {
+    return Math.max(this.#record.pod.spec.terminationGracePeriodSeconds, 0) * 1000;
+  }
+
+  /** Starts the probes of a running attempt; they all stop when `signal` aborts. */
+  #startProbes(slot: Slot, signal: AbortSignal): void {
+    const c = slot.container;
+    const workers: ProbeWorker[] = [];
+    const startedAt = this.#clock.now();
+    const spawn = (kind: ProbeKind, probe: Probe, onResult: (ok: boolean) => void): void => {
+      if (signal.aborted) return;
+      const w = new ProbeWorker({
+        kind,
+        probe,
+        prober: this.#prober,
+        target: this.#target(slot),
+        clock: this.#clock,
+        startedAt,
+        onProbe: (r) => {
+          if (!r.ok && !signal.aborted) {
+            void this.#event(
+              'Warning',
+              'Unhealthy',
+              objectRef(slot),
+              `${PROBE_TITLE[kind]} probe failed: ${r.output}`,
+            );
+          }
+        },
+        onResult: (ok) => {
+          if (!signal.aborted) onResult(ok);
+        },
+      });
+      workers.push(w);
+      void w.start();
+    };
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const w of workers) w.stop();
+      },
+      { once: true },
+    );
+    const killFor = (kind: ProbeKind, probe: Probe): void => {
+      const grace =
+        (probe.terminationGracePeriodSeconds ??
+          this.#record.pod.spec.terminationGracePeriodSeconds) * 1000;
+      void this.#stop(slot, grace, `Container ${c.name} failed ${kind} probe, will be restarted`);
+    };
+    const others = (): void => {
+      const { livenessProbe, readinessProbe } = c;
+      if (livenessProbe !== undefined)
+        spawn('liveness', livenessProbe, (ok) => {
+          if (!ok) killFor('liveness', livenessProbe);
+        });
+      if (readinessProbe !== undefined)
+        spawn('readiness', readinessProbe, (ok) => {
+          slot.status.ready = ok;
+          void this.#save();
+        });
+    };
+    const startupProbe = c.startupProbe;
+    if (startupProbe === undefined) others();
+    else
+      spawn('startup', startupProbe, (ok) => {
+        if (!ok) {
+          killFor('startup', startupProbe);
+          return;
+        }
+        slot.status.started = true;
+        slot.status.ready = c.readinessProbe === undefined;
+        void this.#save();
+        others();
+      });
+  }
+
+  /** Records an exit and removes what the attempt left. */
   async #recordExit(slot: Slot, exit: ContainerExit): Promise<void> {
+    slot.attemptAbort?.abort();
     const started = slot.status.state.running?.startedAt;
     slot.status.state = {
       terminated: {
         exitCode: exit.exitCode,
+        signal: exit.signal === undefined ? undefined : exit.exitCode - 128,
         reason: terminatedReason(exit.exitCode, exit.oomKilled),
         startedAt: started,
-        finishedAt: nowRfc3339(),
+        finishedAt: this.#nowRfc3339(),
       },
     };
+    slot.status.ready = false;
+    slot.status.started = false;
     slot.attempt = undefined;
+    slot.killing = undefined;
     await cleanupAttempt(
       this.#runc,
       this.#runcId(slot.container.name),
       this.#containerDir(slot.container.name),
-    );
+    ).catch(() => undefined);
     await this.#save();
   }
 
@@ -409,23 +617,39 @@ export class PodWorker {
     this.#wake = () => {
       ac.abort();
     };
-    await sleep(ms, undefined, { signal: ac.signal }).catch(() => undefined);
+    await this.#clock.sleep(ms, ac.signal);
     this.#wake = undefined;
   }
 
-  /** The CrashLoopBackOff delay before the next start; waits through it, showing the reason. */
-  async #backoffBeforeRestart(slot: Slot): Promise<void> {
-    const ranFor = Date.now() - slot.lastStartedAt;
-    if (ranFor >= this.#backoff.resetAfterMs) slot.backoffMs = 0;
+  /**
+   * The CrashLoopBackOff delay before the next start; waits through it, showing why. A
+   * container that never got created (config error) keeps its reason and no restart counts.
+   */
+  async #backoffBeforeRestart(slot: Slot, outcome: StartOutcome): Promise<void> {
+    const ranFor = this.#clock.now() - slot.lastStartedAt;
+    if (outcome === 'running' && ranFor >= this.#backoff.resetAfterMs) slot.backoffMs = 0;
     const delay = slot.backoffMs;
     slot.backoffMs = delay === 0 ? this.#backoff.baseMs : Math.min(delay * 2, this.#backoff.capMs);
-    slot.status.lastState = slot.status.state;
-    slot.status.restartCount++;
+    const name = slot.container.name;
+    if (outcome !== 'configError') {
+      slot.status.lastState = slot.status.state;
+      slot.status.restartCount++;
+    }
     if (delay > 0) {
+      const message = `back-off ${Math.round(delay / 1000)}s restarting failed container=${name} pod=${this.#record.name}`;
+      const reason =
+        outcome === 'configError'
+          ? 'CreateContainerConfigError'
+          : outcome === 'startError'
+            ? 'RunContainerError'
+            : 'CrashLoopBackOff';
       slot.status.state = {
         waiting: {
-          reason: 'CrashLoopBackOff',
-          message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${slot.container.name}`,
+          reason,
+          message:
+            reason === 'CrashLoopBackOff'
+              ? message
+              : `${slot.status.lastState.terminated?.message ?? slot.status.state.waiting?.message ?? ''} (${message})`,
         },
       };
       await this.#event(
@@ -439,112 +663,162 @@ export class PodWorker {
     }
   }
 
-  /** Keeps a sidecar running (restarting it) until the pod stops. */
-  #superviseForever(slot: Slot): void {
-    void (async () => {
-      while (slot.attempt !== undefined) {
-        const exit = await slot.attempt.exited;
-        await this.#recordExit(slot, exit);
-        if (!this.#shouldRestart(slot, exit.exitCode)) break;
-        await this.#backoffBeforeRestart(slot);
-        if (this.#stopping) break;
-        await this.#start(slot).catch(() => undefined);
+  /**
+   * Runs a container until it will not run again: start, wait for the exit, restart by the
+   * policy with backoff. `onFirstStart` is called once the first start has settled (running
+   * after postStart, or failed): main containers start in order behind it.
+   */
+  async #supervise(slot: Slot, onFirstStart?: () => void): Promise<void> {
+    let first = onFirstStart;
+    try {
+      while (!this.#isStopping()) {
+        const outcome = await this.#startOnce(slot);
+        first?.();
+        first = undefined;
+        let exitCode = 128;
+        if (outcome === 'configError') {
+          await this.#backoffBeforeRestart(slot, outcome);
+          continue;
+        }
+        const attempt = slot.attempt;
+        if (attempt !== undefined) {
+          const exit = await attempt.exited;
+          await this.#recordExit(slot, exit);
+          exitCode = exit.exitCode;
+        }
+        if (slot.kind === 'init' && exitCode === 0) break;
+        if (!this.#shouldRestart(slot, exitCode)) break;
+        await this.#backoffBeforeRestart(slot, outcome);
       }
+    } finally {
+      first?.();
       slot.done = true;
-    })();
+      await this.#save();
+    }
   }
 
-  async #runInitContainers(): Promise<void> {
+  /** Init containers and sidecars in order; false when the pod failed (or stops) in init. */
+  async #runInitContainers(): Promise<boolean> {
     for (const slot of this.#slots.filter((s) => s.kind !== 'main')) {
-      if (this.#stopping) return;
-      await this.#start(slot);
+      if (this.#stopping) return false;
       if (slot.kind === 'sidecar') {
-        this.#superviseForever(slot);
+        void this.#supervise(slot);
+        await this.#until(() => slot.status.started || slot.done || this.#stopping);
         continue;
       }
-      for (;;) {
-        const attempt = slot.attempt;
-        if (attempt === undefined) break;
-        const exit = await attempt.exited;
-        await this.#recordExit(slot, exit);
-        if (exit.exitCode === 0) break;
-        if (!this.#shouldRestart(slot, exit.exitCode)) {
-          this.#record.status.phase = 'Failed';
-          this.#record.status.reason = 'InitContainerFailed';
-          this.#record.status.message = `init container ${slot.container.name} exited with ${exit.exitCode}`;
-          this.#stopping = true;
-          return;
-        }
-        await this.#backoffBeforeRestart(slot);
-        if (this.#isStopping()) return;
-        await this.#start(slot);
+      await this.#supervise(slot);
+      const t = slot.status.state.terminated;
+      if (this.#isStopping()) return false;
+      if (t?.exitCode !== 0) {
+        const st = this.#record.status;
+        st.phase = 'Failed';
+        st.reason = 'InitContainerFailed';
+        st.message = `init container ${slot.container.name} ${t === undefined ? 'did not run' : `terminated with ${t.reason} (exit code ${t.exitCode})`}`;
+        await this.#event('Warning', 'Failed', objectRef(slot), st.message);
+        return false;
       }
-      slot.done = true;
     }
+    this.#initialized = true;
+    for (const s of this.#slots)
+      if (s.kind === 'main') s.status.state = { waiting: { reason: 'ContainerCreating' } };
+    await this.#save();
+    return true;
   }
 
   async #runMainContainers(): Promise<void> {
     const mains = this.#slots.filter((s) => s.kind === 'main');
-    for (const slot of mains) await this.#start(slot);
-    await Promise.all(
-      mains.map(async (slot) => {
-        while (slot.attempt !== undefined) {
-          const exit = await slot.attempt.exited;
-          await this.#recordExit(slot, exit);
-          if (!this.#shouldRestart(slot, exit.exitCode)) break;
-          await this.#backoffBeforeRestart(slot);
-          if (this.#stopping) break;
-          await this.#start(slot);
-        }
-        slot.done = true;
-      }),
-    );
+    const loops: Promise<void>[] = [];
+    for (const slot of mains) {
+      if (this.#stopping) break;
+      let settled!: () => void;
+      const firstStart = new Promise<void>((resolve) => {
+        settled = resolve;
+      });
+      loops.push(this.#supervise(slot, settled));
+      await firstStart;
+    }
+    await Promise.all(loops);
     if (!this.#stopping) {
       const failed = mains.some((s) => (s.status.state.terminated?.exitCode ?? 0) !== 0);
       this.#record.status.phase = failed ? 'Failed' : 'Succeeded';
     }
   }
 
-  /** Stops one container: its stop signal, the grace period, then SIGKILL. */
-  async #stop(slot: Slot, graceMs: number): Promise<void> {
+  /**
+   * Kills the current attempt as kubelet's killContainer: preStop (skipped when the grace
+   * period is 0; its time counts against the grace period), the image's stop signal, at least
+   * 2 s more, SIGKILL. A forced stop sends SIGKILL at once.
+   */
+  async #stop(slot: Slot, graceMs: number, message: string): Promise<void> {
     const attempt = slot.attempt;
     if (attempt === undefined) return;
-    const image = this.#o.images.get(slot.container.name);
-    const stopSignal = (image?.config.stopSignal ?? 'SIGTERM') as NodeJS.Signals;
-    await this.#event(
-      'Normal',
-      'Killing',
-      objectRef(slot),
-      `Stopping container ${slot.container.name}`,
-    );
-    await attempt.kill(this.#forced ? 'SIGKILL' : stopSignal).catch(() => undefined);
-    const deadline = Date.now() + graceMs;
-    while (!this.#forced && Date.now() < deadline) {
-      const done = await Promise.race([
-        attempt.exited.then(() => true),
-        sleep(50).then(() => false),
-      ]);
-      if (done) return;
-    }
-    await attempt.kill('SIGKILL').catch(() => undefined);
-    await attempt.exited;
+    slot.killing ??= (async () => {
+      slot.attemptAbort?.abort();
+      if (slot.status.ready) {
+        slot.status.ready = false;
+        void this.#save();
+      }
+      // An object, so that TypeScript does not narrow the flag across awaits.
+      const exit = { gone: false };
+      void attempt.exited.then(() => (exit.gone = true));
+      await this.#event('Normal', 'Killing', objectRef(slot), message);
+      let grace = graceMs;
+      const preStop = slot.container.lifecycle?.preStop;
+      if (preStop !== undefined && grace > 0 && !this.#forced && !exit.gone) {
+        const t0 = this.#clock.now();
+        const hookAbort = AbortSignal.any([this.#force.signal, AbortSignal.timeout(grace)]);
+        const r = await Promise.race([
+          runLifecycleHook({
+            name: 'PreStop',
+            handler: preStop,
+            container: slot.container.name,
+            pod: this.#record.name,
+            prober: this.#prober,
+            target: this.#target(slot),
+            clock: this.#clock,
+            timeoutMs: grace,
+            signal: hookAbort,
+          }),
+          attempt.exited.then(() => ({ ok: true, output: '' })),
+        ]);
+        if (!r.ok && !hookAbort.aborted)
+          await this.#event('Warning', 'FailedPreStopHook', objectRef(slot), r.output);
+        grace -= this.#clock.now() - t0;
+      }
+      grace = Math.max(grace, MIN_KILL_GRACE_MS);
+      if (!this.#forced && !exit.gone) {
+        const image = this.#o.images.get(slot.container.name);
+        const stopSignal = (image?.config.stopSignal ?? 'SIGTERM') as NodeJS.Signals;
+        await attempt.kill(stopSignal).catch(() => undefined);
+        await Promise.race([attempt.exited, this.#clock.sleep(grace, this.#force.signal)]);
+      }
+      if (!exit.gone) await attempt.kill('SIGKILL').catch(() => undefined);
+      await attempt.exited;
+    })();
+    await slot.killing;
   }
 
-  /** Ordered termination: main containers in parallel, then sidecars in reverse order. */
+  /** Ordered termination: main (and init) containers in parallel, then sidecars in reverse. */
   async #terminate(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
-    const grace = Math.max(this.#record.pod.spec.terminationGracePeriodSeconds * 1000, 0);
-    const mains = this.#slots.filter((s) => s.kind === 'main');
-    await Promise.all(mains.map((s) => this.#stop(s, grace)));
+    for (const s of this.#slots) s.attemptAbort?.abort();
+    const grace = this.#podGraceMs();
+    const deadline = this.#clock.now() + grace;
+    const stopMsg = (s: Slot): string => `Stopping container ${s.container.name}`;
+    await Promise.all(
+      this.#slots.filter((s) => s.kind !== 'sidecar').map((s) => this.#stop(s, grace, stopMsg(s))),
+    );
     for (const s of this.#slots.filter((x) => x.kind === 'sidecar').reverse())
-      await this.#stop(s, grace);
-    for (const s of this.#slots.filter((x) => x.kind === 'init')) await this.#stop(s, grace);
-    // Let the supervising loops record the exits.
-    for (let i = 0; i < 100 && this.#slots.some((s) => s.attempt !== undefined); i++)
-      await sleep(10);
+      await this.#stop(s, Math.max(deadline - this.#clock.now(), 0), stopMsg(s));
+    // Let the supervising loops record the exits (bounded: a lost exit must not hang us).
+    await Promise.race([
+      this.#until(() => this.#slots.every((s) => s.attempt === undefined)),
+      new Promise((r) => setTimeout(r, 5000).unref()),
+    ]);
     const st = this.#record.status;
     if (st.phase === 'Pending' || st.phase === 'Running') {
+      const mains = this.#slots.filter((s) => s.kind === 'main');
       const failed = mains.some((s) => (s.status.state.terminated?.exitCode ?? 0) !== 0);
       st.phase = failed ? 'Failed' : 'Succeeded';
     }

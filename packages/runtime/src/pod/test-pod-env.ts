@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
@@ -9,7 +9,8 @@ import { parseManifests } from '../spec/manifests.js';
 import { assertValid } from '../spec/manifests.js';
 import { ensureStateLayout, stateLayout, type StateLayout } from '../state/state-root.js';
 import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../testing/busybox-rootfs.js';
-import { downPod, gcPods, upPod } from './pod-manager.js';
+import { downPod, gcPods, upPod, waitForPod } from './pod-manager.js';
+import type { ContainerStatus } from './pod-status.js';
 import { listPodRecords, type PodRecord } from './pod-store.js';
 
 /**
@@ -20,7 +21,7 @@ export async function podTestEnv(t: TestContext): Promise<{
   layout: StateLayout;
   up: (
     yaml: string,
-    options?: { backoff?: { baseMs: number; capMs: number } },
+    options?: { backoff?: { baseMs: number; capMs: number; resetAfterMs?: number } },
   ) => Promise<PodRecord>;
 }> {
   const root = await mkdtemp(path.join(tmpdir(), 'podkit-pod-'));
@@ -52,7 +53,7 @@ export async function podTestEnv(t: TestContext): Promise<{
   });
   const up = async (
     yaml: string,
-    options: { backoff?: { baseMs: number; capMs: number } } = {},
+    options: { backoff?: { baseMs: number; capMs: number; resetAfterMs?: number } } = {},
   ): Promise<PodRecord> => {
     const set = parseManifests(yaml, 'test.yaml');
     assertValid(set);
@@ -67,4 +68,42 @@ export async function podTestEnv(t: TestContext): Promise<{
     });
   };
   return { layout, up };
+}
+
+/** A host directory for a test pod's hostPath volume (files survive the pod), removed after. */
+export async function hostDir(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'podkit-w-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Lines of `file` as `[word, seconds]` pairs written by `echo WORD $(up)` in a container. */
+export async function readMarks(file: string): Promise<{ what: string; at: number }[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const parts = l.trim().split(/\s+/);
+      return { what: parts.slice(0, -1).join(' '), at: Number(parts.at(-1)) };
+    });
+}
+
+/** Shell snippet: the host's uptime in seconds (10 ms resolution), the same in every pod. */
+export const UPTIME = '$(cut -d" " -f1 /proc/uptime)';
+
+/** Asks a pod's worker to stop (as `down` does) and returns the record once it released all. */
+export async function stopPodWorker(layout: StateLayout, uid: string): Promise<PodRecord> {
+  const r = await waitForPod(layout, uid, (x) => x.worker !== undefined || x.released, {
+    timeoutMs: 30_000,
+  });
+  if (r.worker !== undefined && !r.released) process.kill(r.worker.pid, 'SIGTERM');
+  return waitForPod(layout, uid, (x) => x.released, { timeoutMs: 60_000 });
+}
+
+/** The status of container `name` (init or main). */
+export function containerStatus(r: PodRecord, name: string): ContainerStatus | undefined {
+  return [...r.status.initContainerStatuses, ...r.status.containerStatuses].find(
+    (c) => c.name === name,
+  );
 }

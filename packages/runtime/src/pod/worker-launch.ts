@@ -11,8 +11,8 @@ export interface WorkerPayload {
   uid: string;
   configMaps: SerializedConfigMap[];
   secrets: SerializedSecret[];
-  /** CrashLoopBackOff base and cap in ms (tests scale them down). */
-  backoff?: { baseMs: number; capMs: number } | undefined;
+  /** CrashLoopBackOff base, cap and clean-run reset window in ms (tests scale them down). */
+  backoff?: { baseMs: number; capMs: number; resetAfterMs?: number | undefined } | undefined;
   /** Host paths hidden from host-image containers besides the defaults. */
   hiddenHostPaths?: string[] | undefined;
 }

@@ -25,8 +25,12 @@ async function main(): Promise<void> {
     const image = await getImage(layout.root, c.image);
     if (image !== undefined) images.set(c.name, image);
   }
-  const backoff: BackoffPolicy =
-    payload.backoff === undefined ? KUBELET_BACKOFF : { ...KUBELET_BACKOFF, ...payload.backoff };
+  const b = payload.backoff;
+  const backoff: BackoffPolicy = {
+    baseMs: b?.baseMs ?? KUBELET_BACKOFF.baseMs,
+    capMs: b?.capMs ?? KUBELET_BACKOFF.capMs,
+    resetAfterMs: b?.resetAfterMs ?? KUBELET_BACKOFF.resetAfterMs,
+  };
   const worker = new PodWorker({
     layout,
     record,
