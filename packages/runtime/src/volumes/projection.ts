@@ -9,9 +9,6 @@ import type {
   VolumeObjects,
 } from './types.js';
 
-/** Kubernetes' default file mode for configMap, secret, downwardAPI and projected volumes. */
-export const DEFAULT_FILE_MODE = 0o644;
-
 /** The files a volume will hold, and every reason it cannot be had (for admission). */
 export interface Projection {
   files: ProjectedFile[];
