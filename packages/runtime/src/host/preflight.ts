@@ -1,7 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
-import type { HostRuntimeErrorCode } from '../runtime-errors.js';
+import type { HostRuntimeErrorCode } from '../errors.js';
 
 /** The cgroup layout of the host: pure v1, hybrid (v1 controllers + unified), or pure v2. */
 export type CgroupLayout = 'v1' | 'hybrid' | 'v2';

@@ -1,5 +1,5 @@
 import { spawn, type StdioOptions } from 'node:child_process';
-import { runtimeError } from '../runtime-errors.js';
+import { runtimeError } from '../errors.js';
 
 /** The outcome of a finished command. */
 export interface CommandResult {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runCommand } from '../host/run-command.js';
-import { runtimeError } from '../runtime-errors.js';
+import { runtimeError } from '../errors.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION';
 

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { runCommand } from '../host/run-command.js';
-import { runtimeError } from '../runtime-errors.js';
+import { runtimeError } from '../errors.js';
 
 /** Where `ip netns` keeps its bind-mounted namespace files. */
 export const NETNS_RUN_DIR = '/run/netns';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { runCommand } from '../host/run-command.js';
 import { DEFAULT_CNI_PLUGIN_DIR } from '../host/preflight.js';
-import { runtimeError } from '../runtime-errors.js';
+import { runtimeError } from '../errors.js';
 import { invokeCniPlugin, type CniResult } from './cni-plugin.js';
 
 /** A hostPort publication, as CNI's portmap `portMappings` capability takes it. */

@@ -6,7 +6,7 @@ import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import { runCommand, type CommandResult } from '../host/run-command.js';
-import { runtimeError } from '../runtime-errors.js';
+import { runtimeError } from '../errors.js';
 
 /** `runc state` / `runc list --format json` output. */
 export interface RuncContainerState {

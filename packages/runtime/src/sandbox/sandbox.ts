@@ -17,7 +17,7 @@ import {
   type PublishedHostPort,
 } from '../network/index.js';
 import { Runc } from '../runc/index.js';
-import { runtimeError } from '../runtime-errors.js';
+import { runtimeError } from '../errors.js';
 import {
   checkPathSegment,
   ensureStateLayout,

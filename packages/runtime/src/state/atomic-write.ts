@@ -1,7 +1,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { runtimeError } from '../runtime-errors.js';
+import { runtimeError } from '../errors.js';
 
 /**
  * Writes `data` to `file` so that readers see either the old or the new content, never a

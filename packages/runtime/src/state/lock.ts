@@ -1,7 +1,7 @@
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runtimeError } from '../runtime-errors.js';
+import { runtimeError } from '../errors.js';
 import { isProcessAlive, processIdentity, type ProcessIdentity } from './process-identity.js';
 
 /** A held lock; dispose (or release) it to let others in. */

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { runtimeError } from '../runtime-errors.js';
+import { runtimeError } from '../errors.js';
 
 /** Where podkit keeps its state unless told otherwise. */
 export const DEFAULT_STATE_ROOT = '/var/lib/podkit';
