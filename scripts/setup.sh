@@ -15,6 +15,7 @@ packages=(
   git                         # git-sync and its tests
   iproute2                    # ip netns / ip link, for checks and cleanup
   iptables                    # CNI portmap/bridge masquerade rules
+  nutcracker                  # twemproxy: the anchor of bench/redis
   nginx-light                 # host-image web server: runtime tests and the push-to-deploy example
   prometheus prometheus-redis-exporter prometheus-nginx-exporter # adapters: promtool, a real scraper, differential tests
   redis-server redis-sentinel redis-tools # redis-ambassador tests/bench: backends, Sentinel, redis-benchmark

@@ -1,0 +1,204 @@
+/**
+ * Redis ambassador benchmark: redis-benchmark against Redis directly, twemproxy (Debian
+ * nutcracker, same single master) and podkit-redis-ambassador in master-only and split
+ * modes, all in ONE run, printing ratios (compare only ratios measured together).
+ *
+ *   node --conditions=podkit-source --import tsx bench/redis/run.ts [requests]
+ *
+ * Every server is a child process on loopback in its own process group, removed at the end.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  command,
+  freePort,
+  startReplicaSet,
+} from '../../packages/redis-ambassador/test/redis-servers.js';
+
+const N = Number(process.argv[2] ?? 200_000);
+const MAIN = fileURLToPath(new URL('../../packages/redis-ambassador/src/main.ts', import.meta.url));
+
+interface Proc {
+  readonly child: ChildProcess;
+  readonly exited: Promise<unknown>;
+}
+
+function start(cmd: string, args: string[]): Proc {
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { child, exited: once(child, 'exit') };
+}
+
+async function stop(p: Proc): Promise<void> {
+  if (p.child.exitCode === null && p.child.pid !== undefined) {
+    try {
+      process.kill(-p.child.pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+    await p.exited;
+  }
+}
+
+async function waitPing(port: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await command(port, ['PING'])) === 'PONG') return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing answers PING on ${port}`);
+}
+
+interface Row {
+  test: string;
+  rps: number;
+  p50: number;
+}
+
+/** Runs redis-benchmark (asynchronously: the ambassador may share nothing with this process). */
+async function benchmark(port: number, args: string[]): Promise<Row[]> {
+  const child = spawn(
+    'redis-benchmark',
+    ['-h', '127.0.0.1', '-p', String(port), '--csv', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`redis-benchmark exited with ${String(code)}`);
+  const rows: Row[] = [];
+  for (const line of out.trim().split('\n').slice(1)) {
+    const cells = line.split(',').map((c) => c.replace(/"/g, ''));
+    rows.push({ test: cells[0] ?? '', rps: Number(cells[1]), p50: Number(cells[4]) });
+  }
+  return rows;
+}
+
+const set = await startReplicaSet(2);
+const dir = await mkdtemp(join(tmpdir(), 'podkit-bench-redis-'));
+const procs: Proc[] = [];
+try {
+  const master = set.master.port;
+  const nutPort = await freePort();
+  await writeFile(
+    join(dir, 'nutcracker.yml'),
+    [
+      'pool:',
+      `  listen: 127.0.0.1:${nutPort}`,
+      '  redis: true',
+      '  hash: fnv1a_64',
+      '  distribution: ketama',
+      '  auto_eject_hosts: false',
+      '  preconnect: true',
+      '  servers:',
+      `    - 127.0.0.1:${master}:1`,
+      '',
+    ].join('\n'),
+  );
+  procs.push(
+    start('nutcracker', ['-c', join(dir, 'nutcracker.yml'), '-s', String(await freePort())]),
+  );
+  const ambassador = async (extra: string[]): Promise<number> => {
+    const port = await freePort();
+    procs.push(
+      start(process.execPath, [
+        '--conditions=podkit-source',
+        '--import',
+        'tsx',
+        MAIN,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--master',
+        `127.0.0.1:${master}`,
+        '--http-bind',
+        `127.0.0.1:${await freePort()}`,
+        '--log-level',
+        'warn',
+        ...extra,
+      ]),
+    );
+    return port;
+  };
+  const replicaArgs = set.replicas.flatMap((r) => ['--replica', `127.0.0.1:${r.port}`]);
+  const targets: [string, number][] = [
+    ['redis direct', master],
+    ['twemproxy', nutPort],
+    ['ambassador master-only', await ambassador(['--read-from', 'master', ...replicaArgs])],
+    ['ambassador split', await ambassador(['--read-from', 'prefer-replica', ...replicaArgs])],
+  ];
+  for (const [, port] of targets) await waitPing(port);
+  await command(master, ['SET', 'key:__rand_int__', 'x']);
+
+  const results = new Map<string, Map<string, number>>();
+  const put = (target: string, metric: string, v: number): void => {
+    const m = results.get(target) ?? new Map<string, number>();
+    m.set(metric, v);
+    results.set(target, m);
+  };
+  // Interleave targets per configuration so a noisy moment hits all of them alike.
+  for (const pipe of ['1', '16']) {
+    for (const [name, port] of targets) {
+      for (const row of await benchmark(port, [
+        '-c',
+        '50',
+        '-n',
+        String(N),
+        '-t',
+        'get,set',
+        '-P',
+        pipe,
+      ])) {
+        put(name, `${row.test} -P ${pipe} req/s`, row.rps);
+      }
+    }
+  }
+  for (const [name, port] of targets) {
+    for (const row of await benchmark(port, [
+      '-c',
+      '1',
+      '-n',
+      String(Math.min(N, 50_000)),
+      '-t',
+      'get',
+    ])) {
+      put(name, 'GET -c 1 p50 ms', row.p50);
+    }
+  }
+
+  const metrics = [...(results.get('redis direct')?.keys() ?? [])];
+  const fmt = (v: number | undefined): string => (v === undefined ? '-' : String(v));
+  console.log(`redis-benchmark -n ${N}, -c 50 unless noted; ${new Date().toISOString()}`);
+  console.log(['metric', ...targets.map(([n]) => n)].join(' | '));
+  for (const m of metrics) {
+    console.log([m, ...targets.map(([n]) => fmt(results.get(n)?.get(m)))].join(' | '));
+  }
+  console.log('\nratios (ambassador / twemproxy, ambassador / direct):');
+  for (const m of metrics) {
+    const tw = results.get('twemproxy')?.get(m) ?? NaN;
+    const direct = results.get('redis direct')?.get(m) ?? NaN;
+    for (const amb of ['ambassador master-only', 'ambassador split']) {
+      const v = results.get(amb)?.get(m) ?? NaN;
+      if (m.includes('p50')) {
+        console.log(
+          `${m} ${amb}: overhead over direct ${(v - direct).toFixed(3)} ms vs twemproxy's ${(tw - direct).toFixed(3)} ms`,
+        );
+      } else {
+        console.log(
+          `${m} ${amb}: ${(v / tw).toFixed(2)}x twemproxy, ${(v / direct).toFixed(2)}x direct`,
+        );
+      }
+    }
+  }
+} finally {
+  for (const p of procs) await stop(p);
+  await set.stop();
+  await rm(dir, { recursive: true, force: true });
+}
