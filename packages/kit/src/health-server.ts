@@ -1,8 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Registry } from 'prom-client';
 import { PodkitError } from './errors.js';
 import type { Logger } from './logger.js';
+
+/**
+ * prom-client, loaded on first use: it costs ~0.2 s of start-up, which every user of the kit
+ * (the runtime's CLI and pod worker import only its errors) would otherwise pay.
+ */
+function promClient(): typeof import('prom-client') {
+  return createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
+}
 
 /** A check passes with `true`/`{ ok: true }`; `{ ok: false, reason }` says why it fails. */
 export type CheckResult = boolean | { ok: boolean; reason?: string | undefined };
@@ -135,8 +144,8 @@ const ROUTE_KEY = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (\/\S*)$/;
  */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const host = options.host ?? '127.0.0.1';
-  const registry = options.registry ?? new Registry();
-  if (options.defaultMetrics === true) collectDefaultMetrics({ register: registry });
+  const registry = options.registry ?? new (promClient().Registry)();
+  if (options.defaultMetrics === true) promClient().collectDefaultMetrics({ register: registry });
   const checkTimeoutMs = options.checkTimeoutMs ?? 5000;
   const log = options.logger;
 

@@ -1,4 +1,10 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger } from 'pino';
+
+/** pino, loaded on first use (start-up cost for kit users that never log through it). */
+function loadPino(): typeof import('pino').pino {
+  return (createRequire(import.meta.url)('pino') as typeof import('pino')).pino;
+}
 
 export type { Logger } from 'pino';
 
@@ -38,6 +44,7 @@ export function createLogger(options: LoggerOptions): Logger {
       paths.add(field);
     }
   }
+  const pino = loadPino();
   return pino(
     {
       name: options.name,
