@@ -370,8 +370,9 @@ export class PodWorker {
   #target(slot: Slot): ProbeTarget {
     return {
       containerId: this.#runcId(slot.container.name),
-      // The pod IP; with hostNetwork the pod has none and the host's loopback is the pod's.
-      host: this.#sandbox?.ip ?? '127.0.0.1',
+      // The pod IP; with hostNetwork the host's loopback (servers listening on 127.0.0.1 only
+      // answer there, and the pod shares the host's network anyway).
+      host: this.#record.pod.spec.hostNetwork ? '127.0.0.1' : (this.#sandbox?.ip ?? '127.0.0.1'),
       ports: slot.container.ports,
     };
   }
