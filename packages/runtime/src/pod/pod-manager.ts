@@ -131,6 +131,9 @@ export async function waitForPod(
     if (until(r)) return r;
     if (r.worker !== undefined) seenWorker = true;
     if (seenWorker && !r.released && !(await isWorkerAlive(r))) {
+      // The worker may have finished between the read and the check: read once more.
+      const last = await readPodRecord(layout, uid);
+      if (last !== undefined && (until(last) || last.released)) return last;
       throw new PodkitError('POD_WORKER_DIED', `the worker of pod ${r.name} died`, {
         hint: `see ${path.join(layout.podDir(uid), 'worker.log')}; \`podkit gc\` removes what it left`,
       });
