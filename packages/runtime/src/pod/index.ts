@@ -31,4 +31,5 @@ export {
   type PodRecord,
 } from './pod-store.js';
 export type * from './pod-status.js';
+export { observePodRecord } from './pod-observer.js';
 export { KUBELET_BACKOFF, type BackoffPolicy } from './pod-worker.js';

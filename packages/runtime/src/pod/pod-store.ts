@@ -5,6 +5,7 @@ import { isProcessAlive, type ProcessIdentity } from '../state/process-identity.
 import type { StateLayout } from '../state/state-root.js';
 import type { Pod } from '../spec/types.js';
 import type { PodEvent, PodStatus } from './pod-status.js';
+import { observePodRecord } from './pod-observer.js';
 
 /**
  * What podkit keeps of a pod: `<state>/pods/<uid>/pod.json`. The CLI writes it before it starts
@@ -51,7 +52,10 @@ export async function readPodRecord(
   return (await readJsonFile(podRecordPath(layout, uid))) as PodRecord | undefined;
 }
 
-/** Every pod record under the state root (unreadable ones are left to gc). */
+/**
+ * Every pod record under the state root (unreadable ones are left to gc), as readers must see
+ * them: a pod whose worker died is reported Unknown/WorkerLost (see observePodRecord).
+ */
 export async function listPodRecords(layout: StateLayout): Promise<PodRecord[]> {
   let uids: string[];
   try {
@@ -63,7 +67,7 @@ export async function listPodRecords(layout: StateLayout): Promise<PodRecord[]> 
   for (const uid of uids.sort()) {
     try {
       const rec = await readPodRecord(layout, uid);
-      if (rec !== undefined) out.push(rec);
+      if (rec !== undefined) out.push(await observePodRecord(layout, rec));
     } catch {
       // a corrupt record: gc removes it
     }
