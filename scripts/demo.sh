@@ -1,14 +1,78 @@
 #!/usr/bin/env bash
-# The README's main-job command: all set-up, then podkit's main job.
-# Until the Pod runtime lands, the main job validates every example manifest.
+# podkit's main job, end to end: git push-to-deploy. A pod of nginx + the git-sync sidecar
+# serves a bare repository on this host; a push is on the page about a second later (the
+# repository's post-receive hook calls the sidecar's webhook). Prints each step; exits
+# non-zero as soon as one fails, and removes the pod whatever happens. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo_root=$(pwd)
+
+step() { printf '\n[demo] == %s\n' "$*"; }
+say() { printf '[demo] %s\n' "$*"; }
+fail() { printf '[demo] FAILED: %s\n' "$*" >&2; exit 1; }
+
+manifest=examples/push-to-deploy/pod.yaml
+demo_dir=/srv/podkit-demo # the manifest's hostPath points at $demo_dir/site.git
+bare=$demo_dir/site.git
+work=$demo_dir/work
+page=http://127.0.0.1:8080/
+podkit() { node "$repo_root/packages/cli/dist/main.js" "$@"; }
+git_() { git -c user.name=demo -c user.email=demo@podkit.invalid -C "$work" "$@"; }
+
+step "set-up (system packages, npm ci, build)"
 bash scripts/setup.sh
-shopt -s nullglob
-manifests=(examples/*/*.yaml)
-if [ "${#manifests[@]}" -eq 0 ]; then
-  echo "[demo] no example manifests found under examples/" >&2
-  exit 1
-fi
-echo "[demo] podkit validate ${manifests[*]}"
-exec node packages/cli/dist/main.js validate "${manifests[@]}"
+
+step "a bare repository with a first commit: $bare"
+podkit down push-to-deploy >/dev/null 2>&1 || true # a previous run left behind
+rm -rf "$demo_dir"
+mkdir -p "$demo_dir"
+git init --quiet --bare --initial-branch=main "$bare"
+# Push-to-deploy: after every push the hook asks the sidecar to sync now.
+cp examples/push-to-deploy/post-receive "$bare/hooks/post-receive"
+git -C "$bare" config podkit.webhookUrl http://127.0.0.1:8081/webhook
+git -C "$bare" config podkit.webhookToken push-to-deploy-demo-token # pod.yaml's Secret
+git init --quiet --initial-branch=main "$work"
+git_ remote add origin "$bare"
+printf '<h1>version 1</h1>\n' >"$work/index.html"
+git_ add index.html
+git_ commit --quiet -m "version 1"
+git_ push --quiet origin main
+say "first commit $(git_ rev-parse --short HEAD)"
+
+step "images: git-sync and nginx from this host"
+podkit image add ghcr.io/podkit/git-sync:0.1.0 --host \
+  --entrypoint "[\"node\",\"$repo_root/packages/git-sync/dist/main.js\"]"
+podkit image add docker.io/library/nginx:1.22 --host \
+  --entrypoint '["nginx","-g","daemon off; error_log stderr;"]' --stop-signal SIGQUIT
+
+cleanup() {
+  step "podkit down"
+  podkit down -f "$manifest" || true
+}
+trap cleanup EXIT
+
+step "podkit up -d -f $manifest"
+podkit up -d -f "$manifest"
+podkit ps
+
+wait_for_page() { node examples/push-to-deploy/wait-for-page.js "$page" "$1" "$2"; }
+
+step "GET $page"
+wait_for_page "version 1" 30
+code=$(node -e 'fetch(process.argv[1]).then((r) => console.log(r.status))' "${page}.git")
+say "GET ${page}.git -> $code (dotfiles are never served)"
+[ "$code" = 404 ] || fail "expected 404 for .git, got $code"
+
+step "git push a new commit (the post-receive hook calls the sidecar's webhook)"
+printf '<h1>version 2</h1>\n' >"$work/index.html"
+git_ commit --quiet -am "version 2"
+git_ push --quiet origin main
+say "pushed $(git_ rev-parse --short HEAD)"
+
+step "GET $page again"
+wait_for_page "version 2" 15
+
+step "sidecar status"
+podkit logs push-to-deploy -c git-sync --tail 3 || true
+
+say "OK: push-to-deploy works"

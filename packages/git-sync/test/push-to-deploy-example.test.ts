@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { makeRemote } from './helpers/git-remote.js';
+
+const run = promisify(execFile);
+const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
+const EXAMPLE = path.join(REPO_ROOT, 'examples/push-to-deploy');
+const CLI = path.join(REPO_ROOT, 'packages/cli/src/main.ts');
+const GIT_SYNC_BIN = path.join(REPO_ROOT, 'packages/git-sync/dist/main.js');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  assert.ok(address !== null && typeof address === 'object');
+  return address.port;
+}
+
+async function until<T>(get: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms; // a bound against hanging, not a timing assertion
+  for (;;) {
+    const v = await get().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function replaceOnce(text: string, from: string, to: string): string {
+  assert.ok(text.includes(from), `pod.yaml no longer contains ${JSON.stringify(from)}`);
+  return text.replace(from, to);
+}
+
+test('examples/push-to-deploy end to end: served, a push reaches the page through the webhook, 0 non-200 while polling', async (t) => {
+  await fs.access(GIT_SYNC_BIN).catch(() => {
+    assert.fail(`${GIT_SYNC_BIN} is missing: run npm run build (scripts/setup.sh does)`);
+  });
+  const state = await fs.mkdtemp(path.join(os.tmpdir(), 'podkit-ptd-state-'));
+  const remote = await makeRemote();
+  const [webPort, hookPort] = [await freePort(), await freePort()];
+  // The example as written, but with this test's repository and free host ports, and a 1 h
+  // period: only the webhook (called by the repository's post-receive hook) can sync in time.
+  let manifest = await fs.readFile(path.join(EXAMPLE, 'pod.yaml'), 'utf8');
+  manifest = replaceOnce(manifest, 'path: /srv/podkit-demo/site.git', `path: ${remote.bare}`);
+  manifest = replaceOnce(manifest, 'hostPort: 8080', `hostPort: ${webPort}`);
+  manifest = replaceOnce(manifest, 'hostPort: 8081', `hostPort: ${hookPort}`);
+  manifest = replaceOnce(manifest, '--period=10s', '--period=1h');
+  const manifestFile = path.join(remote.dir, 'pod.yaml');
+  await fs.writeFile(manifestFile, manifest);
+  const podkit = (...args: string[]): Promise<{ stdout: string }> =>
+    run(
+      process.execPath,
+      ['--conditions=podkit-source', '--import', 'tsx', CLI, '--root', state, ...args],
+      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
+    );
+  t.after(async () => {
+    await podkit('down', '--force', '-f', manifestFile).catch(() => undefined);
+    await fs.rm(state, { recursive: true, force: true });
+    await remote.cleanup();
+  });
+
+  await fs.copyFile(
+    path.join(EXAMPLE, 'post-receive'),
+    path.join(remote.bare, 'hooks/post-receive'),
+  );
+  await fs.chmod(path.join(remote.bare, 'hooks/post-receive'), 0o755);
+  await remote.git(
+    ['config', 'podkit.webhookUrl', `http://127.0.0.1:${hookPort}/webhook`],
+    remote.bare,
+  );
+  await remote.git(['config', 'podkit.webhookToken', 'push-to-deploy-demo-token'], remote.bare);
+  await remote.commit({ 'index.html': '<h1>version 1</h1>\n' });
+
+  await podkit(
+    'image',
+    'add',
+    'ghcr.io/podkit/git-sync:0.1.0',
+    '--host',
+    '--entrypoint',
+    JSON.stringify(['node', GIT_SYNC_BIN]),
+  );
+  await podkit(
+    'image',
+    'add',
+    'docker.io/library/nginx:1.22',
+    '--host',
+    '--entrypoint',
+    JSON.stringify(['nginx', '-g', 'daemon off; error_log stderr;']),
+    '--stop-signal',
+    'SIGQUIT',
+  );
+  await podkit('up', '-d', '-f', manifestFile);
+
+  const page = `http://127.0.0.1:${webPort}/`;
+  const get = async (url: string): Promise<{ status: number; body: string }> => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, body: (await res.text()).trim() };
+  };
+  await until(
+    async () => ((await get(page)).body === '<h1>version 1</h1>' ? true : undefined),
+    'version 1',
+  );
+  assert.equal((await get(`${page}.git`)).status, 404, 'dotfiles are never served');
+
+  // Two pollers hammer the page while the push is published.
+  const seen: { status: number; body: string }[] = [];
+  const poll = { on: true };
+  const poller = async (): Promise<void> => {
+    while (poll.on)
+      seen.push(await get(page).catch((e: unknown) => ({ status: 0, body: String(e) })));
+  };
+  const pollers = [poller(), poller()];
+  const v2 = await remote.commit({ 'index.html': '<h1>version 2</h1>\n' });
+  await until(
+    () => Promise.resolve(seen.some((r) => r.body === '<h1>version 2</h1>') ? true : undefined),
+    'version 2 on the page (period is 1 h: only the webhook can do it)',
+    30_000,
+  );
+  const after = seen.length;
+  await until(() => Promise.resolve(seen.length > after + 50 ? true : undefined), 'more requests');
+  poll.on = false;
+  await Promise.all(pollers);
+
+  const bad = seen.filter((r) => r.status !== 200);
+  assert.deepEqual(bad, [], 'every response is a 200');
+  const bodies = new Set(seen.map((r) => r.body));
+  assert.deepEqual([...bodies].sort(), ['<h1>version 1</h1>', '<h1>version 2</h1>']);
+  const { stdout } = await podkit('logs', 'push-to-deploy', '-c', 'git-sync');
+  assert.match(stdout, new RegExp(`"published","sha":"${v2}"`));
+});
