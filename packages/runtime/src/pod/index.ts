@@ -32,4 +32,5 @@ export {
 } from './pod-store.js';
 export type * from './pod-status.js';
 export { observePodRecord } from './pod-observer.js';
+export { toKubernetesPod, type KubernetesPod } from './pod-object.js';
 export { KUBELET_BACKOFF, type BackoffPolicy } from './pod-worker.js';
