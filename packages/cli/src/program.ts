@@ -3,6 +3,7 @@ import { registerDescribe } from './commands/describe.js';
 import { registerDown } from './commands/down.js';
 import { registerExec } from './commands/exec.js';
 import { registerGc } from './commands/gc.js';
+import { registerGet } from './commands/get.js';
 import { registerImage } from './commands/image.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPs } from './commands/ps.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo, state: CommandState): Command {
   registerLogs(program, io, state);
   registerExec(program, io, state);
   registerDescribe(program, io, state);
+  registerGet(program, io, state);
   registerGc(program, io, state);
   registerImage(program, io, state);
   return program;

@@ -6,6 +6,7 @@ import {
   type ContainerStatus,
   type PodEvent,
   type PodRecord,
+  type Probe,
   type Volume,
 } from '@podkit/runtime';
 import {
@@ -95,6 +96,51 @@ function envText(e: Container['env'][number]): string {
   return `${e.name}:  ${e.value ?? ''}`;
 }
 
+/** A probe as kubectl describe prints it: handler, then its timing and thresholds. */
+export function probeText(p: Probe): string {
+  let handler = 'unknown';
+  if (p.exec !== undefined) handler = `exec [${p.exec.command.join(' ')}]`;
+  else if (p.httpGet !== undefined) {
+    const h = p.httpGet;
+    handler = `http-get ${h.scheme.toLowerCase()}://${h.host ?? ''}:${String(h.port)}${h.path}`;
+  } else if (p.tcpSocket !== undefined)
+    handler = `tcp-socket ${p.tcpSocket.host ?? ''}:${String(p.tcpSocket.port)}`;
+  else if (p.grpc !== undefined) handler = `grpc <pod>:${p.grpc.port} ${p.grpc.service}`.trimEnd();
+  return `${handler} delay=${p.initialDelaySeconds}s timeout=${p.timeoutSeconds}s period=${p.periodSeconds}s #success=${p.successThreshold} #failure=${p.failureThreshold}`;
+}
+
+/**
+ * Events as kubectl lists them: identical ones (type, reason, object, message) folded into one
+ * row with `AGE (xN over FIRST)`, ordered by their last occurrence.
+ */
+export function foldEvents(
+  events: readonly PodEvent[],
+  now: number,
+): [string, string, string, string, string][] {
+  const groups = new Map<string, { e: PodEvent; first: number; last: number; n: number }>();
+  for (const e of events) {
+    const key = JSON.stringify([e.type, e.reason, e.object, e.message]);
+    const at = Date.parse(e.time);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { e, first: at, last: at, n: 1 });
+    else {
+      g.last = Math.max(g.last, at);
+      g.n++;
+    }
+  }
+  return [...groups.values()]
+    .sort((a, b) => a.last - b.last)
+    .map((g) => [
+      g.e.type,
+      g.e.reason,
+      g.n === 1
+        ? humanAge(now - g.last)
+        : `${humanAge(now - g.last)} (x${g.n} over ${humanAge(now - g.first)})`,
+      'podkit',
+      g.e.message,
+    ]);
+}
+
 function containerBlock(
   b: Block,
   c: Container,
@@ -121,6 +167,9 @@ function containerBlock(
   stateLines(b, 4, 'Last State', st?.lastState ?? {});
   b.add(4, 'Ready', st?.ready === true ? 'True' : 'False');
   b.add(4, 'Restart Count', String(st?.restartCount ?? 0));
+  if (c.livenessProbe !== undefined) b.add(4, 'Liveness', probeText(c.livenessProbe));
+  if (c.readinessProbe !== undefined) b.add(4, 'Readiness', probeText(c.readinessProbe));
+  if (c.startupProbe !== undefined) b.add(4, 'Startup', probeText(c.startupProbe));
   const quantities = (r: Record<string, string>): string[] =>
     Object.entries(r).map(([k, v]) => `${k}: ${v}`);
   if (Object.keys(c.resources.limits).length > 0)
@@ -239,13 +288,7 @@ export function renderDescribe(
     out += 'Events:                      <none>\n';
   } else {
     out += 'Events:\n';
-    const rows = events.map((e) => [
-      e.type,
-      e.reason,
-      humanAge(now - Date.parse(e.time)),
-      'podkit',
-      e.message,
-    ]);
+    const rows = foldEvents(events, now);
     out += renderTable(
       ['Type', 'Reason', 'Age', 'From', 'Message'],
       [['----', '------', '----', '----', '-------'], ...rows],

@@ -25,6 +25,7 @@ import { CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { LogFollower } from '../log-follower.js';
+import { waitReady } from './wait-ready.js';
 import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic, renderSummary, type Colors } from '../render.js';
 
@@ -50,8 +51,8 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
     .description('run the pods of a manifest file (foreground: stream their logs)')
     .requiredOption('-f, --file <file>', 'manifest file: Pods with their ConfigMaps and Secrets')
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
-    .option('--wait', 'like -d (waits until every container started)')
-    .option('--timeout <duration>', 'how long -d waits for the containers to start', '2m')
+    .option('--wait', 'like -d, but wait until every pod is Ready (fail with the reason)')
+    .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
     .action(async (options: UpOptions, command: Command) => {
       const timeoutMs = parseDurationFlag('--timeout', options.timeout) ?? DEFAULT_START_TIMEOUT_MS;
       const set = await loadManifest(options.file);
@@ -69,9 +70,11 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       const layout = layoutFor(command, io);
       const records = await startPods(layout, set);
       state.exitCode =
-        options.detach === true || options.wait === true
-          ? await waitStarted(layout, records, timeoutMs, io, c)
-          : await runForeground(layout, records, io, c);
+        options.wait === true
+          ? await waitReady(layout, records, timeoutMs, io, c)
+          : options.detach === true
+            ? await waitStarted(layout, records, timeoutMs, io, c)
+            : await runForeground(layout, records, io, c);
     });
 }
 

@@ -1,0 +1,43 @@
+import { hostname } from 'node:os';
+import { Option, type Command } from 'commander';
+import { stringify } from 'yaml';
+import { toKubernetesPod } from '@podkit/runtime';
+import { UsageError } from '../errors.js';
+import { globalOptions, layoutFor, requirePod, requireStateAccess } from '../context.js';
+import type { CliIo } from '../io.js';
+import type { CommandState } from '../program.js';
+
+interface GetOptions {
+  output: 'yaml' | 'json';
+}
+
+/**
+ * `podkit get pod NAME -o yaml|json`: the pod as a Kubernetes Pod object with its status, as
+ * `kubectl get pod NAME -o yaml` prints it (so tools written for kubectl output work on it).
+ */
+export function registerGet(program: Command, io: CliIo, _state: CommandState): void {
+  program
+    .command('get')
+    .description('print a pod as a Kubernetes Pod object (spec and status)')
+    .argument('<kind>', 'pod (or po, pods)')
+    .argument('<name>', 'pod name')
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['yaml', 'json'])
+        .default('yaml'),
+    )
+    .action(async (kind: string, name: string, options: GetOptions, command: Command) => {
+      if (!['pod', 'pods', 'po'].includes(kind)) {
+        throw new UsageError(`unknown resource type "${kind}"`, { hint: 'podkit get pod NAME' });
+      }
+      const layout = layoutFor(command, io);
+      await requireStateAccess(layout);
+      const record = await requirePod(layout, name, globalOptions(command).namespace);
+      const pod = toKubernetesPod(record, hostname());
+      io.stdout.write(
+        options.output === 'json'
+          ? `${JSON.stringify(pod, null, 4)}\n`
+          : stringify(pod, { lineWidth: 0, aliasDuplicateObjects: false }),
+      );
+    });
+}
