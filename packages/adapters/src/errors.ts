@@ -3,10 +3,9 @@ import { PodkitError } from '@podkit/kit';
 /**
  * The adapters' error catalogue. Every code is listed in docs/errors.md.
  *
- * - `ADAPTER_METRIC_INVALID`: a metric or label name is not valid Prometheus, or a value is
- *   impossible for its type (a negative counter, an unsorted histogram).
- * - `ADAPTER_METRIC_COLLISION`: a metric would share a name or a `_total`/`_bucket`/`_sum`/
- *   `_count`/`_created` sample with another one, or change type.
+ *
+ * Bad metric inputs (invalid names, collisions, impossible values) are not errors: the
+ * endpoint drops and counts them (`MetricSet.dropped`, `podkit_adapter_dropped_samples_total`).
  * - `ADAPTER_CONFIG`: a mapping/relabel/source configuration is invalid.
  * - `ADAPTER_UPSTREAM`: the monitored program could not be reached or answered garbage.
  */

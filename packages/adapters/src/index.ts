@@ -28,3 +28,39 @@ export {
 } from './exposition/encode.js';
 export { negotiate } from './exposition/negotiate.js';
 export { familiesFromRegistry } from './exposition/from-prom-client.js';
+export { parseText, parseTextStrict, parseSampleLine } from './exposition/parse-text.js';
+export type { TargetSource } from './sources/source.js';
+export {
+  RedisSource,
+  parseInfo,
+  mapInfo,
+  type RedisSourceOptions,
+} from './sources/redis-source.js';
+export { parseRedisTarget, redisInfo, type RedisAddress } from './sources/redis-client.js';
+export {
+  NginxSource,
+  parseStubStatus,
+  mapStubStatus,
+  type StubStatus,
+} from './sources/nginx-source.js';
+export { JsonSource, parseJsonMapping, mapJson, type JsonMetric } from './sources/json-source.js';
+export { compileJsonPath } from './sources/jsonpath.js';
+export { PrometheusSource } from './sources/prometheus-source.js';
+export {
+  parseRelabelRules,
+  relabel,
+  relabelFamilies,
+  type RelabelRule,
+} from './sources/relabel.js';
+export { httpGet, redactUrl, type HttpAuth } from './sources/http-get.js';
+export { loadYamlFile } from './sources/mapping-config.js';
+export { parseStatsdLine, type StatsdEvent, type StatsdParse } from './statsd/statsd-line.js';
+export { StatsdMapper, type Mapped, type ObserverOptions } from './statsd/statsd-mapping.js';
+export { StatsdStore } from './statsd/statsd-store.js';
+export { startStatsdServer, type StatsdServer } from './statsd/statsd-server.js';
+export { SelfMetrics } from './server/self-metrics.js';
+export {
+  startMetricsServer,
+  type MetricsServer,
+  type MetricsServerOptions,
+} from './server/metrics-server.js';
