@@ -14,8 +14,10 @@ spec:
   containers:
     - name: hog
       image: busybox:test
-      # dd fills a 64 MiB buffer in memory: four times the limit.
-      command: [dd, if=/dev/zero, of=/dev/null, bs=64M, count=1]
+      # dd fills a 64 MiB buffer in memory: four times the limit. It starts after a moment:
+      # the supervisor follows \`runc events\` for OOM only once the container runs, and an
+      # OOM kill before that reads as a plain SIGKILL (Error, 137).
+      command: [sh, -c, 'sleep 0.5; exec dd if=/dev/zero of=/dev/null bs=64M count=1']
       resources: { limits: { memory: 16Mi } }
     - name: calm
       image: busybox:test

@@ -471,6 +471,9 @@ export class PodWorker {
     }
     const postStart = c.lifecycle?.postStart;
     if (postStart !== undefined) {
+      // Not Running until the hook returns (a restart's CrashLoopBackOff is over by now).
+      slot.status.state = { waiting: { reason: 'ContainerCreating' } };
+      await this.#save();
       const r = await Promise.race([
         runLifecycleHook({
           name: 'PostStart',
