@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildOciConfig, type ContainerPlan, type HostFacts } from '../oci/config.js';
 import type { Runc } from '../runc/runc.js';
@@ -57,6 +57,15 @@ export async function startAttempt(input: StartAttemptInput): Promise<ContainerH
 
 /** Removes what an attempt left: runc state and the rootfs mount (logs stay). Idempotent. */
 export async function cleanupAttempt(runc: Runc, id: string, containerDir: string): Promise<void> {
-  await runc.delete(id, { force: true });
+  // runc keeps a directory per container under its root: without one there is nothing to
+  // delete, and a first start saves a runc process.
+  if (
+    await access(path.join(runc.root, id)).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    await runc.delete(id, { force: true });
+  }
   await unmountRootfs(containerDir);
 }

@@ -23,7 +23,7 @@ import {
   writePodRecord,
   type PodRecord,
 } from './pod-store.js';
-import { launchWorker, serializeObjects } from './worker-launch.js';
+import { serializeObjects, spawnWorker, type PendingWorker } from './worker-launch.js';
 
 export interface UpOptions {
   layout: StateLayout;
@@ -49,14 +49,16 @@ export async function upPod(options: UpOptions): Promise<PodRecord> {
     what: 'the podkit state root',
     signal: options.signal,
   });
+  const uid = randomUUID();
+  await mkdir(layout.podDir(uid), { recursive: true, mode: 0o700 });
+  let worker: PendingWorker | undefined;
   try {
+    worker = await spawnWorker(layout, uid);
     const objects = {
       configMaps: new Map(options.configMaps.map((c) => [c.metadata.name, c])),
       secrets: new Map(options.secrets.map((s) => [s.metadata.name, s])),
     };
     await admitPod(layout, pod, objects);
-    const uid = randomUUID();
-    await mkdir(layout.podDir(uid), { recursive: true, mode: 0o700 });
     const record: PodRecord = {
       version: 1,
       uid,
@@ -75,24 +77,29 @@ export async function upPod(options: UpOptions): Promise<PodRecord> {
       },
     };
     await writePodRecord(layout, record);
-    try {
-      await launchWorker(layout, {
-        stateRoot: layout.root,
-        uid,
-        ...serializeObjects(options.configMaps, options.secrets),
-        backoff: options.backoff,
-        hiddenHostPaths:
-          options.hiddenHostPaths === undefined ? undefined : [...options.hiddenHostPaths],
-      });
-    } catch (err) {
-      await rm(layout.podDir(uid), { recursive: true, force: true });
+    worker.start({
+      stateRoot: layout.root,
+      uid,
+      ...serializeObjects(options.configMaps, options.secrets),
+      backoff: options.backoff,
+      hiddenHostPaths:
+        options.hiddenHostPaths === undefined ? undefined : [...options.hiddenHostPaths],
+    });
+    return record;
+  } catch (err) {
+    // Admission failed (or the worker could not start): nothing of the pod may remain.
+    await worker?.cancel();
+    await rm(layout.podDir(uid), { recursive: true, force: true });
+    if (worker === undefined) {
       throw new PodkitError(
         'POD_START_FAILED',
         `cannot start the worker of pod ${pod.metadata.name}`,
-        { cause: err },
+        {
+          cause: err,
+        },
       );
     }
-    return record;
+    throw err;
   } finally {
     await lock.release();
   }

@@ -42,7 +42,9 @@ export function containerLogPath(layout: StateLayout, uid: string, container: st
 }
 
 export async function writePodRecord(layout: StateLayout, record: PodRecord): Promise<void> {
-  await writeJsonAtomic(podRecordPath(layout, record.uid), record);
+  // Atomic but not fsynced: the worker rewrites the status at every change, and after a crash
+  // the record is reconciled from what runs (WorkerLost), not trusted for durability.
+  await writeJsonAtomic(podRecordPath(layout, record.uid), record, 0o600, { durable: false });
 }
 
 export async function readPodRecord(

@@ -65,13 +65,23 @@ export function workerArgv(): [string, ...string[]] {
   return [process.execPath, entry];
 }
 
+/** A started worker waiting for its payload. */
+export interface PendingWorker {
+  readonly pid: number;
+  /** Sends the payload: the worker starts the pod. */
+  start(payload: WorkerPayload): void;
+  /** Kills the waiting worker (it has created nothing yet) and waits for it to be gone. */
+  cancel(): Promise<void>;
+}
+
 /**
  * Starts a pod's worker as a detached process (its own session and process group), so the pod
- * outlives the CLI that started it. The payload goes through a pipe on stdin (secrets never
- * touch the disk); the worker's own diagnostics go to `<podDir>/worker.log`.
+ * outlives the CLI that started it. It loads its code and then waits for its payload on stdin
+ * (secrets never touch the disk): starting it before admission overlaps its start-up with the
+ * admission checks. Its own diagnostics go to `<podDir>/worker.log`.
  */
-export async function launchWorker(layout: StateLayout, payload: WorkerPayload): Promise<number> {
-  const logFile = await open(path.join(layout.podDir(payload.uid), 'worker.log'), 'a', 0o600);
+export async function spawnWorker(layout: StateLayout, uid: string): Promise<PendingWorker> {
+  const logFile = await open(path.join(layout.podDir(uid), 'worker.log'), 'a', 0o600);
   try {
     // The state root in argv names the worker in `ps` and lets host snapshots find it.
     const [cmd, ...args] = workerArgv();
@@ -85,9 +95,30 @@ export async function launchWorker(layout: StateLayout, payload: WorkerPayload):
     if (pid === undefined) {
       throw await new Promise<Error>((resolve) => child.once('error', resolve));
     }
-    child.stdin?.end(JSON.stringify(payload));
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        resolve();
+      });
+    });
+    // A worker that dies early must not take the caller down with an EPIPE.
+    child.stdin?.on('error', () => undefined);
     child.unref();
-    return pid;
+    return {
+      pid,
+      start: (payload) => {
+        child.stdin?.end(JSON.stringify(payload));
+      },
+      cancel: async () => {
+        // Keep the caller alive until the kill is seen (the handle was unref'd).
+        child.ref();
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await exited;
+      },
+    };
   } finally {
     await logFile.close();
   }

@@ -1,5 +1,5 @@
 /**
- * The pod worker process (started by launchWorker, detached from the CLI). It reads its
+ * The pod worker process (started by spawnWorker, detached from the CLI). It reads its
  * payload from stdin, runs the pod to its end, and exits. SIGTERM/SIGINT ask the pod to stop
  * gracefully; a second one forces it.
  */

@@ -15,13 +15,17 @@ export async function writeFileAtomic(
   file: string,
   data: string | Uint8Array,
   mode = 0o600,
+  options: { durable?: boolean | undefined } = {},
 ): Promise<void> {
+  // Non-durable writes keep the atomicity (readers never see a torn file) but skip the fsyncs:
+  // for data rewritten often and re-derivable after a crash, such as a pod's status.
+  const durable = options.durable ?? true;
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (err) {
     await fh.close();
     await unlink(tmp).catch(() => undefined);
@@ -34,6 +38,7 @@ export async function writeFileAtomic(
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+  if (!durable) return;
   // The rename is durable only once the directory entry is on disk.
   const dh = await open(dir, 'r');
   try {
@@ -44,8 +49,13 @@ export async function writeFileAtomic(
 }
 
 /** writeFileAtomic of `JSON.stringify(value, null, 2)` plus a newline. */
-export async function writeJsonAtomic(file: string, value: unknown, mode = 0o600): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, mode);
+export async function writeJsonAtomic(
+  file: string,
+  value: unknown,
+  mode = 0o600,
+  options: { durable?: boolean | undefined } = {},
+): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, mode, options);
 }
 
 /** Reads a JSON file; undefined when it does not exist; STATE_CORRUPT when it does not parse. */
