@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { runCommand } from '../host/run-command.js';
 import { readLogs } from '../logs/cri-log-reader.js';
 import { addImage } from '../images/image-store.js';
 import { snapshotHostResources as snapshotAll } from '../sandbox/index.js';
@@ -41,9 +42,14 @@ async function freePort(): Promise<number> {
   return addr.port;
 }
 
-async function fetchText(url: string, attempts = 100): Promise<string> {
+/**
+ * GETs `url` until it answers 2xx, for up to 30 s: a server in a pod takes a moment to listen,
+ * much longer on a loaded machine. The error says what the host's NAT rules for the port were.
+ */
+async function fetchText(url: string): Promise<string> {
   let last: unknown;
-  for (let i = 0; i < attempts; i++) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     try {
       const res = await fetch(url);
       if (res.ok) return await res.text();
@@ -53,7 +59,12 @@ async function fetchText(url: string, attempts = 100): Promise<string> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw last;
+  const port = new URL(url).port;
+  const nat = (await runCommand(['iptables-save', '-t', 'nat'])).stdout
+    .split('\n')
+    .filter((l) => l.includes(`--dport ${port}`) || l.includes('HOSTPORT-MASQ'))
+    .join('\n');
+  throw new Error(`${url}: ${String(last)}; NAT rules for the port:\n${nat}`, { cause: last });
 }
 
 const server = (name: string, port: number, body: string, hostPort?: number): string => `
