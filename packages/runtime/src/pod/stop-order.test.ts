@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { downPod, podStarted, waitForPod } from './pod-manager.js';
+import { findPodRecord } from './pod-store.js';
+import { hostDir, podTestEnv, readMarks, UPTIME } from './test-pod-env.js';
+
+// A native sidecar that records its start, becomes startable after `startAfter` seconds (its
+// startupProbe looks for /tmp/started) and records its SIGTERM.
+const sidecar = (name: string, startAfter: number): string => `
+    - name: ${name}
+      image: busybox:test
+      restartPolicy: Always
+      command:
+        - sh
+        - -c
+        - |
+          trap 'echo ${name}-stop ${UPTIME} >> /w/log; exit 143' TERM
+          echo ${name}-start ${UPTIME} >> /w/log
+          sleep ${startAfter}
+          touch /tmp/started
+          while :; do sleep 0.1; done
+      startupProbe:
+        exec: { command: [test, -f, /tmp/started] }
+        periodSeconds: 1
+        failureThreshold: 30
+      volumeMounts: [{ name: w, mountPath: /w }]`;
+
+test('down: init1 → sidecar (3 s startupProbe) → init2 → main; main stopped first, then the sidecars in reverse order', async (t) => {
+  const { layout, up } = await podTestEnv(t);
+  const dir = await hostDir(t);
+  const rec = await up(`
+apiVersion: v1
+kind: Pod
+metadata: { name: stop-order }
+spec:
+  terminationGracePeriodSeconds: 10
+  volumes: [{ name: w, hostPath: { path: ${dir}, type: Directory } }]
+  initContainers:
+    - name: init1
+      image: busybox:test
+      command: [sh, -c, 'echo init1 ${UPTIME} >> /w/log']
+      volumeMounts: [{ name: w, mountPath: /w }]
+${sidecar('sc1', 3)}
+    - name: init2
+      image: busybox:test
+      command: [sh, -c, 'echo init2 ${UPTIME} >> /w/log']
+      volumeMounts: [{ name: w, mountPath: /w }]
+${sidecar('sc2', 0)}
+  containers:
+    - name: main
+      image: busybox:test
+      command:
+        - sh
+        - -c
+        - |
+          trap 'echo main-stop-begin ${UPTIME} >> /w/log; sleep 1; echo main-stop-end ${UPTIME} >> /w/log; exit 0' TERM
+          echo main ${UPTIME} >> /w/log
+          while :; do sleep 0.1; done
+      volumeMounts: [{ name: w, mountPath: /w }]
+`);
+  await waitForPod(layout, rec.uid, podStarted, { timeoutMs: 60_000 });
+  const log = path.join(dir, 'log');
+  // Running: the order of starts.
+  const started = await readMarks(log);
+  const at = (w: string): number => started.find((m) => m.what === w)?.at ?? NaN;
+  assert.deepEqual(
+    started.map((m) => m.what),
+    ['init1', 'sc1-start', 'init2', 'sc2-start', 'main'],
+    JSON.stringify(started),
+  );
+  // init2 waited for sc1's startupProbe (sc1 is startable 3 s after it started).
+  assert.ok(at('init2') - at('sc1-start') >= 2.9, JSON.stringify(started));
+
+  // An explicit down (what `podkit down` calls): main first — its slow TERM handler finishes
+  // before any sidecar gets SIGTERM — then sc2, then sc1.
+  await downPod(layout, 'stop-order', { timeoutMs: 60_000 });
+  assert.equal(await findPodRecord(layout, 'stop-order'), undefined, 'down removed the pod');
+  const all = (await readMarks(log)).map((m) => m.what);
+  assert.deepEqual(
+    all.slice(5),
+    ['main-stop-begin', 'main-stop-end', 'sc2-stop', 'sc1-stop'],
+    all.join(' '),
+  );
+});
