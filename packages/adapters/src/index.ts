@@ -64,3 +64,17 @@ export {
   type MetricsServer,
   type MetricsServerOptions,
 } from './server/metrics-server.js';
+export {
+  LogPipeline,
+  LOG_FORMATS,
+  type LogFormat,
+  type LogPipelineOptions,
+} from './log/pipeline.js';
+export { LogMetrics } from './log/log-metrics.js';
+export { followFile, type FollowOptions } from './log/follow-file.js';
+export { readLines, listenForLines } from './log/line-sources.js';
+export { parseCombined, parseClfTime } from './log/parse-combined.js';
+export { parseSyslog, parseSyslog3164, parseSyslog5424 } from './log/parse-syslog.js';
+export { parseCriLine, CriJoiner, type CriLine } from './log/parse-cri.js';
+export { parseJsonLine } from './log/parse-json.js';
+export type { ParseResult, LineParser } from './log/record.js';

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+import { configToLog, createLogger, parseConfig, runMain, secretKeys } from '@podkit/kit';
+import { adapterError } from './errors.js';
+import { metricsConfigSpec } from './metrics-config.js';
+import { SelfMetrics } from './server/self-metrics.js';
+import { startMetricsServer } from './server/metrics-server.js';
+import type { HttpAuth } from './sources/http-get.js';
+import { JsonSource, parseJsonMapping } from './sources/json-source.js';
+import { loadYamlFile } from './sources/mapping-config.js';
+import { NginxSource } from './sources/nginx-source.js';
+import { PrometheusSource } from './sources/prometheus-source.js';
+import { RedisSource } from './sources/redis-source.js';
+import { parseRelabelRules } from './sources/relabel.js';
+import type { TargetSource } from './sources/source.js';
+import { StatsdMapper } from './statsd/statsd-mapping.js';
+import { startStatsdServer } from './statsd/statsd-server.js';
+import { StatsdStore } from './statsd/statsd-store.js';
+
+/*
+ * podkit-metrics-adapter: flags/env → one source (+ optional StatsD) → /metrics.
+ * Exit codes: 0 after SIGTERM, 2 for bad flags or mapping files, 1 otherwise.
+ */
+void runMain(
+  async (ctx) => {
+    const cfg = parseConfig(metricsConfigSpec, process.argv.slice(2), process.env);
+    const log = createLogger({
+      name: metricsConfigSpec.name,
+      level: cfg.logLevel,
+      redact: secretKeys(metricsConfigSpec),
+    });
+    log.info({ config: configToLog(cfg, metricsConfigSpec) }, 'starting');
+
+    const auth: HttpAuth = {
+      bearerTokenFile: cfg.bearerTokenFile,
+      username: cfg.username,
+      passwordFile: cfg.passwordFile,
+    };
+    const ns = cfg.namespace;
+    let source: TargetSource | undefined;
+    switch (cfg.source) {
+      case 'redis':
+        source = new RedisSource({
+          passwordFile: cfg.passwordFile,
+          username: cfg.username,
+          namespace: ns,
+        });
+        break;
+      case 'nginx':
+        source = new NginxSource({ namespace: ns, auth });
+        break;
+      case 'json':
+        if (cfg.mappingFile === undefined)
+          throw adapterError('ADAPTER_CONFIG', '--source json needs --mapping-file');
+        source = new JsonSource({
+          metrics: parseJsonMapping(loadYamlFile(cfg.mappingFile)),
+          namespace: ns,
+          auth,
+        });
+        break;
+      case 'prometheus':
+        source = new PrometheusSource({
+          rules:
+            cfg.mappingFile === undefined ? [] : parseRelabelRules(loadYamlFile(cfg.mappingFile)),
+          namespace: ns,
+          auth,
+        });
+        break;
+      case 'none':
+        break;
+    }
+    if (source !== undefined && cfg.target === undefined && !cfg.multiTarget) {
+      throw adapterError(
+        'ADAPTER_CONFIG',
+        `--source ${cfg.source} needs --target or --multi-target`,
+      );
+    }
+
+    const self = new SelfMetrics();
+    const registries = [];
+    if (cfg.statsdUdp !== undefined || cfg.statsdTcp !== undefined) {
+      const mapper = new StatsdMapper(
+        cfg.statsdMappingFile === undefined ? {} : loadYamlFile(cfg.statsdMappingFile),
+      );
+      const store = new StatsdStore(mapper, (outcome) => {
+        self.statsdEvents.inc({ outcome });
+      });
+      registries.push(store.registry);
+      const host = cfg.statsdUdp?.host ?? cfg.statsdTcp?.host ?? '127.0.0.1';
+      // One of the two may be unset: it then gets a free port on the same host and is unused.
+      const statsd = await startStatsdServer(store, {
+        host,
+        udpPort: cfg.statsdUdp?.port ?? 0,
+        tcpPort: cfg.statsdTcp?.port ?? 0,
+      });
+      ctx.onShutdown(() => statsd.close(), 'statsd');
+      log.info({ udp: statsd.udp, tcp: statsd.tcp }, 'statsd listening');
+    }
+
+    const server = await startMetricsServer({
+      host: cfg.httpBind.host,
+      port: cfg.httpBind.port,
+      source,
+      target: cfg.target,
+      multiTarget: cfg.multiTarget,
+      timeoutMs: cfg.timeout,
+      registries,
+      openMetrics: !cfg.textOnly,
+      self,
+      logger: log,
+    });
+    ctx.onShutdown(() => server.close(), 'http');
+    log.info({ url: server.url }, 'listening');
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      else
+        ctx.signal.addEventListener(
+          'abort',
+          () => {
+            resolve();
+          },
+          { once: true },
+        );
+    });
+  },
+  { name: 'podkit-metrics-adapter', exitCodes: { ADAPTER_CONFIG: 2 } },
+);
