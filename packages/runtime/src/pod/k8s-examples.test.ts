@@ -189,6 +189,7 @@ test('lifecycle-events.yaml: postStart wrote /usr/share/message; preStop quits n
   const rec = await run('lifecycle-events.yaml');
   const r = await waitForPod(layout, rec.uid, (x) => ready(x) === 'True', { timeoutMs: 60_000 });
   const sb = await loadSandbox(layout, rec.uid);
+  if (sb === undefined) throw new Error('no sandbox');
   const runc = new Runc({ root: layout.runcRoot });
   const out = await runc.execCollect(`${sb.id}-lifecycle-demo-container`, {
     args: ['cat', '/usr/share/message'],
