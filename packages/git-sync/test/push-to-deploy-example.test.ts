@@ -86,6 +86,9 @@ test('examples/push-to-deploy end to end: served, a push reaches the page throug
     '--host',
     '--entrypoint',
     JSON.stringify(['node', GIT_SYNC_BIN]),
+    // The checkout may lie under a path host images hide (CI clones into any folder).
+    '--keep',
+    REPO_ROOT,
   );
   await podkit(
     'image',

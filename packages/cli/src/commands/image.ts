@@ -25,6 +25,7 @@ interface AddOptions {
   workdir?: string | undefined;
   user?: string | undefined;
   stopSignal?: string | undefined;
+  keep: string[];
 }
 
 /** `--entrypoint '["nginx","-g","daemon off;"]'` → the array; anything else is a usage error. */
@@ -100,6 +101,12 @@ export function registerImage(program: Command, io: CliIo, _state: CommandState)
     .option('--workdir <dir>', 'working directory (absolute)')
     .option('--user <user>', 'user[:group] to run as (name or id)')
     .option('--stop-signal <signal>', 'signal that stops the container (default SIGTERM)')
+    .option(
+      '--keep <dir>',
+      'with --host: a host directory the program needs that a host image would hide (/tmp, /root, /home…), kept visible read-only (repeatable)',
+      collect,
+      [],
+    )
     .action(async (name: string, options: AddOptions, command: Command) => {
       if ((options.host === true) === (options.rootfs !== undefined)) {
         throw new UsageError('pass exactly one of --host or --rootfs DIR', {
@@ -108,6 +115,9 @@ export function registerImage(program: Command, io: CliIo, _state: CommandState)
       }
       if (options.workdir !== undefined && !options.workdir.startsWith('/')) {
         throw new UsageError(`--workdir: must be an absolute path, got "${options.workdir}"`);
+      }
+      if (options.keep.length > 0 && options.host !== true) {
+        throw new UsageError('--keep applies to --host images only');
       }
       const entrypoint = parseJsonArgv('--entrypoint', options.entrypoint);
       const cmd = parseJsonArgv('--cmd', options.cmd);
@@ -124,7 +134,7 @@ export function registerImage(program: Command, io: CliIo, _state: CommandState)
       const source: ImageSource =
         options.rootfs !== undefined
           ? { kind: 'rootfs', rootfs: options.rootfs }
-          : { kind: 'host' };
+          : { kind: 'host', ...(options.keep.length === 0 ? {} : { keep: options.keep }) };
       const layout = layoutFor(command, io);
       await requireStateAccess(layout);
       const record = await addImage(layout.root, { name, source, config });

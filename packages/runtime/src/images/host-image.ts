@@ -1,5 +1,5 @@
 import { lstat } from 'node:fs/promises';
-import type { TmpfsPlan } from '../oci/config.js';
+import type { BindMountPlan, TmpfsPlan } from '../oci/config.js';
 
 /**
  * What a host-image container does not see of the host, by default: home directories, the
@@ -24,6 +24,8 @@ export const DEFAULT_HOST_HIDDEN_PATHS: readonly string[] = [
 export interface HostIsolation {
   tmpfs: TmpfsPlan[];
   maskedPaths: string[];
+  /** The image's kept paths, bound read-only over what hides them. */
+  binds: BindMountPlan[];
 }
 
 /**
@@ -37,13 +39,18 @@ export interface HostIsolation {
 export async function hostImageIsolation(options: {
   stateRoot: string;
   extraHidden?: readonly string[] | undefined;
+  /** Paths that stay visible (read-only) even under a hidden directory: the image's `keep`. */
+  keep?: readonly string[] | undefined;
   hostRoot?: string | undefined;
 }): Promise<HostIsolation> {
   const hostRoot = options.hostRoot ?? '';
   const paths = [
     ...new Set([...DEFAULT_HOST_HIDDEN_PATHS, options.stateRoot, ...(options.extraHidden ?? [])]),
   ];
-  const out: HostIsolation = { tmpfs: [], maskedPaths: [] };
+  const out: HostIsolation = { tmpfs: [], maskedPaths: [], binds: [] };
+  for (const k of options.keep ?? []) {
+    out.binds.push({ destination: k, source: hostRoot + k, readOnly: true });
+  }
   for (const p of paths) {
     if (p === '/' || !p.startsWith('/')) continue;
     const st = await lstat(hostRoot + p).catch(() => undefined);

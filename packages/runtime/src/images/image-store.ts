@@ -20,7 +20,16 @@ export interface ImageConfig {
  * layer. `oci` (a later issue): unpacked layers by digest, lowest first.
  */
 export type ImageSource =
-  { kind: 'host' } | { kind: 'rootfs'; rootfs: string } | { kind: 'oci'; layers: string[] };
+  | {
+      kind: 'host';
+      /**
+       * Host directories the image's program needs that lie under a path hidden from host
+       * images (/tmp, /root, /home…): they are bound read-only at the same path.
+       */
+      keep?: string[] | undefined;
+    }
+  | { kind: 'rootfs'; rootfs: string }
+  | { kind: 'oci'; layers: string[] };
 
 export type ImageRecord = ImageSource & {
   schemaVersion: 1;
@@ -69,6 +78,18 @@ export async function addImage(stateRoot: string, input: AddImageInput): Promise
       );
     }
     source = { kind: 'rootfs', rootfs: dir };
+  } else if (source.kind === 'host' && source.keep !== undefined) {
+    const keep: string[] = [];
+    for (const k of source.keep) {
+      const dir = resolve(k);
+      if ((await stat(dir).catch(() => undefined)) === undefined) {
+        throw new PodkitError('IMAGE_CONFIG_INVALID', `keep path ${dir} does not exist`, {
+          hint: "pass --keep with a host directory the image needs (e.g. the program's checkout)",
+        });
+      }
+      keep.push(dir);
+    }
+    source = { kind: 'host', keep };
   }
   const config = input.config ?? {};
   if (config.workingDir !== undefined && !isAbsolute(config.workingDir)) {

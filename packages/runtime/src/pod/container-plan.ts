@@ -25,7 +25,7 @@ export interface ContainerPlanInput {
   /** The container's resolved env (resolveContainerEnv). */
   env: readonly EnvEntry[];
   /** Host-image isolation mounts (hostImageIsolation), empty for other images. */
-  isolation?: { tmpfs: TmpfsPlan[]; maskedPaths: string[] } | undefined;
+  isolation?: { tmpfs: TmpfsPlan[]; maskedPaths: string[]; binds: BindMountPlan[] } | undefined;
   /** The RuntimeDefault profile (Docker format), when the host has one. */
   runtimeDefaultSeccomp?: DockerSeccompProfile | undefined;
 }
@@ -121,7 +121,7 @@ export async function buildContainerPlan(input: ContainerPlanInput): Promise<Con
       capabilities: resolveCapabilities({ add: sc.capabilities?.add, drop: sc.capabilities?.drop }),
     });
   }
-  const isolation = input.isolation ?? { tmpfs: [], maskedPaths: [] };
+  const isolation = input.isolation ?? { tmpfs: [], maskedPaths: [], binds: [] };
   const sysctls = Object.fromEntries(podSc.sysctls.map((s) => [s.name, s.value]));
   return {
     rootfs: input.rootfs,
@@ -149,7 +149,8 @@ export async function buildContainerPlan(input: ContainerPlanInput): Promise<Con
       resolvConfPath: sandbox.resolvConfPath,
       shmPath: sandbox.shmPath,
     },
-    mounts,
+    // Kept image paths first: a pod's own volume at the same path wins (mounted after).
+    mounts: [...isolation.binds, ...mounts],
     tmpfs: isolation.tmpfs,
     maskedPaths: isolation.maskedPaths,
     cgroupsPath: `${sandbox.cgroupParent}/${container.name}`,

@@ -19,7 +19,6 @@ import { buildContainerPlan } from './container-plan.js';
 import { cleanupAttempt, startAttempt, type ContainerExit } from './container-runner.js';
 import type { ContainerHandle } from '../supervisor/run-container.js';
 import { systemClock, type Clock } from '../probes/clock.js';
-import { createProber } from '../probes/prober.js';
 import { ProbeWorker, type ProbeKind } from '../probes/probe-worker.js';
 import type { Prober, ProbeTarget } from '../probes/types.js';
 import type { Probe } from '../spec/types.js';
@@ -89,6 +88,20 @@ function objectRef(slot: Slot): string {
   return `${slot.kind === 'main' ? 'spec.containers' : 'spec.initContainers'}{${slot.container.name}}`;
 }
 
+/**
+ * The real prober, loaded on its first probe or hook: its http/https/http2/net modules cost
+ * the worker ~0.1 s of start-up, and a pod without probes or hooks never needs them.
+ */
+function lazyProber(runc: Runc): Prober {
+  let real: Promise<Prober> | undefined;
+  return {
+    async run(action, target, timeoutMs, signal) {
+      real ??= import('../probes/prober.js').then((m) => m.createProber(runc));
+      return (await real).run(action, target, timeoutMs, signal);
+    },
+  };
+}
+
 const PROBE_TITLE: Record<ProbeKind, string> = {
   liveness: 'Liveness',
   readiness: 'Readiness',
@@ -132,7 +145,7 @@ export class PodWorker {
     this.#runc = new Runc({ root: options.layout.runcRoot });
     this.#backoff = options.backoff ?? KUBELET_BACKOFF;
     this.#clock = options.clock ?? systemClock;
-    this.#prober = options.prober ?? createProber(this.#runc);
+    this.#prober = options.prober ?? lazyProber(this.#runc);
     const spec = this.#record.pod.spec;
     const mk = (c: Container, kind: Kind): Slot => ({
       container: c,
@@ -314,8 +327,9 @@ export class PodWorker {
 
   async #setUp(): Promise<void> {
     const pod = this.#record.pod;
-    this.#hostLimits = await readHostLimits().catch(() => ({}));
-    this.#seccomp = await loadRuntimeDefaultSeccomp().catch(() => undefined);
+    // Host facts the containers need are read while the sandbox is being created.
+    const hostLimits = readHostLimits().catch(() => ({}));
+    const seccomp = loadRuntimeDefaultSeccomp().catch(() => undefined);
     this.#sandbox = await createSandbox({
       uid: this.#record.uid,
       name: pod.metadata.name,
@@ -329,6 +343,8 @@ export class PodWorker {
       network: await loadPodNetwork(this.#layout),
       ownerPid: process.pid,
     });
+    this.#hostLimits = await hostLimits;
+    this.#seccomp = await seccomp;
     const sb = this.#sandbox;
     this.#record.status.podIP = sb.ip;
     this.#record.status.hostIP = '127.0.0.1';
@@ -390,6 +406,7 @@ export class PodWorker {
         ? await hostImageIsolation({
             stateRoot: this.#layout.root,
             extraHidden: this.#o.hiddenHostPaths,
+            keep: image.keep,
           })
         : undefined;
     const env = resolveContainerEnv(c, this.#o.objects, facts).env;
@@ -739,7 +756,11 @@ export class PodWorker {
         settled = resolve;
       });
       loops.push(this.#supervise(slot, settled));
-      await firstStart;
+      // kubelet starts main containers in spec order without waiting for them, except that a
+      // postStart hook blocks the next start (manifests rely on that for ordering). So only a
+      // container with a postStart is waited for; the others start concurrently (pod start
+      // time is the slowest container, not their sum).
+      if (slot.container.lifecycle?.postStart !== undefined) await firstStart;
     }
     await Promise.all(loops);
     if (!this.#stopping) {
