@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -131,23 +132,67 @@ export async function waitForPod(
 ): Promise<PodRecord> {
   const deadline = Date.now() + options.timeoutMs;
   let seenWorker = false;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const r = await readPodRecord(layout, uid);
-    if (r === undefined) throw new PodkitError('POD_NOT_FOUND', `pod uid ${uid} disappeared`);
-    if (until(r)) return r;
-    if (r.worker !== undefined) seenWorker = true;
-    if (seenWorker && !r.released && !(await isWorkerAlive(r))) {
-      // The worker may have finished between the read and the check: read once more.
-      const last = await readPodRecord(layout, uid);
-      if (last !== undefined && (until(last) || last.released)) return last;
-      throw new PodkitError('POD_WORKER_DIED', `the worker of pod ${r.name} died`, {
-        hint: `see ${path.join(layout.podDir(uid), 'worker.log')}; \`podkit gc\` removes what it left`,
-      });
+  // The worker replaces pod.json by a rename in the pod directory: a watch on the directory
+  // wakes the wait at once (the interval stays as the fallback, e.g. where inotify is short).
+  const changed = watchDir(layout.podDir(uid));
+  try {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const r = await readPodRecord(layout, uid);
+      if (r === undefined) throw new PodkitError('POD_NOT_FOUND', `pod uid ${uid} disappeared`);
+      if (until(r)) return r;
+      if (r.worker !== undefined) seenWorker = true;
+      if (seenWorker && !r.released && !(await isWorkerAlive(r))) {
+        // The worker may have finished between the read and the check: read once more.
+        const last = await readPodRecord(layout, uid);
+        if (last !== undefined && (until(last) || last.released)) return last;
+        throw new PodkitError('POD_WORKER_DIED', `the worker of pod ${r.name} died`, {
+          hint: `see ${path.join(layout.podDir(uid), 'worker.log')}; \`podkit gc\` removes what it left`,
+        });
+      }
+      if (Date.now() > deadline) return r;
+      await changed.next(options.intervalMs ?? 20);
     }
-    if (Date.now() > deadline) return r;
-    await sleep(options.intervalMs ?? 20);
+  } finally {
+    changed.close();
   }
+}
+
+/** Wakes `next(ms)` early when an entry of `dir` changes; a plain timer if it cannot watch. */
+function watchDir(dir: string): { next(ms: number): Promise<void>; close(): void } {
+  let wake: (() => void) | undefined;
+  let dirty = false;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dir, { persistent: false }, () => {
+      dirty = true;
+      wake?.();
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    watcher = undefined;
+  }
+  return {
+    async next(ms) {
+      if (dirty) {
+        dirty = false;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done(): void {
+          clearTimeout(timer);
+          wake = undefined;
+          dirty = false;
+          resolve();
+        }
+        wake = done;
+      });
+    },
+    close() {
+      watcher?.close();
+    },
+  };
 }
 
 /** Removes every resource a pod may hold (containers, mounts, volumes, sandbox). Idempotent. */

@@ -86,10 +86,14 @@ export async function spawnWorker(layout: StateLayout, uid: string): Promise<Pen
     // The state root in argv names the worker in `ps` and lets host snapshots find it.
     const [cmd, ...args] = workerArgv();
     args.push(layout.root);
+    // The worker never verifies a TLS peer (https probes and hooks skip verification, as
+    // kubelet's; gRPC probes are plaintext), and Node parses NODE_EXTRA_CA_CERTS eagerly at
+    // start-up (~100 ms for a distribution bundle on a busy machine): the worker goes without.
+    const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
     const child = spawn(cmd, args, {
       detached: true,
       stdio: ['pipe', logFile.fd, logFile.fd],
-      env: { ...process.env, PODKIT_ROOT: layout.root },
+      env: { ...env, PODKIT_ROOT: layout.root },
     });
     const pid = child.pid;
     if (pid === undefined) {

@@ -171,42 +171,30 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     owner,
     createdAt: new Date().toISOString(),
   };
-  const save = async (next: Sandbox): Promise<void> => {
-    sb = next;
-    await writeJsonAtomic(recordPath(podDir), sb);
+  // The network and the pause container are set up concurrently, each recording its part:
+  // updates merge into the latest record and the writes are chained so the last one on disk
+  // is the newest.
+  let writes: Promise<void> = Promise.resolve();
+  const update = (patch: Partial<Sandbox>): Promise<void> => {
+    sb = { ...sb, ...patch };
+    const snapshot = sb;
+    writes = writes.then(() => writeJsonAtomic(recordPath(podDir), snapshot));
+    return writes;
   };
-  await save(sb);
+  await update({});
   try {
     await mkdir(path.join(sbDir, 'etc'), { recursive: true, mode: 0o755 });
     await mkdir(sb.shmPath, { recursive: true, mode: 0o1777 });
 
-    // Network first: /etc/hosts needs the pod IP.
-    let ip: string | undefined;
-    if (sb.netnsName !== undefined && sb.network !== undefined) {
-      const netns = await createNetns(sb.netnsName, signal);
-      const status = await addPodNetwork(
-        {
-          network,
-          containerId: id,
-          netns,
-          ifname: sb.network.ifname,
-          portMappings: sb.portMappings,
-          podName: options.name,
-          podNamespace: options.namespace,
-          podUid: options.uid,
-        },
-        signal,
-      );
-      ip = status.ip;
-      await save({
-        ...sb,
-        ip,
-        network: { ...sb.network, result: status.result, hostVeth: status.hostVeth },
-      });
-    } else {
-      ip = hostAddress();
-      await save({ ...sb, ip });
-    }
+    // The pause container only needs the namespace to exist, not its interfaces: CNI and
+    // the pause start run side by side once the netns is there (containers start after both).
+    if (sb.netnsName !== undefined) await createNetns(sb.netnsName, signal);
+    const settled = await Promise.allSettled([
+      setUpNetwork(sb, network, options, update, signal),
+      startPause(sb, layout, options, signal, update),
+    ]);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const ip = sb.ip;
 
     const hostsText = hostNetwork
       ? await readFile('/etc/hosts', 'utf8')
@@ -229,9 +217,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       0o644,
     );
     await mountShm(sb.shmPath, options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES, signal);
-
-    await startPause(sb, layout, options, signal, save);
-    await save({ ...sb, phase: 'ready' });
+    await update({ phase: 'ready' });
     return sb;
   } catch (err) {
     await destroySandbox(sb, { runcBinary: options.runcBinary }).catch(() => undefined);
@@ -244,12 +230,43 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   }
 }
 
+/** CNI ADD into the pod's netns (or the host's address with hostNetwork); records the result. */
+async function setUpNetwork(
+  sb: Sandbox,
+  network: PodNetworkConfig,
+  options: CreateSandboxOptions,
+  update: (patch: Partial<Sandbox>) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (sb.netnsPath === undefined || sb.network === undefined) {
+    await update({ ip: hostAddress() });
+    return;
+  }
+  const status = await addPodNetwork(
+    {
+      network,
+      containerId: sb.id,
+      netns: sb.netnsPath,
+      ifname: sb.network.ifname,
+      portMappings: sb.portMappings,
+      podName: options.name,
+      podNamespace: options.namespace,
+      podUid: options.uid,
+    },
+    signal,
+  );
+  await update({
+    ip: status.ip,
+    network: { ...sb.network, result: status.result, hostVeth: status.hostVeth },
+  });
+}
+
 async function startPause(
   sb: Sandbox,
   layout: StateLayout,
   options: CreateSandboxOptions,
   signal: AbortSignal | undefined,
-  save: (next: Sandbox) => Promise<void>,
+  update: (patch: Partial<Sandbox>) => Promise<void>,
 ): Promise<void> {
   const catatonit =
     options.catatonitPath ??
@@ -290,8 +307,7 @@ async function startPause(
     });
   }
   const ns = (kind: string): string => `/proc/${pid}/ns/${kind}`;
-  await save({
-    ...sb,
+  await update({
     pausePid: pid,
     pauseStartTime: ident.startTime,
     namespaces: {
