@@ -59,16 +59,16 @@ export async function waitForPort(port: number, group: ProcessGroup, ms = 20_000
  */
 export async function startOnFreePort(
   prefix: string,
-  make: (port: number, dir: string) => Promise<{ cmd: string; args: string[] }>,
+  make: (port: number, dir: string) => Promise<{ cmd: string; args: string[]; cwd?: string }>,
   readyPort?: (port: number) => number,
 ): Promise<TestProcess> {
   const dir = await mkdtemp(join(tmpdir(), `podkit-adapters-${prefix}-`));
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const { cmd, args } = await make(port, dir);
+    const { cmd, args, cwd } = await make(port, dir);
     const group = await spawnGroup(cmd, args, {
       env: { PATH: process.env['PATH'] },
-      cwd: dir,
+      cwd: cwd ?? dir,
       stdio: 'ignore',
     });
     try {
