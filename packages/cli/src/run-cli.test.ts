@@ -180,7 +180,7 @@ describe('podkit validate', () => {
     const c = capture();
     const example = join(repo, 'examples', 'push-to-deploy', 'pod.yaml');
     assert.equal(await runCli(['validate', example], c.io), 0, c.out());
-    assert.equal(c.out(), `${example}: valid (1 pod, 1 configmap)\n`);
+    assert.equal(c.out(), `${example}: valid (1 pod, 1 configmap, 1 secret)\n`);
   });
 
   it('runs as a bin: exit codes reach the process', () => {

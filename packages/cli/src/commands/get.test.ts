@@ -107,28 +107,29 @@ test('up --wait fails with the reason: a failing readiness probe, a command that
   const never = await env.run([
     'up',
     '--wait',
+    // Long enough for a loaded machine to create the pod and see the probe fail.
     '--timeout',
-    '4s',
+    '12s',
     '-f',
     await env.manifest('n.yaml', NEVER),
   ]);
   assert.equal(never.code, 1);
   assert.match(
     never.err(),
-    /^pod\/never not Ready within 4s: container app: not ready \(Readiness probe failed: not-yet\n?\)\n/,
+    /^pod\/never not Ready within 12s: container app: not ready \(Readiness probe failed: not-yet\n?\)\n/,
   );
   const crash = await env.run([
     'up',
     '--wait',
     '--timeout',
-    '4s',
+    '12s',
     '-f',
     await env.manifest('c.yaml', CRASH),
   ]);
   assert.equal(crash.code, 1);
   assert.match(
     crash.err(),
-    /^pod\/crash not Ready within 4s: container app: (RunContainerError \(|StartError, exit code 128)/,
+    /^pod\/crash not Ready within 12s: container app: (RunContainerError \(|StartError, exit code 128)/,
   );
 
   const d = await env.run(['describe', 'never']);
