@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@podkit/kit';
 import type { Registry } from 'prom-client';
+import { adapterError } from '../errors.js';
 import { encode } from '../exposition/encode.js';
 import { familiesFromRegistry } from '../exposition/from-prom-client.js';
 import { MetricSet } from '../exposition/metric-set.js';
@@ -179,9 +180,21 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(
+        adapterError(
+          'ADAPTER_CONFIG',
+          `cannot listen on ${host}:${options.port}: ${err.code ?? err.message}`,
+          {
+            cause: err,
+            hint: 'is another process using the port?',
+          },
+        ),
+      );
+    };
+    server.once('error', onError);
     server.listen(options.port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });
