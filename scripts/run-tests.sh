@@ -8,4 +8,8 @@ if [ "${#files[@]}" -eq 0 ]; then
   echo "no test files found" >&2
   exit 1
 fi
-exec node --conditions=podkit-source --import tsx --test --test-concurrency="${PODKIT_TEST_CONCURRENCY:-2}" "$@" "${files[@]}"
+# A test that hangs fails after 10 minutes instead of holding CI until its limit, and a file
+# whose tests are done exits even if a leaked handle would keep its event loop alive.
+exec node --conditions=podkit-source --import tsx --test \
+  --test-concurrency="${PODKIT_TEST_CONCURRENCY:-2}" --test-timeout=600000 --test-force-exit \
+  "$@" "${files[@]}"

@@ -1,18 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { snapshotHostResources as snapshotAll } from '../sandbox/index.js';
-import type { PodNetworkConfig } from '../network/index.js';
-import type { StateLayout } from '../state/state-root.js';
+import { snapshotHostResources } from '../sandbox/index.js';
 
-/**
- * The host resources of this state root. The CNI chain list is host-wide (other tests' pods
- * appear in it), so it is left out; our pods' rules are in `iptablesRules`, scoped by network.
- */
-async function snapshotHostResources(layout: StateLayout, network: PodNetworkConfig) {
-  const { cniChains: _host, ...ours } = await snapshotAll(layout, network);
-  return ours;
-}
 import { isProcessAlive } from '../state/process-identity.js';
 import { loadPodNetwork } from './network-config.js';
 import { downPod, gcPods, podStarted, waitForPod } from './pod-manager.js';

@@ -4,17 +4,8 @@ import { createServer } from 'node:net';
 import { runCommand } from '../host/run-command.js';
 import { readLogs } from '../logs/cri-log-reader.js';
 import { addImage } from '../images/image-store.js';
-import { snapshotHostResources as snapshotAll } from '../sandbox/index.js';
-import type { PodNetworkConfig } from '../network/index.js';
+import { snapshotHostResources } from '../sandbox/index.js';
 
-/**
- * The host resources of this state root. The CNI chain list is host-wide (other tests' pods
- * appear in it), so it is left out; our pods' rules are in `iptablesRules`, scoped by network.
- */
-async function snapshotHostResources(layout: StateLayout, network: PodNetworkConfig) {
-  const { cniChains: _host, ...ours } = await snapshotAll(layout, network);
-  return ours;
-}
 import type { StateLayout } from '../state/state-root.js';
 import { AdmissionError } from './admission.js';
 import { loadPodNetwork } from './network-config.js';

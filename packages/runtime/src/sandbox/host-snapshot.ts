@@ -18,7 +18,10 @@ export interface HostResourceSnapshot {
   readonly leases: string[];
   /** nat rules carrying the network's comment. */
   readonly iptablesRules: string[];
-  /** Per-container CNI chains (CNI-<hash>, CNI-DN-<hash>) in the nat table, any network. */
+  /**
+   * Per-container CNI chains (CNI-<hash>, CNI-DN-<hash>) that rules of this network jump to.
+   * Scoped so that other networks' pods (parallel tests, podman) do not show up here.
+   */
   readonly cniChains: string[];
   readonly mounts: string[];
   readonly runcContainers: string[];
@@ -35,6 +38,12 @@ export async function snapshotHostResources(
   const tag = rootTag(layout);
   const natLines = (await runCommand(['iptables-save', '-t', 'nat'])).stdout.split('\n');
   const comment = `name: \\"${network.name}\\"`;
+  const ours = natLines.filter((l) => l.startsWith('-A ') && l.includes(comment));
+  const chains = new Set<string>();
+  for (const rule of ours) {
+    const target = / -j (CNI-(?:DN-)?[0-9a-f]{16,})\b/.exec(rule)?.[1];
+    if (target !== undefined) chains.add(target);
+  }
   const runc = new Runc({ root: layout.runcRoot });
   const cgroups = await childCgroups('/podkit', tag);
   const pids = new Set<number>();
@@ -44,10 +53,12 @@ export async function snapshotHostResources(
     netns: await listNetns(netnsNameFor(tag)),
     veths: await vethsOn(network.bridge),
     leases: (await listLeases(network)).map((l) => `${l.ip} ${l.containerId}`),
-    iptablesRules: natLines.filter((l) => l.startsWith('-A ') && l.includes(comment)).sort(),
+    iptablesRules: ours.sort(),
+    // A chain only counts while it exists (a dangling jump would show in iptablesRules).
     cniChains: natLines
       .filter((l) => /^:CNI-(DN-)?[0-9a-f]{16,} /.test(l))
       .map((l) => l.split(' ')[0]?.slice(1) ?? '')
+      .filter((c) => chains.has(c))
       .sort(),
     mounts: (await mountsUnder(layout.root)).sort(),
     runcContainers: (await runc.list().catch(() => [])).map((c) => c.id).sort(),
