@@ -6,10 +6,11 @@ import { downPod, waitForPod } from './pod-manager.js';
 import { podTestEnv } from './test-pod-env.js';
 import type { StateLayout } from '../state/state-root.js';
 
+/** A container's stdout lines (stderr holds the retry loop's "connection refused" noise). */
 async function logText(layout: StateLayout, uid: string, container: string): Promise<string> {
   const lines: string[] = [];
   for await (const e of readLogs(containerLogPath(layout, uid, container)))
-    lines.push(e.line.toString('utf8'));
+    if (e.stream === 'stdout') lines.push(e.line.toString('utf8'));
   return lines.join('\n');
 }
 
