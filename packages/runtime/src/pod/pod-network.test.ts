@@ -16,7 +16,7 @@ import { podTestEnv } from './test-pod-env.js';
 async function logLines(layout: StateLayout, uid: string, container: string): Promise<string[]> {
   const lines: string[] = [];
   for await (const e of readLogs(containerLogPath(layout, uid, container)))
-    lines.push(e.line.toString('utf8'));
+    if (e.stream === 'stdout') lines.push(e.line.toString('utf8'));
   return lines;
 }
 
