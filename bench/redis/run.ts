@@ -3,14 +3,18 @@
  * nutcracker, same single master) and podkit-redis-ambassador in master-only and split
  * modes, all in ONE run, printing ratios (compare only ratios measured together).
  *
- *   node --conditions=podkit-source --import tsx bench/redis/run.ts [requests]
+ *   node --conditions=podkit-source --import tsx bench/redis/run.ts [requests] [--dist]
+ *
+ * The ambassador runs from source through tsx by default; with --dist it runs the built
+ * `dist/main.js` (build it first: npm run build). tsx only costs start-up and esbuild's
+ * name-keeping helper calls, so the two give the same numbers within noise (measured).
  *
  * Every server is a child process on loopback in its own process group, removed at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,8 +23,17 @@ import {
   startReplicaSet,
 } from '../../packages/redis-ambassador/test/redis-servers.js';
 
-const N = Number(process.argv[2] ?? 200_000);
-const MAIN = fileURLToPath(new URL('../../packages/redis-ambassador/src/main.ts', import.meta.url));
+const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
+const DIST = process.argv.includes('--dist');
+const MAIN = fileURLToPath(
+  new URL(
+    DIST
+      ? '../../packages/redis-ambassador/dist/main.js'
+      : '../../packages/redis-ambassador/src/main.ts',
+    import.meta.url,
+  ),
+);
+const NODE_ARGS = DIST ? [] : ['--conditions=podkit-source', '--import', 'tsx'];
 
 interface Proc {
   readonly child: ChildProcess;
@@ -110,9 +123,7 @@ try {
     const port = await freePort();
     procs.push(
       start(process.execPath, [
-        '--conditions=podkit-source',
-        '--import',
-        'tsx',
+        ...NODE_ARGS,
         MAIN,
         '--listen',
         `127.0.0.1:${port}`,
@@ -175,7 +186,12 @@ try {
 
   const metrics = [...(results.get('redis direct')?.keys() ?? [])];
   const fmt = (v: number | undefined): string => (v === undefined ? '-' : String(v));
-  console.log(`redis-benchmark -n ${N}, -c 50 unless noted; ${new Date().toISOString()}`);
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  console.log(
+    `redis-benchmark -n ${N}, -c 50 unless noted; ambassador from ${DIST ? 'dist' : 'src (tsx)'}; ${new Date().toISOString()}; load average at the end ${load}`,
+  );
   console.log(['metric', ...targets.map(([n]) => n)].join(' | '));
   for (const m of metrics) {
     console.log([m, ...targets.map(([n]) => fmt(results.get(n)?.get(m)))].join(' | '));

@@ -29,6 +29,11 @@ export interface CommandRoute {
   readonly class: RouteClass;
   /** Not replicated but needed everywhere (SCRIPT LOAD/FLUSH): also sent to every replica. */
   readonly broadcast: boolean;
+  /**
+   * Stateless for the connection it runs on (neither blocks it nor changes or reports its
+   * state), so it may share one backend connection with other clients' requests.
+   */
+  readonly shareable: boolean;
 }
 
 const SESSION = new Set([
@@ -168,9 +173,11 @@ export class CommandTable {
   }
 
   private add(spec: CommandSpec): void {
+    const cls = classifyCommand(spec);
     this.routes.set(spec.name, {
-      class: classifyCommand(spec),
+      class: cls,
       broadcast: BROADCAST.has(spec.name),
+      shareable: isShareable(spec, cls),
     });
   }
 
@@ -197,7 +204,26 @@ export class CommandTable {
   }
 }
 
-const UNKNOWN: CommandRoute = { class: 'unknown', broadcast: false };
+const UNKNOWN: CommandRoute = { class: 'unknown', broadcast: false, shareable: false };
+
+/** Connection-state commands that the class lists do not already hold back from sharing. */
+const CONNECTION_STATE = new Set(['readonly', 'readwrite', 'asking']);
+
+/**
+ * Whether a command may run on a backend connection shared by many clients: plain reads,
+ * writes and node-local queries, plus PING/ECHO. Not: anything blocking (XREAD BLOCK too),
+ * transactions, pub/sub, session state, other CLIENT subcommands (they read or set the
+ * connection's own state), admin and unknown commands.
+ */
+function isShareable(spec: CommandSpec, cls: RouteClass): boolean {
+  const name = spec.name;
+  // CLIENT SETINFO only labels the connection (ioredis and node-redis send it on connect):
+  // sharing it is harmless, refusing it would give every such client its own connections.
+  if (name === 'ping' || name === 'echo' || name === 'client|setinfo') return true;
+  if (cls !== 'master' && cls !== 'replica' && cls !== 'node-local') return false;
+  if (name === 'client' || name.startsWith('client|') || CONNECTION_STATE.has(name)) return false;
+  return !spec.flags.some((f) => f.toLowerCase() === 'blocking');
+}
 
 /**
  * Turns a decoded `COMMAND` / `COMMAND INFO` reply (RESP2 or RESP3 shape) into specs.

@@ -528,12 +528,18 @@ export class ReplyFramer extends FramerBase {
   }
 }
 
-/** First '\r' at or after `from`, or -1 — stopping at a NUL byte like C's strchr. */
+/**
+ * First '\r' at or after `from`, or -1 — stopping at a NUL byte like C's strchr. A plain loop:
+ * the lines are a few bytes long, and searching the NUL with indexOf scanned the whole rest of
+ * a pipelined chunk for every line.
+ */
 function findCr(buf: Buffer, from: number): number {
-  const cr = buf.indexOf(CR, from);
-  if (cr < 0) return -1;
-  const nul = buf.indexOf(0, from);
-  return nul >= 0 && nul < cr ? -1 : cr;
+  for (let i = from; i < buf.length; i++) {
+    const c = buf[i];
+    if (c === CR) return i;
+    if (c === 0) return -1;
+  }
+  return -1;
 }
 
 /**

@@ -205,6 +205,47 @@ test('split mode: GET-heavy load reaches replicas (>= 95 %), no write reaches a 
   assert.equal(calls(m, 'set'), 80);
 });
 
+test('clients without connection state share one backend connection; going dedicated keeps order', async (t) => {
+  const amb = await ambassador('master');
+  t.after(() => amb.close());
+  const clientsOnMaster = async (): Promise<number> =>
+    Number((await info(master.port, 'clients')).get('connected_clients'));
+  const before = await clientsOnMaster();
+  const clients = Array.from(
+    { length: 12 },
+    // RESP2 (HELLO 2): ioredis 6 defaults to RESP3, which needs the client's own connections.
+    () => new Redis({ port: amb.address.port, host: '127.0.0.1', lazyConnect: true, protocol: 2 }),
+  );
+  t.after(() => {
+    for (const c of clients) c.disconnect();
+  });
+  await Promise.all(clients.map((c) => c.connect()));
+  const results = await Promise.all(
+    clients.map(async (c, i) => {
+      const p = c.pipeline();
+      for (let j = 0; j < 20; j++) p.incr(`share:${i}`);
+      p.get(`share:${i}`);
+      return (await p.exec())?.at(-1)?.[1];
+    }),
+  );
+  assert.deepEqual(results, Array(12).fill('20'));
+  // 12 clients, and on the master only the shared data connection (plus at most the health
+  // check's control connection, and the info() connection that counts): before this change
+  // each client had its own.
+  const during = await clientsOnMaster();
+  t.diagnostic(`master connections: ${before} before, ${during} with 12 clients`);
+  assert.ok(during - before <= 2, `${during - before} new connections on the master`);
+
+  // One write: 200 INCRs on the shared connection, then CLIENT SETNAME (connection state: the
+  // client goes to its own connection) and a GET there. The GET must not overtake the INCRs.
+  const req = [encodeCommand(['DEL', 'share:order'])];
+  for (let j = 0; j < 200; j++) req.push(encodeCommand(['INCR', 'share:order']));
+  req.push(encodeCommand(['CLIENT', 'SETNAME', 'ordered']), encodeCommand(['GET', 'share:order']));
+  const replies = await exchange(amb.address.port, Buffer.concat(req), req.length);
+  assert.equal(replies.at(-2)?.toString(), '+OK\r\n');
+  assert.equal(replies.at(-1)?.toString(), '$3\r\n200\r\n');
+});
+
 /** Writes raw bytes and collects everything until the peer closes (or `ms` of silence). */
 function rawUntilClose(port: number, bytes: Buffer): Promise<{ data: string; closed: boolean }> {
   return new Promise((resolve) => {

@@ -19,6 +19,7 @@ export class NodePool {
   /** Last replication offset this node is known to have processed; -1 when unknown. */
   offset = -1;
   private readonly idle: Upstream[] = [];
+  private sharedUp: Upstream | undefined;
   private readonly all = new Set<Upstream>();
   private downUntil = 0;
   private readonly maxIdle: number;
@@ -75,6 +76,28 @@ export class NodePool {
     return up;
   }
 
+  /**
+   * The connection shared by every client without connection state (as twemproxy does): the
+   * node answers in order, so each reply is matched to its request FIFO, and requests of many
+   * clients leave in one write. Never handed out by acquire() nor taken back by release().
+   */
+  shared(): Upstream {
+    const current = this.sharedUp;
+    if (current !== undefined && !current.closed) return current;
+    const up = new Upstream(this.endpoint, this.limits, authPreamble(this.password));
+    up.shareAcrossClients();
+    up.onClose = (_hadError, connected) => {
+      if (!connected) this.markDown();
+    };
+    this.all.add(up);
+    up.socket.once('close', () => {
+      this.all.delete(up);
+      if (this.sharedUp === up) this.sharedUp = undefined;
+    });
+    this.sharedUp = up;
+    return up;
+  }
+
   /** Takes a connection back; the caller guarantees it is clean. */
   release(up: Upstream): void {
     up.onPush = undefined;
@@ -96,6 +119,7 @@ export class NodePool {
     for (const up of [...this.all]) up.destroy();
     this.all.clear();
     this.idle.length = 0;
+    this.sharedUp = undefined;
   }
 
   /** Open connections (idle and in use). */

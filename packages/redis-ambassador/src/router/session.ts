@@ -3,13 +3,14 @@ import type { CommandTable } from '../commands/classify.js';
 import {
   protocolErrorReply,
   RequestFramer,
+  type FrameError,
   type FramePiece,
   type FramerLimits,
 } from '../resp/framer.js';
 import type { RouteLabel, RouterMetrics } from '../metrics.js';
 import type { NodePool } from './node-pool.js';
 import { ReplyQueue, type ReplySlot } from './reply-queue.js';
-import { DISCARD, type ReplySink, type Upstream } from './upstream.js';
+import { COALESCE_LIMIT, DISCARD, type ReplySink, type Upstream } from './upstream.js';
 
 /**
  * Where reads go: `master` only; `replica`: replicas only (an error when none is healthy,
@@ -72,7 +73,22 @@ export class ClientSession {
   private readonly ctx: RouterContext;
   private readonly framer: RequestFramer;
   private readonly queue: ReplyQueue;
+  /** The client's own upstream connections (dedicated mode). */
   private readonly upstreams = new Map<NodePool, Upstream>();
+  /**
+   * Until the client needs connection state (SELECT, AUTH, MULTI, a blocking command …) or
+   * sends a request too big to arrive in one piece, its requests go over each node's shared
+   * connection; from then on over its own connections, for the rest of its life.
+   */
+  private dedicated = false;
+  /** Requests on shared connections whose replies have not ended. */
+  private sharedPending = 0;
+  /** The request that must wait for `sharedPending` to reach 0 before going dedicated. */
+  private stalled: FramePiece | undefined;
+  /** Reply bytes written to the client at the end of the current callback, in one write. */
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private outScheduled = false;
   /** Replayable state, oldest first; a kind set again moves to the end. */
   private state: { kind: string; bytes: Buffer }[] = [];
   private inMulti = false;
@@ -107,7 +123,7 @@ export class ClientSession {
         this.writeClient(bytes);
       },
       () => {
-        if (this.closeWhenIdle) this.client.end();
+        if (this.closeWhenIdle) this.endClient();
       },
     );
     client.setNoDelay(true);
@@ -117,6 +133,7 @@ export class ClientSession {
     });
     client.on('drain', () => {
       for (const up of this.upstreams.values()) up.socket.resume();
+      if (this.stalled === undefined) this.client.resume();
     });
     client.on('error', () => {
       // 'close' follows.
@@ -137,11 +154,17 @@ export class ClientSession {
     this.release();
   }
 
+  /**
+   * Queues reply bytes for the client; they leave in one write when the current callback
+   * (an upstream chunk with many replies, a client chunk with local replies) is done.
+   */
   private writeClient(bytes: Buffer): void {
     if (this.closed) return;
-    if (!this.client.write(bytes)) {
-      // The client reads slower than the backends answer: stop reading from them.
-      for (const up of this.upstreams.values()) up.socket.pause();
+    this.out.push(bytes);
+    this.outBytes += bytes.length;
+    if (!this.outScheduled) {
+      this.outScheduled = true;
+      process.nextTick(this.flushClient);
     }
     if (this.heldPaused.size > 0 && this.queue.heldBytes < HOLD_LIMIT / 2) {
       for (const up of this.heldPaused) up.socket.resume();
@@ -149,35 +172,96 @@ export class ClientSession {
     }
   }
 
+  private readonly flushClient = (): void => {
+    this.outScheduled = false;
+    const out = this.out;
+    const size = this.outBytes;
+    this.out = [];
+    this.outBytes = 0;
+    if (this.closed || out.length === 0) return;
+    let ok: boolean;
+    if (out.length === 1) ok = this.client.write(out[0] as Buffer);
+    else if (size <= COALESCE_LIMIT) ok = this.client.write(Buffer.concat(out, size));
+    else {
+      this.client.cork();
+      ok = true;
+      for (const b of out) ok = this.client.write(b);
+      this.client.uncork();
+    }
+    if (!ok) {
+      // The client reads slower than the backends answer: stop reading from its own
+      // connections, and stop taking its requests (a shared connection is not paused for one
+      // slow client; what it already asked for is buffered).
+      for (const up of this.upstreams.values()) up.socket.pause();
+      this.client.pause();
+    }
+  };
+
   private onClientData(chunk: Buffer): void {
     if (this.closeWhenIdle) return; // after QUIT or a protocol error nothing more is read
     this.framer.push(chunk);
-    this.client.cork();
+    if (this.stalled !== undefined) return; // resumed when the shared replies are in
+    this.pump(undefined);
+  }
+
+  /** Routes `first` (a request that had to wait) and then every complete request buffered. */
+  private pump(first: FramePiece | undefined): void {
     try {
-      for (let ev = this.framer.next(); ev; ev = this.framer.next()) {
+      let ev: FramePiece | FrameError | undefined = first ?? this.framer.next();
+      for (; ev; ev = this.framer.next()) {
         if (ev.kind === 'error') {
           // As Redis does: answer the requests before it, then the error, then close.
           this.queue.local(protocolErrorReply(ev.message));
           this.endAfterReplies();
           break;
         }
-        this.route(ev);
+        if (!this.route(ev)) {
+          // Going dedicated while requests are still out on shared connections: wait, so the
+          // new connection cannot overtake them.
+          this.stalled = ev;
+          this.client.pause();
+          break;
+        }
         if (this.ending()) break;
       }
     } finally {
       let ok = true;
       for (const up of this.touched) {
+        if (up.shared) continue; // flushes itself at the end of the turn
         if (!up.flush()) {
           ok = false;
-          up.socket.once('drain', () => {
-            this.client.resume();
-          });
+          // Resumed on 'drain', or when the connection closes (a node that fails its health
+          // check never drains: waiting for that left the client paused for good).
+          const resume = (): void => {
+            up.socket.off('drain', resume);
+            up.socket.off('close', resume);
+            if (!this.closed && this.stalled === undefined) this.client.resume();
+          };
+          up.socket.once('drain', resume);
+          up.socket.once('close', resume);
         }
       }
       this.touched.clear();
       if (!ok) this.client.pause();
-      this.client.uncork();
     }
+  }
+
+  /** A reply on a shared connection ended: a waiting request may go on when none is left. */
+  private sharedDone(): void {
+    if (--this.sharedPending > 0 || this.stalled === undefined) return;
+    queueMicrotask(() => {
+      const ev = this.stalled;
+      if (ev === undefined || this.closed || this.sharedPending > 0) return;
+      this.stalled = undefined;
+      this.client.resume();
+      this.pump(ev);
+    });
+  }
+
+  /** Ends the client connection after the reply bytes still queued for it. */
+  private endClient(): void {
+    if (this.outScheduled) this.flushClient();
+    this.client.end();
   }
 
   /** After QUIT nothing more is read (a method, so control-flow narrowing does not apply). */
@@ -187,19 +271,37 @@ export class ClientSession {
 
   private endAfterReplies(): void {
     this.closeWhenIdle = true;
-    if (this.queue.pending === 0) this.client.end();
+    if (this.queue.pending === 0) this.endClient();
   }
 
-  private route(piece: FramePiece): void {
+  /** Routes one request piece; false when it must wait (see {@link pump}). */
+  private route(piece: FramePiece): boolean {
     if (!piece.first) {
       for (const up of this.streamTargets ?? []) this.send(up, piece.bytes, undefined);
       if (piece.last) this.streamTargets = undefined;
-      return;
+      return true;
     }
     const name = lower(piece.args[0]);
     const arg1 = piece.args[1];
     const key =
       this.ctx.table.isContainer(name) && arg1 !== undefined ? `${name}|${lower(arg1)}` : name;
+    const route = this.ctx.table.lookup(
+      name,
+      key === name ? undefined : key.slice(name.length + 1),
+    );
+    // CLIENT SETINFO and HELLO [2] (sent on connect by ioredis and node-redis) do not change a
+    // RESP2 connection (a 7.0 server does not even know SETINFO): they must not cost the client
+    // its shared connections.
+    // A request arriving in pieces cannot share a connection: other clients' requests would
+    // land between its pieces.
+    const shareable =
+      route.shareable ||
+      key === 'client|setinfo' ||
+      (name === 'hello' && (piece.argc === 1 || (piece.argc === 2 && arg1?.toString() === '2')));
+    if (!this.dedicated && name !== 'quit' && (!shareable || !piece.last)) {
+      if (this.sharedPending > 0) return false;
+      this.dedicated = true;
+    }
     const targets: Upstream[] = [];
 
     if (this.passthrough !== undefined) {
@@ -210,7 +312,7 @@ export class ClientSession {
     } else if (name === 'quit') {
       this.queue.local(OK);
       this.endAfterReplies();
-      return;
+      return true;
     } else if (PASSTHROUGH.has(key)) {
       const master = this.upstream(this.ctx.nodes.master);
       this.passthrough = this.queue.open({ endless: true });
@@ -221,7 +323,7 @@ export class ClientSession {
         },
         abort: () => {
           // The master closed the stream (QUIT, or it went away): so does the ambassador.
-          this.client.end();
+          this.endClient();
         },
       };
       this.send(master, piece.bytes, undefined);
@@ -229,10 +331,6 @@ export class ClientSession {
     } else if (STATE_KINDS.has(key) || name === 'reset') {
       targets.push(...this.sendSessionCommand(key, piece.bytes));
     } else {
-      const route = this.ctx.table.lookup(
-        name,
-        key === name ? undefined : key.slice(name.length + 1),
-      );
       if (name === 'multi') this.inMulti = true;
       else if (name === 'exec' || name === 'discard') {
         this.inMulti = false;
@@ -247,7 +345,7 @@ export class ClientSession {
         if (pool === undefined) {
           slot.deliver(NO_REPLICA, true);
           this.ctx.metrics?.command('local', 0);
-          return;
+          return true;
         }
         const up = this.upstream(pool);
         // A read that fits in one piece can be sent again if its node fails before answering.
@@ -255,7 +353,7 @@ export class ClientSession {
         this.send(up, piece.bytes, this.readSink(slot, retry, pool, t0, 0));
         targets.push(up);
         if (!piece.last) this.streamTargets = targets;
-        return;
+        return true;
       }
       const up = this.upstream(this.ctx.nodes.master);
       const writes =
@@ -294,6 +392,7 @@ export class ClientSession {
       }
     }
     if (!piece.last) this.streamTargets = targets;
+    return true;
   }
 
   /**
@@ -417,7 +516,9 @@ export class ClientSession {
                 this.ctx.nodes.master;
               if (next === pool) return false;
               const up = this.upstream(next);
-              up.send(request, this.readSink(slot, request, next, t0, attempt + 1));
+              // Counted like any request on a shared connection (a client waiting to go
+              // dedicated must not overtake it).
+              this.send(up, request, this.readSink(slot, request, next, t0, attempt + 1));
               up.flush();
               this.ctx.metrics?.readRetried();
               return true;
@@ -427,6 +528,7 @@ export class ClientSession {
 
   /** The client's connection to `pool`'s node, opened (and given the session state) on demand. */
   private upstream(pool: NodePool): Upstream {
+    if (!this.dedicated) return pool.shared();
     const existing = this.upstreams.get(pool);
     if (existing !== undefined && !existing.closed) return existing;
     const up = pool.acquire();
@@ -441,12 +543,7 @@ export class ClientSession {
       if (this.upstreams.get(pool) === up) this.upstreams.delete(pool);
     };
     if (this.queue.heldBytes > HOLD_LIMIT) up.socket.pause();
-    up.beforeData = () => {
-      // Replies handled in one turn leave in one write.
-      this.client.cork();
-    };
     up.afterData = () => {
-      this.client.uncork();
       if (this.queue.heldBytes > HOLD_LIMIT && !this.heldPaused.has(up)) {
         up.socket.pause();
         this.heldPaused.add(up);
@@ -456,9 +553,21 @@ export class ClientSession {
   }
 
   private send(up: Upstream, bytes: Buffer, sink: ReplySink | undefined): void {
+    if (up.shared) {
+      if (sink !== undefined && sink !== DISCARD) {
+        this.sharedPending++;
+        sink = countedSink(sink, this.countShared);
+      }
+      up.send(bytes, sink);
+      return;
+    }
     up.send(bytes, sink);
     this.touched.add(up);
   }
+
+  private readonly countShared = (): void => {
+    this.sharedDone();
+  };
 
   /** Returns clean upstream connections to their pools and closes the others. */
   private release(): void {
@@ -478,6 +587,20 @@ export class ClientSession {
 
 const OK = Buffer.from('+OK\r\n');
 const NO_REPLICA = Buffer.from('-ERR ambassador: no healthy replica (read-from replica)\r\n');
+
+/** Wraps a sink to report once when its reply ended or will never come. */
+function countedSink(sink: ReplySink, done: () => void): ReplySink {
+  return {
+    deliver(bytes, last, type) {
+      sink.deliver(bytes, last, type);
+      if (last) done();
+    },
+    abort(reason) {
+      sink.abort(reason);
+      done();
+    },
+  };
+}
 
 interface SinkHooks {
   /** The reply's first byte arrived (its RESP type). */

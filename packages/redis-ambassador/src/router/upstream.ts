@@ -10,6 +10,9 @@ export interface ReplySink {
   abort(reason: string): void;
 }
 
+/** Up to this many queued bytes are joined into one buffer before a write. */
+export const COALESCE_LIMIT = 64 * 1024;
+
 /** Swallows a reply (state replayed by the ambassador, broadcast copies). */
 export const DISCARD: ReplySink = {
   deliver() {
@@ -34,6 +37,13 @@ export class Upstream {
   /** The sink of the reply currently being received in pieces. */
   private current: ReplySink | undefined;
   private out: Buffer[] = [];
+  private outBytes = 0;
+  /**
+   * A connection shared by many clients flushes itself once per event-loop turn (after the
+   * poll phase read every ready client), so one write carries every client's requests.
+   */
+  private autoFlush = false;
+  private flushScheduled = false;
   /** After the queued replies, every frame goes here (subscribe, MONITOR, CLIENT REPLY …). */
   passthrough: ReplySink | undefined;
   /** Out-of-band RESP3 push frames (e.g. tracking invalidations) outside pass-through. */
@@ -75,21 +85,44 @@ export class Upstream {
     return this.sinks.length - this.sinkHead;
   }
 
+  /** Makes this a shared connection: what is sent is written at the end of the turn. */
+  shareAcrossClients(): void {
+    this.autoFlush = true;
+  }
+
+  /** Whether this connection carries many clients' requests. */
+  get shared(): boolean {
+    return this.autoFlush;
+  }
+
   /** Queues a request (or its first piece) and the sink for its reply. */
   send(bytes: Buffer, sink: ReplySink | undefined): void {
     if (sink !== undefined) this.sinks.push(sink);
     this.out.push(bytes);
+    this.outBytes += bytes.length;
+    if (this.autoFlush && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushNow);
+    }
   }
+
+  private readonly flushNow = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   /** Writes what was queued; false when the socket asks the sender to wait for 'drain'. */
   flush(): boolean {
     const out = this.out;
-    if (out.length === 0 || this.closed) {
-      this.out = [];
-      return true;
-    }
+    const size = this.outBytes;
     this.out = [];
+    this.outBytes = 0;
+    // A destroyed socket refuses writes (false) and never drains; 'close' aborts the sinks.
+    if (out.length === 0 || this.closed || this.socket.destroyed) return true;
     if (out.length === 1) return this.socket.write(out[0] as Buffer);
+    // Small requests are joined (one copy is cheaper than a writev entry and a write request
+    // per piece); big ones go out as they are.
+    if (size <= COALESCE_LIMIT) return this.socket.write(Buffer.concat(out, size));
     this.socket.cork();
     let ok = true;
     for (const b of out) ok = this.socket.write(b);
