@@ -7,7 +7,8 @@
  *
  * The ambassador runs from source through tsx by default; with --dist it runs the built
  * `dist/main.js` (build it first: npm run build). tsx only costs start-up and esbuild's
- * name-keeping helper calls, so the two give the same numbers within noise (measured).
+ * name-keeping helper calls (< 1 % of a CPU profile under load), so the two should differ by
+ * less than the noise.
  *
  * Every server is a child process on loopback in its own process group, removed at the end.
  */
