@@ -122,30 +122,11 @@ export async function addPodNetwork(
   signal?: AbortSignal,
 ): Promise<PodNetworkStatus> {
   try {
-    await invokeCniPlugin({
-      command: 'ADD',
-      plugin: 'loopback',
-      config: { cniVersion: '1.0.0', name: LOOPBACK_NET, type: 'loopback' },
-      containerId: att.containerId,
-      netns: att.netns,
-      ifname: 'lo',
-      pluginDir: att.network.pluginDir,
-      signal,
-    });
+    await invokeLoopback('ADD', att, signal);
     const list = buildConflist(att.network);
     let prev: CniResult | undefined;
     for (const plugin of list.plugins) {
-      prev = await invokeCniPlugin({
-        command: 'ADD',
-        plugin: plugin.type,
-        config: execConfig(list, plugin, att, prev),
-        containerId: att.containerId,
-        netns: att.netns,
-        ifname: att.ifname,
-        args: cniArgs(att),
-        pluginDir: att.network.pluginDir,
-        signal,
-      });
+      prev = await invokeChainPlugin('ADD', list, plugin, att, prev, signal);
     }
     if (prev === undefined) throw runtimeError('CNI_FAILED', 'CNI chain returned no result');
     const ip = prev.ips?.[0]?.address.split('/')[0];
@@ -174,32 +155,13 @@ export async function removePodNetwork(
   const errors: unknown[] = [];
   for (const plugin of [...list.plugins].reverse()) {
     try {
-      await invokeCniPlugin({
-        command: 'DEL',
-        plugin: plugin.type,
-        config: execConfig(list, plugin, att, prevResult),
-        containerId: att.containerId,
-        netns: att.netns,
-        ifname: att.ifname,
-        args: cniArgs(att),
-        pluginDir: att.network.pluginDir,
-        signal,
-      });
+      await invokeChainPlugin('DEL', list, plugin, att, prevResult, signal);
     } catch (err) {
       errors.push(err);
     }
   }
   try {
-    await invokeCniPlugin({
-      command: 'DEL',
-      plugin: 'loopback',
-      config: { cniVersion: '1.0.0', name: LOOPBACK_NET, type: 'loopback' },
-      containerId: att.containerId,
-      netns: att.netns,
-      ifname: 'lo',
-      pluginDir: att.network.pluginDir,
-      signal,
-    });
+    await invokeLoopback('DEL', att, signal);
   } catch {
     // loopback DEL has nothing to free outside the namespace
   }
@@ -225,28 +187,20 @@ export async function checkPodNetwork(
   const list = buildConflist(att.network);
   const hasV6 = (prevResult.ips ?? []).some((i) => i.address.includes(':'));
   for (const plugin of list.plugins) {
-    await invokeCniPlugin({
-      command: 'CHECK',
-      plugin: plugin.type,
-      config: execConfig(list, plugin, att, prevResult),
-      containerId: att.containerId,
-      netns: att.netns,
-      ifname: att.ifname,
-      args: cniArgs(att),
-      pluginDir: att.network.pluginDir,
-      signal,
-    }).catch((err: unknown) => {
-      // portmap ≤ 1.2 CHECKs ip6tables rules it never created for an IPv4-only pod
-      // (containernetworking/plugins#819); that is not a broken attachment.
-      if (
-        plugin.type === 'portmap' &&
-        !hasV6 &&
-        /could not check ipv6 dnat/.test((err as Error).message)
-      ) {
-        return undefined;
-      }
-      throw err;
-    });
+    await invokeChainPlugin('CHECK', list, plugin, att, prevResult, signal).catch(
+      (err: unknown) => {
+        // portmap ≤ 1.2 CHECKs ip6tables rules it never created for an IPv4-only pod
+        // (containernetworking/plugins#819); that is not a broken attachment.
+        if (
+          plugin.type === 'portmap' &&
+          !hasV6 &&
+          /could not check ipv6 dnat/.test((err as Error).message)
+        ) {
+          return undefined;
+        }
+        throw err;
+      },
+    );
   }
 }
 
@@ -277,6 +231,46 @@ function execConfig(
     ...(Object.keys(runtimeConfig).length > 0 ? { runtimeConfig } : {}),
     ...(prev === undefined ? {} : { prevResult: prev }),
   };
+}
+
+/** One plugin of the pod's chain, on the pod's interface, with its execution config. */
+function invokeChainPlugin(
+  command: 'ADD' | 'DEL' | 'CHECK',
+  list: ReturnType<typeof buildConflist>,
+  plugin: PluginConf,
+  att: PodAttachment,
+  prev: CniResult | undefined,
+  signal: AbortSignal | undefined,
+): Promise<CniResult | undefined> {
+  return invokeCniPlugin({
+    command,
+    plugin: plugin.type,
+    config: execConfig(list, plugin, att, prev),
+    containerId: att.containerId,
+    netns: att.netns,
+    ifname: att.ifname,
+    args: cniArgs(att),
+    pluginDir: att.network.pluginDir,
+    signal,
+  });
+}
+
+/** The loopback plugin on the pod's `lo` (outside the chain, as kubelet's runtimes do). */
+async function invokeLoopback(
+  command: 'ADD' | 'DEL',
+  att: PodAttachment,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await invokeCniPlugin({
+    command,
+    plugin: 'loopback',
+    config: { cniVersion: '1.0.0', name: LOOPBACK_NET, type: 'loopback' },
+    containerId: att.containerId,
+    netns: att.netns,
+    ifname: 'lo',
+    pluginDir: att.network.pluginDir,
+    signal,
+  });
 }
 
 function cniArgs(att: PodAttachment): Record<string, string> {
