@@ -3,29 +3,17 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { waitForPod } from './pod-manager.js';
 import { readPodEvents } from './pod-store.js';
-import { containerStatus, hostDir, podTestEnv, readMarks, UPTIME } from './test-pod-env.js';
+import {
+  containerStatus,
+  hostDir,
+  podTestEnv,
+  readMarks,
+  UPTIME,
+  startupSidecar,
+} from './test-pod-env.js';
 
 // A sidecar that becomes "started" only once its startupProbe sees /tmp/started (after ~1.5 s)
 // and records its stop (SIGTERM → exit 143, as a shell killed by TERM would).
-const sidecar = (name: string, startAfter: number): string => `
-    - name: ${name}
-      image: busybox:test
-      restartPolicy: Always
-      command:
-        - sh
-        - -c
-        - |
-          trap 'echo ${name}-stop ${UPTIME} >> /w/log; exit 143' TERM
-          echo ${name}-start ${UPTIME} >> /w/log
-          sleep ${startAfter}
-          touch /tmp/started
-          echo ${name}-startable ${UPTIME} >> /w/log
-          while :; do sleep 0.1; done
-      startupProbe:
-        exec: { command: [test, -f, /tmp/started] }
-        periodSeconds: 1
-        failureThreshold: 30
-      volumeMounts: [{ name: w, mountPath: /w }]`;
 
 test('sidecars: the next container waits until the sidecar started; stopped after main, in reverse order; pod Succeeded', async (t) => {
   const { layout, up } = await podTestEnv(t);
@@ -43,12 +31,12 @@ spec:
       image: busybox:test
       command: [sh, -c, 'echo init1 ${UPTIME} >> /w/log']
       volumeMounts: [{ name: w, mountPath: /w }]
-${sidecar('s1', 1.5)}
+${startupSidecar('s1', 1.5, { markStartable: true })}
     - name: init2
       image: busybox:test
       command: [sh, -c, 'echo init2 ${UPTIME} >> /w/log']
       volumeMounts: [{ name: w, mountPath: /w }]
-${sidecar('s2', 0)}
+${startupSidecar('s2', 0, { markStartable: true })}
   containers:
     - name: main
       image: busybox:test

@@ -3,28 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { downPod, podStarted, waitForPod } from './pod-manager.js';
 import { findPodRecord } from './pod-store.js';
-import { hostDir, podTestEnv, readMarks, UPTIME } from './test-pod-env.js';
-
-// A native sidecar that records its start, becomes startable after `startAfter` seconds (its
-// startupProbe looks for /tmp/started) and records its SIGTERM.
-const sidecar = (name: string, startAfter: number): string => `
-    - name: ${name}
-      image: busybox:test
-      restartPolicy: Always
-      command:
-        - sh
-        - -c
-        - |
-          trap 'echo ${name}-stop ${UPTIME} >> /w/log; exit 143' TERM
-          echo ${name}-start ${UPTIME} >> /w/log
-          sleep ${startAfter}
-          touch /tmp/started
-          while :; do sleep 0.1; done
-      startupProbe:
-        exec: { command: [test, -f, /tmp/started] }
-        periodSeconds: 1
-        failureThreshold: 30
-      volumeMounts: [{ name: w, mountPath: /w }]`;
+import { hostDir, podTestEnv, readMarks, UPTIME, startupSidecar } from './test-pod-env.js';
 
 test('down: init1 → sidecar (3 s startupProbe) → init2 → main; main stopped first, then the sidecars in reverse order', async (t) => {
   const { layout, up } = await podTestEnv(t);
@@ -41,12 +20,12 @@ spec:
       image: busybox:test
       command: [sh, -c, 'echo init1 ${UPTIME} >> /w/log']
       volumeMounts: [{ name: w, mountPath: /w }]
-${sidecar('sc1', 3)}
+${startupSidecar('sc1', 3)}
     - name: init2
       image: busybox:test
       command: [sh, -c, 'echo init2 ${UPTIME} >> /w/log']
       volumeMounts: [{ name: w, mountPath: /w }]
-${sidecar('sc2', 0)}
+${startupSidecar('sc2', 0)}
   containers:
     - name: main
       image: busybox:test

@@ -107,3 +107,36 @@ export function containerStatus(r: PodRecord, name: string): ContainerStatus | u
     (c) => c.name === name,
   );
 }
+
+/**
+ * A native sidecar (YAML list item, for `initContainers`) that appends `<name>-start` to
+ * /w/log, becomes startable after `startAfter` seconds (its startupProbe looks for
+ * /tmp/started; with `markStartable` it also logs `<name>-startable`) and logs `<name>-stop`
+ * on SIGTERM, exiting 143. The pod mounts a volume `w`.
+ */
+export function startupSidecar(
+  name: string,
+  startAfter: number,
+  options: { markStartable?: boolean } = {},
+): string {
+  const mark =
+    options.markStartable === true ? `\n          echo ${name}-startable ${UPTIME} >> /w/log` : '';
+  return `
+    - name: ${name}
+      image: busybox:test
+      restartPolicy: Always
+      command:
+        - sh
+        - -c
+        - |
+          trap 'echo ${name}-stop ${UPTIME} >> /w/log; exit 143' TERM
+          echo ${name}-start ${UPTIME} >> /w/log
+          sleep ${startAfter}
+          touch /tmp/started${mark}
+          while :; do sleep 0.1; done
+      startupProbe:
+        exec: { command: [test, -f, /tmp/started] }
+        periodSeconds: 1
+        failureThreshold: 30
+      volumeMounts: [{ name: w, mountPath: /w }]`;
+}
