@@ -1,14 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startGitSync } from '../test/helpers/git-sync-bin.js';
 import { makeRemote, tempRoot } from '../test/helpers/git-remote.js';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 async function until<T>(get: () => Promise<T | undefined>, what: string): Promise<T> {
   const deadline = Date.now() + 60_000; // a bound against hanging, not a timing assertion
@@ -63,32 +61,24 @@ test('post-publish exechook and outbound webhook (retried, async), metrics, touc
   await remote.git(['push', '--quiet', 'origin', 'HEAD:refs/heads/main'], work);
   const first = await remote.git(['rev-parse', 'HEAD'], work);
 
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=podkit-source',
-      '--import',
-      'tsx',
-      MAIN,
-      `--repo=${remote.url}`,
-      `--root=${root}`,
-      '--link=current',
-      '--ref=main',
-      '--period=1h',
-      '--http-bind=127.0.0.1:0',
-      '--inbound-token=tok',
-      `--exechook-command=${hookScript}`,
-      '--exechook-backoff=100ms',
-      `--webhook-url=http://127.0.0.1:${hookPort}/deployed`,
-      '--webhook-method=PUT',
-      '--webhook-backoff=100ms',
-      `--touch-file=${touch}`,
-      '--group-write',
-      // Without it git refuses the file:// submodule (protocol.file.allow=user by default).
-      '--git-config=protocol.file.allow:always,"podkit.note":"a, b"',
-    ],
-    { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } },
-  );
+  const child = startGitSync([
+    `--repo=${remote.url}`,
+    `--root=${root}`,
+    '--link=current',
+    '--ref=main',
+    '--period=1h',
+    '--http-bind=127.0.0.1:0',
+    '--inbound-token=tok',
+    `--exechook-command=${hookScript}`,
+    '--exechook-backoff=100ms',
+    `--webhook-url=http://127.0.0.1:${hookPort}/deployed`,
+    '--webhook-method=PUT',
+    '--webhook-backoff=100ms',
+    `--touch-file=${touch}`,
+    '--group-write',
+    // Without it git refuses the file:// submodule (protocol.file.allow=user by default).
+    '--git-config=protocol.file.allow:always,"podkit.note":"a, b"',
+  ]);
   t.after(async () => {
     child.kill('SIGKILL');
     receiver.closeAllConnections();
@@ -176,26 +166,18 @@ test('a hook that hangs never delays the next sync', async (t) => {
   });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const silentPort = (silent.address() as AddressInfo).port;
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=podkit-source',
-      '--import',
-      'tsx',
-      MAIN,
-      `--repo=${remote.url}`,
-      `--root=${root}`,
-      '--link=current',
-      '--period=1h',
-      '--http-bind=127.0.0.1:0',
-      '--inbound-token=tok',
-      `--exechook-command=${hang}`,
-      '--exechook-timeout=1h',
-      `--webhook-url=http://127.0.0.1:${silentPort}/never`,
-      '--webhook-timeout=1h',
-    ],
-    { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } },
-  );
+  const child = startGitSync([
+    `--repo=${remote.url}`,
+    `--root=${root}`,
+    '--link=current',
+    '--period=1h',
+    '--http-bind=127.0.0.1:0',
+    '--inbound-token=tok',
+    `--exechook-command=${hang}`,
+    '--exechook-timeout=1h',
+    `--webhook-url=http://127.0.0.1:${silentPort}/never`,
+    '--webhook-timeout=1h',
+  ]);
   const closed = new Promise((r) => child.on('close', r));
   t.after(async () => {
     // SIGTERM: shutdown cancels the hung hook (its process group) before the program exits.

@@ -1,18 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeRemote, tempRoot } from '../test/helpers/git-remote.js';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-function start(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--conditions=podkit-source', '--import', 'tsx', MAIN, ...args], {
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
-  });
-}
+import { startGitSync } from '../test/helpers/git-sync-bin.js';
 
 function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | null> {
   return new Promise((resolve) =>
@@ -40,7 +32,7 @@ test('--one-time with git-sync env vars publishes <root>/<leaf of repo> and exit
     await cleanup();
   });
   const sha = await remote.commit({ 'index.html': 'v1\n' });
-  const child = start([], {
+  const child = startGitSync([], {
     GITSYNC_REPO: remote.url,
     GITSYNC_ROOT: root,
     GITSYNC_ONE_TIME: 'true',
@@ -55,7 +47,7 @@ test('--one-time with git-sync env vars publishes <root>/<leaf of repo> and exit
 });
 
 test('a usage error exits 2 and names the problem', async () => {
-  const child = start(['--period', 'soon']);
+  const child = startGitSync(['--period', 'soon']);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   assert.equal(await exitCode(child), 2);
@@ -66,7 +58,7 @@ test('serving: /readyz after the first sync, a signed webhook moves the link, /s
   const remote = await makeRemote();
   const { root, cleanup } = await tempRoot();
   const first = await remote.commit({ 'index.html': 'v1\n' });
-  const child = start([
+  const child = startGitSync([
     `--repo=${remote.url}`,
     `--root=${root}`,
     '--link=current',

@@ -1,15 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startGitSync } from '../../test/helpers/git-sync-bin.js';
 import { makeRemote, tempRoot } from '../../test/helpers/git-remote.js';
 import { startHttpGitServer } from '../../test/helpers/http-git-server.js';
 import { SyncEngine } from '../sync/engine.js';
 import { authSetup } from './auth.js';
-
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 async function until<T>(get: () => Promise<T | undefined>, what: string): Promise<T> {
   const deadline = Date.now() + 60_000; // a bound against hanging, not a timing assertion
@@ -77,27 +75,19 @@ test('HTTPS-style auth: password file re-read at every sync; a wrong one fails r
   const first = await remote.commit({ 'index.html': 'v1\n' });
 
   const audit = procAudit(() => passwords);
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=podkit-source',
-      '--import',
-      'tsx',
-      MAIN,
-      `--repo=${server.url}`,
-      `--root=${root}`,
-      '--link=current',
-      '--ref=main',
-      '--username=bot',
-      `--password-file=${pwFile}`,
-      `--error-file=${errorFile}`,
-      '--period=1h', // only the webhook syncs again
-      '--http-bind=127.0.0.1:0',
-      '--inbound-token=tok-auth',
-      '--log-level=debug',
-    ],
-    { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } },
-  );
+  const child = startGitSync([
+    `--repo=${server.url}`,
+    `--root=${root}`,
+    '--link=current',
+    '--ref=main',
+    '--username=bot',
+    `--password-file=${pwFile}`,
+    `--error-file=${errorFile}`,
+    '--period=1h', // only the webhook syncs again
+    '--http-bind=127.0.0.1:0',
+    '--inbound-token=tok-auth',
+    '--log-level=debug',
+  ]);
   t.after(async () => {
     child.kill('SIGKILL');
     await audit.stop();
@@ -185,19 +175,16 @@ test('--credential entries (env GITSYNC_CREDENTIAL JSON list) authenticate a one
   await fs.writeFile(pwFile, 'c-pass-9\n');
   const sha = await remote.commit({ 'a.txt': 'a\n' });
   const origin = new URL(server.url).origin;
-  const child = spawn(process.execPath, ['--conditions=podkit-source', '--import', 'tsx', MAIN], {
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      GITSYNC_REPO: server.url,
-      GITSYNC_ROOT: root,
-      GITSYNC_LINK: 'current',
-      GITSYNC_ONE_TIME: 'true',
-      GITSYNC_MAX_FAILURES: '0',
-      GITSYNC_CREDENTIAL: JSON.stringify([
-        { url: 'https://other.invalid', username: 'x', password: 'unused' },
-        { url: `${origin}/`, username: 'ci', 'password-file': pwFile },
-      ]),
-    },
+  const child = startGitSync([], {
+    GITSYNC_REPO: server.url,
+    GITSYNC_ROOT: root,
+    GITSYNC_LINK: 'current',
+    GITSYNC_ONE_TIME: 'true',
+    GITSYNC_MAX_FAILURES: '0',
+    GITSYNC_CREDENTIAL: JSON.stringify([
+      { url: 'https://other.invalid', username: 'x', password: 'unused' },
+      { url: `${origin}/`, username: 'ci', 'password-file': pwFile },
+    ]),
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
