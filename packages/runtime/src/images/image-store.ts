@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import { familiarImageName, normaliseImageName } from './image-name.js';
+import { writeJsonAtomic } from '../state/atomic-write.js';
 
 /** The OCI image-config subset podkit honours. */
 export interface ImageConfig {
@@ -49,12 +49,6 @@ const imagesDir = (stateRoot: string): string => join(stateRoot, 'images');
 // The normalised name is encoded so that '/' and ':' make one flat, reversible file name.
 const recordPath = (stateRoot: string, normalised: string): string =>
   join(imagesDir(stateRoot), `${encodeURIComponent(normalised)}.json`);
-
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, data, { mode: 0o644 });
-  await rename(tmp, path);
-}
 
 /**
  * Adds (or replaces: re-running a set-up script is harmless) a local image.
@@ -110,7 +104,7 @@ export async function addImage(stateRoot: string, input: AddImageInput): Promise
     createdAt: new Date().toISOString(),
   };
   await mkdir(imagesDir(stateRoot), { recursive: true });
-  await writeAtomic(recordPath(stateRoot, name), `${JSON.stringify(record, null, 2)}\n`);
+  await writeJsonAtomic(recordPath(stateRoot, name), record, 0o644);
   return record;
 }
 
