@@ -131,7 +131,16 @@ test('post-publish exechook and outbound webhook (retried, async), metrics, touc
     'second webhook',
   );
 
-  const text = await (await fetch(`${url}/metrics`)).text();
+  // A hook's outcome is counted when it has exited, a moment after its side effect shows.
+  const text = await until(async () => {
+    const t = await (await fetch(`${url}/metrics`)).text();
+    const done = (name: string): boolean =>
+      metric(
+        t,
+        new RegExp(`^git_sync_hook_run_count_total\\{name="${name}",status="success"\\}`),
+      ) === 2;
+    return done('exechook') && done('webhook') ? t : undefined;
+  }, 'second hook runs counted');
   assert.equal(metric(text, /^git_sync_count_total\{status="success"\}/), 2);
   assert.ok((metric(text, /^git_fetch_count_total /) ?? 0) >= 2);
   assert.equal(metric(text, /^git_sync_duration_seconds_count\{status="success"\}/), 2);

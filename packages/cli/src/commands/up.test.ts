@@ -94,7 +94,8 @@ spec:
   containers:
     - name: c
       image: busybox:test
-      command: [sh, -c, 'echo hi; echo oops >&2; exit 4']
+      # stdout and stderr are two pipes: the pause orders the two lines for the assertions.
+      command: [sh, -c, 'echo hi; sleep 0.3; echo oops >&2; exit 4']
 `,
   );
   const up = await env.run(['up', '-f', file]);
