@@ -40,8 +40,13 @@ ${startupSidecar('sc2', 0)}
 `);
   await waitForPod(layout, rec.uid, podStarted, { timeoutMs: 60_000 });
   const log = path.join(dir, 'log');
-  // Running: the order of starts.
-  const started = await readMarks(log);
+  // Running: the order of starts. Running means main's process exists; its first line may
+  // still be on its way to the file.
+  let started = await readMarks(log);
+  for (let i = 0; i < 200 && !started.some((m) => m.what === 'main'); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    started = await readMarks(log);
+  }
   const at = (w: string): number => started.find((m) => m.what === w)?.at ?? NaN;
   assert.deepEqual(
     started.map((m) => m.what),
