@@ -224,8 +224,9 @@ spec:
     unhealthy = (await readPodEvents(layout, web.uid)).filter((e) => e.reason === 'Unhealthy');
     const mine = unhealthy.filter((e) => e.object === 'spec.containers{missing}');
     if (
-      mine.some((e) => /^Liveness/.test(e.message)) &&
-      mine.some((e) => /^Readiness/.test(e.message))
+      mine.some((e) => /^Liveness probe failed: dial tcp [\d.]+:9999/.test(e.message)) &&
+      // Before httpd listens, readiness fails with ECONNREFUSED: wait for the 404 itself.
+      mine.some((e) => /^Readiness.*statuscode: 404/.test(e.message))
     )
       break;
     await sleep(50);
