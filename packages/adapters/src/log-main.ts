@@ -74,6 +74,7 @@ void runMain(
     }
     if (cfg.stdin) inputs.push(readLines(process.stdin, (l) => pipeline.push(l)));
     await Promise.all(inputs);
+    await pipeline.flush();
     if (cfg.file.length > 0 || cfg.listen !== undefined) {
       await new Promise<void>((resolve) => {
         if (ctx.signal.aborted) resolve();
@@ -86,6 +87,7 @@ void runMain(
             { once: true },
           );
       });
+      await pipeline.flush();
     }
   },
   { name: 'podkit-log-adapter', exitCodes: { ADAPTER_CONFIG: 2 } },

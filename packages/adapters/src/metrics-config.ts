@@ -23,7 +23,12 @@ export const metricsConfigSpec = defineConfig({
       type: 'boolean',
       description: 'also serve /scrape?target=… (any target of the source)',
     },
-    httpBind: { type: 'hostport', default: '0.0.0.0:9150', description: 'the /metrics endpoint' },
+    httpBind: {
+      type: 'hostport',
+      // Loopback unless configured: a pod's adapter is given `:PORT` explicitly.
+      default: '127.0.0.1:9150',
+      description: 'the /metrics endpoint (`:PORT` listens on every address)',
+    },
     timeout: {
       type: 'duration',
       default: '5s',

@@ -4,7 +4,8 @@ import { adapterError } from './errors.js';
 import { metricsConfigSpec } from './metrics-config.js';
 import { SelfMetrics } from './server/self-metrics.js';
 import { startMetricsServer } from './server/metrics-server.js';
-import type { HttpAuth } from './sources/http-get.js';
+import { redactUrl, type HttpAuth } from './sources/http-get.js';
+import { parseRedisTarget } from './sources/redis-client.js';
 import { JsonSource, parseJsonMapping } from './sources/json-source.js';
 import { loadYamlFile } from './sources/mapping-config.js';
 import { NginxSource } from './sources/nginx-source.js';
@@ -16,6 +17,27 @@ import { StatsdMapper } from './statsd/statsd-mapping.js';
 import { startStatsdServer } from './statsd/statsd-server.js';
 import { StatsdStore } from './statsd/statsd-store.js';
 
+/**
+ * Refuses a `--target` that carries credentials (a command line is readable by every process
+ * on the host, and ends up in pod specs and logs) and a malformed Redis address, before
+ * anything is logged.
+ */
+function checkTarget(source: string, target: string): void {
+  if (redactUrl(target) !== target) {
+    throw adapterError(
+      'ADAPTER_CONFIG',
+      `--target ${redactUrl(target)}: credentials do not belong in a flag or variable`,
+      {
+        hint:
+          source === 'redis'
+            ? 'give the password with --password-file (and the ACL user with --username)'
+            : 'give them with --username and --password-file, or --bearer-token-file',
+      },
+    );
+  }
+  if (source === 'redis') parseRedisTarget(target);
+}
+
 /*
  * podkit-metrics-adapter: flags/env → one source (+ optional StatsD) → /metrics.
  * Exit codes: 0 after SIGTERM, 2 for bad flags or mapping files, 1 otherwise.
@@ -23,6 +45,7 @@ import { StatsdStore } from './statsd/statsd-store.js';
 void runMain(
   async (ctx) => {
     const cfg = parseConfig(metricsConfigSpec, process.argv.slice(2), process.env);
+    if (cfg.target !== undefined) checkTarget(cfg.source, cfg.target);
     const log = createLogger({
       name: metricsConfigSpec.name,
       level: cfg.logLevel,

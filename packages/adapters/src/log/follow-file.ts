@@ -1,5 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LineSplitter } from './line-splitter.js';
 
 export interface FollowOptions {
   signal: AbortSignal;
@@ -24,18 +26,16 @@ export async function followFile(path: string, options: FollowOptions): Promise<
   let fh: FileHandle | undefined;
   let ino = -1;
   let pos = 0;
-  let partial = '';
   let first = true;
   const buf = Buffer.alloc(64 * 1024);
 
+  // One decoder per opened file: a multi-byte character split between two reads is kept
+  // whole.
+  let decoder = new StringDecoder('utf8');
+
+  const lines = new LineSplitter();
   const emit = async (text: string): Promise<void> => {
-    partial += text;
-    let nl = partial.indexOf('\n');
-    while (nl >= 0) {
-      await options.onLine(partial.slice(0, nl).replace(/\r$/, ''));
-      partial = partial.slice(nl + 1);
-      nl = partial.indexOf('\n');
-    }
+    for (const line of lines.push(text)) await options.onLine(line);
   };
   const drain = async (): Promise<void> => {
     if (fh === undefined) return;
@@ -43,9 +43,7 @@ export async function followFile(path: string, options: FollowOptions): Promise<
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) return;
       pos += bytesRead;
-      // latin1→utf8 safety: decode whole chunks; a split multi-byte char is rare in logs and
-      // only garbles that character, never a line boundary.
-      await emit(buf.toString('utf8', 0, bytesRead));
+      await emit(decoder.write(buf.subarray(0, bytesRead)));
     }
   };
 
@@ -54,6 +52,7 @@ export async function followFile(path: string, options: FollowOptions): Promise<
       if (fh === undefined) {
         try {
           fh = await open(path, 'r');
+          decoder = new StringDecoder('utf8');
           const st = await fh.stat();
           ino = st.ino;
           pos = first && options.fromStart !== true ? st.size : 0;
@@ -72,12 +71,15 @@ export async function followFile(path: string, options: FollowOptions): Promise<
       if (fh !== undefined && (current === undefined || current.ino !== ino)) {
         // Renamed away (and maybe re-created): finish the old file, then switch.
         await drain();
-        if (partial !== '') await emit('\n');
+        await emit(decoder.end());
+        const last = lines.end();
+        if (last !== undefined) await options.onLine(last);
         await fh.close();
         fh = undefined;
         if (current !== undefined) continue;
       } else if (fh !== undefined && current !== undefined && current.size < pos) {
         pos = 0; // copytruncate
+        decoder = new StringDecoder('utf8');
         continue;
       }
       try {

@@ -1,15 +1,27 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import { LineSplitter } from './line-splitter.js';
 
-/** Calls `onLine` for each line of a stream (stdin) until it ends; honours backpressure. */
+/**
+ * Calls `onLine` for each line of a stream (stdin, a socket) until it ends, the last line
+ * even without its newline; honours backpressure (the stream is paused while a line is
+ * handled). Lines over 1 MiB go out in pieces (LineSplitter).
+ */
 export async function readLines(
   input: Readable,
   onLine: (line: string) => Promise<void>,
 ): Promise<void> {
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) await onLine(line);
+  const decoder = new StringDecoder('utf8');
+  const lines = new LineSplitter();
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    for (const line of lines.push(text)) await onLine(line);
+  }
+  for (const line of lines.push(decoder.end())) await onLine(line);
+  const last = lines.end();
+  if (last !== undefined) await onLine(last);
 }
 
 /**

@@ -6,8 +6,19 @@ const COMBINED =
   /^(\S+) (\S+) (\S+) \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: (\d+(?:\.\d+)?))?\s*$/;
 const CLF_TIME = /^(\d{2})\/(\w{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
 
+// Consecutive lines mostly share their second: the last conversion is kept.
+let lastClf = '';
+let lastIso: string | undefined;
+
 /** `10/Oct/2000:13:55:36 -0700` → ISO-8601 UTC. */
 export function parseClfTime(s: string): string | undefined {
+  if (s === lastClf) return lastIso;
+  lastIso = convertClfTime(s);
+  lastClf = s;
+  return lastIso;
+}
+
+function convertClfTime(s: string): string | undefined {
   const m = CLF_TIME.exec(s);
   if (m === null) return undefined;
   const [, d, mon = '', y, hh, mm, ss, sign, oh, om] = m;
@@ -20,7 +31,7 @@ export function parseClfTime(s: string): string | undefined {
 }
 
 const dash = (s: string | undefined): string | null => (s === undefined || s === '-' ? null : s);
-const unescape = (s: string): string => s.replace(/\\(.)/g, '$1');
+const unescape = (s: string): string => (s.includes('\\') ? s.replace(/\\(.)/g, '$1') : s);
 
 /**
  * nginx/apache "combined" (and "common") access log lines: status and size as integers,

@@ -154,6 +154,20 @@ describe('followFile', () => {
     assert.deepEqual(got, ['a', 'b', 'c', 'dd']);
   });
 
+  it('keeps a UTF-8 character split between two reads whole; strips CRLF', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'app.log');
+    // Reads are 64 KiB: "é" (2 bytes) and "€" (3 bytes) straddle the first two boundaries.
+    const first = `${'a'.repeat(64 * 1024 - 1)}é`;
+    const second = `${'b'.repeat(128 * 1024 - 1 - Buffer.byteLength(`${first}\n`))}€ok`;
+    await writeFile(path, `${first}\n${second}\r\nlast\n`);
+    assert.ok(Buffer.byteLength(`${first}\n`) > 64 * 1024);
+    const got = follow(t, path);
+    await until(() => got.length === 3);
+    assert.deepEqual(got, [first, second, 'last']);
+  });
+
   it('waits for a file that does not exist yet', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
     t.after(() => rm(dir, { recursive: true, force: true }));

@@ -10,6 +10,8 @@ import type { ParseResult } from './record.js';
 export const LOG_FORMATS = ['nginx', 'apache', 'combined', 'syslog', 'cri', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
+const BATCH_BYTES = 64 * 1024;
+
 export interface LogPipelineOptions {
   format: LogFormat;
   /** Labels added to every record under `source` (pod, container, file…). */
@@ -24,13 +26,17 @@ export interface LogPipelineOptions {
 /**
  * Turns lines into JSON records, one object per output line:
  * `{"time":ISO-UTC,"source":{…labels},"format":…,…typed fields}`. A line that does not
- * parse is still written, with `parse_error` and the raw `message` — never dropped. Writes
- * honour backpressure: `push` resolves once the output can take more.
+ * parse is still written, with `parse_error` and the raw `message` — never dropped. Records
+ * are written in order, in batches at the end of each event-loop turn (or of 64 KiB); writes
+ * honour backpressure: `push` of a full batch resolves once the output can take more.
+ * `flush()` writes the rest now.
  */
 export class LogPipeline {
   readonly #o: LogPipelineOptions;
   readonly #joiner = new CriJoiner();
   readonly #now: () => Date;
+  #batch = '';
+  #scheduled = false;
 
   constructor(options: LogPipelineOptions) {
     this.#o = options;
@@ -89,7 +95,28 @@ export class LogPipeline {
       }
     }
     // JSON.stringify escapes newlines inside strings: one record is always one line.
-    if (!this.#o.out.write(`${JSON.stringify(record)}\n`)) await once(this.#o.out, 'drain');
+    this.#batch += `${JSON.stringify(record)}\n`;
+    if (this.#batch.length >= BATCH_BYTES) {
+      await this.flush();
+    } else if (!this.#scheduled) {
+      // Records go out together at the end of this turn of the event loop: one write per
+      // batch, not per line (a write per line was a sixth of the CPU, bench/adapters).
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        const chunk = this.#batch;
+        this.#batch = '';
+        if (chunk !== '') this.#o.out.write(chunk);
+      });
+    }
+  }
+
+  /** Writes the records not yet written; resolves once the output can take more. */
+  async flush(): Promise<void> {
+    if (this.#batch === '') return;
+    const chunk = this.#batch;
+    this.#batch = '';
+    if (!this.#o.out.write(chunk)) await once(this.#o.out, 'drain');
   }
 
   #failed(source: Record<string, string>, error: string, line: string): Record<string, unknown> {

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { adapterError } from '../errors.js';
 
 /** Credentials for an upstream, always from files (re-read per request), never from argv. */
@@ -8,9 +10,12 @@ export interface HttpAuth {
   passwordFile?: string | undefined;
 }
 
-/** The URL with any `user:password@` removed, for logs and error messages. */
+/**
+ * The target with any `user:password@` removed, for logs and error messages: URLs and
+ * scheme-less `host:port` targets (`pw@db:6379` → `db:6379`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1');
 }
 
 function readSecret(path: string): string {
@@ -54,28 +59,86 @@ export async function httpGet(
   }
   const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
   try {
-    const res = await fetch(parsed, { headers, signal: options.signal, redirect: 'follow' });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw adapterError('ADAPTER_UPSTREAM', `GET ${safe}: HTTP ${res.status}`);
+    const res = await getFollowing(parsed, headers, options.signal);
+    if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) {
+      res.resume();
+      throw adapterError('ADAPTER_UPSTREAM', `GET ${safe}: HTTP ${String(res.statusCode)}`);
     }
-    const chunks: Uint8Array[] = [];
+    const chunks: Buffer[] = [];
     let size = 0;
-    if (res.body !== null) {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          throw adapterError('ADAPTER_UPSTREAM', `GET ${safe}: body larger than ${maxBytes} bytes`);
-        }
-        chunks.push(chunk);
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        res.destroy();
+        throw adapterError('ADAPTER_UPSTREAM', `GET ${safe}: body larger than ${maxBytes} bytes`);
       }
+      chunks.push(chunk);
     }
     return Buffer.concat(chunks).toString('utf8');
   } catch (err) {
     if (err instanceof Error && 'code' in err && String(err.code).startsWith('ADAPTER_')) throw err;
-    const reason = options.signal.aborted
-      ? 'timed out'
-      : (((err as Error).cause as Error | undefined)?.message ?? (err as Error).message);
+    const reason = options.signal.aborted ? 'timed out' : (err as Error).message;
     throw adapterError('ADAPTER_UPSTREAM', `GET ${safe}: ${redactUrl(reason)}`, { cause: err });
+  }
+}
+
+/*
+ * node:http with keep-alive agents rather than fetch: a scrape is one small GET to the same
+ * upstream every few seconds, and undici's fetch costs several times a plain request's CPU
+ * per call (bench/adapters). The connection to the upstream is kept between scrapes.
+ */
+const agents = {
+  http: new HttpAgent({ keepAlive: true, maxSockets: 16 }),
+  https: new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
+};
+const MAX_REDIRECTS = 5;
+
+function getOnce(
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  retried = false,
+): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const https = url.protocol === 'https:';
+    const req = (https ? httpsRequest : httpRequest)(
+      url,
+      { headers, signal, agent: https ? agents.https : agents.http },
+      resolve,
+    );
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      // The upstream closed an idle kept-alive connection as it was reused: once more on a
+      // new one (what Node's documentation advises), not a failed scrape.
+      if (req.reusedSocket && err.code === 'ECONNRESET' && !retried && !signal.aborted) {
+        getOnce(url, headers, signal, true).then(resolve, reject);
+      } else reject(err);
+    });
+    req.end();
+  });
+}
+
+/** GET, following up to 5 redirects; the credentials go only to the original origin. */
+async function getFollowing(
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const res = await getOnce(current, headers, signal);
+    const location = res.headers.location;
+    const status = res.statusCode ?? 0;
+    if (![301, 302, 303, 307, 308].includes(status) || location === undefined) return res;
+    res.resume();
+    if (hop === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+    const next = new URL(location, current);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      throw new Error(`redirect to a non-http(s) URL`);
+    }
+    if (next.origin !== url.origin) {
+      const { authorization: _dropped, ...rest } = headers;
+      headers = rest;
+    }
+    current = next;
   }
 }

@@ -12,7 +12,7 @@ export function parseRedisTarget(target: string): RedisAddress {
   if (t.startsWith('redis://')) t = t.slice('redis://'.length).replace(/\/.*$/, '');
   if (t.includes('@')) {
     throw adapterError('ADAPTER_CONFIG', 'a Redis target must not carry credentials', {
-      hint: 'give the password with --redis-password-file',
+      hint: 'give the password with --password-file (and the ACL user with --username)',
     });
   }
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(t) ?? /^(?:\[([^\]]+)\]|([^:]+))$/.exec(t);

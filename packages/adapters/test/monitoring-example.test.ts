@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { freePort, startOnFreePort } from './servers.js';
+
+/*
+ * examples/monitoring-adapter as a user runs it: both pods brought up by `podkit up` (real
+ * runc containers from host images: redis-server, nginx and the two adapter bins), then
+ * Debian's Prometheus — started with the example's own prometheus.yml — scrapes the three
+ * adapter endpoints through their host ports, and its query API answers with values that
+ * came from inside the pods. Only the host ports (free ones, not 9121/9113/9114/8080) and the
+ * scrape interval differ from the example's files.
+ */
+
+const run = promisify(execFile);
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const EXAMPLE = join(REPO, 'examples/monitoring-adapter');
+const CLI = join(REPO, 'packages/cli/src/main.ts');
+const METRICS_BIN = join(REPO, 'packages/adapters/dist/metrics-main.js');
+const LOG_BIN = join(REPO, 'packages/adapters/dist/log-main.js');
+
+interface ApiAnswer<T> {
+  status: string;
+  data: T;
+}
+type Vector = { metric: Record<string, string>; value: [number, string] }[];
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + ms; // a bound against hanging, not a timing assertion
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(250);
+  }
+  throw new Error(`${what}: not seen within ${ms} ms (${String(last)})`);
+}
+
+function replaceOnce(text: string, from: string, to: string): string {
+  assert.ok(text.includes(from), `the example no longer contains ${JSON.stringify(from)}`);
+  return text.replace(from, to);
+}
+
+describe('examples/monitoring-adapter under podkit', () => {
+  it('both pods run with their adapters; a real Prometheus scrapes them and answers queries', async (t) => {
+    for (const bin of [METRICS_BIN, LOG_BIN]) {
+      await access(bin).catch(() => {
+        assert.fail(`${bin} is missing: run npm run build (scripts/setup.sh does)`);
+      });
+    }
+    const root = await mkdtemp(join(tmpdir(), 'podkit-adapters-example-'));
+    // Its own pod network (bridge + random /24), as the CLI tests do.
+    const hex = randomBytes(3).toString('hex');
+    const bridge = `pka${hex}`;
+    await writeFile(
+      join(root, 'network.json'),
+      JSON.stringify({ name: `pka-${hex}`, bridge, subnet: `10.89.${randomInt(100, 250)}.0/24` }),
+    );
+    const podkit = (...args: string[]): Promise<{ stdout: string; stderr: string }> =>
+      run(
+        process.execPath,
+        ['--conditions=podkit-source', '--import', 'tsx', CLI, '--root', root, ...args],
+        { cwd: REPO, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+      );
+
+    const [redisMetrics, nginxHttp, nginxMetrics, logMetrics] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    let redisPod = await readFile(join(EXAMPLE, 'redis-pod.yaml'), 'utf8');
+    redisPod = replaceOnce(redisPod, 'hostPort: 9121', `hostPort: ${redisMetrics}`);
+    let nginxPod = await readFile(join(EXAMPLE, 'nginx-pod.yaml'), 'utf8');
+    nginxPod = replaceOnce(nginxPod, 'hostPort: 8080', `hostPort: ${nginxHttp}`);
+    nginxPod = replaceOnce(nginxPod, 'hostPort: 9113', `hostPort: ${nginxMetrics}`);
+    nginxPod = replaceOnce(nginxPod, 'hostPort: 9114', `hostPort: ${logMetrics}`);
+    // Both pods in one manifest: one `podkit up`, one `podkit down`.
+    const manifest = join(root, 'monitoring-adapter.yaml');
+    await writeFile(manifest, `${redisPod}---\n${nginxPod}`);
+    t.after(async () => {
+      await podkit('down', '--force', '-f', manifest).catch(() => undefined);
+      await podkit('gc').catch(() => undefined);
+      await run('ip', ['link', 'del', bridge]).catch(() => undefined);
+      await rm(root, { recursive: true, force: true });
+    });
+
+    // The README's image mappings.
+    await podkit(
+      'image',
+      'add',
+      'docker.io/library/redis:7.0',
+      '--host',
+      '--entrypoint',
+      '["redis-server"]',
+    );
+    await podkit(
+      'image',
+      'add',
+      'docker.io/library/nginx:1.22',
+      '--host',
+      '--entrypoint',
+      JSON.stringify(['nginx', '-g', 'daemon off; error_log stderr;']),
+      '--stop-signal',
+      'SIGQUIT',
+    );
+    for (const [image, bin] of [
+      ['ghcr.io/podkit/metrics-adapter:0.1.0', METRICS_BIN],
+      ['ghcr.io/podkit/log-adapter:0.1.0', LOG_BIN],
+    ] as const) {
+      await podkit(
+        'image',
+        'add',
+        image,
+        '--host',
+        '--keep',
+        REPO,
+        '--entrypoint',
+        JSON.stringify(['node', bin]),
+      );
+    }
+    await podkit('up', '-d', '-f', manifest);
+
+    // Three keys, one with a TTL, written inside the Redis pod (one `podkit exec`).
+    const { stdout: written } = await podkit(
+      'exec',
+      'redis-monitored',
+      '-c',
+      'redis',
+      '--',
+      'redis-cli',
+      'eval',
+      "redis.call('set', 'user:1', 'alice'); redis.call('set', 'user:2', 'bob'); " +
+        "return redis.call('set', 'session:9', 'x', 'EX', 3600)",
+      '0',
+    );
+    assert.equal(written.trim(), 'OK');
+    // Requests to nginx through its host port: the access log the log adapter follows.
+    const REQUESTS = 5;
+    for (let i = 0; i < REQUESTS; i++) {
+      const res = await eventually('nginx answers', async () => {
+        const r = await fetch(`http://127.0.0.1:${nginxHttp}/`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        return r.status === 200 ? r.text() : undefined;
+      });
+      assert.equal(res, 'hello from the nginx pod\n');
+    }
+
+    // The example's prometheus.yml, pointed at this test's host ports.
+    let promConfig = await readFile(join(EXAMPLE, 'prometheus.yml'), 'utf8');
+    promConfig = replaceOnce(promConfig, 'scrape_interval: 5s', 'scrape_interval: 1s');
+    promConfig = replaceOnce(promConfig, 'scrape_timeout: 4s', 'scrape_timeout: 1s');
+    promConfig = replaceOnce(promConfig, "'127.0.0.1:9121'", `'127.0.0.1:${redisMetrics}'`);
+    promConfig = replaceOnce(promConfig, "'127.0.0.1:9113'", `'127.0.0.1:${nginxMetrics}'`);
+    promConfig = replaceOnce(promConfig, "'127.0.0.1:9114'", `'127.0.0.1:${logMetrics}'`);
+    const prometheus = await startOnFreePort('example-prometheus', async (port, dir) => {
+      const config = join(dir, 'prometheus.yml');
+      await writeFile(config, promConfig);
+      return {
+        cmd: 'prometheus',
+        args: [
+          `--config.file=${config}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--log.level=warn',
+        ],
+      };
+    });
+    t.after(() => prometheus.stop());
+    const base = `http://127.0.0.1:${prometheus.port}`;
+    const api = async <T>(path: string): Promise<T> => {
+      const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+      const body = (await res.json()) as ApiAnswer<T>;
+      assert.equal(body.status, 'success', JSON.stringify(body));
+      return body.data;
+    };
+    const query = async (q: string): Promise<Vector> =>
+      (await api<{ result: Vector }>(`/api/v1/query?query=${encodeURIComponent(q)}`)).result;
+    /** Waits until `q` answers exactly one series whose value passes `ok`; returns it. */
+    const single = (q: string, ok: (v: number) => boolean) =>
+      eventually(q, async () => {
+        const r = await query(q);
+        return r.length === 1 && ok(Number(r[0]?.value[1])) ? r[0] : undefined;
+      });
+
+    type Targets = {
+      activeTargets: {
+        labels: Record<string, string>;
+        health: string;
+        lastError: string;
+      }[];
+    };
+    const targets = await eventually('the three targets up', async () => {
+      const d = await api<Targets>('/api/v1/targets');
+      return d.activeTargets.length === 3 && d.activeTargets.every((x) => x.health === 'up')
+        ? d
+        : undefined;
+    });
+    assert.deepEqual(targets.activeTargets.map((x) => x.labels['job']).sort(), [
+      'nginx',
+      'nginx-log',
+      'redis',
+    ]);
+    for (const x of targets.activeTargets) assert.equal(x.lastError, '');
+
+    const up = await single('redis_up', (v) => v === 1);
+    assert.equal(up.metric['pod'], 'redis-monitored');
+    await single('redis_db_keys{db="db0"}', (v) => v === 3);
+    await single('redis_db_keys{db="db0"} - redis_db_keys_expiring{db="db0"}', (v) => v === 2);
+    const role = await single('redis_instance_info', (v) => v === 1);
+    assert.equal(role.metric['role'], 'master');
+
+    await single('nginx_up', (v) => v === 1);
+    // The readiness probe's requests count too: at least this test's.
+    await single('nginx_http_requests_total', (v) => v >= REQUESTS);
+    await single('nginx_connections_accepted_total', (v) => v >= 1);
+    // From the access log, through the log adapter: requests by status.
+    await single('sum(nginx_log_http_requests_total{status="200"})', (v) => v >= REQUESTS);
+    await single('nginx_log_http_request_duration_seconds_count', (v) => v >= REQUESTS);
+
+    type Metadata = Record<string, { type: string }[]>;
+    const meta = await api<Metadata>('/api/v1/metadata');
+    assert.equal(meta['redis_db_keys']?.[0]?.type, 'gauge');
+    assert.equal(meta['nginx_http_requests']?.[0]?.type, 'counter');
+    assert.equal(meta['nginx_log_http_request_duration_seconds']?.[0]?.type, 'histogram');
+
+    // The log adapter's stdout: one JSON object per request, typed fields, the pod label.
+    const { stdout } = await podkit('logs', 'nginx-monitored', '-c', 'log-adapter');
+    const records = stdout
+      .split('\n')
+      .filter((l) => l.includes('"format":"nginx"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const served = records.filter((r) => r['path'] === '/' && r['status'] === 200);
+    assert.ok(served.length >= REQUESTS, stdout);
+    const first = served[0];
+    assert.ok(first !== undefined);
+    assert.deepEqual(first['source'], { pod: 'nginx-monitored', file: '/var/log/pod/access.log' });
+    assert.equal(typeof first['body_bytes_sent'], 'number');
+  });
+});
