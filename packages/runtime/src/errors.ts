@@ -67,3 +67,96 @@ export function runtimeError(
     ...(hint === undefined ? {} : { hint }),
   });
 }
+
+/**
+ * Stable codes of the OCI image store (load, import, unpack). Listed in docs/errors.md.
+ * - IMAGE_DIGEST_INVALID: a digest is not `sha256:<64 hex>` (or an unsupported algorithm).
+ * - IMAGE_DIGEST_MISMATCH: a blob's content does not match its digest or declared size.
+ * - IMAGE_BLOB_MISSING: a blob an image needs is not in the store / the archive.
+ * - IMAGE_FORMAT_INVALID: a manifest, index, config or archive is malformed or unsupported.
+ * - IMAGE_PLATFORM_NOT_FOUND: an index has no manifest for linux/amd64.
+ * - IMAGE_LAYER_UNSAFE: a layer tries to write outside its root, through a symlink, a device
+ *   node in an unprivileged image, or breaks a size / entry-count limit; nothing is kept.
+ * - IMAGE_IN_USE: `image rm` of an image a pod uses (without --force).
+ */
+export type ImageErrorCode =
+  | 'IMAGE_DIGEST_INVALID'
+  | 'IMAGE_DIGEST_MISMATCH'
+  | 'IMAGE_BLOB_MISSING'
+  | 'IMAGE_FORMAT_INVALID'
+  | 'IMAGE_PLATFORM_NOT_FOUND'
+  | 'IMAGE_LAYER_UNSAFE'
+  | 'IMAGE_IN_USE';
+
+/** Creates a PodkitError carrying one of the image store's codes. */
+export function imageError(
+  code: ImageErrorCode,
+  message: string,
+  options: { cause?: unknown; hint?: string | undefined } = {},
+): PodkitError {
+  const { cause, hint } = options;
+  return new PodkitError(code, message, {
+    ...(cause === undefined ? {} : { cause }),
+    ...(hint === undefined ? {} : { hint }),
+  });
+}
+
+/**
+ * Stable codes of the registry client (`podkit image pull`, pulls by pod admission). Listed in
+ * docs/errors.md.
+ * - REGISTRY_IMAGE_NOT_FOUND: the registry has no such repository, tag or digest.
+ * - REGISTRY_AUTH_FAILED: the registry (or its token server) refused: 401/403.
+ * - REGISTRY_TLS_FAILED: the TLS handshake failed (unknown CA, name mismatch, plain HTTP peer).
+ * - REGISTRY_UNREACHABLE: connection failures that outlasted the retries.
+ * - REGISTRY_UNAVAILABLE: 5xx / 429 answers that outlasted the retries.
+ * - REGISTRY_ERROR: the registry broke the protocol (bad JSON, unexpected status, redirects).
+ * - REGISTRY_CONFIG_INVALID: registries.json or a CA file is unreadable or malformed.
+ * - REGISTRY_AUTH_FILE_INVALID: the docker-style auth file is unreadable or malformed.
+ * - IMAGE_PULL_FAILED: a pod's image could not be pulled (admission / a restart with Always).
+ * - IMAGE_NEVER_PULL: imagePullPolicy Never and the image is not in the store.
+ */
+export type RegistryErrorCode =
+  | 'REGISTRY_IMAGE_NOT_FOUND'
+  | 'REGISTRY_AUTH_FAILED'
+  | 'REGISTRY_TLS_FAILED'
+  | 'REGISTRY_UNREACHABLE'
+  | 'REGISTRY_UNAVAILABLE'
+  | 'REGISTRY_ERROR'
+  | 'REGISTRY_CONFIG_INVALID'
+  | 'REGISTRY_AUTH_FILE_INVALID'
+  | 'IMAGE_PULL_FAILED'
+  | 'IMAGE_NEVER_PULL';
+
+/** Creates a PodkitError carrying one of the registry client's codes. */
+export function registryError(
+  code: RegistryErrorCode,
+  message: string,
+  options: { cause?: unknown; hint?: string | undefined } = {},
+): PodkitError {
+  const { cause, hint } = options;
+  return new PodkitError(code, message, {
+    ...(cause === undefined ? {} : { cause }),
+    ...(hint === undefined ? {} : { hint }),
+  });
+}
+
+/**
+ * Stable codes of the offline image builder (`podkit image build-node`). Listed in
+ * docs/errors.md.
+ * - IMAGE_BUILD_INVALID: the Containerfile or package cannot be built offline (no node
+ *   ENTRYPOINT into packages/, a missing dist/ or dependency, an unreadable host file).
+ */
+export type ImageBuildErrorCode = 'IMAGE_BUILD_INVALID';
+
+/** Creates a PodkitError carrying one of the image builder's codes. */
+export function imageBuildError(
+  code: ImageBuildErrorCode,
+  message: string,
+  options: { cause?: unknown; hint?: string | undefined } = {},
+): PodkitError {
+  const { cause, hint } = options;
+  return new PodkitError(code, message, {
+    ...(cause === undefined ? {} : { cause }),
+    ...(hint === undefined ? {} : { hint }),
+  });
+}

@@ -3,6 +3,8 @@ import { PodkitError } from '@podkit/kit';
 import {
   addImage,
   familiarImageName,
+  getImage,
+  imageUsage,
   listImages,
   removeImage,
   type ImageConfig,
@@ -14,6 +16,8 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
 import { colorsFor } from '../render.js';
+import { registerImagePull } from './image-pull.js';
+import { humanSize, registerImageLoad } from './image-load.js';
 import { renderTable } from '../table.js';
 
 interface AddOptions {
@@ -69,12 +73,35 @@ function parseStopSignal(text: string | undefined): string | undefined {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** The `podkit image ls` row of an image. */
+/** `3 minutes ago`, as podman shows an image's age. */
+function age(iso: string | undefined, now = Date.now()): string {
+  const t = iso === undefined ? NaN : Date.parse(iso);
+  if (Number.isNaN(t)) return '-';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  const [n, unit] =
+    s < 60
+      ? [s, 'second']
+      : s < 3600
+        ? [Math.floor(s / 60), 'minute']
+        : s < 86400
+          ? [Math.floor(s / 3600), 'hour']
+          : s < 86400 * 365
+            ? [Math.floor(s / 86400), 'day']
+            : [Math.floor(s / (86400 * 365)), 'year'];
+  return `${String(n)} ${unit}${n === 1 ? '' : 's'} ago`;
+}
+
+/** The `podkit image ls` row of an image: NAME KIND ID SIZE CREATED ENTRYPOINT CMD. */
 function imageRow(image: ImageRecord): string[] {
   const argv = (a: string[] | undefined): string => (a === undefined ? '' : JSON.stringify(a));
+  const oci = image.kind === 'oci' ? image : undefined;
   return [
     familiarImageName(image.name),
     image.kind === 'rootfs' ? `rootfs:${image.rootfs}` : image.kind,
+    // The image ID is the config digest, shortened as docker and podman show it.
+    oci?.configDigest?.slice('sha256:'.length, 'sha256:'.length + 12) ?? '-',
+    oci?.size === undefined ? '-' : humanSize(oci.size),
+    age(oci?.created ?? image.createdAt),
     argv(image.config.entrypoint),
     argv(image.config.cmd),
   ];
@@ -87,7 +114,9 @@ function imageRow(image: ImageRecord): string[] {
  * OCI image config does; manifests name the image as usual (`image: nginx`).
  */
 export function registerImage(program: Command, io: CliIo, _state: CommandState): void {
-  const image = program.command('image').description('manage local images (host and rootfs)');
+  const image = program.command('image').description('manage local images (host, rootfs, OCI)');
+  registerImagePull(image, io);
+  registerImageLoad(image, io);
 
   image
     .command('add')
@@ -164,19 +193,46 @@ export function registerImage(program: Command, io: CliIo, _state: CommandState)
         io.stderr.write('No images (podkit image add NAME --host|--rootfs DIR defines one).\n');
         return;
       }
-      io.stdout.write(renderTable(['NAME', 'KIND', 'ENTRYPOINT', 'CMD'], images.map(imageRow)));
+      io.stdout.write(
+        renderTable(
+          ['NAME', 'KIND', 'ID', 'SIZE', 'CREATED', 'ENTRYPOINT', 'CMD'],
+          images.map((i) => imageRow(i)),
+        ),
+      );
     });
 
   image
     .command('rm')
-    .description('remove local images (never the files they point at)')
+    .description(
+      'remove local images (never the files they point at); `image prune` frees their layers',
+    )
     .argument('<names...>', 'image names')
-    .action(async (names: string[], _options: unknown, command: Command) => {
+    .option('-f, --force', 'remove an image even if a pod uses it (the pod keeps running)')
+    .action(async (names: string[], options: { force?: boolean }, command: Command) => {
       const layout = layoutFor(command, io);
       await requireStateAccess(layout);
+      const usage = options.force === true ? undefined : await imageUsage(layout);
+      // Every name is checked before any is removed: a refusal leaves all of them in place.
       const missing: string[] = [];
+      const found: [string, ImageRecord][] = [];
       for (const n of names) {
-        if (await removeImage(layout.root, n)) io.stdout.write(`image/${n} removed\n`);
+        const record = await getImage(layout.root, n);
+        if (record === undefined) {
+          missing.push(n);
+          continue;
+        }
+        const users = usage?.get(record.name) ?? [];
+        if (users.length > 0) {
+          throw new PodkitError(
+            'IMAGE_IN_USE',
+            `image "${n}" is used by pod${users.length === 1 ? '' : 's'} ${users.join(', ')}`,
+            { hint: 'stop the pod first (podkit down …) or pass --force' },
+          );
+        }
+        found.push([n, record]);
+      }
+      for (const [n, record] of found) {
+        if (await removeImage(layout.root, record.name)) io.stdout.write(`image/${n} removed\n`);
         else missing.push(n);
       }
       if (missing.length > 0) {

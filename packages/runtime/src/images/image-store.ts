@@ -17,7 +17,8 @@ export interface ImageConfig {
 
 /**
  * `host`: the host's `/` as a read-only lower layer. `rootfs`: a plain directory as the lower
- * layer. `oci` (a later issue): unpacked layers by digest, lowest first.
+ * layer. `oci`: an image loaded or pulled into the content store; its layers (by diff_id,
+ * lowest first) are unpacked once under `images/layers/` and shared by every container.
  */
 export type ImageSource =
   | {
@@ -29,7 +30,21 @@ export type ImageSource =
       keep?: string[] | undefined;
     }
   | { kind: 'rootfs'; rootfs: string }
-  | { kind: 'oci'; layers: string[] };
+  | {
+      kind: 'oci';
+      /** diff_ids (`sha256:…`) of the unpacked layers, lowest first. */
+      layers: string[];
+      /** The digest the image was loaded/pulled by: its manifest, or the index it came from. */
+      digest?: string | undefined;
+      /** The linux/amd64 image manifest (the same as `digest` unless that is an index). */
+      manifestDigest?: string | undefined;
+      /** The config blob's digest: the image ID, as `docker images` shows it. */
+      configDigest?: string | undefined;
+      /** Bytes of the manifest, config and (compressed) layer blobs. */
+      size?: number | undefined;
+      /** The image config's `created`. */
+      created?: string | undefined;
+    };
 
 export type ImageRecord = ImageSource & {
   schemaVersion: 1;
@@ -108,16 +123,31 @@ export async function addImage(stateRoot: string, input: AddImageInput): Promise
   return record;
 }
 
-/** The image by (any spelling of) its name, or undefined. */
+/**
+ * The image by (any spelling of) its name, or undefined. A digest reference
+ * (`repo@sha256:…`, `repo:tag@sha256:…`) also finds an oci image of that repository whose
+ * manifest (or index) has that digest, as podman resolves it.
+ */
 export async function getImage(stateRoot: string, name: string): Promise<ImageRecord | undefined> {
+  const normalised = normaliseImageName(name);
   try {
-    return JSON.parse(
-      await readFile(recordPath(stateRoot, normaliseImageName(name)), 'utf8'),
-    ) as ImageRecord;
+    return JSON.parse(await readFile(recordPath(stateRoot, normalised), 'utf8')) as ImageRecord;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  const at = normalised.indexOf('@');
+  if (at < 0) return undefined;
+  const digest = normalised.slice(at + 1);
+  const repoAndTag = normalised.slice(0, at);
+  const repo = repoAndTag.replace(/:[^:/]+$/, '');
+  const matches = (await listImages(stateRoot)).filter(
+    (r) =>
+      r.kind === 'oci' &&
+      (r.digest === digest || r.manifestDigest === digest) &&
+      (r.name === repoAndTag ||
+        (repoAndTag === repo && r.name.replace(/@.*$/, '').replace(/:[^:/]+$/, '') === repo)),
+  );
+  return matches[0];
 }
 
 /** Like getImage, but a missing image is an IMAGE_NOT_FOUND error saying how to add it. */

@@ -1,12 +1,46 @@
 import { chmod, lstat, mkdir, rm, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import type { ImageRecord } from './image-store.js';
 import { isMountPoint } from '../host/mounts.js';
 import { runCommand } from '../host/run-command.js';
 
-async function run(cmd: string, args: readonly string[], signal?: AbortSignal): Promise<void> {
-  await runCommand([cmd, ...args], { signal, stdout: 'ignore' });
+async function run(
+  cmd: string,
+  args: readonly string[],
+  signal?: AbortSignal,
+  cwd?: string,
+): Promise<void> {
+  await runCommand([cmd, ...args], { signal, stdout: 'ignore', cwd });
+}
+
+/** mount(2) takes at most a page of option data; longer overlay options fail with EINVAL. */
+const MOUNT_DATA_MAX = 4095;
+
+/**
+ * The overlay mount options, and the directory to run mount in. Many layers under one parent
+ * (an OCI image's `images/layers/sha256/<diff_id>` dirs) overflow the page of option data as
+ * absolute paths; overlayfs resolves relative lowerdirs from the mounting process's cwd, so
+ * they are then given relative to their parent, as containerd's overlay snapshotter does.
+ */
+function overlayOptions(
+  lowerDirs: readonly string[],
+  upperDir: string,
+  workDir: string,
+): { opts: string; cwd?: string } {
+  const rest = `upperdir=${upperDir},workdir=${workDir}`;
+  const opts = `lowerdir=${lowerDirs.join(':')},${rest}`;
+  if (opts.length <= MOUNT_DATA_MAX) return { opts };
+  const parent = dirname(lowerDirs[0] ?? '/');
+  if (lowerDirs.every((d) => dirname(d) === parent)) {
+    const relative = `lowerdir=${lowerDirs.map((d) => basename(d)).join(':')},${rest}`;
+    if (relative.length <= MOUNT_DATA_MAX) return { opts: relative, cwd: parent };
+  }
+  throw new PodkitError(
+    'ROOTFS_MOUNT_FAILED',
+    `the image has too many layers (${String(lowerDirs.length)}) for one overlay mount`,
+    { hint: 'flatten the image (fewer layers, e.g. a multi-stage build) and load it again' },
+  );
 }
 
 /** A container's prepared root filesystem; dispose (or `unmount`) to remove it. */
@@ -79,8 +113,8 @@ export async function mountRootfs(options: MountRootfsOptions): Promise<RootfsMo
   const unmount = (): Promise<void> => unmountRootfs(containerDir);
   try {
     if (!(await isMountPoint(path))) {
-      const opts = `lowerdir=${lowerDirs.join(':')},upperdir=${upperDir},workdir=${workDir}`;
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, path], options.signal);
+      const { opts, cwd } = overlayOptions(lowerDirs, upperDir, workDir);
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, path], options.signal, cwd);
     }
     for (const [dir, mode] of ENSURED_DIRS) {
       const p = join(path, dir);

@@ -9,6 +9,7 @@ export {
   type MachineCapacity,
 } from './admission.js';
 export { resolveContainerEnv, type PodObjects } from './container-env.js';
+export { resolvePodImages, shouldPull, type PodPullOptions } from './pod-images.js';
 export { buildContainerPlan, type ContainerPlanInput } from './container-plan.js';
 export { loadPodNetwork } from './network-config.js';
 export {
@@ -34,3 +35,5 @@ export type * from './pod-status.js';
 export { observePodRecord } from './pod-observer.js';
 export { toKubernetesPod, type KubernetesPod } from './pod-object.js';
 export { KUBELET_BACKOFF, type BackoffPolicy } from './pod-worker.js';
+export { prelaunchWorker, type PendingWorker, type PrelaunchedWorker } from './worker-launch.js';
+export { imageUsage } from './image-usage.js';
