@@ -9,6 +9,7 @@ say() { printf '[setup] %s\n' "$*"; }
 
 # System packages. Later issues append theirs here; keep the list sorted and commented.
 packages=(
+  attr                        # setfattr: overlay opaque-directory marks when unpacking OCI layers
   busybox-static              # a tiny root filesystem for test images
   catatonit                   # the pod sandbox's pause process
   containernetworking-plugins # bridge, host-local, portmap, loopback CNI plugins (/usr/lib/cni)
@@ -20,6 +21,7 @@ packages=(
   prometheus prometheus-redis-exporter prometheus-nginx-exporter # adapters: promtool, a real scraper, differential tests
   redis-server redis-sentinel redis-tools # redis-ambassador tests/bench: backends, Sentinel, redis-benchmark
   runc                        # executes containers
+  skopeo umoci                # images: reference tools the OCI layout writer and registry tests check against
 )
 
 if [ "$(id -u)" -ne 0 ]; then
