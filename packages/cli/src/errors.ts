@@ -10,6 +10,8 @@ export const CliErrorCode = {
   CLI_CONTAINER_NOT_FOUND: 'CLI_CONTAINER_NOT_FOUND',
   /** `podkit exec` into a container that is not running. */
   CLI_CONTAINER_NOT_RUNNING: 'CLI_CONTAINER_NOT_RUNNING',
+  /** `podkit kube export`: an exported object fails the Kubernetes OpenAPI schema. */
+  CLI_KUBE_SCHEMA: 'CLI_KUBE_SCHEMA',
 } as const;
 
 /** A usage mistake (unknown option, missing argument, unreadable input file): exit 2. */

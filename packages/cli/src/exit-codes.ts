@@ -17,6 +17,8 @@ const USAGE_CODES = new Set([
   // Bad `podkit image add` input (docs/errors.md lists both with exit 2).
   'IMAGE_ROOTFS_INVALID',
   'IMAGE_CONFIG_INVALID',
+  // `podkit image build-node` of something it cannot build (a non-node ENTRYPOINT, no dist/).
+  'IMAGE_BUILD_INVALID',
 ]);
 
 /** The exit code for an error thrown by a command, from its stable code. */

@@ -5,6 +5,8 @@ import { registerExec } from './commands/exec.js';
 import { registerGc } from './commands/gc.js';
 import { registerGet } from './commands/get.js';
 import { registerImage } from './commands/image.js';
+import { registerImageBuild } from './commands/image-build.js';
+import { registerKube } from './commands/kube.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPs } from './commands/ps.js';
 import { registerUp } from './commands/up.js';
@@ -45,5 +47,7 @@ export function buildProgram(io: CliIo, state: CommandState): Command {
   registerGet(program, io, state);
   registerGc(program, io, state);
   registerImage(program, io, state);
+  registerImageBuild(program, io, state);
+  registerKube(program, io, state);
   return program;
 }

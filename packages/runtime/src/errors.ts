@@ -112,8 +112,9 @@ export function imageError(
  * - REGISTRY_ERROR: the registry broke the protocol (bad JSON, unexpected status, redirects).
  * - REGISTRY_CONFIG_INVALID: registries.json or a CA file is unreadable or malformed.
  * - REGISTRY_AUTH_FILE_INVALID: the docker-style auth file is unreadable or malformed.
- * - IMAGE_PULL_FAILED: a pod's image could not be pulled (admission / a restart with Always).
- * - IMAGE_NEVER_PULL: imagePullPolicy Never and the image is not in the store.
+ * A pod's image that cannot be had is a POD_ADMISSION_FAILED problem (ErrImageNeverPull,
+ * ErrImagePull) or, for a restart, the container's Waiting reason (ErrImagePull,
+ * ImagePullBackOff).
  */
 export type RegistryErrorCode =
   | 'REGISTRY_IMAGE_NOT_FOUND'
@@ -123,9 +124,7 @@ export type RegistryErrorCode =
   | 'REGISTRY_UNAVAILABLE'
   | 'REGISTRY_ERROR'
   | 'REGISTRY_CONFIG_INVALID'
-  | 'REGISTRY_AUTH_FILE_INVALID'
-  | 'IMAGE_PULL_FAILED'
-  | 'IMAGE_NEVER_PULL';
+  | 'REGISTRY_AUTH_FILE_INVALID';
 
 /** Creates a PodkitError carrying one of the registry client's codes. */
 export function registryError(

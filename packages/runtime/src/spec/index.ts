@@ -3,6 +3,16 @@ export { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostic
 export { didYouMean, editDistance } from './did-you-mean.js';
 export { parseManifests, loadManifestFile, assertValid, type ManifestSet } from './manifests.js';
 export {
+  parseYamlDocuments,
+  childPath,
+  indexPath,
+  PositionMap,
+  type JsonObject,
+  type JsonValue,
+  type ParsedDocument,
+  type ParsedFile,
+} from './yaml-documents.js';
+export {
   parseQuantity,
   tryParseQuantity,
   compareQuantities,

@@ -1,0 +1,82 @@
+/**
+ * Validation against the Kubernetes OpenAPI schema, as shipped by the `kubernetes-models`
+ * package (4.5: the API of Kubernetes 1.33, compiled to ajv validators). The validators check
+ * types, required fields and formats; like the OpenAPI document they come from, they do not
+ * reject unknown fields (the API server does that with strict field validation) — podkit's
+ * own spec model does, so a manifest checked by both has neither problem.
+ */
+
+/** One schema violation: a JSON pointer into the object and what is wrong there. */
+export interface SchemaProblem {
+  path: string;
+  message: string;
+}
+
+/** The Kubernetes release whose schema `kubernetes-models` 4.5 ships. */
+export const SCHEMA_RELEASE = '1.33';
+
+interface Validatable {
+  validate(): void;
+}
+type ModelClass = new (data: never) => Validatable;
+
+// Loaded on first use: each module pulls in only the validators of its kind.
+const MODELS: Readonly<Record<string, () => Promise<ModelClass>>> = {
+  'v1/Pod': async () => (await import('kubernetes-models/v1/Pod')).Pod,
+  'v1/ConfigMap': async () => (await import('kubernetes-models/v1/ConfigMap')).ConfigMap,
+  'v1/Secret': async () => (await import('kubernetes-models/v1/Secret')).Secret,
+  'apps/v1/Deployment': async () =>
+    (await import('kubernetes-models/apps/v1/Deployment')).Deployment,
+  'apps/v1/ReplicaSet': async () =>
+    (await import('kubernetes-models/apps/v1/ReplicaSet')).ReplicaSet,
+  'apps/v1/StatefulSet': async () =>
+    (await import('kubernetes-models/apps/v1/StatefulSet')).StatefulSet,
+  'apps/v1/DaemonSet': async () => (await import('kubernetes-models/apps/v1/DaemonSet')).DaemonSet,
+  'batch/v1/Job': async () => (await import('kubernetes-models/batch/v1/Job')).Job,
+};
+
+/** The kinds this module can check, as `apiVersion/kind`. */
+export const SCHEMA_KINDS = Object.keys(MODELS);
+
+interface AjvError {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * The schema problems of one object (empty when it is valid). An object of a kind the
+ * schema table does not hold is itself a problem, so nothing passes unchecked.
+ *
+ * @example
+ *   await schemaProblems({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: {} });
+ *   // → [{ path: '/spec', message: 'must have required property containers' }]
+ */
+export async function schemaProblems(object: unknown): Promise<SchemaProblem[]> {
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) {
+    return [{ path: '', message: 'not a Kubernetes object' }];
+  }
+  const { apiVersion, kind } = object as { apiVersion?: unknown; kind?: unknown };
+  const key = `${String(apiVersion)}/${String(kind)}`;
+  const load = MODELS[key];
+  if (load === undefined) {
+    return [{ path: '', message: `no schema for ${key} (known: ${SCHEMA_KINDS.join(', ')})` }];
+  }
+  const Model = await load();
+  try {
+    new Model(object as never).validate();
+    return [];
+  } catch (err) {
+    const errors = (err as { errors?: AjvError[] }).errors;
+    if (!Array.isArray(errors)) throw err;
+    return errors.map((e) => ({
+      path: e.instancePath === undefined || e.instancePath === '' ? '/' : e.instancePath,
+      message: e.message ?? 'invalid',
+    }));
+  }
+}
+
+/** `/spec/containers/0/name: must be string` lines for a message. */
+export function formatSchemaProblems(problems: readonly SchemaProblem[]): string {
+  return problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+}
