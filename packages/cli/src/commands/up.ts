@@ -8,9 +8,11 @@ import {
   podStarted,
   readPodEvents,
   readPodRecord,
+  traceMark,
   upPod,
   waitForPod,
   type ManifestSet,
+  type PodPullOptions,
   type PodRecord,
   type StateLayout,
 } from '@podkit/runtime';
@@ -25,8 +27,10 @@ import { CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { LogFollower } from '../log-follower.js';
+import { PullProgress } from '../pull-progress.js';
 import { waitReady } from './wait-ready.js';
 import type { CommandState } from '../program.js';
+import { takePrelaunched } from '../prelaunch.js';
 import { colorsFor, renderDiagnostic, renderSummary, type Colors } from '../render.js';
 
 interface UpOptions {
@@ -54,7 +58,11 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
     .option('--wait', 'like -d, but wait until every pod is Ready (fail with the reason)')
     .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
     .action(async (options: UpOptions, command: Command) => {
+      traceMark('cli.up');
       const timeoutMs = parseDurationFlag('--timeout', options.timeout) ?? DEFAULT_START_TIMEOUT_MS;
+      // The host check runs while the file is read; its verdict counts only for a valid file.
+      const host = requireHost();
+      host.catch(() => undefined);
       const set = await loadManifest(options.file);
       const c = colorsFor(io);
       if (!reportDiagnostics(set, io, c)) {
@@ -66,9 +74,22 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
           hint: 'add a `kind: Pod` document (a Deployment or Job contributes its pod template)',
         });
       }
-      await requireHost();
+      traceMark('cli.manifest');
+      await host;
+      traceMark('cli.preflight');
       const layout = layoutFor(command, io);
-      const records = await startPods(layout, set);
+      // Images admission pulls show their progress on stderr, as `podman kube play` does.
+      const progress = new PullProgress(
+        (text) => io.stderr.write(text),
+        (io.stderr as { isTTY?: boolean }).isTTY === true,
+      );
+      const records = await startPods(layout, set, {
+        onEvent: (_image, e) => {
+          progress.onEvent(e);
+        },
+      }).finally(() => {
+        progress.close();
+      });
       state.exitCode =
         options.wait === true
           ? await waitReady(layout, records, timeoutMs, io, c)
@@ -91,11 +112,26 @@ function reportDiagnostics(set: ManifestSet, io: CliIo, c: Colors): boolean {
  * when a later pod of the file fails, the ones this command already started are stopped again,
  * so a file comes up whole or not at all.
  */
-async function startPods(layout: StateLayout, set: ManifestSet): Promise<PodRecord[]> {
+async function startPods(
+  layout: StateLayout,
+  set: ManifestSet,
+  pull: PodPullOptions,
+): Promise<PodRecord[]> {
   const started: PodRecord[] = [];
   try {
     for (const pod of set.pods) {
-      started.push(await upPod({ layout, pod, configMaps: set.configMaps, secrets: set.secrets }));
+      // The worker `podkit up` started first thing (main.ts) runs the file's first pod.
+      const prelaunched = await takePrelaunched(layout.root);
+      started.push(
+        await upPod({
+          layout,
+          pod,
+          configMaps: set.configMaps,
+          secrets: set.secrets,
+          prelaunched,
+          pull,
+        }),
+      );
     }
   } catch (err) {
     for (const r of started) {
@@ -143,6 +179,7 @@ async function waitStarted(
       io.stderr.write(`hint: \`podkit describe ${r.name}\` shows why\n`);
       code = ExitCode.FAILURE;
     } else {
+      traceMark('cli.started');
       io.stdout.write(`pod/${r.name} ${c.green('started')} (IP ${r.status.podIP ?? 'none'})\n`);
     }
   }

@@ -1,6 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { PodkitError } from '@podkit/kit';
-import { getImage, type ImageRecord } from '../images/image-store.js';
+import type { ImageRecord } from '../images/image-store.js';
 import type { PortMapping } from '../network/pod-network.js';
 import { findHostPortConflicts } from '../network/host-ports.js';
 import { cpuMillis, memoryBytes } from '../spec/quantity.js';
@@ -9,6 +9,7 @@ import type { StateLayout } from '../state/state-root.js';
 import { checkVolumes } from '../volumes/volume-manager.js';
 import type { KeyedData, VolumeObjects } from '../volumes/types.js';
 import { resolveContainerEnv, type PodObjects } from './container-env.js';
+import { resolvePodImages, type PodPullOptions } from './pod-images.js';
 import { listPodRecords } from './pod-store.js';
 
 /** Thrown when a pod cannot be admitted; `problems` lists every reason. Nothing was created. */
@@ -116,7 +117,7 @@ export async function admitPod(
   layout: StateLayout,
   pod: Pod,
   objects: PodObjects,
-  options: { capacity?: MachineCapacity | undefined } = {},
+  options: { capacity?: MachineCapacity | undefined; pull?: PodPullOptions | undefined } = {},
 ): Promise<AdmittedPod> {
   const problems: string[] = [];
   const others = await listPodRecords(layout);
@@ -130,17 +131,11 @@ export async function admitPod(
     // A pod not yet released holds its requests, running or crashed (until gc).
     if (!r.released) live.push(r);
   }
-  const images = new Map<string, ImageRecord>();
-  for (const c of allContainers(pod)) {
-    const image = await getImage(layout.root, c.image);
-    if (image === undefined) {
-      problems.push(
-        `container "${c.name}": image "${c.image}" is not in the local image store (add it with \`podkit image add ${c.image} --host …\` or \`--rootfs DIR\`)`,
-      );
-    } else {
-      images.set(c.name, image);
-    }
-  }
+  // Images by imagePullPolicy, pulled now when needed: a pod whose image cannot be had is
+  // refused before anything of it exists.
+  const resolved = await resolvePodImages(layout.root, allContainers(pod), options.pull);
+  const images = resolved.images;
+  problems.push(...resolved.problems);
   problems.push(...(await checkVolumes(pod.spec.volumes, toKeyed(objects))));
   for (const c of allContainers(pod))
     problems.push(...resolveContainerEnv(c, objects, undefined).problems);

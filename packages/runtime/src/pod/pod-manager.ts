@@ -14,6 +14,7 @@ import { ensureStateLayout, type StateLayout } from '../state/state-root.js';
 import { mountsUnder, unmountAll } from '../host/mounts.js';
 import { releaseVolumes } from '../volumes/volume-manager.js';
 import { admitPod } from './admission.js';
+import type { PodPullOptions } from './pod-images.js';
 import { loadPodNetwork } from './network-config.js';
 import { nowRfc3339 } from './pod-status.js';
 import {
@@ -24,7 +25,13 @@ import {
   writePodRecord,
   type PodRecord,
 } from './pod-store.js';
-import { serializeObjects, spawnWorker, type PendingWorker } from './worker-launch.js';
+import {
+  serializeObjects,
+  spawnWorker,
+  type PendingWorker,
+  type PrelaunchedWorker,
+} from './worker-launch.js';
+import { traceMark } from '../trace.js';
 
 export interface UpOptions {
   layout: StateLayout;
@@ -35,6 +42,13 @@ export interface UpOptions {
   backoff?: { baseMs: number; capMs: number; resetAfterMs?: number | undefined } | undefined;
   hiddenHostPaths?: readonly string[] | undefined;
   signal?: AbortSignal | undefined;
+  /** Registry settings added to `<root>/registries.json` for admission's pulls, progress. */
+  pull?: PodPullOptions | undefined;
+  /**
+   * A worker already started for this state root (prelaunchWorker): the pod takes its uid and
+   * directory. Owned by upPod from then on (cancelled and removed when admission fails).
+   */
+  prelaunched?: PrelaunchedWorker | undefined;
 }
 
 /**
@@ -43,23 +57,41 @@ export interface UpOptions {
  * take the same name, hostPort or CPU. Returns the record as written.
  */
 export async function upPod(options: UpOptions): Promise<PodRecord> {
-  const { layout, pod } = options;
-  await ensureStateLayout(layout);
-  const lock = await acquireLock(layout.globalLockPath, {
-    wait: true,
-    what: 'the podkit state root',
-    signal: options.signal,
-  });
-  const uid = randomUUID();
-  await mkdir(layout.podDir(uid), { recursive: true, mode: 0o700 });
-  let worker: PendingWorker | undefined;
+  const { layout, pod, prelaunched } = options;
+  if (prelaunched !== undefined && prelaunched.podDir !== layout.podDir(prelaunched.uid)) {
+    await prelaunched.discard();
+    throw new Error(
+      `a worker prelaunched for ${prelaunched.root} cannot run a pod of ${layout.root}`,
+    );
+  }
+  const lock = await (async () => {
+    try {
+      await ensureStateLayout(layout);
+      return await acquireLock(layout.globalLockPath, {
+        wait: true,
+        what: 'the podkit state root',
+        signal: options.signal,
+      });
+    } catch (err) {
+      await prelaunched?.discard();
+      throw err;
+    }
+  })();
+  traceMark('up.locked');
+  const uid = prelaunched?.uid ?? randomUUID();
+  let worker: PendingWorker | undefined = prelaunched?.worker;
   try {
-    worker = await spawnWorker(layout, uid);
+    if (worker === undefined) {
+      await mkdir(layout.podDir(uid), { recursive: true, mode: 0o700 });
+      worker = await spawnWorker(layout, uid);
+    }
+    traceMark('up.worker-spawned');
     const objects = {
       configMaps: new Map(options.configMaps.map((c) => [c.metadata.name, c])),
       secrets: new Map(options.secrets.map((s) => [s.metadata.name, s])),
     };
-    await admitPod(layout, pod, objects);
+    await admitPod(layout, pod, objects, { pull: options.pull });
+    traceMark('up.admitted');
     const record: PodRecord = {
       version: 1,
       uid,
@@ -86,6 +118,7 @@ export async function upPod(options: UpOptions): Promise<PodRecord> {
       hiddenHostPaths:
         options.hiddenHostPaths === undefined ? undefined : [...options.hiddenHostPaths],
     });
+    traceMark('up.payload-sent');
     return record;
   } catch (err) {
     // Admission failed (or the worker could not start): nothing of the pod may remain.

@@ -16,7 +16,13 @@ import { loadPodNetwork } from './network-config.js';
 import { machineCapacity, podPortMappings, volumeObjects } from './admission.js';
 import { resolveContainerEnv, type PodObjects } from './container-env.js';
 import { buildContainerPlan } from './container-plan.js';
-import { cleanupAttempt, startAttempt, type ContainerExit } from './container-runner.js';
+import {
+  cleanupAttempt,
+  prepareRootfs,
+  startAttempt,
+  type ContainerExit,
+} from './container-runner.js';
+import type { RootfsMount } from '../images/rootfs-mount.js';
 import type { ContainerHandle } from '../supervisor/run-container.js';
 import { systemClock, type Clock } from '../probes/clock.js';
 import { ProbeWorker, type ProbeKind } from '../probes/probe-worker.js';
@@ -32,6 +38,10 @@ import {
   type PodEvent,
 } from './pod-status.js';
 import { appendPodEvent, containerLogPath, writePodRecord, type PodRecord } from './pod-store.js';
+import { pullFailureMessage, shouldPull } from './pod-images.js';
+import { pullImage } from '../images/registry/pull-image.js';
+import { loadRegistrySettings } from '../images/registry/registry-settings.js';
+import { traceMark } from '../trace.js';
 
 /** CrashLoopBackOff: 0 for the first restart, then base, 2×base … capped (kubelet: 10 s, 300 s). */
 export interface BackoffPolicy {
@@ -82,7 +92,7 @@ interface Slot {
 }
 
 /** How one start of a container went. */
-type StartOutcome = 'running' | 'killed' | 'configError' | 'startError';
+type StartOutcome = 'running' | 'killed' | 'configError' | 'startError' | 'pullError';
 
 function objectRef(slot: Slot): string {
   return `${slot.kind === 'main' ? 'spec.containers' : 'spec.initContainers'}{${slot.container.name}}`;
@@ -127,6 +137,10 @@ export class PodWorker {
   readonly #slots: Slot[];
   #sandbox: Sandbox | undefined;
   #volumes = new Map<string, PreparedVolume>();
+  /** Images pulled again for a restart (imagePullPolicy Always), by container name. */
+  readonly #pulled = new Map<string, ImageRecord>();
+  /** First-attempt overlays mounted while the sandbox is created (undefined: mount failed). */
+  readonly #premounts = new Map<string, Promise<RootfsMount | undefined>>();
   #facts: DownwardFacts | undefined;
   #seccomp: DockerSeccompProfile | undefined;
   #hostLimits: Record<string, number> = {};
@@ -327,9 +341,19 @@ export class PodWorker {
 
   async #setUp(): Promise<void> {
     const pod = this.#record.pod;
-    // Host facts the containers need are read while the sandbox is being created.
+    // Host facts the containers need are read, and their first overlays mounted, while the
+    // sandbox is being created. A failed mount is retried (and reported) by the start itself.
     const hostLimits = readHostLimits().catch(() => ({}));
     const seccomp = loadRuntimeDefaultSeccomp().catch(() => undefined);
+    for (const s of this.#slots) {
+      const image = this.#o.images.get(s.container.name);
+      if (image === undefined) continue;
+      const containerDir = this.#containerDir(s.container.name);
+      this.#premounts.set(
+        s.container.name,
+        prepareRootfs({ containerDir, stateRoot: this.#layout.root, image }).catch(() => undefined),
+      );
+    }
     this.#sandbox = await createSandbox({
       uid: this.#record.uid,
       name: pod.metadata.name,
@@ -373,6 +397,7 @@ export class PodWorker {
       this.#facts,
     );
     this.#volumes = new Map(volumes.map((v) => [v.name, v]));
+    traceMark('worker.volumes');
   }
 
   #containerDir(name: string): string {
@@ -398,7 +423,7 @@ export class PodWorker {
     const sb = this.#sandbox;
     const facts = this.#facts;
     if (sb === undefined || facts === undefined) throw new Error('sandbox not ready');
-    const image = this.#o.images.get(slot.container.name);
+    const image = this.#pulled.get(slot.container.name) ?? this.#o.images.get(slot.container.name);
     if (image === undefined) throw new Error(`no image for ${slot.container.name}`);
     const c = slot.container;
     const isolation =
@@ -410,7 +435,10 @@ export class PodWorker {
           })
         : undefined;
     const env = resolveContainerEnv(c, this.#o.objects, facts).env;
+    const premount = this.#premounts.get(c.name);
+    this.#premounts.delete(c.name);
     const attempt = await startAttempt({
+      rootfs: await premount,
       runc: this.#runc,
       id: this.#runcId(c.name),
       containerDir: this.#containerDir(c.name),
@@ -441,6 +469,8 @@ export class PodWorker {
    */
   async #startOnce(slot: Slot): Promise<StartOutcome> {
     const c = slot.container;
+    // Admission pulled for the first start; a restart pulls again as its policy says.
+    if (slot.status.restartCount > 0 && !(await this.#pullForRestart(slot))) return 'pullError';
     slot.lastStartedAt = this.#clock.now();
     let attempt: ContainerHandle;
     try {
@@ -519,7 +549,43 @@ export class PodWorker {
       slot.status.started && c.readinessProbe === undefined && slot.kind !== 'init';
     if (slot.kind !== 'init') this.#startProbes(slot, ac.signal);
     await this.#save();
+    traceMark(`container.${c.name}.saved-running`);
     return 'running';
+  }
+
+  /**
+   * kubelet's image step of a container start: with imagePullPolicy Always (an OCI image) the
+   * image is pulled again; a failure leaves the container Waiting with ErrImagePull (false).
+   */
+  async #pullForRestart(slot: Slot): Promise<boolean> {
+    const c = slot.container;
+    const local = this.#pulled.get(c.name) ?? this.#o.images.get(c.name);
+    if (!shouldPull(c.imagePullPolicy, local)) return true;
+    await this.#event('Normal', 'Pulling', objectRef(slot), `Pulling image "${c.image}"`);
+    try {
+      const settings = await loadRegistrySettings(this.#layout.root);
+      // A forced stop ends the pull at once; a graceful one lets it finish (its retries are bounded).
+      const r = await pullImage(this.#layout.root, c.image, {
+        settings,
+        signal: this.#force.signal,
+      });
+      const record = r.records.find((x) => x.name === r.name) ?? r.records[0];
+      if (record !== undefined) this.#pulled.set(c.name, record);
+      await this.#event(
+        'Normal',
+        'Pulled',
+        objectRef(slot),
+        `Successfully pulled image "${c.image}"`,
+      );
+      return true;
+    } catch (err) {
+      const message = pullFailureMessage(c.image, err);
+      slot.status.state = { waiting: { reason: 'ErrImagePull', message } };
+      await this.#event('Warning', 'Failed', objectRef(slot), message);
+      await this.#event('Warning', 'Failed', objectRef(slot), 'Error: ErrImagePull');
+      await this.#save();
+      return false;
+    }
   }
 
   #podGraceMs(): number {
@@ -652,7 +718,8 @@ export class PodWorker {
     const delay = slot.backoffMs;
     slot.backoffMs = delay === 0 ? this.#backoff.baseMs : Math.min(delay * 2, this.#backoff.capMs);
     const name = slot.container.name;
-    if (outcome !== 'configError') {
+    // A container that was not created (config error, image pull) did not restart.
+    if (outcome !== 'configError' && outcome !== 'pullError') {
       slot.status.lastState = slot.status.state;
       slot.status.restartCount++;
     }
@@ -663,21 +730,27 @@ export class PodWorker {
           ? 'CreateContainerConfigError'
           : outcome === 'startError'
             ? 'RunContainerError'
-            : 'CrashLoopBackOff';
+            : outcome === 'pullError'
+              ? 'ImagePullBackOff'
+              : 'CrashLoopBackOff';
       slot.status.state = {
         waiting: {
           reason,
           message:
             reason === 'CrashLoopBackOff'
               ? message
-              : `${slot.status.lastState.terminated?.message ?? slot.status.state.waiting?.message ?? ''} (${message})`,
+              : reason === 'ImagePullBackOff'
+                ? `Back-off pulling image "${slot.container.image}": ${slot.status.state.waiting?.message ?? ''}`
+                : `${slot.status.lastState.terminated?.message ?? slot.status.state.waiting?.message ?? ''} (${message})`,
         },
       };
       await this.#event(
         'Warning',
         'BackOff',
         objectRef(slot),
-        'Back-off restarting failed container',
+        outcome === 'pullError'
+          ? `Back-off pulling image "${slot.container.image}"`
+          : 'Back-off restarting failed container',
       );
       await this.#save();
       await this.#pause(delay);
@@ -697,7 +770,7 @@ export class PodWorker {
         first?.();
         first = undefined;
         let exitCode = 128;
-        if (outcome === 'configError') {
+        if (outcome === 'configError' || outcome === 'pullError') {
           await this.#backoffBeforeRestart(slot, outcome);
           continue;
         }
@@ -852,6 +925,9 @@ export class PodWorker {
 
   /** Releases every resource of the pod; its record, events and logs stay until `down`. */
   async #release(): Promise<void> {
+    // Overlays mounted ahead but never used are removed with the rest (once they settled).
+    await Promise.all(this.#premounts.values());
+    this.#premounts.clear();
     for (const s of this.#slots) {
       await cleanupAttempt(
         this.#runc,
