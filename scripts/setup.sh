@@ -10,12 +10,15 @@ say() { printf '[setup] %s\n' "$*"; }
 # System packages. Later issues append theirs here; keep the list sorted and commented.
 packages=(
   attr                        # setfattr: overlay opaque-directory marks when unpacking OCI layers
+  apache2-utils               # htpasswd: registry tests' basic-auth users
   busybox-static              # a tiny root filesystem for test images
   catatonit                   # the pod sandbox's pause process
   containernetworking-plugins # bridge, host-local, portmap, loopback CNI plugins (/usr/lib/cni)
+  docker-registry             # a real OCI distribution registry for image pull tests
   git                         # git-sync and its tests
   iproute2                    # ip netns / ip link, for checks and cleanup
   iptables                    # CNI portmap/bridge masquerade rules
+  openssl                     # registry tests: certificates for the TLS registry and token server
   nutcracker                  # twemproxy: the anchor of bench/redis
   nginx-light                 # host-image web server: runtime tests and the push-to-deploy example
   prometheus prometheus-redis-exporter prometheus-nginx-exporter # adapters: promtool, a real scraper, differential tests
