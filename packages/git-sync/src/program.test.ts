@@ -119,3 +119,44 @@ test('serving: /readyz after the first sync, a signed webhook moves the link, /s
   child.kill('SIGTERM');
   assert.equal(await closed, 0);
 });
+
+test("git-sync's legacy GIT_SYNC_* env names and --sync-on-signal: SIGHUP syncs at once (period 1 h); touch file relative to --root", async (t) => {
+  const remote = await makeRemote();
+  const { root, cleanup } = await tempRoot();
+  const first = await remote.commit({ 'index.html': 'v1\n' });
+  const child = startGitSync([], {
+    GIT_SYNC_REPO: remote.url,
+    GIT_SYNC_ROOT: root,
+    GIT_SYNC_LINK: 'current',
+    GIT_SYNC_PERIOD: '1h',
+    GIT_SYNC_TOUCH_FILE: 'synced',
+    GITSYNC_REF: 'main',
+    GITSYNC_SYNC_ON_SIGNAL: 'SIGHUP',
+    GITSYNC_VERBOSE: '5',
+    GITSYNC_ADD_USER: 'true',
+  });
+  const closed = exitCode(child);
+  t.after(async () => {
+    child.kill('SIGKILL');
+    await closed;
+    await remote.cleanup();
+    await cleanup();
+  });
+  const linked = async (sha: string): Promise<true | undefined> =>
+    (await fs.readlink(path.join(root, 'current')).catch(() => '')) === `.worktrees/${sha}`
+      ? true
+      : undefined;
+  await until(() => linked(first), 'the first sync');
+  await until(
+    () =>
+      fs.access(path.join(root, 'synced')).then(
+        () => true as const,
+        () => undefined,
+      ),
+    'the touch file under --root',
+  );
+  const second = await remote.commit({ 'index.html': 'v2\n' });
+  child.kill('SIGHUP');
+  await until(() => linked(second), 'the SIGHUP-triggered sync');
+  assert.equal(child.exitCode, null, 'SIGHUP does not stop it');
+});

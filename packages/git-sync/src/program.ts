@@ -1,7 +1,10 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import {
+  PodkitError,
   configToLog,
   createLogger,
   parseConfig,
@@ -16,6 +19,7 @@ import { parseGitConfig } from './git/git-config.js';
 import { syncMetrics, type SyncMetrics } from './http/metrics.js';
 import { readiness, statusRoute } from './http/status.js';
 import { webhookRoute } from './http/webhook.js';
+import { GitSyncCode } from './errors.js';
 import { SyncLoop } from './loop/sync-loop.js';
 import { execHook } from './sync/exec-hook.js';
 import { SyncEngine, type SyncResult } from './sync/engine.js';
@@ -36,9 +40,11 @@ export function gitSyncProgram(
 ): Main {
   return async (ctx) => {
     const cfg = parseConfig(gitSyncConfig, argv, env);
+    const syncSignal = cfg.syncOnSignal === undefined ? undefined : signalName(cfg.syncOnSignal);
     const log = createLogger({
       name: 'podkit-git-sync',
-      level: cfg.logLevel,
+      // git-sync's -v: 4 and above is its debug detail.
+      level: cfg.verbose >= 4 && cfg.logLevel === 'info' ? 'debug' : cfg.logLevel,
       redact: secretKeys(gitSyncConfig),
     });
     const link = cfg.link === '' ? defaultLink(cfg.repo) : cfg.link;
@@ -73,6 +79,7 @@ export function gitSyncProgram(
       keep: cfg.keep,
       staleAfterMs: cfg.staleWorktreeTimeout,
       gitTimeoutMs: cfg.syncTimeout,
+      gitPath: cfg.git,
       submodules: cfg.submodules,
       sparseCheckoutFile: cfg.sparseCheckoutFile,
       gitConfig: {
@@ -191,16 +198,20 @@ export function gitSyncProgram(
           );
       },
     });
+    // As in git-sync: absolute, or relative to --root.
+    const touchFile =
+      cfg.touchFile === undefined ? undefined : path.resolve(cfg.root, cfg.touchFile);
+    const errorFile =
+      cfg.errorFile === undefined ? undefined : path.resolve(cfg.root, cfg.errorFile);
     const afterAttempt = async (message: string | undefined, ok: boolean): Promise<void> => {
       try {
-        const touchFile = cfg.touchFile;
         if (ok && touchFile !== undefined) {
           const now = new Date();
           await fs.utimes(touchFile, now, now).catch(() => fs.writeFile(touchFile, ''));
         }
-        if (cfg.errorFile !== undefined) {
-          if (ok) await fs.rm(cfg.errorFile, { force: true });
-          else await fs.writeFile(cfg.errorFile, `${message ?? 'unknown error'}\n`);
+        if (errorFile !== undefined) {
+          if (ok) await fs.rm(errorFile, { force: true });
+          else await fs.writeFile(errorFile, `${message ?? 'unknown error'}\n`);
         }
       } catch (err) {
         log.warn({ err }, 'cannot update touch/error file');
@@ -232,6 +243,12 @@ export function gitSyncProgram(
           readiness: readiness(() => loop.status(), staleness),
         },
         routes: {
+          // git-sync's own probe endpoint: 503 until the first successful sync, then 200.
+          'GET /': (_req, res) => {
+            const synced = loop.status().lastSuccess !== undefined;
+            res.writeHead(synced ? 200 : 503, { 'content-type': 'text/plain' });
+            res.end(synced ? 'ok\n' : 'repo is not ready\n');
+          },
           'GET /status': statusRoute(() => loop.status()),
           ...(hasInbound
             ? {
@@ -249,6 +266,17 @@ export function gitSyncProgram(
       ctx.onShutdown(() => server.close(), 'http');
       log.info({ url: server.url, webhook: hasInbound }, 'http listening');
     }
+    if (syncSignal !== undefined) {
+      const signal = syncSignal;
+      const onSignal = (): void => {
+        log.debug({ signal }, 'sync requested by signal');
+        loop.trigger();
+      };
+      process.on(signal, onSignal);
+      ctx.onShutdown(() => {
+        process.off(signal, onSignal);
+      }, 'signal');
+    }
     await loop.run(ctx.signal);
     if (cfg.oneTime) {
       // An init container's hooks get their first delivery attempt (not endless retries).
@@ -260,6 +288,22 @@ export function gitSyncProgram(
       log.info({ sha: loop.status().sha }, 'one-time sync done');
     }
   };
+}
+
+/** git-sync's --sync-on-signal value (`SIGHUP`, `HUP` or a number) as a Node signal name. */
+function signalName(raw: string): NodeJS.Signals {
+  const upper = raw.trim().toUpperCase();
+  const byNumber = Object.entries(os.constants.signals).find(([, n]) => String(n) === upper);
+  const name = byNumber?.[0] ?? (upper.startsWith('SIG') ? upper : `SIG${upper}`);
+  const forbidden = ['SIGKILL', 'SIGSTOP', 'SIGTERM', 'SIGINT'];
+  if (!(name in os.constants.signals) || forbidden.includes(name)) {
+    throw new PodkitError(
+      GitSyncCode.optionInvalid,
+      `--sync-on-signal ${JSON.stringify(raw)} is not a signal a sync can be tied to`,
+      { hint: 'use e.g. SIGHUP or SIGUSR1 (SIGTERM and SIGINT stop the program)' },
+    );
+  }
+  return name as NodeJS.Signals;
 }
 
 /** The event refs that concern --ref (a short name may be a branch or a tag). */

@@ -18,6 +18,19 @@ export interface GitRunnerOptions {
   gitPath?: string | undefined;
   /** Observes every spawn (argv and env keys); for audits and tests. */
   onSpawn?: ((args: readonly string[], env: Readonly<Record<string, string>>) => void) | undefined;
+  /** Test hooks around each child (fault injection): see SyncEngineOptions.gitFaults. */
+  faults?: GitFaults | undefined;
+}
+
+/**
+ * Fault injection around git children (crash-safety tests). `spawned` gets the pid, which is
+ * also the child's process group: a test may SIGKILL it mid-command. `exited` is awaited after
+ * the child is gone and before its outcome is acted on: never resolving it freezes the caller
+ * exactly as a SIGKILL of the whole program at that instant would (no error handling runs).
+ */
+export interface GitFaults {
+  spawned?: ((args: readonly string[], pid: number) => void) | undefined;
+  exited?: ((args: readonly string[]) => void | Promise<void>) | undefined;
 }
 
 export interface GitRunOptions {
@@ -102,6 +115,7 @@ export class GitRunner {
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? this.#options.timeoutMs,
         stdin: options.stdin,
+        onSpawned: (pid) => this.#options.faults?.spawned?.(args, pid),
       });
     } catch (cause) {
       throw new GitCommandError(
@@ -110,6 +124,7 @@ export class GitRunner {
         { args: shownArgs, exitCode: null, stderr: '', hint: 'is git installed and on PATH?' },
       );
     }
+    await this.#options.faults?.exited?.(args);
     const stderr = redact(result.stderr.trim());
     if (result.killedFor === 'abort') {
       throw new GitCommandError(GitSyncCode.aborted, `${what}: cancelled`, {

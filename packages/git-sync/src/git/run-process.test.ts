@@ -39,9 +39,10 @@ test('a timeout kills the whole process group, grandchildren included', async ()
     const g = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
     console.log(g.pid);
     setInterval(() => {}, 1000);`;
+  // Long enough for a Node child to start and spawn its grandchild on a loaded machine.
   const r = await runProcess(process.execPath, ['-e', script], {
     env,
-    timeoutMs: 300,
+    timeoutMs: 3000,
     killGraceMs: 200,
   });
   assert.equal(r.killedFor, 'timeout');

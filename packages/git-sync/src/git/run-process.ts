@@ -15,6 +15,8 @@ export interface RunProcessOptions {
   killGraceMs?: number | undefined;
   /** stdout beyond this many bytes is dropped (stderr keeps its last 64 KiB). Default 64 MiB. */
   maxStdoutBytes?: number | undefined;
+  /** Called with the child's pid (= its process group id) once it is started. */
+  onSpawned?: ((pid: number) => void) | undefined;
 }
 
 export interface RunProcessResult {
@@ -57,6 +59,7 @@ export function runProcess(
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
+    if (child.pid !== undefined) options.onSpawned?.(child.pid);
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = Buffer.alloc(0);

@@ -228,6 +228,8 @@ test('a failure injected at each step leaves the old tree live; the next sync co
         root,
         ref: 'main',
         prePublish: () => Promise.resolve(),
+        // `git worktree prune` runs only when retention removed a tree.
+        keep: failAt === 'prune' ? 1 : 2,
         onEvent: (e) => events.push(e),
         faults: (step) => {
           if (step === failAt) throw new Error(`injected at ${step}`);

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError, isPodkitError } from '@podkit/kit';
 import { GitCommandError, GitSyncCode } from '../errors.js';
-import { GitRunner } from '../git/run-git.js';
+import { GitRunner, type GitFaults } from '../git/run-git.js';
 import { Redactor } from '../redact.js';
 import {
   isFullSha,
@@ -77,6 +77,8 @@ export interface SyncEngineOptions {
   gitEnv?: Readonly<Record<string, string>> | undefined;
   /** Per git command timeout. Default 120 s. */
   gitTimeoutMs?: number | undefined;
+  /** The git program (git-sync's --git). Default `git` on PATH. */
+  gitPath?: string | undefined;
   /** Observes every git spawn (audits, tests). */
   onGitSpawn?:
     ((args: readonly string[], env: Readonly<Record<string, string>>) => void) | undefined;
@@ -84,6 +86,8 @@ export interface SyncEngineOptions {
   onEvent?: ((event: SyncEvent) => void) | undefined;
   /** Test hook: called before each step; throwing (or never returning) simulates a crash. */
   faults?: ((step: SyncStep) => void | Promise<void>) | undefined;
+  /** Test hook: fault injection around each git child (SIGKILL mid-command, freeze after it). */
+  gitFaults?: GitFaults | undefined;
 }
 
 export interface SyncResult {
@@ -117,6 +121,8 @@ export class SyncEngine {
   readonly #now: () => number;
   #git: GitRunner;
   #recovered = false;
+  /** The repository answered `rev-parse --git-dir` and no sync has failed since. */
+  #gitDirOk = false;
 
   constructor(options: SyncEngineOptions) {
     this.#o = options;
@@ -129,8 +135,10 @@ export class SyncEngine {
       home: this.layout.homeDir,
       redactor: this.redactor,
       timeoutMs: options.gitTimeoutMs ?? 120_000,
+      gitPath: options.gitPath,
       env: options.gitEnv,
       onSpawn: options.onGitSpawn,
+      faults: options.gitFaults,
       config: {
         'safe.directory': '*', // the volume may be owned by another uid
         'init.defaultBranch': 'podkit',
@@ -149,6 +157,15 @@ export class SyncEngine {
   }
 
   async sync(signal: AbortSignal): Promise<SyncResult> {
+    try {
+      return await this.#sync(signal);
+    } catch (err) {
+      this.#gitDirOk = false; // look at the repository again before the next sync
+      throw err;
+    }
+  }
+
+  async #sync(signal: AbortSignal): Promise<SyncResult> {
     if (!this.#recovered) {
       await this.#step('recover');
       await this.#recover(signal);
@@ -250,11 +267,8 @@ export class SyncEngine {
         this.#gd(...fetchArgs, ...depthArgs, 'origin', `+${refName}:${PRIVATE_REF}`),
         { signal },
       );
-      const { stdout } = await this.#git.run(
-        this.#gd('rev-parse', '--verify', '--end-of-options', `${PRIVATE_REF}^{commit}`),
-        { signal },
-      );
-      sha = stdout.trim(); // newer than `expected` if a push landed in between
+      // Newer than `expected` if a push landed in between.
+      sha = await this.#fetchedCommit(refName, signal);
     }
     if (await this.#isComplete(sha)) return sha;
 
@@ -294,11 +308,11 @@ export class SyncEngine {
       }
       await this.#submodules(tree, signal);
       await this.#step('verify');
-      const { stdout } = await this.#git.run(['rev-parse', 'HEAD'], { cwd: tree, signal });
-      if (stdout.trim() !== sha) {
+      const head = await this.#worktreeHead(tree, signal);
+      if (head !== sha) {
         throw new PodkitError(
           GitSyncCode.worktreeInvalid,
-          `worktree ${tree} holds ${stdout.trim()}, expected ${sha}`,
+          `worktree ${tree} holds ${head}, expected ${sha}`,
         );
       }
       await this.#step('marker');
@@ -345,9 +359,53 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * The commit the fetch stored in the private ref. A branch names a commit, so its loose ref
+   * file is read directly (one git process less per sync); anything else (a tag to peel, a
+   * packed ref) asks `git rev-parse`.
+   */
+  async #fetchedCommit(refName: string, signal: AbortSignal): Promise<string> {
+    if (refName.startsWith('refs/heads/')) {
+      const loose = await fs.readFile(path.join(this.layout.gitDir, PRIVATE_REF), 'utf8').then(
+        (text) => text.trim(),
+        () => '',
+      );
+      if (isFullSha(loose)) return loose;
+    }
+    const { stdout } = await this.#git.run(
+      this.#gd('rev-parse', '--verify', '--end-of-options', `${PRIVATE_REF}^{commit}`),
+      { signal },
+    );
+    return stdout.trim();
+  }
+
+  /**
+   * The commit a fresh worktree has checked out: its detached HEAD file, read directly (one
+   * git process less per sync); `git rev-parse HEAD` when the file is not in the usual form.
+   */
+  async #worktreeHead(tree: string, signal: AbortSignal): Promise<string> {
+    try {
+      const pointer = await fs.readFile(path.join(tree, '.git'), 'utf8');
+      const m = /^gitdir: (.+)\n?$/.exec(pointer);
+      if (m?.[1] !== undefined) {
+        const head = (
+          await fs.readFile(path.join(path.resolve(tree, m[1]), 'HEAD'), 'utf8')
+        ).trim();
+        if (isFullSha(head)) return head;
+      }
+    } catch {
+      // fall through to git
+    }
+    const { stdout } = await this.#git.run(['rev-parse', 'HEAD'], { cwd: tree, signal });
+    return stdout.trim();
+  }
+
+  /** Checks the repository once, and again after any failed sync (cheap steady state). */
   async #ensureGitDir(signal: AbortSignal): Promise<void> {
+    if (this.#gitDirOk) return;
     try {
       await this.#git.run(this.#gd('rev-parse', '--git-dir'), { signal });
+      this.#gitDirOk = true;
     } catch (err) {
       if (signal.aborted || !(err instanceof GitCommandError)) throw err;
       // Missing or unreadable: build a fresh one beside it and swap.
@@ -362,6 +420,7 @@ export class SyncEngine {
     const fresh = path.join(this.layout.root, `.git-new-${tag}`);
     const old = path.join(this.layout.root, `.git-old-${tag}`);
     await fs.mkdir(this.layout.homeDir, { recursive: true });
+    this.#gitDirOk = false;
     await this.#git.run(['init', '--bare', '--quiet', fresh], { signal });
     try {
       await fs.rename(this.layout.gitDir, old);
@@ -417,6 +476,7 @@ export class SyncEngine {
     }
     await removeStaleLocks(this.layout.gitDir);
     await this.#forgetMissingWorktrees();
+    this.#gitDirOk = false;
     if (swept.length > 0 || removed.length > 0) {
       this.#o.onEvent?.({ type: 'recovered', sweptTempLinks: swept.length, removedTrees: removed });
     }
@@ -474,6 +534,8 @@ export class SyncEngine {
         await this.#removeTree(sha);
         this.#o.onEvent?.({ type: 'removed', sha });
       }
+      // Only a removal leaves a registration to forget (recovery handles crash leftovers).
+      if (doomed.length === 0) return;
       await this.#step('prune');
       await this.#git.run(this.#gd('worktree', 'prune'), { signal });
     } catch (err) {

@@ -6,7 +6,7 @@ export interface OutboundWebhookOptions {
   url: string;
   /** Default POST. */
   method?: string | undefined;
-  /** The status that means success; -1 accepts any response (git-sync's --webhook-success-status). */
+  /** The status that means success; 0 (git-sync's way) or -1 accepts any (--webhook-success-status). */
   successStatus?: number | undefined;
   /** Default 1 s, as git-sync. */
   timeoutMs?: number | undefined;
@@ -41,7 +41,8 @@ export function outboundWebhook(
       });
     }
     const want = options.successStatus ?? 200;
-    if (want !== -1 && status !== want) {
+    // 0 (git-sync's way) or -1: any status is a success.
+    if (want > 0 && status !== want) {
       throw new PodkitError(
         GitSyncCode.notifyFailed,
         `webhook ${shown} answered ${status} for ${sha} (expected ${want})`,

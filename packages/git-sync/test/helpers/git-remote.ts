@@ -16,6 +16,11 @@ export interface TestRemote {
     files: Record<string, string>,
     opts?: { branch?: string; message?: string },
   ): Promise<string>;
+  /**
+   * Builds one commit per tree (each the child of the previous) in the work clone with a
+   * single `git fast-import`, without pushing: cheap setup for tests that push many commits.
+   */
+  build(trees: readonly Record<string, string>[]): Promise<string[]>;
   git(args: string[], cwd?: string): Promise<string>;
   cleanup(): Promise<void>;
 }
@@ -68,6 +73,47 @@ export async function makeRemote(): Promise<TestRemote> {
       await git(['commit', '--quiet', '--allow-empty', '-m', opts.message ?? 'commit']);
       await git(['push', '--quiet', '--force', 'origin', `HEAD:refs/heads/${branch}`]);
       return git(['rev-parse', 'HEAD']);
+    },
+    async build(trees) {
+      const marks = path.join(dir, `marks-${Date.now()}`);
+      const chunks: string[] = [];
+      trees.forEach((files, i) => {
+        const message = `build ${i}`;
+        chunks.push(
+          `commit refs/podkit-test/build\nmark :${i + 1}\n`,
+          `committer test <test@example.invalid> ${1_700_000_000 + i} +0000\n`,
+          `data ${Buffer.byteLength(message)}\n${message}\n`,
+          i > 0 ? `from :${i}\n` : '',
+          'deleteall\n',
+        );
+        for (const [name, content] of Object.entries(files)) {
+          chunks.push(`M 100644 inline ${name}\ndata ${Buffer.byteLength(content)}\n${content}\n`);
+        }
+        chunks.push('\n');
+      });
+      await new Promise<void>((resolve, reject) => {
+        const child = execFile(
+          'git',
+          ['fast-import', '--quiet', '--force', `--export-marks=${marks}`],
+          { cwd: work, env, maxBuffer: 64 * 1024 * 1024 },
+          (err) => {
+            if (err === null) resolve();
+            else reject(new Error(`git fast-import failed: ${err.message}`));
+          },
+        );
+        child.stdin?.end(chunks.join(''));
+      });
+      const bySha = new Map<number, string>();
+      for (const line of (await fs.readFile(marks, 'utf8')).split('\n')) {
+        const m = /^:(\d+) ([0-9a-f]+)$/.exec(line);
+        if (m?.[2] !== undefined) bySha.set(Number(m[1]), m[2]);
+      }
+      await fs.rm(marks, { force: true });
+      return trees.map((_, i) => {
+        const sha = bySha.get(i + 1);
+        if (sha === undefined) throw new Error(`git fast-import made no commit ${i}`);
+        return sha;
+      });
     },
     cleanup: () => fs.rm(dir, { recursive: true, force: true }),
   };
