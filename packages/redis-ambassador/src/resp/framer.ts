@@ -308,7 +308,7 @@ export class RequestFramer extends FramerBase {
   /** An inline command: one line up to '\n' (a preceding '\r' is dropped), split like Redis. */
   private scanInline(): FrameEvent | 'skip' | undefined {
     const buf = this.buf;
-    const nl = buf.indexOf(LF, this.pos);
+    const nl = findLf(buf, this.pos);
     if (nl < 0) {
       if (buf.length - this.pos > this.maxInlineSize) {
         return this.fail('Protocol error: too big inline request');
@@ -540,6 +540,17 @@ function findCr(buf: Buffer, from: number): number {
     if (c === 0) return -1;
   }
   return -1;
+}
+
+/**
+ * First '\n' at or after `from`, or -1 — stopping at a NUL byte: Redis finds the end of an
+ * inline request with strchr, so a line with a NUL before its '\n' stays incomplete (until the
+ * inline size limit) and nothing after it is answered.
+ */
+function findLf(buf: Buffer, from: number): number {
+  const nl = buf.indexOf(LF, from);
+  const end = nl < 0 ? buf.length : nl;
+  return buf.subarray(from, end).indexOf(0) >= 0 ? -1 : nl;
 }
 
 /**

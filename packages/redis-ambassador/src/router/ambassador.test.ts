@@ -4,7 +4,7 @@ import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createAmbassador, type Ambassador } from './ambassador.js';
 import { encodeCommand } from '../resp/decode.js';
-import { RequestFramer } from '../resp/framer.js';
+import { ReplyFramer, RequestFramer } from '../resp/framer.js';
 import {
   command,
   exchange,
@@ -327,4 +327,71 @@ test('ioredis through the ambassador: pipeline, MULTI/EXEC, SELECT replayed on r
   assert.equal(await r.strlen('io:big'), big.length);
   // Confirm where db 3's data is: the replica has it in db 3 (replication), not in db 0.
   assert.equal(await command(replicas[0]!.port, ['EXISTS', 'io:big']), 0);
+});
+
+/**
+ * Writes `chunks` one per event-loop turn on a fresh connection (Nagle off, so each is its own
+ * segment and the in-process ambassador reads it before the next is written) and collects
+ * `replies` reply frames.
+ */
+async function paced(port: number, chunks: readonly Buffer[], replies: number): Promise<string> {
+  const sock = net.connect(port, '127.0.0.1');
+  sock.setNoDelay(true);
+  const framer = new ReplyFramer();
+  const got: Buffer[] = [];
+  let frames = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    sock.on('error', reject);
+    sock.on('close', () => {
+      reject(new Error(`closed after ${frames} of ${replies} replies`));
+    });
+    sock.on('data', (d: Buffer) => {
+      got.push(d);
+      framer.push(d);
+      for (let ev = framer.next(); ev; ev = framer.next()) {
+        if (ev.kind === 'error') reject(new Error(ev.message));
+        else if (ev.last) frames++;
+      }
+      if (frames >= replies) resolve();
+    });
+  });
+  await new Promise<void>((resolve) => sock.once('connect', resolve));
+  for (const c of chunks) {
+    sock.write(c);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  try {
+    await done;
+  } finally {
+    sock.destroy();
+  }
+  return Buffer.concat(got).toString('latin1');
+}
+
+test('pipelines split at every byte boundary: replies byte-identical to direct Redis', async (t) => {
+  const amb = await ambassador('replica');
+  t.after(() => amb.close());
+  let run = 0;
+  const ns = (side: string): string => `${side}${String(run++).padStart(6, '0')}`;
+  // Small pipelines: every cut point, as two writes (one connection per cut point).
+  for (const n of [1, 2, 3, 5, 10]) {
+    const want = Buffer.concat(
+      await exchange(master.port, mixedPipeline(n, ns('d'), 7 * n, false), n),
+    ).toString('latin1');
+    const size = mixedPipeline(n, ns('a'), 7 * n, false).length;
+    for (let at = 1; at < size; at++) {
+      const data = mixedPipeline(n, ns('a'), 7 * n, false);
+      const got = await paced(amb.address.port, [data.subarray(0, at), data.subarray(at)], n);
+      assert.equal(got, want, `n=${n} cut at byte ${at}`);
+    }
+  }
+  // Large pipelines: one byte per write, so every boundary is a chunk boundary in one run.
+  for (const n of [100, 1000]) {
+    const want = Buffer.concat(
+      await exchange(master.port, mixedPipeline(n, ns('d'), n + 1, false), n),
+    ).toString('latin1');
+    const data = mixedPipeline(n, ns('a'), n + 1, false);
+    const bytes = Array.from({ length: data.length }, (_, i) => data.subarray(i, i + 1));
+    assert.equal(await paced(amb.address.port, bytes, n), want, `n=${n} byte by byte`);
+  }
 });

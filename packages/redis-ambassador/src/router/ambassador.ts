@@ -143,7 +143,8 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
     rr: 0,
   };
   const sessions = new Set<ClientSession>();
-  const server = net.createServer((sock) => {
+  // Half-open: a client that sends its requests and then FIN still gets every reply.
+  const server = net.createServer({ allowHalfOpen: true }, (sock) => {
     const session = new ClientSession(sock, ctx, (s) => sessions.delete(s));
     sessions.add(session);
   });

@@ -1,16 +1,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createAmbassador, type Ambassador } from './ambassador.js';
 import type { RouteLabel, RouterMetrics, TopologyMetrics } from '../metrics.js';
+import { encodeCommand } from '../resp/decode.js';
+import { ReplyFramer } from '../resp/framer.js';
 import { startReplicaSet } from '../../test/redis-servers.js';
 
 /**
- * Iterations of the SET-then-GET loop. The issue asks for 100,000; the default is 4,000 so the
- * suite stays short on a shared 2-core machine while a writer loads replication (about 70 s
- * for both modes here); PODKIT_RYW_ITERATIONS=100000 runs the full count.
+ * Iterations of the SET-then-GET loop. The issue asks for 100,000: `PODKIT_RYW_ITERATIONS=100000`
+ * runs them (see docs/redis-ambassador.md for how long that takes); the suite's default is
+ * 5,000 so that both modes stay within about a minute and a half on the shared 2-core machine.
  */
-const ITERATIONS = Number(process.env.PODKIT_RYW_ITERATIONS ?? 4000);
+const ITERATIONS = Number(process.env.PODKIT_RYW_ITERATIONS ?? 5_000);
 
 let set: Awaited<ReturnType<typeof startReplicaSet>>;
 before(async () => {
@@ -51,43 +55,90 @@ async function start(ryw: boolean, metrics?: RouteCounter): Promise<Ambassador> 
 }
 
 /**
- * SET k i then GET k on one connection, counting GETs that return older data. Even
- * iterations pipeline the pair (the GET arrives while the SET is in flight); odd ones wait for
- * the SET's reply first (the write is done, the replicas may not have it yet). A writer
- * streams 16 KiB values to the master meanwhile, so the replicas trail by a realistic margin.
+ * A bare RESP connection for the SET-then-GET loop: one request out, its whole reply back,
+ * nothing pipelined; no client library in the way, so 100,000 round trips fit in the suite.
+ */
+class RoundTrip {
+  private readonly sock: net.Socket;
+  private readonly framer = new ReplyFramer();
+  private parts: Buffer[] = [];
+  private waiting: ((reply: Buffer) => void) | undefined;
+
+  constructor(port: number) {
+    this.sock = net.connect(port, '127.0.0.1');
+    this.sock.setNoDelay(true);
+    this.sock.on('error', () => undefined); // a dead connection fails the awaited reply below
+    this.sock.on('data', (chunk: Buffer) => {
+      this.framer.push(chunk);
+      for (let ev = this.framer.next(); ev; ev = this.framer.next()) {
+        if (ev.kind === 'error') throw new Error(ev.message);
+        this.parts.push(ev.bytes);
+        if (ev.last) {
+          const reply = this.parts.length === 1 ? ev.bytes : Buffer.concat(this.parts);
+          this.parts = [];
+          const w = this.waiting;
+          this.waiting = undefined;
+          w?.(reply);
+        }
+      }
+    });
+  }
+
+  async connected(): Promise<void> {
+    if (this.sock.connecting) await once(this.sock, 'connect');
+  }
+
+  /** Sends one request and resolves with its reply frame. */
+  call(request: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      if (this.sock.destroyed) {
+        reject(new Error('connection closed'));
+        return;
+      }
+      this.waiting = resolve;
+      this.sock.write(request);
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+/**
+ * SET k i, wait for +OK, then GET k on the same connection, counting GETs that return older
+ * data: the write is done when the GET leaves, the replicas may not have it yet. A writer
+ * streams 8 KiB values to the master meanwhile, so the replicas trail by a realistic margin.
  */
 async function setThenGet(amb: Ambassador, ns: string): Promise<number> {
-  const r = new Redis({ port: amb.address.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  const r = new RoundTrip(amb.address.port);
   const noise = new Redis({ port: set.master.port, host: '127.0.0.1' });
   const state = { done: false };
-  const big = 'n'.repeat(16 * 1024);
+  const big = 'n'.repeat(8 * 1024);
   const noiseLoop = (async () => {
     while (!state.done) {
       const p = noise.pipeline();
-      for (let k = 0; k < 8; k++) p.set(`noise:${k}`, big);
+      for (let k = 0; k < 4; k++) p.set(`noise:${k}`, big);
       await p.exec();
     }
   })();
   try {
+    await r.connected();
     let stale = 0;
     for (let i = 0; i < ITERATIONS; i++) {
       const key = `${ns}:${i % 16}`;
-      let got: unknown;
-      if (i % 2 === 0) {
-        const res = await r.pipeline().set(key, String(i)).get(key).exec();
-        got = res?.[1]?.[1];
-      } else {
-        await r.set(key, String(i));
-        got = await r.get(key);
-      }
-      if (got !== String(i)) stale++;
+      const value = String(i);
+      const ok = await r.call(encodeCommand(['SET', key, value]));
+      assert.equal(ok.toString('latin1'), '+OK\r\n');
+      const got = await r.call(encodeCommand(['GET', key]));
+      if (got.toString('latin1') !== `$${value.length}\r\n${value}\r\n`) stale++;
     }
     return stale;
   } finally {
     state.done = true;
     await noiseLoop;
     noise.disconnect();
-    r.disconnect();
+    r.close();
   }
 }
 

@@ -124,7 +124,8 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
     amb.topology.replicas.find((r) => r.endpoint.port === port)?.healthy;
   const downWhileStopped = byName(stopped.port);
   const killedDown = byName(killed.port);
-  await sleep(2500);
+  // Stopped for 5 s in all, as the issue asks.
+  await sleep(4000);
   process.kill(stopped.pid, 'SIGCONT');
   for (let i = 0; i < 100 && byName(stopped.port) !== true; i++) await sleep(50);
   await sleep(200);

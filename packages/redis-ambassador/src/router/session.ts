@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import type { CommandTable } from '../commands/classify.js';
+import type { CommandRoute, CommandTable } from '../commands/classify.js';
 import {
   protocolErrorReply,
   RequestFramer,
@@ -9,7 +9,7 @@ import {
 } from '../resp/framer.js';
 import type { RouteLabel, RouterMetrics } from '../metrics.js';
 import type { NodePool } from './node-pool.js';
-import { ReplyQueue, type ReplySlot } from './reply-queue.js';
+import { ReplyQueue, ReplySlot } from './reply-queue.js';
 import { COALESCE_LIMIT, DISCARD, type ReplySink, type Upstream } from './upstream.js';
 
 /**
@@ -40,6 +40,11 @@ export interface RouterContext {
   readonly metrics: RouterMetrics | undefined;
   /** Round-robin cursor over the replicas, shared so load spreads across sessions. */
   rr: number;
+  /**
+   * The replica the reads of the current event-loop turn go to (every client's): round robin
+   * per turn, so the reads of one turn leave in one write to one node (see readPool).
+   */
+  turnReplica?: NodePool | undefined;
 }
 
 /** An offset no replica reaches: reads stay on the master until a lookup succeeds. */
@@ -100,6 +105,8 @@ export class ClientSession {
   private streamTargets: Upstream[] | undefined;
   private readonly touched = new Set<Upstream>();
   private closeWhenIdle = false;
+  /** The client half-closed: it is ended once the replies to what it sent are out. */
+  private clientEnded = false;
   private closed = false;
   private readonly heldPaused = new Set<Upstream>();
   private readonly onClosed: (s: ClientSession) => void;
@@ -123,7 +130,8 @@ export class ClientSession {
         this.writeClient(bytes);
       },
       () => {
-        if (this.closeWhenIdle) this.endClient();
+        if (this.closeWhenIdle || (this.clientEnded && this.stalled === undefined))
+          this.endClient();
       },
     );
     client.setNoDelay(true);
@@ -135,6 +143,9 @@ export class ClientSession {
       for (const up of this.upstreams.values()) up.socket.resume();
       if (this.stalled === undefined) this.client.resume();
     });
+    client.on('end', () => {
+      this.onClientEnd();
+    });
     client.on('error', () => {
       // 'close' follows.
     });
@@ -143,10 +154,16 @@ export class ClientSession {
     });
   }
 
-  /** A reply stream broke mid-frame: the client cannot be kept in step, so it is dropped. */
-  private readonly broken = (): void => {
-    this.destroy();
-  };
+  /**
+   * The client half-closed (`printf 'PING\r\n' | nc -N …`). Redis answers every request it read
+   * before the EOF, so the ambassador ends the connection only after those replies; but a
+   * client in pub/sub or blocked in a command is dropped at once, as Redis drops it.
+   */
+  private onClientEnd(): void {
+    this.clientEnded = true;
+    if (this.passthrough !== undefined || this.blocking > 0) this.destroy();
+    else if (this.stalled === undefined && this.queue.pending === 0) this.endClient();
+  }
 
   /** Closes the client connection and its upstream connections. */
   destroy(): void {
@@ -164,7 +181,7 @@ export class ClientSession {
     this.outBytes += bytes.length;
     if (!this.outScheduled) {
       this.outScheduled = true;
-      process.nextTick(this.flushClient);
+      if (dirtySessions.push(this) === 1) process.nextTick(flushDirtySessions);
     }
     if (this.heldPaused.size > 0 && this.queue.heldBytes < HOLD_LIMIT / 2) {
       for (const up of this.heldPaused) up.socket.resume();
@@ -172,7 +189,8 @@ export class ClientSession {
     }
   }
 
-  private readonly flushClient = (): void => {
+  /** @internal Writes the queued reply bytes (see {@link flushDirtySessions}). */
+  flushClient(): void {
     this.outScheduled = false;
     const out = this.out;
     const size = this.outBytes;
@@ -195,7 +213,7 @@ export class ClientSession {
       for (const up of this.upstreams.values()) up.socket.pause();
       this.client.pause();
     }
-  };
+  }
 
   private onClientData(chunk: Buffer): void {
     if (this.closeWhenIdle) return; // after QUIT or a protocol error nothing more is read
@@ -225,29 +243,37 @@ export class ClientSession {
         if (this.ending()) break;
       }
     } finally {
-      let ok = true;
-      for (const up of this.touched) {
-        if (up.shared) continue; // flushes itself at the end of the turn
-        if (!up.flush()) {
-          ok = false;
-          // Resumed on 'drain', or when the connection closes (a node that fails its health
-          // check never drains: waiting for that left the client paused for good).
-          const resume = (): void => {
-            up.socket.off('drain', resume);
-            up.socket.off('close', resume);
-            if (!this.closed && this.stalled === undefined) this.client.resume();
-          };
-          up.socket.once('drain', resume);
-          up.socket.once('close', resume);
-        }
-      }
-      this.touched.clear();
-      if (!ok) this.client.pause();
+      if (this.touched.size > 0) this.flushTouched();
     }
   }
 
-  /** A reply on a shared connection ended: a waiting request may go on when none is left. */
-  private sharedDone(): void {
+  /** Writes what the dedicated connections were given in this callback. */
+  private flushTouched(): void {
+    let ok = true;
+    for (const up of this.touched) {
+      if (up.shared) continue; // flushes itself at the end of the turn
+      if (!up.flush()) {
+        ok = false;
+        // Resumed on 'drain', or when the connection closes (a node that fails its health
+        // check never drains: waiting for that left the client paused for good).
+        const resume = (): void => {
+          up.socket.off('drain', resume);
+          up.socket.off('close', resume);
+          if (!this.closed && this.stalled === undefined) this.client.resume();
+        };
+        up.socket.once('drain', resume);
+        up.socket.once('close', resume);
+      }
+    }
+    this.touched.clear();
+    if (!ok) this.client.pause();
+  }
+
+  /**
+   * @internal A reply on a shared connection ended: a waiting request may go on when none is
+   * left.
+   */
+  sharedDone(): void {
     if (--this.sharedPending > 0 || this.stalled === undefined) return;
     queueMicrotask(() => {
       const ev = this.stalled;
@@ -281,45 +307,50 @@ export class ClientSession {
       if (piece.last) this.streamTargets = undefined;
       return true;
     }
-    const name = lower(piece.args[0]);
+    // The command's entry straight from its bytes (no string for known commands).
+    const arg0 = piece.args[0];
     const arg1 = piece.args[1];
-    const key =
-      this.ctx.table.isContainer(name) && arg1 !== undefined ? `${name}|${lower(arg1)}` : name;
-    const route = this.ctx.table.lookup(
-      name,
-      key === name ? undefined : key.slice(name.length + 1),
-    );
+    const entry = arg0 === undefined ? undefined : this.ctx.table.entry(arg0);
+    const name = entry !== undefined ? entry.name : lower(arg0);
+    let key = name;
+    let route: CommandRoute;
+    if (entry !== undefined && !entry.container) route = entry.route;
+    else {
+      if (this.ctx.table.isContainer(name) && arg1 !== undefined) key = `${name}|${lower(arg1)}`;
+      route = this.ctx.table.lookup(name, key === name ? undefined : key.slice(name.length + 1));
+    }
     // CLIENT SETINFO and HELLO [2] (sent on connect by ioredis and node-redis) do not change a
     // RESP2 connection (a 7.0 server does not even know SETINFO): they must not cost the client
     // its shared connections.
     // A request arriving in pieces cannot share a connection: other clients' requests would
     // land between its pieces.
-    const shareable =
-      route.shareable ||
-      key === 'client|setinfo' ||
-      (name === 'hello' && (piece.argc === 1 || (piece.argc === 2 && arg1?.toString() === '2')));
-    if (!this.dedicated && name !== 'quit' && (!shareable || !piece.last)) {
+    if (
+      !this.dedicated &&
+      name !== 'quit' &&
+      (!piece.last || !shareable(route, name, key, piece))
+    ) {
       if (this.sharedPending > 0) return false;
       this.dedicated = true;
     }
-    const targets: Upstream[] = [];
+    // The connections this request went to, kept only while it arrives in pieces.
+    let targets: Upstream[] | undefined;
 
     if (this.passthrough !== undefined) {
       // Replies now flow as one stream from the master; every request goes there.
       const master = this.upstream(this.ctx.nodes.master);
       this.send(master, piece.bytes, undefined);
-      targets.push(master);
+      targets = [master];
     } else if (name === 'quit') {
       this.queue.local(OK);
       this.endAfterReplies();
       return true;
     } else if (PASSTHROUGH.has(key)) {
       const master = this.upstream(this.ctx.nodes.master);
-      this.passthrough = this.queue.open({ endless: true });
-      const stream = this.passthrough;
+      const stream = this.queue.open({ endless: true });
+      this.passthrough = stream;
       master.passthrough = {
         deliver: (bytes, last) => {
-          stream.deliver(bytes, last);
+          stream.fill(bytes, last);
         },
         abort: () => {
           // The master closed the stream (QUIT, or it went away): so does the ambassador.
@@ -327,9 +358,9 @@ export class ClientSession {
         },
       };
       this.send(master, piece.bytes, undefined);
-      targets.push(master);
+      targets = [master];
     } else if (STATE_KINDS.has(key) || name === 'reset') {
-      targets.push(...this.sendSessionCommand(key, piece.bytes));
+      targets = this.sendSessionCommand(key, piece.bytes);
     } else {
       if (name === 'multi') this.inMulti = true;
       else if (name === 'exec' || name === 'discard') {
@@ -338,56 +369,51 @@ export class ClientSession {
       } else if (name === 'watch') this.watching = true;
       else if (name === 'unwatch') this.watching = false;
 
-      const slot = this.queue.open();
       const t0 = this.ctx.metrics ? performance.now() : 0;
       if (route.class === 'replica' && !this.inMulti && !this.watching && this.blocking === 0) {
         const pool = this.readPool();
         if (pool === undefined) {
-          slot.deliver(NO_REPLICA, true);
+          this.queue.local(NO_REPLICA);
           this.ctx.metrics?.command('local', 0);
           return true;
         }
         const up = this.upstream(pool);
+        const label = pool === this.ctx.nodes.master ? 'master' : 'replica';
         // A read that fits in one piece can be sent again if its node fails before answering.
         const retry = piece.last ? piece.bytes : undefined;
-        this.send(up, piece.bytes, this.readSink(slot, retry, pool, t0, 0));
-        targets.push(up);
-        if (!piece.last) this.streamTargets = targets;
+        const req = new Request(this, this.queue, READ, label, t0, pool, retry, undefined);
+        this.send(up, piece.bytes, this.queue.add(req));
+        if (!piece.last) this.streamTargets = [up];
         return true;
       }
       const up = this.upstream(this.ctx.nodes.master);
-      const writes =
+      let kind = 0;
+      if (
         this.ctx.readYourWrites &&
         (route.class === 'master' ||
           route.class === 'pinned' ||
           route.class === 'unknown' ||
-          route.class === 'admin');
-      if (writes) this.rywWrites++;
-      const blocking = route.class === 'pinned' && !this.inMulti && isBlocking(name);
-      if (blocking) this.blocking++;
-      const label: RouteLabel = route.class === 'pinned' ? 'pinned' : 'master';
-      this.send(
-        up,
-        piece.bytes,
-        slotSink(slot, {
-          onBroken: this.broken,
-          onDone: () => {
-            if (blocking) this.blocking--;
-            if (writes) {
-              this.rywWrites--;
-              this.rywDirty = true;
-            }
-            this.ctx.metrics?.command(label, (performance.now() - t0) / 1000);
-          },
-        }),
-      );
-      targets.push(up);
-      if (route.broadcast) {
-        for (const replica of this.ctx.nodes.replicas) {
-          if (!replica.isUp()) continue;
-          const r = this.upstream(replica);
-          this.send(r, piece.bytes, DISCARD);
-          targets.push(r);
+          route.class === 'admin')
+      ) {
+        kind |= WRITE;
+        this.rywWrites++;
+      }
+      if (route.class === 'pinned' && !this.inMulti && isBlocking(name)) {
+        kind |= BLOCKING;
+        this.blocking++;
+      }
+      const label = route.class === 'pinned' ? 'pinned' : 'master';
+      const req = new Request(this, this.queue, kind, label, t0, undefined, undefined, undefined);
+      this.send(up, piece.bytes, this.queue.add(req));
+      if (route.broadcast || !piece.last) {
+        targets = [up];
+        if (route.broadcast) {
+          for (const replica of this.ctx.nodes.replicas) {
+            if (!replica.isUp()) continue;
+            const r = this.upstream(replica);
+            this.send(r, piece.bytes, DISCARD);
+            targets.push(r);
+          }
         }
       }
     }
@@ -402,7 +428,7 @@ export class ClientSession {
    * opened later; dropped again if the master refuses it.
    */
   private sendSessionCommand(kind: string, bytes: Buffer): Upstream[] {
-    const entry = { kind, bytes };
+    const entry: StateEntry = { kind, bytes };
     if (kind === 'reset') {
       this.state = [];
       this.inMulti = false;
@@ -412,20 +438,9 @@ export class ClientSession {
       this.state.push(entry);
     }
     const master = this.upstream(this.ctx.nodes.master);
-    const slot = this.queue.open();
     this.ctx.metrics?.command('session', 0);
-    this.send(
-      master,
-      bytes,
-      slotSink(slot, {
-        onBroken: this.broken,
-        onType: (type) => {
-          if (type === 0x2d /* '-' */ || type === 0x21 /* '!' */) {
-            this.state = this.state.filter((e) => e !== entry);
-          }
-        },
-      }),
-    );
+    const req = new Request(this, this.queue, STATE, 'session', 0, undefined, undefined, entry);
+    this.send(master, bytes, this.queue.add(req));
     const targets = [master];
     for (const up of this.upstreams.values()) {
       if (up === master) continue;
@@ -433,6 +448,11 @@ export class ClientSession {
       targets.push(up);
     }
     return targets;
+  }
+
+  /** @internal The master refused a session command: it is not replayed. */
+  dropState(entry: StateEntry): void {
+    this.state = this.state.filter((e) => e !== entry);
   }
 
   /**
@@ -452,7 +472,20 @@ export class ClientSession {
       }
       minOffset = this.rywOffset;
     }
+    // Round robin per event-loop turn: the reads of every client in one turn go to one replica
+    // (one write there, one read of the replies; a pipeline's replies come back in one piece),
+    // the next turn's to the next one. Per read, each pipeline was split across the replicas
+    // and its replies waited for the slower one; each turn cost a write to every replica.
+    const ctx = this.ctx;
+    const turn = ctx.turnReplica;
+    if (turn !== undefined && turn.isUp() && turn.offset >= minOffset) return turn;
     const pool = this.pickReplica(minOffset, undefined);
+    if (pool !== undefined && turn === undefined) {
+      ctx.turnReplica = pool;
+      setImmediate(() => {
+        ctx.turnReplica = undefined;
+      });
+    }
     if (pool !== undefined) return pool;
     if (this.ctx.readFrom === 'replica' && minOffset < 0) return undefined;
     return nodes.master;
@@ -488,42 +521,42 @@ export class ClientSession {
   }
 
   /**
-   * The sink of a read: if its node fails before the first reply byte, the request (when it
-   * is known whole) is sent again to another healthy replica or the master, into the same
-   * reply slot, so the client sees no error and replies stay in order.
+   * @internal A read's node failed before the first reply byte: when the request is known
+   * whole it is sent again to another healthy replica or the master, into the same reply
+   * slot, so the client sees no error and replies stay in order. True when it was sent again.
    */
-  private readSink(
-    slot: ReplySlot,
-    request: Buffer | undefined,
-    pool: NodePool,
-    t0: number,
-    attempt: number,
-  ): ReplySink {
-    const label: RouteLabel = pool === this.ctx.nodes.master ? 'master' : 'replica';
-    return slotSink(slot, {
-      onBroken: this.broken,
-      onDone: () => {
-        this.ctx.metrics?.command(label, (performance.now() - t0) / 1000);
-      },
-      retry:
-        request === undefined || attempt >= 2
-          ? undefined
-          : () => {
-              if (this.closed) return false;
-              pool.markDown();
-              const next =
-                this.pickReplica(this.ctx.readYourWrites ? this.rywOffset : -1, pool) ??
-                this.ctx.nodes.master;
-              if (next === pool) return false;
-              const up = this.upstream(next);
-              // Counted like any request on a shared connection (a client waiting to go
-              // dedicated must not overtake it).
-              this.send(up, request, this.readSink(slot, request, next, t0, attempt + 1));
-              up.flush();
-              this.ctx.metrics?.readRetried();
-              return true;
-            },
-    });
+  retryRead(req: Request): boolean {
+    const pool = req.pool;
+    if (req.retryBytes === undefined || req.attempt >= 2 || pool === undefined) return false;
+    if (this.closed) return false;
+    pool.markDown();
+    const next =
+      this.pickReplica(this.ctx.readYourWrites ? this.rywOffset : -1, pool) ??
+      this.ctx.nodes.master;
+    if (next === pool) return false;
+    const up = this.upstream(next);
+    req.attempt++;
+    req.pool = next;
+    req.label = next === this.ctx.nodes.master ? 'master' : 'replica';
+    // Counted like any request on a shared connection (a client waiting to go dedicated must
+    // not overtake it).
+    this.send(up, req.retryBytes, req);
+    up.flush();
+    this.ctx.metrics?.readRetried();
+    return true;
+  }
+
+  /** @internal A request's reply ended, or will never come. */
+  requestDone(req: Request): void {
+    const kind = req.kind;
+    if (kind & STATE) return;
+    if (kind & BLOCKING) this.blocking--;
+    if (kind & WRITE) {
+      this.rywWrites--;
+      this.rywDirty = true;
+    }
+    const metrics = this.ctx.metrics;
+    if (metrics !== undefined) metrics.command(req.label, (performance.now() - req.t0) / 1000);
   }
 
   /** The client's connection to `pool`'s node, opened (and given the session state) on demand. */
@@ -536,7 +569,7 @@ export class ClientSession {
     for (const { bytes } of this.state) up.send(bytes, DISCARD);
     up.onPush = (bytes, last) => {
       // Out-of-band RESP3 push: give it to the client between replies.
-      this.queue.open().deliver(bytes, last);
+      this.queue.open().fill(bytes, last);
     };
     up.onClose = (_hadError, connected) => {
       if (!connected) pool.markDown();
@@ -554,9 +587,9 @@ export class ClientSession {
 
   private send(up: Upstream, bytes: Buffer, sink: ReplySink | undefined): void {
     if (up.shared) {
-      if (sink !== undefined && sink !== DISCARD) {
+      if (sink instanceof Request) {
         this.sharedPending++;
-        sink = countedSink(sink, this.countShared);
+        sink.onShared = true;
       }
       up.send(bytes, sink);
       return;
@@ -564,10 +597,6 @@ export class ClientSession {
     up.send(bytes, sink);
     this.touched.add(up);
   }
-
-  private readonly countShared = (): void => {
-    this.sharedDone();
-  };
 
   /** Returns clean upstream connections to their pools and closes the others. */
   private release(): void {
@@ -588,66 +617,123 @@ export class ClientSession {
 const OK = Buffer.from('+OK\r\n');
 const NO_REPLICA = Buffer.from('-ERR ambassador: no healthy replica (read-from replica)\r\n');
 
-/** Wraps a sink to report once when its reply ended or will never come. */
-function countedSink(sink: ReplySink, done: () => void): ReplySink {
-  return {
-    deliver(bytes, last, type) {
-      sink.deliver(bytes, last, type);
-      if (last) done();
-    },
-    abort(reason) {
-      sink.abort(reason);
-      done();
-    },
-  };
+/**
+ * Sessions with reply bytes queued in this callback. They are written together at its end
+ * (one tick for every client an upstream chunk answered, not one per client).
+ */
+let dirtySessions: ClientSession[] = [];
+
+function flushDirtySessions(): void {
+  const list = dirtySessions;
+  dirtySessions = [];
+  for (const s of list) s.flushClient();
 }
 
-interface SinkHooks {
-  /** The reply's first byte arrived (its RESP type). */
-  readonly onType?: ((type: number) => void) | undefined;
-  /** The reply ended, or will never come. */
-  readonly onDone?: (() => void) | undefined;
-  /** The connection died mid-reply: the client's stream cannot be kept in step. */
-  readonly onBroken: () => void;
-  /** The connection died before any reply byte: try elsewhere (true when resent). */
-  readonly retry?: (() => boolean) | undefined;
+/** Whether a request may go over a connection shared with other clients. */
+function shareable(route: CommandRoute, name: string, key: string, piece: FramePiece): boolean {
+  if (route.shareable || key === 'client|setinfo') return true;
+  if (name !== 'hello') return false;
+  return piece.argc === 1 || (piece.argc === 2 && piece.args[1]?.toString() === '2');
 }
 
-/** Adapts a reply slot to an upstream sink, with hooks for the session's bookkeeping. */
-function slotSink(slot: ReplySlot, hooks: SinkHooks): ReplySink {
-  let started = false;
-  let finished = false;
-  return {
-    deliver(bytes, last, type) {
-      if (!started) {
-        started = true;
-        hooks.onType?.(type);
+/** Replayable session state: the command's kind (`select`, `auth` …) and its bytes. */
+interface StateEntry {
+  readonly kind: string;
+  readonly bytes: Buffer;
+}
+
+/* Request kinds (bits): what its reply means to the session besides reaching the client. */
+/** A replica-eligible read (may be retried elsewhere). */
+const READ = 1;
+/** A write for read-your-writes: reads stay on the master until it is answered. */
+const WRITE = 2;
+/** A blocking command: everything goes to the master until it is answered. */
+const BLOCKING = 4;
+/** A session command (AUTH, SELECT …): an error reply drops it from the replayed state. */
+const STATE = 8;
+
+/**
+ * One forwarded request: its slot in the client's reply queue and the sink for its reply, in
+ * one object (closures per request cost more than forwarding the request). If its node dies
+ * before the first reply byte, a read is sent again elsewhere (ClientSession.retryRead); after
+ * the first byte the client cannot be kept in step and is dropped; otherwise the client gets
+ * an error reply in the request's place.
+ */
+class Request extends ReplySlot implements ReplySink {
+  private readonly session: ClientSession;
+  /** READ | WRITE | BLOCKING | STATE bits. */
+  readonly kind: number;
+  /** Where it went, for metrics. */
+  label: RouteLabel;
+  /** performance.now() when forwarded (0 without metrics). */
+  readonly t0: number;
+  /** Reads: the node serving it. */
+  pool: NodePool | undefined;
+  /** Reads: the whole request, to send again (undefined when it arrived in pieces). */
+  readonly retryBytes: Buffer | undefined;
+  readonly state: StateEntry | undefined;
+  attempt = 0;
+  /** Counted in the session's requests out on shared connections. */
+  onShared = false;
+  private started = false;
+  private finished = false;
+
+  constructor(
+    session: ClientSession,
+    queue: ReplyQueue,
+    kind: number,
+    label: RouteLabel,
+    t0: number,
+    pool: NodePool | undefined,
+    retryBytes: Buffer | undefined,
+    state: StateEntry | undefined,
+  ) {
+    super(queue, false);
+    this.session = session;
+    this.kind = kind;
+    this.label = label;
+    this.t0 = t0;
+    this.pool = pool;
+    this.retryBytes = retryBytes;
+    this.state = state;
+  }
+
+  deliver(bytes: Buffer, last: boolean, type: number): void {
+    if (!this.started) {
+      this.started = true;
+      // '-' or '!': the master refused the session command.
+      if (this.state !== undefined && (type === 0x2d || type === 0x21)) {
+        this.session.dropState(this.state);
       }
-      slot.deliver(bytes, last);
-      if (last && !finished) {
-        finished = true;
-        hooks.onDone?.();
-      }
-    },
-    abort(reason) {
-      if (finished) return;
-      if (!started && hooks.retry?.() === true) {
-        finished = true;
-        return;
-      }
-      finished = true;
-      hooks.onDone?.();
-      if (started) {
-        hooks.onBroken();
-        return;
-      }
+    }
+    this.fill(bytes, last);
+    if (!last) return;
+    if (!this.finished) {
+      this.finished = true;
+      this.session.requestDone(this);
+    }
+    if (this.onShared) {
+      this.onShared = false;
+      this.session.sharedDone();
+    }
+  }
+
+  abort(reason: string): void {
+    if (this.finished) return;
+    const shared = this.onShared;
+    this.onShared = false;
+    if (this.started || (this.kind & READ) === 0 || !this.session.retryRead(this)) {
+      this.finished = true;
+      this.session.requestDone(this);
+      if (this.started) this.session.destroy();
       // The request may or may not have run; say so instead of leaving the client hanging.
-      slot.deliver(Buffer.from(`-ERR ambassador: backend ${reason}\r\n`), true);
-    },
-  };
+      else this.fill(Buffer.from(`-ERR ambassador: backend ${reason}\r\n`), true);
+    }
+    if (shared) this.session.sharedDone();
+  }
 }
 
-const BLOCKING = new Set([
+const BLOCKING_COMMANDS = new Set([
   'blpop',
   'brpop',
   'blmove',
@@ -662,7 +748,7 @@ const BLOCKING = new Set([
 ]);
 
 function isBlocking(name: string): boolean {
-  return BLOCKING.has(name);
+  return BLOCKING_COMMANDS.has(name);
 }
 
 /** ASCII lower case of a command name (names are short; only they become strings). */

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createAmbassador } from '../router/ambassador.js';
 import type { TopologyMetrics } from '../metrics.js';
@@ -131,6 +132,20 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   // The old master comes back empty on its old port, as a master, until Sentinel demotes it.
   const revived = await startRedis({ port: oldPort });
   extra.push(revived);
+  // MONITOR on the revived node shows every command a client sends it (not those replicated
+  // from a master): a write there is a write the ambassador sent to the demoted node.
+  const monitor = net.connect(revived.port, '127.0.0.1');
+  t.after(() => {
+    monitor.destroy();
+  });
+  let monitored = '';
+  monitor.on('data', (d: Buffer) => {
+    monitored += d.toString('latin1');
+  });
+  monitor.on('error', () => undefined);
+  monitor.write('MONITOR\r\n');
+  // Writes go on for 3 s while the revived node claims to be master (Sentinel demotes it
+  // only after it has reported so for 8 s, later still in TILT mode on a loaded machine).
   await sleep(3000);
   state.running = false;
   await writer;
@@ -142,6 +157,15 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   const values = (await command(newPort, ['MGET', ...after.map((a) => `w:${a.i}`)])) as unknown[];
   const missing = after.filter((a, k) => values[k] !== String(a.i));
   assert.deepEqual(missing, []);
+  // A probe through a connection of the test's own shows MONITOR was listening.
+  await command(revived.port, ['GET', 'monitor:probe']);
+  for (let i = 0; !monitored.includes('"monitor:probe"'); i++) {
+    if (i > 200) assert.fail('MONITOR on the revived node shows nothing');
+    await sleep(25);
+  }
+  const writesSeen = monitored.split('\r\n').filter((l) => /"set" "w:/i.test(l));
+  t.diagnostic(`revived old master: ${writesSeen.length} client writes seen by MONITOR`);
+  assert.deepEqual(writesSeen, [], 'a write reached the demoted master');
   const role = await command(revived.port, ['ROLE']);
   t.diagnostic(`revived old master is now: ${Array.isArray(role) ? replyText(role[0]) : '?'}`);
   assert.equal(failovers, 1);
