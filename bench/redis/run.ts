@@ -11,10 +11,15 @@
  * less than the noise.
  *
  * Every server is a child process on loopback in its own process group, removed at the end.
+ *
+ * Besides req/s it prints each serving process's CPU time per request (user + system, from
+ * /proc/PID/stat, in µs): on a shared machine the req/s of one run swing with the other jobs'
+ * load, while CPU per request moves much less (it is what decides req/s when the cores are
+ * busy). For the proxies it is the proxy process alone, not the Redis behind it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +74,13 @@ async function waitPing(port: number): Promise<void> {
   throw new Error(`nothing answers PING on ${port}`);
 }
 
+/** CPU time (user + system) of a process so far, in ms (clock ticks of 10 ms). */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 interface Row {
   test: string;
   rps: number;
@@ -120,31 +132,32 @@ try {
   procs.push(
     start('nutcracker', ['-c', join(dir, 'nutcracker.yml'), '-s', String(await freePort())]),
   );
-  const ambassador = async (extra: string[]): Promise<number> => {
+  const twemproxy = procs[0]?.child.pid ?? 0;
+  const ambassador = async (extra: string[]): Promise<[number, number]> => {
     const port = await freePort();
-    procs.push(
-      start(process.execPath, [
-        ...NODE_ARGS,
-        MAIN,
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--master',
-        `127.0.0.1:${master}`,
-        '--http-bind',
-        `127.0.0.1:${await freePort()}`,
-        '--log-level',
-        'warn',
-        ...extra,
-      ]),
-    );
-    return port;
+    const p = start(process.execPath, [
+      ...NODE_ARGS,
+      MAIN,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--master',
+      `127.0.0.1:${master}`,
+      '--http-bind',
+      `127.0.0.1:${await freePort()}`,
+      '--log-level',
+      'warn',
+      ...extra,
+    ]);
+    procs.push(p);
+    return [port, p.child.pid ?? 0];
   };
   const replicaArgs = set.replicas.flatMap((r) => ['--replica', `127.0.0.1:${r.port}`]);
-  const targets: [string, number][] = [
-    ['redis direct', master],
-    ['twemproxy', nutPort],
-    ['ambassador master-only', await ambassador(['--read-from', 'master', ...replicaArgs])],
-    ['ambassador split', await ambassador(['--read-from', 'prefer-replica', ...replicaArgs])],
+  /** name, port, pid of the serving process */
+  const targets: [string, number, number][] = [
+    ['redis direct', master, set.master.pid],
+    ['twemproxy', nutPort, twemproxy],
+    ['ambassador master-only', ...(await ambassador(['--read-from', 'master', ...replicaArgs]))],
+    ['ambassador split', ...(await ambassador(['--read-from', 'prefer-replica', ...replicaArgs]))],
   ];
   for (const [, port] of targets) await waitPing(port);
   await command(master, ['SET', 'key:__rand_int__', 'x']);
@@ -155,10 +168,12 @@ try {
     m.set(metric, v);
     results.set(target, m);
   };
+  const startLoad = loadavg()[0] ?? 0;
   // Interleave targets per configuration so a noisy moment hits all of them alike.
   for (const pipe of ['1', '16']) {
-    for (const [name, port] of targets) {
-      for (const row of await benchmark(port, [
+    for (const [name, port, pid] of targets) {
+      const cpu0 = await cpuMs(pid);
+      const rows = await benchmark(port, [
         '-c',
         '50',
         '-n',
@@ -167,9 +182,10 @@ try {
         'get,set',
         '-P',
         pipe,
-      ])) {
-        put(name, `${row.test} -P ${pipe} req/s`, row.rps);
-      }
+      ]);
+      const cpu1 = await cpuMs(pid);
+      for (const row of rows) put(name, `${row.test} -P ${pipe} req/s`, row.rps);
+      put(name, `GET+SET -P ${pipe} CPU us/req`, ((cpu1 - cpu0) * 1000) / (N * rows.length));
     }
   }
   for (const [name, port] of targets) {
@@ -186,12 +202,13 @@ try {
   }
 
   const metrics = [...(results.get('redis direct')?.keys() ?? [])];
-  const fmt = (v: number | undefined): string => (v === undefined ? '-' : String(v));
+  const fmt = (v: number | undefined): string =>
+    v === undefined ? '-' : Number.isInteger(v) ? String(v) : String(Number(v.toFixed(3)));
   const load = loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
   console.log(
-    `redis-benchmark -n ${N}, -c 50 unless noted; ambassador from ${DIST ? 'dist' : 'src (tsx)'}; ${new Date().toISOString()}; load average at the end ${load}`,
+    `redis-benchmark -n ${N}, -c 50 unless noted; ambassador from ${DIST ? 'dist' : 'src (tsx)'}; ${new Date().toISOString()}; load average at the start ${startLoad.toFixed(2)}, at the end ${load}`,
   );
   console.log(['metric', ...targets.map(([n]) => n)].join(' | '));
   for (const m of metrics) {
@@ -203,7 +220,11 @@ try {
     const direct = results.get('redis direct')?.get(m) ?? NaN;
     for (const amb of ['ambassador master-only', 'ambassador split']) {
       const v = results.get(amb)?.get(m) ?? NaN;
-      if (m.includes('p50')) {
+      if (m.includes('CPU')) {
+        console.log(
+          `${m} ${amb}: ${(v / tw).toFixed(2)}x twemproxy's CPU per request (lower is better)`,
+        );
+      } else if (m.includes('p50')) {
         console.log(
           `${m} ${amb}: overhead over direct ${(v - direct).toFixed(3)} ms vs twemproxy's ${(tw - direct).toFixed(3)} ms`,
         );

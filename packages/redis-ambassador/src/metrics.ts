@@ -22,6 +22,85 @@ export interface TopologyMetrics {
 }
 
 /**
+/** Upper bounds (seconds) of the latency histogram's buckets. */
+const BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5];
+
+/** One route's latency histogram, kept as plain numbers (one array store per request). */
+interface RouteStats {
+  count: number;
+  sum: number;
+  /** Per bucket (not cumulative); the last entry counts values above every bound. */
+  readonly buckets: Float64Array;
+}
+
+/** A sample of the exported histogram, in the shape prom-client's registry formats. */
+interface Sample {
+  value: number;
+  labels: Record<string, string | number>;
+  sharedLabels: Record<string, string>;
+  metricName: string;
+}
+
+const LATENCY_NAME = 'redis_ambassador_command_duration_seconds';
+const LATENCY_HELP = 'Time from forwarding a request to the end of its reply, by route.';
+
+/**
+ * prom-client's Histogram, fed from per-route counters at scrape time: its own `observe`
+ * validates and hashes the label set on every call, which cost more than forwarding a GET.
+ * The registry reads a metric through `getForPromString()` (and `get()`, which calls it), so
+ * that is where the counters become samples; the text is the same as prom-client's.
+ */
+class RouteLatencyHistogram extends Histogram<'route'> {
+  private readonly stats: ReadonlyMap<RouteLabel, RouteStats>;
+
+  constructor(registry: Registry, stats: ReadonlyMap<RouteLabel, RouteStats>) {
+    super({
+      name: LATENCY_NAME,
+      help: LATENCY_HELP,
+      labelNames: ['route'],
+      buckets: BUCKETS,
+      registers: [registry],
+    });
+    this.stats = stats;
+  }
+
+  getForPromString(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    values: Sample[];
+    aggregator: string;
+  }> {
+    const bucket = `${LATENCY_NAME}_bucket`;
+    const values: Sample[] = [];
+    for (const [route, st] of this.stats) {
+      if (st.count === 0) continue;
+      const sharedLabels = { route };
+      let acc = 0;
+      BUCKETS.forEach((le, i) => {
+        acc += st.buckets[i] ?? 0;
+        values.push({ value: acc, labels: { le }, sharedLabels, metricName: bucket });
+      });
+      values.push({ value: st.count, labels: { le: '+Inf' }, sharedLabels, metricName: bucket });
+      values.push({ value: st.sum, labels: {}, sharedLabels, metricName: `${LATENCY_NAME}_sum` });
+      values.push({
+        value: st.count,
+        labels: {},
+        sharedLabels,
+        metricName: `${LATENCY_NAME}_count`,
+      });
+    }
+    return Promise.resolve({
+      name: LATENCY_NAME,
+      help: LATENCY_HELP,
+      type: 'histogram',
+      values,
+      aggregator: 'sum',
+    });
+  }
+}
+
+/**
  * The ambassador's Prometheus metrics in a caller's (private) registry:
  * `redis_ambassador_commands_total{route}`, `redis_ambassador_command_duration_seconds{route}`,
  * `redis_ambassador_node_up{node,role}`, `redis_ambassador_failovers_total`,
@@ -31,17 +110,17 @@ export interface TopologyMetrics {
  * (prom-client hashes label sets on every `inc`).
  */
 export class AmbassadorMetrics implements RouterMetrics, TopologyMetrics {
-  private readonly counts = new Map<RouteLabel, number>(ROUTES.map((r) => [r, 0]));
-  private readonly reported = new Map<RouteLabel, number>(ROUTES.map((r) => [r, 0]));
-  private readonly latency: Map<RouteLabel, { observe(v: number): void }>;
+  private readonly stats = new Map<RouteLabel, RouteStats>(
+    ROUTES.map((r) => [r, { count: 0, sum: 0, buckets: new Float64Array(BUCKETS.length + 1) }]),
+  );
   private readonly nodeUp: Gauge;
   private readonly failovers: Counter;
   private readonly retries: Counter;
   private readonly clientGauge: Gauge;
 
   constructor(registry: Registry) {
-    const counts = this.counts;
-    const reported = this.reported;
+    const stats = this.stats;
+    const reported = new Map<RouteLabel, number>(ROUTES.map((r) => [r, 0]));
     new Counter({
       name: 'redis_ambassador_commands_total',
       help: 'Client requests answered, by route (master, replica, pinned, session, local).',
@@ -49,20 +128,14 @@ export class AmbassadorMetrics implements RouterMetrics, TopologyMetrics {
       registers: [registry],
       collect() {
         for (const r of ROUTES) {
-          const delta = (counts.get(r) ?? 0) - (reported.get(r) ?? 0);
-          reported.set(r, counts.get(r) ?? 0);
+          const count = stats.get(r)?.count ?? 0;
+          const delta = count - (reported.get(r) ?? 0);
+          reported.set(r, count);
           this.inc({ route: r }, delta);
         }
       },
     });
-    const hist = new Histogram({
-      name: 'redis_ambassador_command_duration_seconds',
-      help: 'Time from forwarding a request to the end of its reply, by route.',
-      labelNames: ['route'],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5],
-      registers: [registry],
-    });
-    this.latency = new Map(ROUTES.map((r) => [r, hist.labels({ route: r })]));
+    new RouteLatencyHistogram(registry, stats);
     this.nodeUp = new Gauge({
       name: 'redis_ambassador_node_up',
       help: '1 when the node passes its health checks (and, for replicas, is usable for reads).',
@@ -87,8 +160,13 @@ export class AmbassadorMetrics implements RouterMetrics, TopologyMetrics {
   }
 
   command(route: RouteLabel, seconds: number): void {
-    this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
-    this.latency.get(route)?.observe(seconds);
+    const st = this.stats.get(route);
+    if (st === undefined) return;
+    st.count++;
+    st.sum += seconds;
+    let i = 0;
+    while (i < BUCKETS.length && seconds > (BUCKETS[i] ?? 0)) i++;
+    st.buckets[i] = (st.buckets[i] ?? 0) + 1;
   }
 
   readRetried(): void {

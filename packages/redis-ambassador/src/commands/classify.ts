@@ -158,11 +158,28 @@ export function classifyCommand(spec: CommandSpec): RouteClass {
   return 'master';
 }
 
+/** A top-level command as {@link CommandTable.entry} finds it from the request's bytes. */
+export interface CommandEntry {
+  /** Lower case. */
+  readonly name: string;
+  /** Its route; for a container, the route when the subcommand is unknown. */
+  readonly route: CommandRoute;
+  /** Whether the route depends on the subcommand (CONFIG, CLIENT, SCRIPT …). */
+  readonly container: boolean;
+}
+
+/** A {@link CommandEntry} with its name's bytes, to check a hash hit. */
+interface ByteEntry extends CommandEntry {
+  readonly bytes: Buffer;
+}
+
 /** A routing table: command (and subcommand) name → route. */
 export class CommandTable {
   private readonly routes = new Map<string, CommandRoute>();
   /** Containers (CONFIG, CLIENT, SCRIPT …): their route depends on the subcommand. */
   private readonly containers = new Set<string>();
+  /** Top-level commands by the hash of their lower-case name (see {@link entry}). */
+  private readonly byHash = new Map<number, ByteEntry[]>();
 
   constructor(specs: readonly CommandSpec[]) {
     for (const spec of specs) {
@@ -170,6 +187,26 @@ export class CommandTable {
       if (spec.subcommands.length > 0) this.containers.add(spec.name);
       for (const sub of spec.subcommands) this.add(sub);
     }
+    for (const [name, route] of this.routes) {
+      if (name.includes('|')) continue;
+      const bytes = Buffer.from(name, 'latin1');
+      const h = nameHash(bytes);
+      const list = this.byHash.get(h) ?? [];
+      list.push({ name, route, container: this.containers.has(name), bytes });
+      this.byHash.set(h, list);
+    }
+  }
+
+  /**
+   * The top-level command named by `name` (the request's first argument, any case), found
+   * without making a string: the hot path of every request. Undefined when it is not in the
+   * table (the caller then lower-cases it and uses {@link lookup}).
+   */
+  entry(name: Buffer): CommandEntry | undefined {
+    const list = this.byHash.get(nameHash(name));
+    if (list === undefined) return undefined;
+    for (const e of list) if (sameName(e.bytes, name)) return e;
+    return undefined;
   }
 
   private add(spec: CommandSpec): void {
@@ -205,6 +242,25 @@ export class CommandTable {
 }
 
 const UNKNOWN: CommandRoute = { class: 'unknown', broadcast: false, shareable: false };
+
+/** ASCII lower case of one byte (Redis compares command names with strcasecmp). */
+function lowerByte(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+/** FNV-1a (32 bit) of the ASCII lower-case bytes. */
+function nameHash(b: Buffer): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ lowerByte(b[i] ?? 0), 0x01000193);
+  return h >>> 0;
+}
+
+/** Whether `name` equals the lower-case `lowerName` ignoring ASCII case. */
+function sameName(lowerName: Buffer, name: Buffer): boolean {
+  if (lowerName.length !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (lowerByte(name[i] ?? 0) !== lowerName[i]) return false;
+  return true;
+}
 
 /** Connection-state commands that the class lists do not already hold back from sharing. */
 const CONNECTION_STATE = new Set(['readonly', 'readwrite', 'asking']);

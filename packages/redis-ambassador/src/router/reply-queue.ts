@@ -24,7 +24,14 @@ export class ReplyQueue {
 
   /** Opens the slot for the next request's reply. */
   open(options: { endless?: boolean } = {}): ReplySlot {
-    const slot = new ReplySlot(this, options.endless ?? false);
+    return this.add(new ReplySlot(this, options.endless ?? false));
+  }
+
+  /**
+   * Appends a slot made by the caller (a subclass that is also the request's reply sink, so a
+   * forwarded request costs one object); it must have been constructed for this queue.
+   */
+  add<S extends ReplySlot>(slot: S): S {
     this.slots.push(slot);
     return slot;
   }
@@ -49,7 +56,7 @@ export class ReplyQueue {
       }
       return;
     }
-    slot.parts.push(bytes);
+    (slot.parts ??= []).push(bytes);
     this.heldBytes += bytes.length;
     if (last && !slot.endless) slot.done = true;
   }
@@ -59,11 +66,13 @@ export class ReplyQueue {
     for (;;) {
       const next = this.slots[this.head];
       if (next === undefined) break;
-      for (const part of next.parts) {
-        this.heldBytes -= part.length;
-        if (part.length > 0) this.write(part);
+      if (next.parts !== undefined) {
+        for (const part of next.parts) {
+          this.heldBytes -= part.length;
+          if (part.length > 0) this.write(part);
+        }
+        next.parts = undefined;
       }
-      next.parts = [];
       if (!next.done) return;
       this.head++;
     }
@@ -76,7 +85,8 @@ export class ReplyQueue {
 
 /** The place one request's reply goes. */
 export class ReplySlot {
-  parts: Buffer[] = [];
+  /** Bytes held until the slot reaches the head (allocated only then: most never wait). */
+  parts: Buffer[] | undefined = undefined;
   done = false;
   readonly endless: boolean;
   private readonly queue: ReplyQueue;
@@ -87,7 +97,7 @@ export class ReplySlot {
   }
 
   /** Adds reply bytes; `last` ends the reply (ignored by an endless pass-through slot). */
-  deliver(bytes: Buffer, last: boolean): void {
+  fill(bytes: Buffer, last: boolean): void {
     this.queue.deliver(this, bytes, last);
   }
 }
