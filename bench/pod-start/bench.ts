@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { listPodRecords } from '../../packages/runtime/src/pod/pod-store.js';
 import { stateLayout } from '../../packages/runtime/src/state/state-root.js';
@@ -81,6 +81,7 @@ try {
   const podkit: number[] = [];
   const podman: number[] = [];
   let rssKb = 0;
+  const loadBefore = loadavg()[0] ?? NaN;
   for (let i = 0; i < runs; i++) {
     podkit.push(timed('node', [cli, '--root', root, 'up', '-d', '-f', manifest]));
     if (i === 0) {
@@ -95,7 +96,9 @@ try {
   }
   const line = (name: string, xs: number[]): string =>
     `${name.padEnd(18)} p50 ${pct(xs, 50).toFixed(0).padStart(5)} ms   p95 ${pct(xs, 95).toFixed(0).padStart(5)} ms`;
-  console.log(`pod start, two busybox containers, ${String(runs)} runs each (interleaved)`);
+  console.log(
+    `pod start, two busybox containers, ${String(runs)} runs each (interleaved); load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? NaN).toFixed(1)}`,
+  );
   console.log(line('podkit up -d', podkit));
   console.log(line('podman kube play', podman));
   console.log(

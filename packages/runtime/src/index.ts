@@ -24,3 +24,4 @@ export * from './oci/index.js';
 export * from './images/index.js';
 export * from './logs/index.js';
 export * from './supervisor/index.js';
+export { traceMark, tracing } from './trace.js';

@@ -79,31 +79,36 @@ export async function preflight(options: PreflightOptions = {}): Promise<HostInf
   }
   const searchPath =
     options.searchPath ?? `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin`;
-  const tool = async (name: string, pkg: string): Promise<string> => {
-    const found = await which(name, searchPath);
-    if (found === undefined) {
+  // Every look-up runs at once (`podkit up` waits for them); problems keep this order.
+  const tools = [
+    ['runc', 'runc'],
+    ['catatonit', 'catatonit'],
+    ['ip', 'iproute2'],
+    ['iptables', 'iptables'],
+    ['iptables-save', 'iptables'],
+    ['mount', 'mount'],
+    ['umount', 'mount'],
+  ] as const;
+  const cniPluginDir = options.cniPluginDir ?? DEFAULT_CNI_PLUGIN_DIR;
+  const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
+  const [found, pluginsOk, cgroup] = await Promise.all([
+    Promise.all(tools.map(([name]) => which(name, searchPath))),
+    Promise.all(REQUIRED_CNI_PLUGINS.map((p) => isExecutable(path.join(cniPluginDir, p)))),
+    detectCgroupLayout(cgroupRoot),
+  ]);
+  const [runc, catatonit, ip, iptables, iptablesSave, mount, umount] = tools.map(
+    ([name, pkg], i) => {
+      const at = found[i];
+      if (at !== undefined) return at;
       problems.push({
         code: 'HOST_MISSING_TOOL',
         message: `${name} not found in PATH (Debian package ${pkg})`,
         hint: SETUP_HINT,
       });
       return name;
-    }
-    return found;
-  };
-  const runc = await tool('runc', 'runc');
-  const catatonit = await tool('catatonit', 'catatonit');
-  const ip = await tool('ip', 'iproute2');
-  const iptables = await tool('iptables', 'iptables');
-  const iptablesSave = await tool('iptables-save', 'iptables');
-  const mount = await tool('mount', 'mount');
-  const umount = await tool('umount', 'mount');
-
-  const cniPluginDir = options.cniPluginDir ?? DEFAULT_CNI_PLUGIN_DIR;
-  const missingPlugins: string[] = [];
-  for (const plugin of REQUIRED_CNI_PLUGINS) {
-    if (!(await isExecutable(path.join(cniPluginDir, plugin)))) missingPlugins.push(plugin);
-  }
+    },
+  ) as [string, string, string, string, string, string, string];
+  const missingPlugins = REQUIRED_CNI_PLUGINS.filter((_, i) => pluginsOk[i] !== true);
   if (missingPlugins.length > 0) {
     problems.push({
       code: 'HOST_MISSING_TOOL',
@@ -112,8 +117,6 @@ export async function preflight(options: PreflightOptions = {}): Promise<HostInf
     });
   }
 
-  const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
-  const cgroup = await detectCgroupLayout(cgroupRoot);
   if (cgroup === undefined) {
     problems.push({
       code: 'HOST_CGROUP_UNSUPPORTED',

@@ -110,9 +110,9 @@ export interface PodNetworkStatus {
 const LOOPBACK_NET = 'podkit-loopback';
 
 /**
- * Attaches a pod's network namespace: loopback up (`lo`), then the bridge → portmap chain for
- * `eth0`, each plugin given the previous one's result. On failure, whatever was attached is
- * removed again (CNI DEL), and the error is thrown.
+ * Attaches a pod's network namespace: loopback up (`lo`) beside the bridge → portmap chain for
+ * `eth0` (the two touch different interfaces), each chained plugin given the previous one's
+ * result. On failure, whatever was attached is removed again (CNI DEL), and the error is thrown.
  *
  * @example
  *   const { ip } = await addPodNetwork({ network, containerId: id, netns, ifname: 'eth0', portMappings: [] });
@@ -122,12 +122,23 @@ export async function addPodNetwork(
   signal?: AbortSignal,
 ): Promise<PodNetworkStatus> {
   try {
-    await invokeLoopback('ADD', att, signal);
     const list = buildConflist(att.network);
-    let prev: CniResult | undefined;
-    for (const plugin of list.plugins) {
-      prev = await invokeChainPlugin('ADD', list, plugin, att, prev, signal);
-    }
+    const chain = async (): Promise<CniResult | undefined> => {
+      let prev: CniResult | undefined;
+      for (const plugin of list.plugins) {
+        // portmap's ADD without port mappings returns its prevResult untouched (plugins
+        // v1.1 `cmdAdd`): skip the process. Its DEL still runs (it is idempotent).
+        if (plugin.type === 'portmap' && att.portMappings.length === 0 && prev !== undefined)
+          continue;
+        prev = await invokeChainPlugin('ADD', list, plugin, att, prev, signal);
+      }
+      return prev;
+    };
+    // Both settle before a failure is handled: the DEL below must not race a running ADD.
+    const [lo, eth] = await Promise.allSettled([invokeLoopback('ADD', att, signal), chain()]);
+    if (lo.status === 'rejected') throw lo.reason;
+    if (eth.status === 'rejected') throw eth.reason;
+    const prev = eth.value;
     if (prev === undefined) throw runtimeError('CNI_FAILED', 'CNI chain returned no result');
     const ip = prev.ips?.[0]?.address.split('/')[0];
     if (ip === undefined) throw runtimeError('CNI_FAILED', 'CNI ADD gave the pod no IP address');

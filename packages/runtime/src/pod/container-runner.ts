@@ -2,9 +2,15 @@ import { access, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildOciConfig, type ContainerPlan, type HostFacts } from '../oci/config.js';
 import type { Runc } from '../runc/runc.js';
-import { imageLowerDirs, mountRootfs, unmountRootfs } from '../images/rootfs-mount.js';
+import {
+  imageLowerDirs,
+  mountRootfs,
+  unmountRootfs,
+  type RootfsMount,
+} from '../images/rootfs-mount.js';
 import type { ImageRecord } from '../images/image-store.js';
 import { runContainer, type ContainerHandle } from '../supervisor/run-container.js';
+import { traceMark } from '../trace.js';
 
 export type { ContainerExit } from '../supervisor/run-container.js';
 
@@ -20,6 +26,24 @@ export interface StartAttemptInput {
   hostFacts: HostFacts;
   /** Builds the plan once the rootfs is mounted (user lookup reads its /etc/passwd). */
   plan: (rootfs: string) => Promise<ContainerPlan>;
+  /** The fresh rootfs prepareRootfs made for this attempt ahead of time, if any. */
+  rootfs?: RootfsMount | undefined;
+}
+
+/**
+ * A fresh writable layer over the image at `<containerDir>/rootfs`, made ahead of the attempt
+ * that will use it (startAttempt's `rootfs`): the pod worker mounts its containers' first
+ * overlays while the sandbox is being created. The rootfs has no runc state to clean.
+ */
+export async function prepareRootfs(input: {
+  containerDir: string;
+  stateRoot: string;
+  image: ImageRecord;
+}): Promise<RootfsMount> {
+  const { containerDir } = input;
+  await unmountRootfs(containerDir);
+  await mkdir(containerDir, { recursive: true, mode: 0o700 });
+  return mountRootfs({ lowerDirs: imageLowerDirs(input.stateRoot, input.image), containerDir });
 }
 
 /**
@@ -30,16 +54,22 @@ export interface StartAttemptInput {
  */
 export async function startAttempt(input: StartAttemptInput): Promise<ContainerHandle> {
   const { runc, id, containerDir } = input;
-  await cleanupAttempt(runc, id, containerDir);
-  await rm(path.join(containerDir, 'overlay'), { recursive: true, force: true });
-  await mkdir(containerDir, { recursive: true, mode: 0o700 });
+  traceMark(`attempt.${id}.begin`);
+  let rootfs = input.rootfs;
+  if (rootfs === undefined) {
+    await cleanupAttempt(runc, id, containerDir);
+    await rm(path.join(containerDir, 'overlay'), { recursive: true, force: true });
+    await mkdir(containerDir, { recursive: true, mode: 0o700 });
+  }
   await mkdir(path.dirname(input.logPath), { recursive: true, mode: 0o700 });
-  const rootfs = await mountRootfs({
+  rootfs ??= await mountRootfs({
     lowerDirs: imageLowerDirs(input.stateRoot, input.image),
     containerDir,
   });
+  traceMark(`attempt.${id}.mounted`);
   try {
     const plan = await input.plan(rootfs.path);
+    traceMark(`attempt.${id}.planned`);
     return await runContainer({
       runc,
       id,

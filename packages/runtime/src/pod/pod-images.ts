@@ -1,13 +1,24 @@
 import { PodkitError } from '@podkit/kit';
 import { familiarImageName, normaliseImageName } from '../images/image-name.js';
 import { getImage, type ImageRecord } from '../images/image-store.js';
-import { pullImage, type PullEvent } from '../images/registry/pull-image.js';
+import type { PullEvent } from '../images/registry/pull-image.js';
 import type { RetryPolicy } from '../images/registry/registry-client.js';
 import {
   loadRegistrySettings,
   type RegistrySettings,
 } from '../images/registry/registry-settings.js';
 import type { Container, PullPolicy } from '../spec/types.js';
+
+/**
+ * The registry client (with tar-stream, zstd and the OCI unpacker: ~25 modules), loaded on the
+ * first pull: the pod worker imports this file, its start-up is on every pod start's critical
+ * path, and most starts pull nothing.
+ */
+export async function loadPullImage(): Promise<
+  typeof import('../images/registry/pull-image.js').pullImage
+> {
+  return (await import('../images/registry/pull-image.js')).pullImage;
+}
 
 /** How pods reach registries: the state root's registries.json plus these additions. */
 export interface PodPullOptions {
@@ -75,6 +86,7 @@ export async function resolvePodImages(
       if (shouldPull(policy, local)) {
         try {
           settings ??= loadRegistrySettings(stateRoot, options.registry);
+          const pullImage = await loadPullImage();
           const r = await pullImage(stateRoot, name, {
             settings: await settings,
             signal: options.signal,

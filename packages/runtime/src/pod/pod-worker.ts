@@ -38,8 +38,7 @@ import {
   type PodEvent,
 } from './pod-status.js';
 import { appendPodEvent, containerLogPath, writePodRecord, type PodRecord } from './pod-store.js';
-import { pullFailureMessage, shouldPull } from './pod-images.js';
-import { pullImage } from '../images/registry/pull-image.js';
+import { loadPullImage, pullFailureMessage, shouldPull } from './pod-images.js';
 import { loadRegistrySettings } from '../images/registry/registry-settings.js';
 import { traceMark } from '../trace.js';
 
@@ -565,6 +564,7 @@ export class PodWorker {
     try {
       const settings = await loadRegistrySettings(this.#layout.root);
       // A forced stop ends the pull at once; a graceful one lets it finish (its retries are bounded).
+      const pullImage = await loadPullImage();
       const r = await pullImage(this.#layout.root, c.image, {
         settings,
         signal: this.#force.signal,

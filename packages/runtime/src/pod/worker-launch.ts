@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConfigMap, Secret } from '../spec/types.js';
+import { traceMark } from '../trace.js';
 import type { StateLayout } from '../state/state-root.js';
 
 /** What a pod worker needs that is not on disk: the secret values never are. */
@@ -81,11 +83,16 @@ export interface PendingWorker {
  * admission checks. Its own diagnostics go to `<podDir>/worker.log`.
  */
 export async function spawnWorker(layout: StateLayout, uid: string): Promise<PendingWorker> {
-  const logFile = await open(path.join(layout.podDir(uid), 'worker.log'), 'a', 0o600);
+  return spawnWorkerIn(layout.root, layout.podDir(uid), uid);
+}
+
+async function spawnWorkerIn(root: string, podDir: string, uid: string): Promise<PendingWorker> {
+  const logFile = await open(path.join(podDir, 'worker.log'), 'a', 0o600);
   try {
-    // The state root in argv names the worker in `ps` and lets host snapshots find it.
+    // The state root in argv names the worker in `ps` and lets host snapshots find it; the
+    // uid lets a worker whose CLI went away before admission remove its empty pod directory.
     const [cmd, ...args] = workerArgv();
-    args.push(layout.root);
+    args.push(root, uid);
     // The worker never verifies a TLS peer (https probes and hooks skip verification, as
     // kubelet's; gRPC probes are plaintext), and Node parses NODE_EXTRA_CA_CERTS eagerly at
     // start-up (~100 ms for a distribution bundle on a busy machine): the worker goes without.
@@ -93,7 +100,7 @@ export async function spawnWorker(layout: StateLayout, uid: string): Promise<Pen
     const child = spawn(cmd, args, {
       detached: true,
       stdio: ['pipe', logFile.fd, logFile.fd],
-      env: { ...env, PODKIT_ROOT: layout.root },
+      env: { ...env, PODKIT_ROOT: root },
     });
     const pid = child.pid;
     if (pid === undefined) {
@@ -126,4 +133,59 @@ export async function spawnWorker(layout: StateLayout, uid: string): Promise<Pen
   } finally {
     await logFile.close();
   }
+}
+
+/** A worker started before its pod was admitted, and the pod directory made for it. */
+export interface PrelaunchedWorker {
+  /** The state root (absolute) it was started for. */
+  readonly root: string;
+  /** The uid its pod will have. */
+  readonly uid: string;
+  /** `<root>/pods/<uid>`: holds its worker.log until the pod's record joins it. */
+  readonly podDir: string;
+  readonly worker: PendingWorker;
+  /** Kills the worker and removes the pod directory (the pod was never admitted). */
+  discard(): Promise<void>;
+}
+
+/**
+ * Starts a pod worker for a pod not yet admitted, before the caller has even loaded the rest of
+ * podkit: `podkit up` calls it first thing, so the worker's start-up (Node plus its modules,
+ * a few hundred ms) runs beside the CLI's own, instead of after it. Only this module and
+ * Node's are loaded. Creates nothing but `<root>/pods/<uid>/worker.log`, and only under an
+ * existing state root (undefined otherwise: the caller starts its worker the usual way).
+ * Whoever does not hand it a pod calls `discard()`; if that caller dies instead, the worker
+ * sees its stdin close without a payload and removes the directory itself.
+ */
+export async function prelaunchWorker(stateRoot: string): Promise<PrelaunchedWorker | undefined> {
+  traceMark('prelaunch');
+  const root = path.resolve(stateRoot);
+  const podsDir = path.join(root, 'pods');
+  if (
+    !(await stat(podsDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    return undefined;
+  const uid = randomUUID();
+  const podDir = path.join(podsDir, uid);
+  await mkdir(podDir, { mode: 0o700 });
+  let worker: PendingWorker;
+  try {
+    worker = await spawnWorkerIn(root, podDir, uid);
+  } catch {
+    await rm(podDir, { recursive: true, force: true });
+    return undefined;
+  }
+  return {
+    root,
+    uid,
+    podDir,
+    worker,
+    discard: async () => {
+      await worker.cancel();
+      await rm(podDir, { recursive: true, force: true });
+    },
+  };
 }

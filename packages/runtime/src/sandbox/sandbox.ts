@@ -35,6 +35,7 @@ import { buildPauseConfig } from './pause-bundle.js';
 import type { Sandbox } from './sandbox-record.js';
 import { unmountAll } from '../host/mounts.js';
 import { mountShm } from './shm.js';
+import { traceMark } from '../trace.js';
 
 /** Default /dev/shm size of a pod (as Docker and kubelet's pause). */
 export const DEFAULT_SHM_SIZE_BYTES = 64 * 1024 * 1024;
@@ -173,12 +174,16 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   };
   // The network and the pause container are set up concurrently, each recording its part:
   // updates merge into the latest record and the writes are chained so the last one on disk
-  // is the newest.
+  // is the newest. Atomic, not durable (no fsync): a crashed worker's record is still in the
+  // page cache for gc, and a machine crash takes the netns, mounts, processes and rules with
+  // it (gc finds leftover leases and runc state by the root's id prefix, record or not).
   let writes: Promise<void> = Promise.resolve();
   const update = (patch: Partial<Sandbox>): Promise<void> => {
     sb = { ...sb, ...patch };
     const snapshot = sb;
-    writes = writes.then(() => writeJsonAtomic(recordPath(podDir), snapshot));
+    writes = writes.then(() =>
+      writeJsonAtomic(recordPath(podDir), snapshot, 0o600, { durable: false }),
+    );
     return writes;
   };
   await update({});
@@ -187,37 +192,23 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     await mkdir(sb.shmPath, { recursive: true, mode: 0o1777 });
 
     // The pause container only needs the namespace to exist, not its interfaces: CNI and
-    // the pause start run side by side once the netns is there (containers start after both).
+    // the pause start run side by side once the netns is there (containers start after both),
+    // and so do the files and the /dev/shm mount that do not depend on the pod's IP.
     if (sb.netnsName !== undefined) await createNetns(sb.netnsName, signal);
+    traceMark('sandbox.netns');
     const settled = await Promise.allSettled([
       setUpNetwork(sb, network, options, update, signal),
       startPause(sb, layout, options, signal, update),
+      writeIpIndependentFiles(sb, options, signal),
     ]);
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
-    const ip = sb.ip;
-
+    traceMark('sandbox.network+pause');
     const hostsText = hostNetwork
       ? await readFile('/etc/hosts', 'utf8')
-      : buildEtcHosts({ ip, hostname, fqdn, hostAliases: options.hostAliases });
-    await writeFileAtomic(sb.etcHostsPath, hostsText, 0o644);
-    await writeFileAtomic(sb.etcHostnamePath, `${hostname}\n`, 0o644);
-    const hostResolv =
-      options.hostResolvConf ?? (await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
-    const upstream = await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(
-      () => undefined,
-    );
-    await writeFileAtomic(
-      sb.resolvConfPath,
-      buildResolvConf({
-        host: hostResolv,
-        fallback: upstream,
-        hostNetwork,
-        dnsConfig: options.dnsConfig,
-      }),
-      0o644,
-    );
-    await mountShm(sb.shmPath, options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES, signal);
+      : buildEtcHosts({ ip: sb.ip, hostname, fqdn, hostAliases: options.hostAliases });
+    await writeFileAtomic(sb.etcHostsPath, hostsText, 0o644, { durable: false });
     await update({ phase: 'ready' });
+    traceMark('sandbox.ready');
     return sb;
   } catch (err) {
     await destroySandbox(sb, { runcBinary: options.runcBinary }).catch(() => undefined);
@@ -228,6 +219,36 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
       { cause: err },
     );
   }
+}
+
+/**
+ * The pod's /etc/hostname and resolv.conf and its /dev/shm tmpfs. Written atomically but not
+ * durably: they are the sandbox's, rebuilt with it, and a machine crash ends the sandbox.
+ */
+async function writeIpIndependentFiles(
+  sb: Sandbox,
+  options: CreateSandboxOptions,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const noSync = { durable: false };
+  await writeFileAtomic(sb.etcHostnamePath, `${sb.hostname}\n`, 0o644, noSync);
+  const hostResolv =
+    options.hostResolvConf ?? (await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+  const upstream = await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(
+    () => undefined,
+  );
+  await writeFileAtomic(
+    sb.resolvConfPath,
+    buildResolvConf({
+      host: hostResolv,
+      fallback: upstream,
+      hostNetwork: sb.hostNetwork,
+      dnsConfig: options.dnsConfig,
+    }),
+    0o644,
+    noSync,
+  );
+  await mountShm(sb.shmPath, options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES, signal);
 }
 
 /** CNI ADD into the pod's netns (or the host's address with hostNetwork); records the result. */
@@ -255,6 +276,7 @@ async function setUpNetwork(
     },
     signal,
   );
+  traceMark('sandbox.cni-added');
   await update({
     ip: status.ip,
     network: { ...sb.network, result: status.result, hostVeth: status.hostVeth },
@@ -284,6 +306,8 @@ async function startPause(
       catatonitPath: catatonit,
       cgroupsPath: `${sb.cgroupParent}/pause`,
     }),
+    0o600,
+    { durable: false },
   );
   await mkdir(layout.runcRoot, { recursive: true, mode: 0o700 });
   const runc = new Runc({ root: layout.runcRoot, binary: options.runcBinary });
@@ -299,6 +323,7 @@ async function startPause(
   } finally {
     await log.close();
   }
+  traceMark('sandbox.pause-started');
   const pid = Number((await readFile(pidFile, 'utf8')).trim());
   const ident = await processIdentity(pid);
   if (ident === undefined) {

@@ -6,6 +6,7 @@ import { PodkitError } from '@podkit/kit';
 import type { OciConfig } from '../oci/config.js';
 import { CriLogWriter } from '../logs/cri-log-writer.js';
 import type { Runc } from '../runc/runc.js';
+import { traceMark } from '../trace.js';
 
 export interface ContainerExit {
   /** The container's exit status (128+n when a signal n ended it, as runc reports). */
@@ -122,6 +123,7 @@ export async function runContainer(options: RunContainerOptions): Promise<Contai
   const pidFile = join(bundleDir, 'container.pid');
   await rm(pidFile, { force: true });
   const log = await CriLogWriter.open(options.logPath);
+  traceMark(`runc.${id}.spawn`);
   const held = runc.run(id, { bundle: bundleDir, pidFile, stdio: ['ignore', 'pipe', 'pipe'] });
   const { stdout, stderr } = held.child;
   const copied = Promise.all([
@@ -170,6 +172,7 @@ export async function runContainer(options: RunContainerOptions): Promise<Contai
       },
     );
   }
+  traceMark(`runc.${id}.pid`);
   const startedAt = new Date();
   if (options.watchOom === true) oom = watchOomEvents(runc, id);
 
