@@ -18,22 +18,11 @@ import {
   makeBusyboxRootfs,
 } from '../../packages/runtime/src/testing/busybox-rootfs.js';
 import { skopeoCopy, startRegistry } from '../../packages/runtime/src/testing/registry-server.js';
+import { pct, run, timed } from '../lib/timing.js';
 
 const runs = Number(process.argv[2] ?? '10');
 const repo = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(repo, 'packages/cli/dist/main.js');
-
-function run(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} failed (${String(r.status)}): ${r.stderr}`);
-}
-
-function timed(cmd: string, args: string[]): number {
-  const t0 = process.hrtime.bigint();
-  run(cmd, args);
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
 
 /** Runs a pull with progress lines; returns [total ms, ms until the "Unpacking" line]. */
 function timedPull(args: string[]): Promise<[number, number]> {
@@ -53,11 +42,6 @@ function timedPull(args: string[]): Promise<[number, number]> {
       else resolve([Number(process.hrtime.bigint() - t0) / 1e6, unpackAt]);
     });
   });
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 }
 
 const cleanups: (() => Promise<void> | void)[] = [];

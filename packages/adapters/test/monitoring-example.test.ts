@@ -4,11 +4,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort, startOnFreePort } from './servers.js';
+import { eventually, freePort, prometheusApi, startPrometheus } from './servers.js';
 
 /*
  * examples/monitoring-adapter as a user runs it: both pods brought up by `podkit up` (real
@@ -26,30 +25,10 @@ const CLI = join(REPO, 'packages/cli/src/main.ts');
 const METRICS_BIN = join(REPO, 'packages/adapters/dist/metrics-main.js');
 const LOG_BIN = join(REPO, 'packages/adapters/dist/log-main.js');
 
-interface ApiAnswer<T> {
-  status: string;
-  data: T;
-}
 type Vector = { metric: Record<string, string>; value: [number, string] }[];
 
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + ms; // a bound against hanging, not a timing assertion
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(250);
-  }
-  throw new Error(`${what}: not seen within ${ms} ms (${String(last)})`);
-}
+/** How long the pods and Prometheus may take (a bound against hanging, not a timing check). */
+const WITHIN = 90_000;
 
 function replaceOnce(text: string, from: string, to: string): string {
   assert.ok(text.includes(from), `the example no longer contains ${JSON.stringify(from)}`);
@@ -153,12 +132,16 @@ describe('examples/monitoring-adapter under podkit', () => {
     // Requests to nginx through its host port: the access log the log adapter follows.
     const REQUESTS = 5;
     for (let i = 0; i < REQUESTS; i++) {
-      const res = await eventually('nginx answers', async () => {
-        const r = await fetch(`http://127.0.0.1:${nginxHttp}/`, {
-          signal: AbortSignal.timeout(5000),
-        });
-        return r.status === 200 ? r.text() : undefined;
-      });
+      const res = await eventually(
+        'nginx answers',
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${nginxHttp}/`, {
+            signal: AbortSignal.timeout(5000),
+          });
+          return r.status === 200 ? r.text() : undefined;
+        },
+        WITHIN,
+      );
       assert.equal(res, 'hello from the nginx pod\n');
     }
 
@@ -169,35 +152,22 @@ describe('examples/monitoring-adapter under podkit', () => {
     promConfig = replaceOnce(promConfig, "'127.0.0.1:9121'", `'127.0.0.1:${redisMetrics}'`);
     promConfig = replaceOnce(promConfig, "'127.0.0.1:9113'", `'127.0.0.1:${nginxMetrics}'`);
     promConfig = replaceOnce(promConfig, "'127.0.0.1:9114'", `'127.0.0.1:${logMetrics}'`);
-    const prometheus = await startOnFreePort('example-prometheus', async (port, dir) => {
-      const config = join(dir, 'prometheus.yml');
-      await writeFile(config, promConfig);
-      return {
-        cmd: 'prometheus',
-        args: [
-          `--config.file=${config}`,
-          `--storage.tsdb.path=${join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          '--log.level=warn',
-        ],
-      };
-    });
+    const prometheus = await startPrometheus('example-prometheus', promConfig);
     t.after(() => prometheus.stop());
     const base = `http://127.0.0.1:${prometheus.port}`;
-    const api = async <T>(path: string): Promise<T> => {
-      const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
-      const body = (await res.json()) as ApiAnswer<T>;
-      assert.equal(body.status, 'success', JSON.stringify(body));
-      return body.data;
-    };
+    const api = <T>(path: string): Promise<T> => prometheusApi<T>(base, path);
     const query = async (q: string): Promise<Vector> =>
       (await api<{ result: Vector }>(`/api/v1/query?query=${encodeURIComponent(q)}`)).result;
     /** Waits until `q` answers exactly one series whose value passes `ok`; returns it. */
     const single = (q: string, ok: (v: number) => boolean) =>
-      eventually(q, async () => {
-        const r = await query(q);
-        return r.length === 1 && ok(Number(r[0]?.value[1])) ? r[0] : undefined;
-      });
+      eventually(
+        q,
+        async () => {
+          const r = await query(q);
+          return r.length === 1 && ok(Number(r[0]?.value[1])) ? r[0] : undefined;
+        },
+        WITHIN,
+      );
 
     type Targets = {
       activeTargets: {
@@ -206,12 +176,16 @@ describe('examples/monitoring-adapter under podkit', () => {
         lastError: string;
       }[];
     };
-    const targets = await eventually('the three targets up', async () => {
-      const d = await api<Targets>('/api/v1/targets');
-      return d.activeTargets.length === 3 && d.activeTargets.every((x) => x.health === 'up')
-        ? d
-        : undefined;
-    });
+    const targets = await eventually(
+      'the three targets up',
+      async () => {
+        const d = await api<Targets>('/api/v1/targets');
+        return d.activeTargets.length === 3 && d.activeTargets.every((x) => x.health === 'up')
+          ? d
+          : undefined;
+      },
+      WITHIN,
+    );
     assert.deepEqual(targets.activeTargets.map((x) => x.labels['job']).sort(), [
       'nginx',
       'nginx-log',

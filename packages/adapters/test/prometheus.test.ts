@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { runCommand } from '@podkit/kit';
-import { startOnFreePort, startRedis } from './servers.js';
+import {
+  eventually,
+  prometheusApi,
+  startOnFreePort,
+  startPrometheus,
+  startRedis,
+} from './servers.js';
 
 /*
  * The proof: Debian's real Prometheus scrapes the adapter (a real podkit-metrics-adapter
@@ -14,37 +17,6 @@ import { startOnFreePort, startRedis } from './servers.js';
  */
 
 const bin = fileURLToPath(new URL('../src/metrics-main.ts', import.meta.url));
-
-interface ApiAnswer<T> {
-  status: string;
-  data: T;
-}
-
-async function api<T>(base: string, path: string): Promise<T> {
-  const res = await fetch(`${base}${path}`);
-  const body = (await res.json()) as ApiAnswer<T>;
-  assert.equal(body.status, 'success', JSON.stringify(body));
-  return body.data;
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(250);
-  }
-  throw new Error(`${what}: not seen within ${ms} ms (${String(last)})`);
-}
 
 describe('real Prometheus scraping the adapter', () => {
   it('targets up, queries return Redis values, metadata has the right types', async (t) => {
@@ -81,35 +53,23 @@ describe('real Prometheus scraping the adapter', () => {
     );
     t.after(() => adapter.stop());
 
-    const prometheus = await startOnFreePort('prometheus', async (port, dir) => {
-      const config = join(dir, 'prometheus.yml');
-      await writeFile(
-        config,
-        [
-          'global: { scrape_interval: 1s, scrape_timeout: 1s }',
-          'scrape_configs:',
-          '  - job_name: redis-adapter',
-          `    static_configs: [{ targets: ["127.0.0.1:${adapter.port}"] }]`,
-          '  - job_name: redis-multi',
-          '    metrics_path: /scrape',
-          `    static_configs: [{ targets: ["127.0.0.1:${redis.port}"] }]`,
-          '    relabel_configs:',
-          '      - { source_labels: [__address__], target_label: __param_target }',
-          '      - { source_labels: [__param_target], target_label: instance }',
-          `      - { target_label: __address__, replacement: "127.0.0.1:${adapter.port}" }`,
-          '',
-        ].join('\n'),
-      );
-      return {
-        cmd: 'prometheus',
-        args: [
-          `--config.file=${config}`,
-          `--storage.tsdb.path=${join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          '--log.level=warn',
-        ],
-      };
-    });
+    const prometheus = await startPrometheus(
+      'prometheus',
+      [
+        'global: { scrape_interval: 1s, scrape_timeout: 1s }',
+        'scrape_configs:',
+        '  - job_name: redis-adapter',
+        `    static_configs: [{ targets: ["127.0.0.1:${adapter.port}"] }]`,
+        '  - job_name: redis-multi',
+        '    metrics_path: /scrape',
+        `    static_configs: [{ targets: ["127.0.0.1:${redis.port}"] }]`,
+        '    relabel_configs:',
+        '      - { source_labels: [__address__], target_label: __param_target }',
+        '      - { source_labels: [__param_target], target_label: instance }',
+        `      - { target_label: __address__, replacement: "127.0.0.1:${adapter.port}" }`,
+        '',
+      ].join('\n'),
+    );
     t.after(() => prometheus.stop());
     const base = `http://127.0.0.1:${prometheus.port}`;
 
@@ -117,7 +77,7 @@ describe('real Prometheus scraping the adapter', () => {
       activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
     };
     const targets = await eventually('both targets up', async () => {
-      const d = await api<Targets>(base, '/api/v1/targets');
+      const d = await prometheusApi<Targets>(base, '/api/v1/targets');
       return d.activeTargets.length === 2 && d.activeTargets.every((x) => x.health === 'up')
         ? d
         : undefined;
@@ -129,7 +89,7 @@ describe('real Prometheus scraping the adapter', () => {
       result: { metric: Record<string, string>; value: [number, string] }[];
     };
     const query = async (q: string): Promise<Vector['result']> =>
-      (await api<Vector>(base, `/api/v1/query?query=${encodeURIComponent(q)}`)).result;
+      (await prometheusApi<Vector>(base, `/api/v1/query?query=${encodeURIComponent(q)}`)).result;
 
     const keys = await eventually('redis_db_keys', async () => {
       const r = await query('redis_db_keys{db="db0"}');
@@ -147,7 +107,7 @@ describe('real Prometheus scraping the adapter', () => {
     assert.equal(info[0]?.metric['role'], 'master');
 
     type Metadata = Record<string, { type: string; help: string }[]>;
-    const meta = await api<Metadata>(base, '/api/v1/metadata');
+    const meta = await prometheusApi<Metadata>(base, '/api/v1/metadata');
     assert.equal(meta['redis_db_keys']?.[0]?.type, 'gauge');
     // OpenMetrics was negotiated: counters are families without _total.
     assert.equal(meta['redis_keyspace_hits']?.[0]?.type, 'counter');

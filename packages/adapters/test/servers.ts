@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -136,4 +137,54 @@ export function startNginx(): Promise<TestProcess> {
     );
     return { cmd: 'nginx', args: ['-c', conf, '-p', dir] };
   });
+}
+
+/** Debian's Prometheus on a free loopback port, `config` its prometheus.yml, storage in its dir. */
+export function startPrometheus(prefix: string, config: string): Promise<TestProcess> {
+  return startOnFreePort(prefix, async (port, dir) => {
+    const file = join(dir, 'prometheus.yml');
+    await writeFile(file, config);
+    return {
+      cmd: 'prometheus',
+      args: [
+        `--config.file=${file}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+    };
+  });
+}
+
+interface ApiAnswer<T> {
+  status: string;
+  data: T;
+}
+
+/** One call of Prometheus' HTTP API at `base` (`/api/v1/…`): asserts success, returns `data`. */
+export async function prometheusApi<T>(base: string, path: string): Promise<T> {
+  const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+  const body = (await res.json()) as ApiAnswer<T>;
+  assert.equal(body.status, 'success', JSON.stringify(body));
+  return body.data;
+}
+
+/** Polls `probe` until it returns a value (errors count as "not yet"); throws after `ms`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms; // a bound against hanging, not a timing assertion
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(250);
+  }
+  throw new Error(`${what}: not seen within ${ms} ms (${String(last)})`);
 }

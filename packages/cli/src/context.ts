@@ -4,7 +4,8 @@ import { PodkitError, isPodkitError, tryParseDuration } from '@podkit/kit';
 import {
   HostPreflightError,
   findPodRecord,
-  loadManifestFile,
+  parseManifests,
+  readManifestFile,
   isWorkerAlive,
   preflight,
   resolveStateRoot,
@@ -126,8 +127,13 @@ export async function podLiveness(record: PodRecord, now = Date.now()): Promise<
 
 /** Reads a manifest; an unreadable file is a usage error (exit 2), like `podkit validate`. */
 export async function loadManifest(file: string): Promise<ManifestSet> {
+  return parseManifests(await readManifest(file), file);
+}
+
+/** A manifest file's text; an unreadable file is a usage error (exit 2), as for loadManifest. */
+export async function readManifest(file: string): Promise<string> {
   try {
-    return await loadManifestFile(file);
+    return await readManifestFile(file);
   } catch (err) {
     if (!isPodkitError(err, 'POD_MANIFEST_UNREADABLE')) throw err;
     throw new UsageError(err.message, { hint: 'pass an existing manifest file with -f FILE' });

@@ -9,6 +9,11 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Where Ctrl+C (SIGINT) and SIGTERM come from (default: the process); tests inject one. */
   signals?: SignalSource | undefined;
+  /**
+   * Aborted once stdout's reader went away (`podkit logs NAME | head -1`): a command that keeps
+   * writing (logs, logs -f) stops then and ends successfully, as `kubectl logs | head` does.
+   */
+  stdoutClosed?: AbortSignal | undefined;
 }
 
 /** The real process's streams. */
@@ -19,5 +24,20 @@ export function processIo(): CliIo {
     isTTY: process.stdout.isTTY,
     env: process.env,
     signals: process,
+    stdoutClosed: readerGone(process.stdout),
   };
+}
+
+/**
+ * A signal aborted when writing to `stream` fails with EPIPE (its reader closed). That error is
+ * then handled, so it no longer crashes the process with a stack trace; any other write error
+ * still does.
+ */
+export function readerGone(stream: NodeJS.WritableStream): AbortSignal {
+  const gone = new AbortController();
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    gone.abort();
+  });
+  return gone.signal;
 }

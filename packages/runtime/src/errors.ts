@@ -55,17 +55,28 @@ export type HostRuntimeErrorCode =
   | 'HOSTPORT_CONFLICT'
   | 'SANDBOX_FAILED';
 
-/** Creates a PodkitError carrying one of the runtime's codes. */
-export function runtimeError(
-  code: HostRuntimeErrorCode,
-  message: string,
-  options: { cause?: unknown; hint?: string | undefined } = {},
-): PodkitError {
+/** What the error factories below take besides code and message. */
+export interface CodedErrorOptions {
+  cause?: unknown;
+  hint?: string | undefined;
+}
+
+/** A PodkitError with `code`: the one body behind every factory of this catalogue. */
+function codedError(code: string, message: string, options: CodedErrorOptions): PodkitError {
   const { cause, hint } = options;
   return new PodkitError(code, message, {
     ...(cause === undefined ? {} : { cause }),
     ...(hint === undefined ? {} : { hint }),
   });
+}
+
+/** Creates a PodkitError carrying one of the runtime's codes. */
+export function runtimeError(
+  code: HostRuntimeErrorCode,
+  message: string,
+  options: CodedErrorOptions = {},
+): PodkitError {
+  return codedError(code, message, options);
 }
 
 /**
@@ -92,13 +103,9 @@ export type ImageErrorCode =
 export function imageError(
   code: ImageErrorCode,
   message: string,
-  options: { cause?: unknown; hint?: string | undefined } = {},
+  options: CodedErrorOptions = {},
 ): PodkitError {
-  const { cause, hint } = options;
-  return new PodkitError(code, message, {
-    ...(cause === undefined ? {} : { cause }),
-    ...(hint === undefined ? {} : { hint }),
-  });
+  return codedError(code, message, options);
 }
 
 /**
@@ -130,13 +137,9 @@ export type RegistryErrorCode =
 export function registryError(
   code: RegistryErrorCode,
   message: string,
-  options: { cause?: unknown; hint?: string | undefined } = {},
+  options: CodedErrorOptions = {},
 ): PodkitError {
-  const { cause, hint } = options;
-  return new PodkitError(code, message, {
-    ...(cause === undefined ? {} : { cause }),
-    ...(hint === undefined ? {} : { hint }),
-  });
+  return codedError(code, message, options);
 }
 
 /**
@@ -151,11 +154,7 @@ export type ImageBuildErrorCode = 'IMAGE_BUILD_INVALID';
 export function imageBuildError(
   code: ImageBuildErrorCode,
   message: string,
-  options: { cause?: unknown; hint?: string | undefined } = {},
+  options: CodedErrorOptions = {},
 ): PodkitError {
-  const { cause, hint } = options;
-  return new PodkitError(code, message, {
-    ...(cause === undefined ? {} : { cause }),
-    ...(hint === undefined ? {} : { hint }),
-  });
+  return codedError(code, message, options);
 }

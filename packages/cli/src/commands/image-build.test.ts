@@ -166,17 +166,14 @@ test('build-node image loads into podkit and runs the redis monitoring example, 
 
   // Inside the pod: the adapter (node from the image's own layers) serves redis_exporter's
   // metrics read from the redis container over the pod's loopback.
+  const inAdapter = (...cmd: string[]) =>
+    env.spawn(['exec', 'redis-monitored', '-c', 'metrics-adapter', '--', ...cmd]);
   const scrape = () =>
-    env.spawn([
-      'exec',
-      'redis-monitored',
-      '-c',
-      'metrics-adapter',
-      '--',
+    inAdapter(
       'node',
       '-e',
       'fetch("http://127.0.0.1:9121/metrics").then((r) => r.text()).then((t) => console.log(t), () => process.exit(1))',
-    ]);
+    );
   let metrics = scrape();
   for (let i = 0; i < 300 && !/^redis_up 1$/m.test(metrics.stdout); i++) {
     await sleep(200);
@@ -184,28 +181,14 @@ test('build-node image loads into podkit and runs the redis monitoring example, 
   }
   assert.match(metrics.stdout, /^redis_up 1$/m, metrics.stderr);
   assert.match(metrics.stdout, /^redis_connected_clients \d+$/m);
-  const id = env.spawn([
-    'exec',
-    'redis-monitored',
-    '-c',
-    'metrics-adapter',
-    '--',
+  const id = inAdapter(
     'node',
     '-e',
     'console.log(process.getuid(), process.getgid(), process.execPath, process.cwd())',
-  ]);
+  );
   assert.equal(id.status, 0, id.stderr);
   assert.equal(id.stdout, '65532 65532 /usr/local/bin/node /app\n');
-  const sh = env.spawn([
-    'exec',
-    'redis-monitored',
-    '-c',
-    'metrics-adapter',
-    '--',
-    '/bin/sh',
-    '-c',
-    'echo $((6 * 7))',
-  ]);
+  const sh = inAdapter('/bin/sh', '-c', 'echo $((6 * 7))');
   assert.equal(sh.status, 0, sh.stderr);
   assert.equal(sh.stdout, '42\n');
 });

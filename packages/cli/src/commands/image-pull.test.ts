@@ -36,15 +36,16 @@ test('image pull: plain progress lines, a bar per layer on a terminal, clear aut
   const env = await cliTestEnv(t);
   const ref = `${reg.host}/team/bb:v1`;
 
-  const plain = await env.run([
+  const pullArgs = (authFile: string) => [
     'image',
     'pull',
     ref,
     '--insecure-registry',
     reg.host,
     '--authfile',
-    auth,
-  ]);
+    authFile,
+  ];
+  const plain = await env.run(pullArgs(auth));
   assert.equal(plain.code, 0, plain.err());
   assert.match(
     plain.out(),
@@ -62,10 +63,7 @@ test('image pull: plain progress lines, a bar per layer on a terminal, clear aut
   t.after(() => rm(root2, { recursive: true, force: true }));
   const tty = capture();
   (tty.io.stderr as { isTTY?: boolean }).isTTY = true;
-  const code = await runCli(
-    ['--root', root2, 'image', 'pull', ref, '--insecure-registry', reg.host, '--authfile', auth],
-    tty.io,
-  );
+  const code = await runCli(['--root', root2, ...pullArgs(auth)], tty.io);
   assert.equal(code, 0, tty.err());
   assert.match(tty.err(), /layer {2}[0-9a-f]{12} \[=+\] done /);
   // Cursor up N lines, clear to the end of the screen.
@@ -75,15 +73,7 @@ test('image pull: plain progress lines, a bar per layer on a terminal, clear aut
     path.join(dir, 'bad.json'),
     JSON.stringify({ auths: { [reg.host]: { username: 'u', password: 'nope' } } }),
   );
-  const denied = await env.run([
-    'image',
-    'pull',
-    ref,
-    '--insecure-registry',
-    reg.host,
-    '--authfile',
-    path.join(dir, 'bad.json'),
-  ]);
+  const denied = await env.run(pullArgs(path.join(dir, 'bad.json')));
   assert.equal(denied.code, 1);
   assert.match(denied.err(), /authentication failed pulling .*team\/bb .*HTTP 401/);
   assert.match(denied.err(), /credentials for 127\.0\.0\.1:\d+ were refused/);

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
 import { listImages, parseManifests, parseYamlDocuments } from '@podkit/runtime';
-import { layoutFor } from '../context.js';
-import { CliErrorCode, UsageError } from '../errors.js';
+import { layoutFor, readManifest } from '../context.js';
+import { CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { exportManifests, type ExportKind } from '../kube/export.js';
@@ -38,27 +37,6 @@ async function localImages(root: string): Promise<Map<string, string>> {
     // unreadable (not root) or corrupt: the warnings are a courtesy, the export stands
   }
   return local;
-}
-
-/** The manifest's text; an unreadable file is a usage error (exit 2), as for `podkit up`. */
-async function readManifestText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err as Error).message;
-    throw new UsageError(`cannot read ${file}: ${reason}`, {
-      hint: 'pass an existing manifest file with -f FILE',
-      cause: err,
-    });
-  }
 }
 
 /**
@@ -96,7 +74,7 @@ export function registerKube(program: Command, io: CliIo, state: CommandState): 
       if (options.imageMap !== undefined) await readImageMapFile(options.imageMap, images);
       for (const flag of options.image) images.set(...parseImageFlag(flag), '--image');
 
-      const text = await readManifestText(options.file);
+      const text = await readManifest(options.file);
       const set = parseManifests(text, options.file);
       const c = colorsFor(io);
       const errors = set.diagnostics.filter((d) => d.severity === 'error');

@@ -67,8 +67,11 @@ export function registerLogs(program: Command, io: CliIo, state: CommandState): 
       const container = pickContainer(record, options.container);
       const file = containerLogPath(layout, record.uid, container);
       const timestamps = options.timestamps === true;
+      // Once the reader is gone (`| head -1`), nothing more is written and the command ends.
+      const closed = io.stdoutClosed;
       if (options.follow !== true) {
         for await (const e of readLogs(file, { tail, timestamps })) {
+          if (closed?.aborted === true) break;
           io.stdout.write(e.output.toString('utf8'));
         }
         return;
@@ -82,7 +85,7 @@ export function registerLogs(program: Command, io: CliIo, state: CommandState): 
       }
       const follower = new LogFollower(
         (_key, e) => {
-          io.stdout.write(e.output.toString('utf8'));
+          if (closed?.aborted !== true) io.stdout.write(e.output.toString('utf8'));
         },
         { timestamps },
       );
@@ -96,7 +99,7 @@ export function registerLogs(program: Command, io: CliIo, state: CommandState): 
       try {
         follower.add(container, file, { tail });
         for (;;) {
-          if (interrupted !== undefined) break;
+          if (interrupted !== undefined || closed?.aborted === true) break;
           const r = await readPodRecord(layout, record.uid);
           if (r === undefined || containerEnded(r, container)) break;
           await sleep(100);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import { writeOciLayout, type ImageInput } from '../images/oci/layout-writer.js';
 import { readLogs } from '../logs/cri-log-reader.js';
 import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../testing/busybox-rootfs.js';
@@ -47,14 +47,23 @@ async function logLines(file: string): Promise<string[]> {
   return out;
 }
 
-test('admission: Never without the image and an unpullable image are refused together; nothing is created', async (t) => {
+/**
+ * A registry holding the `one` image as app:`tag`, and a pod state root whose registries.json
+ * reaches it over plain HTTP.
+ */
+async function registryAndPods(t: TestContext, tag: string) {
   const reg = await startRegistry(t);
-  await skopeoCopy(`oci:${layout}:one`, `docker://${reg.host}/app:one`);
-  const { layout: state, up } = await podTestEnv(t);
+  await skopeoCopy(`oci:${layout}:one`, `docker://${reg.host}/app:${tag}`);
+  const env = await podTestEnv(t);
   await writeFile(
-    path.join(state.root, 'registries.json'),
+    path.join(env.layout.root, 'registries.json'),
     JSON.stringify({ insecureRegistries: [reg.host] }),
   );
+  return { reg, ...env };
+}
+
+test('admission: Never without the image and an unpullable image are refused together; nothing is created', async (t) => {
+  const { reg, layout: state, up } = await registryAndPods(t, 'one');
   const err = await up(`
 apiVersion: v1
 kind: Pod
@@ -91,13 +100,7 @@ spec:
 });
 
 test('Always: each restart pulls again; a failed pull is ErrImagePull then ImagePullBackOff, and recovers', async (t) => {
-  const reg = await startRegistry(t);
-  await skopeoCopy(`oci:${layout}:one`, `docker://${reg.host}/app:latest`);
-  const { layout: state, up } = await podTestEnv(t);
-  await writeFile(
-    path.join(state.root, 'registries.json'),
-    JSON.stringify({ insecureRegistries: [reg.host] }),
-  );
+  const { reg, layout: state, up } = await registryAndPods(t, 'latest');
   // No tag: :latest, so imagePullPolicy defaults to Always. The container exits at once and
   // is restarted (restartPolicy Always) after a short backoff.
   const rec = await up(

@@ -1,7 +1,13 @@
 /** The Pod manifest model: parse (YAML 1.1 / JSON, with positions), validate, default. */
 export { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 export { didYouMean, editDistance } from './did-you-mean.js';
-export { parseManifests, loadManifestFile, assertValid, type ManifestSet } from './manifests.js';
+export {
+  parseManifests,
+  loadManifestFile,
+  readManifestFile,
+  assertValid,
+  type ManifestSet,
+} from './manifests.js';
 export {
   parseYamlDocuments,
   childPath,

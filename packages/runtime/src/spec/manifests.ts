@@ -80,9 +80,16 @@ function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]
  * `POD_MANIFEST_UNREADABLE` PodkitError when the file cannot be read.
  */
 export async function loadManifestFile(path: string, signal?: AbortSignal): Promise<ManifestSet> {
-  let text: string;
+  return parseManifests(await readManifestFile(path, signal), path);
+}
+
+/**
+ * A manifest file's text (for callers that need the documents as written too). Throws a
+ * `POD_MANIFEST_UNREADABLE` PodkitError when the file cannot be read.
+ */
+export async function readManifestFile(path: string, signal?: AbortSignal): Promise<string> {
   try {
-    text = await readFile(path, { encoding: 'utf8', ...(signal !== undefined ? { signal } : {}) });
+    return await readFile(path, { encoding: 'utf8', ...(signal !== undefined ? { signal } : {}) });
   } catch (err) {
     if (signal?.aborted === true) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -103,7 +110,6 @@ export async function loadManifestFile(path: string, signal?: AbortSignal): Prom
       },
     );
   }
-  return parseManifests(text, path);
 }
 
 /** Throws a SpecInvalidError (code POD_SPEC_INVALID) when the set has any error. */

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSign, randomBytes, X509Certificate } from 'node:crypto';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -29,6 +29,25 @@ function openssl(args: string[]): void {
   if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`);
 }
 
+/** A new RSA key and a self-signed certificate for it, valid 2 days. */
+function selfSigned(keyFile: string, certFile: string, subject: string): void {
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-subj',
+    subject,
+  ]);
+}
+
 /** A CA and a server certificate for 127.0.0.1 / localhost signed by it, in `dir`. */
 export function makeTlsFiles(dir: string, name = 'server'): TlsFiles {
   const caKey = path.join(dir, `${name}-ca.key`);
@@ -37,21 +56,7 @@ export function makeTlsFiles(dir: string, name = 'server'): TlsFiles {
   const csr = path.join(dir, `${name}.csr`);
   const certFile = path.join(dir, `${name}.crt`);
   const ext = path.join(dir, `${name}.ext`);
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    caKey,
-    '-out',
-    caFile,
-    '-days',
-    '2',
-    '-subj',
-    `/CN=podkit test CA ${name}`,
-  ]);
+  selfSigned(caKey, caFile, `/CN=podkit test CA ${name}`);
   openssl([
     'req',
     '-newkey',
@@ -64,7 +69,7 @@ export function makeTlsFiles(dir: string, name = 'server'): TlsFiles {
     '-subj',
     '/CN=127.0.0.1',
   ]);
-  spawnSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > '${ext}'`]);
+  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   openssl([
     'x509',
     '-req',
@@ -96,6 +101,24 @@ export async function freePort(): Promise<number> {
     }),
   );
   return port;
+}
+
+/**
+ * Listens on 127.0.0.1:<free port> and returns the port; t.after closes the server and every
+ * connection still open.
+ */
+export async function listenOnLoopback(t: TestContext, server: http.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  );
+  return (server.address() as AddressInfo).port;
 }
 
 export interface RegistryOptions {
@@ -256,21 +279,7 @@ export async function startTokenServer(
 ): Promise<TokenServer> {
   const keyFile = path.join(dir, 'token.key');
   const certFile = path.join(dir, 'token.crt');
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=podkit test token issuer',
-  ]);
+  selfSigned(keyFile, certFile, '/CN=podkit test token issuer');
   const key = await readFile(keyFile, 'utf8');
   const der = new X509Certificate(await readFile(certFile)).raw;
   const service = 'podkit-test-registry';
@@ -339,17 +348,7 @@ export async function startTokenServer(
           { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
           handler,
         );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(t, server);
   return {
     realm: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${String(port)}/token`,
     service,

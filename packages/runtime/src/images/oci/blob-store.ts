@@ -70,38 +70,9 @@ export async function putBlob(
   const final = blobPath(stateRoot, desc.digest);
   const dir = path.dirname(final);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
-  const fh = await open(tmp, 'wx', 0o644);
-  const hash = createHash('sha256');
-  let size = 0;
+  const { tmp, digest: actual, size } = await writeHashed(dir, source, options, desc);
   try {
-    try {
-      for await (const chunk of source) {
-        options.signal?.throwIfAborted();
-        const buf = chunk instanceof Uint8Array ? chunk : Buffer.from(chunk as string);
-        size += buf.length;
-        if (desc.size !== undefined && size > desc.size) {
-          throw imageError(
-            'IMAGE_DIGEST_MISMATCH',
-            `blob ${desc.digest} is larger than its declared size ${String(desc.size)}`,
-            {
-              hint: 'the source is corrupt or not what its manifest describes; nothing was stored',
-            },
-          );
-        }
-        hash.update(buf);
-        let off = 0;
-        while (off < buf.length) {
-          const { bytesWritten } = await fh.write(buf, off, buf.length - off);
-          off += bytesWritten;
-        }
-        options.onProgress?.(size);
-      }
-      options.signal?.throwIfAborted();
-    } finally {
-      await fh.close();
-    }
-    const actual = `sha256:${hash.digest('hex')}`;
+    options.signal?.throwIfAborted();
     if (desc.size !== undefined && size !== desc.size) {
       throw imageError(
         'IMAGE_DIGEST_MISMATCH',
@@ -136,6 +107,29 @@ export async function putBlobComputed(
 ): Promise<{ digest: string; size: number; added: boolean }> {
   const dir = blobsDir(stateRoot);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const { tmp, digest, size } = await writeHashed(dir, source, options);
+  try {
+    const added = !(await hasBlob(stateRoot, digest));
+    if (added) await rename(tmp, blobPath(stateRoot, digest));
+    else await rm(tmp, { force: true });
+    return { digest, size, added };
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Streams `source` into a new temp file in `dir` while hashing it, and returns the file, its
+ * sha256 digest and size; the caller renames or removes it. With `expected.size`, the copy
+ * stops (IMAGE_DIGEST_MISMATCH) as soon as the source is larger. On a throw nothing is left.
+ */
+async function writeHashed(
+  dir: string,
+  source: Readable | AsyncIterable<Uint8Array>,
+  options: PutBlobOptions,
+  expected?: BlobDescriptor,
+): Promise<{ tmp: string; digest: string; size: number }> {
   const tmp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
   const fh = await open(tmp, 'wx', 0o644);
   const hash = createHash('sha256');
@@ -146,6 +140,15 @@ export async function putBlobComputed(
         options.signal?.throwIfAborted();
         const buf = chunk instanceof Uint8Array ? chunk : Buffer.from(chunk as string);
         size += buf.length;
+        if (expected?.size !== undefined && size > expected.size) {
+          throw imageError(
+            'IMAGE_DIGEST_MISMATCH',
+            `blob ${expected.digest} is larger than its declared size ${String(expected.size)}`,
+            {
+              hint: 'the source is corrupt or not what its manifest describes; nothing was stored',
+            },
+          );
+        }
         hash.update(buf);
         let off = 0;
         while (off < buf.length) {
@@ -157,15 +160,11 @@ export async function putBlobComputed(
     } finally {
       await fh.close();
     }
-    const digest = `sha256:${hash.digest('hex')}`;
-    const added = !(await hasBlob(stateRoot, digest));
-    if (added) await rename(tmp, blobPath(stateRoot, digest));
-    else await rm(tmp, { force: true });
-    return { digest, size, added };
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
+  return { tmp, digest: `sha256:${hash.digest('hex')}`, size };
 }
 
 /** Stores an in-memory blob (a manifest, a config) under its own digest; returns the digest. */

@@ -24,6 +24,7 @@ import {
   type ImageInput,
 } from './layout-writer.js';
 import { loadImageArchive } from './load-archive.js';
+import { skopeoCopy } from '../../testing/registry-server.js';
 
 async function tmp(t: TestContext): Promise<string> {
   const d = await mkdtemp(path.join(tmpdir(), 'podkit-writer-'));
@@ -107,23 +108,9 @@ test('skopeo and umoci read what the writers write; podkit loads what skopeo wri
 
   // skopeo's own docker-archive and oci-archive of our layout load into podkit.
   const fromSkopeo = path.join(work, 'skopeo-docker.tar');
-  await runCommand([
-    'skopeo',
-    '--insecure-policy',
-    'copy',
-    '-q',
-    `oci:${layout}:1.0`,
-    `docker-archive:${fromSkopeo}:example.com/from-skopeo:1`,
-  ]);
+  await skopeoCopy(`oci:${layout}:1.0`, `docker-archive:${fromSkopeo}:example.com/from-skopeo:1`);
   const ociArchive = path.join(work, 'skopeo-oci.tar');
-  await runCommand([
-    'skopeo',
-    '--insecure-policy',
-    'copy',
-    '-q',
-    `oci:${layout}:1.0`,
-    `oci-archive:${ociArchive}:2.0`,
-  ]);
+  await skopeoCopy(`oci:${layout}:1.0`, `oci-archive:${ociArchive}:2.0`);
   await loadImageArchive(root, fromSkopeo);
   const [viaOci] = await loadImageArchive(root, ociArchive);
   assert.deepEqual(

@@ -7,6 +7,7 @@ import { PassThrough, Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
+import type { ImageConfig } from '../image-store.js';
 import { MEDIA_TYPES } from './media-types.js';
 
 /**
@@ -61,14 +62,11 @@ export type LayerInput = (
   createdBy?: string | undefined;
 };
 
-/** The image config fields podkit writes (OCI image-spec config, `config` object). */
-export interface ImageConfigInput {
-  entrypoint?: string[] | undefined;
-  cmd?: string[] | undefined;
-  env?: string[] | undefined;
-  workingDir?: string | undefined;
-  user?: string | undefined;
-  stopSignal?: string | undefined;
+/**
+ * The image config fields podkit writes (OCI image-spec config, `config` object): those it
+ * honours when running an image, plus labels and exposed ports.
+ */
+export interface ImageConfigInput extends ImageConfig {
   labels?: Record<string, string> | undefined;
   /** e.g. `['8080/tcp']`. */
   exposedPorts?: string[] | undefined;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
@@ -12,6 +11,7 @@ import { containerLogPath } from '../../pod/pod-store.js';
 import { podTestEnv } from '../../pod/test-pod-env.js';
 import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../../testing/busybox-rootfs.js';
 import {
+  listenOnLoopback,
   makeTlsFiles,
   skopeoCopy,
   startRegistry,
@@ -300,17 +300,7 @@ async function blobProxy(
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
-  return `127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  return `127.0.0.1:${String(await listenOnLoopback(t, server))}`;
 }
 
 test('a registry serving a corrupted blob: digest error, no retry of it, nothing stored', async (t) => {

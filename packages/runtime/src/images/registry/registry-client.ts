@@ -210,39 +210,20 @@ export class RegistryClient implements AsyncDisposable {
     headers: Record<string, string>,
     redirects = 5,
   ): Promise<IncomingMessage> {
-    const signal = this.#o.signal;
     const u = new URL(url);
     const sameOrigin = u.origin === new URL(this.#base).origin;
     const h = { ...headers };
     if (!sameOrigin) delete h.Authorization;
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const mod = u.protocol === 'http:' ? http : https;
-      if (u.protocol === 'http:' && !sameOrigin && !isInsecure(this.#o.settings, u.host)) {
-        reject(
-          registryError(
-            'REGISTRY_ERROR',
-            `the registry redirected to plain HTTP (${u.origin}), which is not marked insecure`,
-          ),
-        );
-        return;
-      }
-      const req = mod.request(
-        u,
-        {
-          method,
-          headers: { 'User-Agent': 'podkit', ...h },
-          ...(sameOrigin ? { agent: this.#agent } : {}),
-          ...(signal === undefined ? {} : { signal }),
-        },
-        resolve,
+    if (u.protocol === 'http:' && !sameOrigin && !isInsecure(this.#o.settings, u.host)) {
+      throw registryError(
+        'REGISTRY_ERROR',
+        `the registry redirected to plain HTTP (${u.origin}), which is not marked insecure`,
       );
-      req.setTimeout(60_000, () => {
-        req.destroy(Object.assign(new Error('no data for 60 s'), { code: 'ETIMEDOUT' }));
-      });
-      req.on('error', (err) => {
-        reject(this.#networkError(err));
-      });
-      req.end();
+    }
+    const res = await this.#request(u, {
+      method,
+      headers: { 'User-Agent': 'podkit', ...h },
+      ...(sameOrigin ? { agent: this.#agent } : {}),
     });
     if (
       [301, 302, 303, 307, 308].includes(res.statusCode ?? 0) &&
@@ -391,18 +372,25 @@ export class RegistryClient implements AsyncDisposable {
 
   /** A request to a token realm (its own origin: the registry's agent is not used). */
   #exchangeVia(url: URL, headers: Record<string, string>): Promise<IncomingMessage> {
+    return this.#request(url, {
+      method: 'GET',
+      headers: { 'User-Agent': 'podkit', ...headers },
+      // The realm is usually served with the registry's CA (same operator).
+      ...(this.#ca === undefined ? {} : { ca: this.#ca }),
+    });
+  }
+
+  /**
+   * Sends one request (with the pull's abort signal) and resolves with the response; a
+   * connection idle for 60 s or failing becomes the registry error #networkError makes of it.
+   */
+  #request(url: URL, options: https.RequestOptions): Promise<IncomingMessage> {
+    const signal = this.#o.signal;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const mod = url.protocol === 'http:' ? http : https;
-      const signal = this.#o.signal;
       const req = mod.request(
         url,
-        {
-          method: 'GET',
-          headers: { 'User-Agent': 'podkit', ...headers },
-          // The realm is usually served with the registry's CA (same operator).
-          ...(this.#ca === undefined ? {} : { ca: this.#ca }),
-          ...(signal === undefined ? {} : { signal }),
-        },
+        { ...options, ...(signal === undefined ? {} : { signal }) },
         resolve,
       );
       req.setTimeout(60_000, () => {
