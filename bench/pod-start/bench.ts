@@ -10,29 +10,13 @@ import path from 'node:path';
 import { listPodRecords } from '../../packages/runtime/src/pod/pod-store.js';
 import { stateLayout } from '../../packages/runtime/src/state/state-root.js';
 import { makeBusyboxRootfs } from '../../packages/runtime/src/testing/busybox-rootfs.js';
+import { pct, run, timed } from '../lib/timing.js';
 
 const runs = Number(process.argv[2] ?? '20');
 const repo = path.resolve(import.meta.dirname, '../..');
 const manifest = path.join(repo, 'bench/pod-start/pod.yaml');
 const image = 'localhost/podkit-bench-busybox:latest';
 const cli = path.join(repo, 'packages/cli/dist/main.js');
-
-function run(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} failed (${String(r.status)}): ${r.stderr}`);
-}
-
-function timed(cmd: string, args: string[]): number {
-  const t0 = process.hrtime.bigint();
-  run(cmd, args);
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-}
 
 async function rssOfTree(rootPids: number[]): Promise<number> {
   // Sum VmRSS of the given processes and all their descendants.
