@@ -21,7 +21,9 @@ export function processIo(): CliIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    isTTY: process.stdout.isTTY,
+    // Node leaves isTTY undefined on a pipe (its type says boolean), and picocolors reads an
+    // undefined `enabled` as "detect", which says yes whenever $CI is set.
+    isTTY: (process.stdout.isTTY as boolean | undefined) === true,
     env: process.env,
     signals: process,
     stdoutClosed: readerGone(process.stdout),

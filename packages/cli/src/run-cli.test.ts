@@ -202,4 +202,18 @@ describe('podkit validate', () => {
     const usage = run(['validate']);
     assert.equal(usage.status, 2);
   });
+
+  it('as a bin writing to a pipe, never colours — even with $CI set (picocolors detects it)', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
+    delete env.NO_COLOR;
+    delete env.FORCE_COLOR;
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=podkit-source', '--import', 'tsx', join(here, 'main.ts'), 'validate', valid],
+      { cwd: repo, encoding: 'utf8', env },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /valid/);
+    assert.ok(!r.stdout.includes(ESC) && !r.stderr.includes(ESC), JSON.stringify(r.stdout));
+  });
 });
