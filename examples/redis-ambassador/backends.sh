@@ -28,8 +28,8 @@ down() {
   rm -rf "$DIR"
 }
 
-wait_port() { # port, what
-  for _ in $(seq 1 200); do
+wait_port() { # port, what (up to 30 s: a loaded machine is slow to start a node)
+  for _ in $(seq 1 600); do
     redis-cli -h 127.0.0.1 -p "$1" PING >/dev/null 2>&1 && return 0
     sleep 0.05
   done
