@@ -182,7 +182,7 @@ export async function info(port: number, section: string): Promise<Map<string, s
   return map;
 }
 
-/** Starts a master and `n` replicas and waits until every replica's link is up. */
+/** Starts a master and `n` replicas and waits until each is online: link up, and synced as the master sees it. */
 export async function startReplicaSet(
   n: number,
 ): Promise<{ master: RedisServer; replicas: RedisServer[]; stop(): Promise<void> }> {
@@ -199,6 +199,18 @@ export async function startReplicaSet(
         if (i > 400) throw new Error('replica did not connect');
         await new Promise((res) => setTimeout(res, 25));
       }
+    }
+    // A replica's link can be up while the master still lists it as syncing (wait_bgsave):
+    // wait until the master calls every replica online, as discovery reads it.
+    for (let i = 0; ; i++) {
+      const m = await info(master.port, 'replication');
+      const online = [...m.entries()].filter(
+        ([k, v]) => /^slave\d+$/.test(k) && /state=online/.test(v),
+      ).length;
+      if (online === n) break;
+      if (i > 400)
+        throw new Error(`the master lists ${String(online)} of ${String(n)} replicas online`);
+      await new Promise((res) => setTimeout(res, 25));
     }
   } catch (err) {
     await stop();
