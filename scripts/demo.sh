@@ -16,7 +16,7 @@ demo_dir=/srv/podkit-demo # the manifest's hostPath points at $demo_dir/site.git
 bare=$demo_dir/site.git
 work=$demo_dir/work
 page=http://127.0.0.1:8080/
-podkit() { node "$repo_root/packages/cli/dist/main.js" "$@"; }
+podkit() { node "$repo_root/packages/cli/dist/bundle/podkit.js" "$@"; }
 git_() { git -c user.name=demo -c user.email=demo@podkit.invalid -C "$work" "$@"; }
 
 step "set-up (system packages, npm ci, build)"

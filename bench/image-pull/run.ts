@@ -22,7 +22,7 @@ import { pct, run, timed } from '../lib/timing.js';
 
 const runs = Number(process.argv[2] ?? '10');
 const repo = path.resolve(import.meta.dirname, '../..');
-const cli = path.join(repo, 'packages/cli/dist/main.js');
+const cli = path.join(repo, 'packages/cli/dist/bundle/podkit.js');
 
 /** Runs a pull with progress lines; returns [total ms, ms until the "Unpacking" line]. */
 function timedPull(args: string[]): Promise<[number, number]> {

@@ -16,7 +16,7 @@ const runs = Number(process.argv[2] ?? '20');
 const repo = path.resolve(import.meta.dirname, '../..');
 const manifest = path.join(repo, 'bench/pod-start/pod.yaml');
 const image = 'localhost/podkit-bench-busybox:latest';
-const cli = path.join(repo, 'packages/cli/dist/main.js');
+const cli = path.join(repo, 'packages/cli/dist/bundle/podkit.js');
 
 async function rssOfTree(rootPids: number[]): Promise<number> {
   // Sum VmRSS of the given processes and all their descendants.

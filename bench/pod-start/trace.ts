@@ -14,7 +14,7 @@ const runs = Number(process.argv[2] ?? '10');
 const repo = path.resolve(import.meta.dirname, '../..');
 const manifest = path.join(repo, 'bench/pod-start/pod.yaml');
 const image = 'localhost/podkit-bench-busybox:latest';
-const cli = path.join(repo, 'packages/cli/dist/main.js');
+const cli = path.join(repo, 'packages/cli/dist/bundle/podkit.js');
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env): void {
   const r = spawnSync('node', [cli, ...args], { encoding: 'utf8', env });

@@ -2,16 +2,11 @@
  * `podkit up` starts its pod's worker before the CLI loads the rest of podkit (the runtime,
  * YAML, commander: most of the CLI's start-up), so both Node processes load their modules at
  * the same time instead of one after the other. This module must stay light: Node's modules
- * only, and the runtime's worker launcher loaded by path (importing `@podkit/runtime` would
- * load the whole runtime, the very cost this avoids).
+ * only, and the runtime's worker launcher through its own entry point (importing
+ * `@podkit/runtime` would load the whole runtime, the very cost this avoids).
  */
 import path from 'node:path';
 import type { PrelaunchedWorker } from '@podkit/runtime';
-
-/** The runtime's `pod/worker-launch` module (as much of it as this file uses). */
-interface WorkerLaunch {
-  prelaunchWorker(stateRoot: string): Promise<PrelaunchedWorker | undefined>;
-}
 
 let pending: PrelaunchedWorker | undefined;
 
@@ -52,12 +47,9 @@ export async function prelaunch(
   const root = upStateRoot(argv, env);
   if (root === undefined || pending !== undefined) return;
   try {
-    // The worker launcher sits beside the runtime's entry: dist/pod/worker-launch.js, or the
-    // .ts source when podkit runs from its sources (tests).
-    const entry = import.meta.resolve('@podkit/runtime');
-    const ext = path.extname(new URL(entry).pathname);
-    const launch = (await import(new URL(`./pod/worker-launch${ext}`, entry).href)) as WorkerLaunch;
-    pending = await launch.prelaunchWorker(root);
+    // Its own entry point of the runtime: importing `@podkit/runtime` would load all of it.
+    const { prelaunchWorker } = await import('@podkit/runtime/worker-launch');
+    pending = await prelaunchWorker(root);
   } catch {
     pending = undefined;
   }

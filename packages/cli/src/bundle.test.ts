@@ -1,0 +1,81 @@
+// The shipped `podkit` bin is the esbuild bundle (scripts/bundle.ts, run by `npm run build`):
+// CLI and pod worker in packages/cli/dist/bundle/. Everything else tests podkit from its
+// sources; this runs a pod through the bundle, so a broken bundle (a chunk that cannot load, a
+// worker not found beside it, a CommonJS dependency that cannot require) fails here.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { isProcessAlive, listPodRecords } from '@podkit/runtime';
+import { REPO, cliTestEnv } from './testing/cli-test-env.js';
+
+const BUNDLE = path.join(REPO, 'packages', 'cli', 'dist', 'bundle', 'podkit.js');
+
+function bin(root: string, argv: readonly string[]) {
+  const r = spawnSync(process.execPath, [BUNDLE, '--root', root, ...argv], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('the bundled bin runs a pod: worker from the bundle, exec, exit codes, lazy chunks, down', async (t) => {
+  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`npm run build\` first`);
+  const bin0 = JSON.parse(await readFile(path.join(REPO, 'packages/cli/package.json'), 'utf8')) as {
+    bin: { podkit: string };
+  };
+  assert.equal(path.resolve(REPO, 'packages/cli', bin0.bin.podkit), BUNDLE, 'package bin');
+
+  const env = await cliTestEnv(t);
+  const file = await env.manifest(
+    'bundled.yaml',
+    `apiVersion: v1
+kind: Pod
+metadata: { name: bundled }
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: busybox:test
+      command: [sh, -c, 'echo hello from the bundle; exec sleep 3600']
+`,
+  );
+  const up = bin(env.root, ['up', '-d', '-f', file, '--timeout', '2m']);
+  assert.equal(up.status, 0, up.stderr);
+
+  // The pod's worker is the bundled one, not the tsc output's.
+  const [record] = await listPodRecords(env.layout);
+  const worker = record?.worker;
+  assert.ok(worker !== undefined, 'a worker is recorded');
+  const pid = worker.pid;
+  const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+  assert.equal(argv[1], path.join(path.dirname(BUNDLE), 'worker-main.js'));
+
+  const ps = bin(env.root, ['ps']);
+  assert.equal(ps.status, 0, ps.stderr);
+  assert.match(ps.stdout, /bundled\s.*Running/);
+  const exec = bin(env.root, ['exec', 'bundled', '--', 'sh', '-c', 'exit 7']);
+  assert.equal(exec.status, 7, exec.stderr);
+  let logs = bin(env.root, ['logs', 'bundled']);
+  for (let i = 0; i < 100 && !logs.stdout.includes('hello'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    logs = bin(env.root, ['logs', 'bundled']);
+  }
+  assert.equal(logs.stdout, 'hello from the bundle\n', logs.stderr);
+  // Commands whose code sits in chunks loaded on demand (kube export → kubernetes-models).
+  const exported = bin(env.root, ['kube', 'export', '-f', file, '--as', 'deployment']);
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.match(exported.stdout, /^kind: Deployment$/m);
+  // A user mistake is a message, not a stack trace, from the bundle as from the sources.
+  const bad = bin(env.root, ['up', '-f', path.join(env.root, 'missing.yaml')]);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /missing\.yaml/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
+
+  const down = bin(env.root, ['down', 'bundled']);
+  assert.equal(down.status, 0, down.stderr);
+  assert.equal(await isProcessAlive(worker), false, 'the worker is gone');
+});
