@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PodkitError } from '@podkit/kit';
@@ -9,7 +9,7 @@ import { Runc } from '../runc/runc.js';
 import { collectGarbage, destroySandbox, loadSandbox, type Leftover } from '../sandbox/index.js';
 import type { ConfigMap, Pod, Secret } from '../spec/types.js';
 import { acquireLock } from '../state/lock.js';
-import { isProcessAlive } from '../state/process-identity.js';
+import { isProcessAlive, processIdentity } from '../state/process-identity.js';
 import { ensureStateLayout, type StateLayout } from '../state/state-root.js';
 import { mountsUnder, unmountAll } from '../host/mounts.js';
 import { releaseVolumes } from '../volumes/volume-manager.js';
@@ -92,6 +92,10 @@ export async function upPod(options: UpOptions): Promise<PodRecord> {
     };
     await admitPod(layout, pod, objects, { pull: options.pull });
     traceMark('up.admitted');
+    // The record names its worker from the start (the worker writes the same identity once
+    // it runs), so a worker that dies before it ever writes is seen as dead, not waited for.
+    const workerId = await processIdentity(worker.pid);
+    if (workerId === undefined) throw await workerDiedEarly(layout, uid, pod.metadata.name);
     const record: PodRecord = {
       version: 1,
       uid,
@@ -100,7 +104,7 @@ export async function upPod(options: UpOptions): Promise<PodRecord> {
       createdAt: nowRfc3339(),
       source: pod.origin.file,
       pod,
-      worker: undefined,
+      worker: workerId,
       released: false,
       status: {
         phase: 'Pending',
@@ -137,6 +141,23 @@ export async function upPod(options: UpOptions): Promise<PodRecord> {
   } finally {
     await lock.release();
   }
+}
+
+/** The error for a worker that exited before it got its pod, with the end of its log. */
+async function workerDiedEarly(
+  layout: StateLayout,
+  uid: string,
+  name: string,
+): Promise<PodkitError> {
+  const log = await readFile(path.join(layout.podDir(uid), 'worker.log'), 'utf8').catch(() => '');
+  const tail = log.trimEnd().split('\n').slice(-5).join('\n');
+  return new PodkitError(
+    'POD_WORKER_DIED',
+    `the worker of pod ${name} exited before it started the pod${tail === '' ? '' : `:\n${tail}`}`,
+    {
+      hint: 'nothing of the pod was created; check that podkit is installed completely (npm run build)',
+    },
+  );
 }
 
 /** True once every container of the pod has started at least once (or the pod ended). */
