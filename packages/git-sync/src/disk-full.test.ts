@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { makeRemote } from '../test/helpers/git-remote.js';
 import { startGitSync } from '../test/helpers/git-sync-bin.js';
+import { until as poll } from '../test/helpers/until.js';
 
 const run = promisify(execFile);
 
@@ -18,15 +19,8 @@ interface Status {
   attempts: number;
 }
 
-async function until<T>(get: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 120_000; // a bound against hanging, not a timing assertion
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(get: () => Promise<T | undefined>, what: string): Promise<T> =>
+  poll(get, what, { timeoutMs: 120_000, stepMs: 50 });
 
 test('disk full (a 2 MiB tmpfs root): a commit too big fails cleanly, the old tree stays published, status degraded; converges once space returns', async (t) => {
   const remote = await makeRemote();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { makeRemote, tempRoot } from '../test/helpers/git-remote.js';
 import { startGitSync } from '../test/helpers/git-sync-bin.js';
+import { until as poll } from '../test/helpers/until.js';
 
 const SECRET = 'gh-webhook-secret-5f3a';
 
@@ -12,15 +13,8 @@ interface Status {
   nextAttempt: string | null;
 }
 
-async function until<T>(get: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000; // a bound against hanging, not a timing assertion
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(get: () => Promise<T | undefined>, what: string): Promise<T> =>
+  poll(get, what, { timeoutMs: 60_000, stepMs: 25 });
 
 test('GitHub-signed webhook with a 1 h period: a push moves the link, a bad signature is 401 with no fetch, 50 events in a burst → at most 2 fetches ending on the newest SHA', async (t) => {
   const remote = await makeRemote();

@@ -67,3 +67,26 @@ test('timeouts and aborts have their own codes', async (t) => {
     isPodkitError(e, 'GIT_SYNC_SPAWN_FAILED'),
   );
 });
+
+test('every git gets safe.directory=* from the private global config, which env cannot redirect', async (t) => {
+  const dir = await tmp(t);
+  const home = path.join(dir, 'home'); // not there yet: the runner makes it
+  const git = new GitRunner({
+    home,
+    config: { 'safe.directory': '/only/this' },
+    env: { GIT_CONFIG_GLOBAL: path.join(dir, 'elsewhere'), HOME: dir },
+  });
+  const all = async (): Promise<string[]> =>
+    (await git.run(['config', '--get-all', 'safe.directory'])).stdout.trim().split('\n');
+  assert.deepEqual(await all(), ['*', '/only/this']);
+  assert.equal(
+    (await git.run(['config', '--global', '--get', 'safe.directory'])).stdout.trim(),
+    '*',
+  );
+  assert.equal((await fs.stat(home)).mode & 0o777, 0o700);
+  assert.equal((await fs.stat(git.globalConfigPath)).mode & 0o777, 0o600);
+  // The home removed under a long-lived runner (a wiped volume): the next command restores it.
+  await fs.rm(home, { recursive: true });
+  assert.deepEqual(await all(), ['*', '/only/this']);
+  assert.deepEqual(await fs.readdir(home), ['.gitconfig'], 'no temporary file left');
+});

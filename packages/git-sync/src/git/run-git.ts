@@ -1,10 +1,16 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { GitCommandError, GitSyncCode } from '../errors.js';
 import { Redactor } from '../redact.js';
 import { runProcess } from './run-process.js';
 
 /** Everything a git invocation needs besides its arguments. */
 export interface GitRunnerOptions {
-  /** A private HOME (and XDG_CONFIG_HOME) so no user/global config or credential leaks in. */
+  /**
+   * A private HOME (and XDG_CONFIG_HOME) so no user/global config or credential leaks in. The
+   * runner owns its `.gitconfig` (see GLOBAL_CONFIG) and creates the directory if need be.
+   */
   home: string;
   /** Config entries passed through GIT_CONFIG_COUNT/KEY/VALUE: never argv, never a file. */
   config?: Readonly<Record<string, string>> | undefined;
@@ -46,6 +52,19 @@ export interface GitResult {
 }
 
 /**
+ * The global config every git process gets, whatever the caller's `config`: the runner
+ * writes it to `<home>/.gitconfig` (GIT_CONFIG_GLOBAL) before each command. It cannot go
+ * through GIT_CONFIG_*: git clears those for the commands it starts in another local
+ * repository (upload-pack for a file:// or path remote, `clone --local`), which check that
+ * repository's owner too. Nothing secret belongs here.
+ *
+ * `safe.directory = *`: the remote (a read-only hostPath, root's) and the volume may belong
+ * to another uid than git-sync's (65532 in its image): git would refuse them for "dubious
+ * ownership". kubernetes/git-sync sets the same in its global config.
+ */
+const GLOBAL_CONFIG = '[safe]\n\tdirectory = *\n';
+
+/**
  * Runs git with argv only (no shell), a fully explicit environment, its own process group, a
  * timeout and an AbortSignal. Failures become GitCommandError with a stable code and the
  * redacted stderr tail.
@@ -62,6 +81,30 @@ export class GitRunner {
     this.#options = options;
     this.redactor = options.redactor ?? new Redactor();
     for (const value of Object.values(options.config ?? {})) this.redactor.addUrlCredentials(value);
+  }
+
+  /** The runner's own global config file (GLOBAL_CONFIG), in the private HOME. */
+  get globalConfigPath(): string {
+    return path.join(this.#options.home, '.gitconfig');
+  }
+
+  /**
+   * Makes GLOBAL_CONFIG the content of the global config file. Checked before every command
+   * (one small read) because the home may be removed under a long-lived runner; replaced
+   * atomically, so a crash never leaves git a torn config to choke on.
+   */
+  async #ensureGlobalConfig(): Promise<void> {
+    const file = this.globalConfigPath;
+    const current = await fs.readFile(file, 'utf8').catch(() => undefined);
+    if (current === GLOBAL_CONFIG) return;
+    await fs.mkdir(this.#options.home, { recursive: true, mode: 0o700 });
+    const temp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
+    try {
+      await fs.writeFile(temp, GLOBAL_CONFIG, { mode: 0o600 });
+      await fs.rename(temp, file);
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
   }
 
   /** The environment every git child gets. */
@@ -82,6 +125,7 @@ export class GitRunner {
       LANG: 'C',
       GIT_TERMINAL_PROMPT: '0', // never block on a prompt
       GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: this.globalConfigPath,
       GIT_OPTIONAL_LOCKS: '0',
     });
     const config = Object.entries(o.config ?? {});
@@ -105,6 +149,21 @@ export class GitRunner {
         stderr: '',
         cause: options.signal.reason,
       });
+    }
+    try {
+      await this.#ensureGlobalConfig();
+    } catch (cause) {
+      throw new GitCommandError(
+        GitSyncCode.spawnFailed,
+        `${what}: cannot write git's config ${this.globalConfigPath}: ${redact(String(cause))}`,
+        {
+          args: shownArgs,
+          exitCode: null,
+          stderr: '',
+          cause,
+          hint: 'the private HOME must be writable (it lives under --root)',
+        },
+      );
     }
     this.#options.onSpawn?.(args, env);
     let result;

@@ -140,7 +140,6 @@ export class SyncEngine {
       onSpawn: options.onGitSpawn,
       faults: options.gitFaults,
       config: {
-        'safe.directory': '*', // the volume may be owned by another uid
         'init.defaultBranch': 'podkit',
         'gc.autoDetach': 'false', // a daemonised gc would escape our process-group control
         'advice.detachedHead': 'false',

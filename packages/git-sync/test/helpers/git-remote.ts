@@ -31,6 +31,9 @@ export async function makeRemote(): Promise<TestRemote> {
   const work = path.join(dir, 'work');
   const home = path.join(dir, 'home');
   await fs.mkdir(home);
+  // The helper's own git trusts repositories of any owner: a test may chown the remote to
+  // another uid (as a hostPath seen by git-sync's non-root user) and still push to it.
+  await fs.writeFile(path.join(home, '.gitconfig'), '[safe]\n\tdirectory = *\n');
   const env = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: home,

@@ -1,0 +1,346 @@
+import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCommand } from '@podkit/runtime';
+import { runCli } from '../run-cli.js';
+import { REPO, capture, cliTestEnv, type CliTestEnv } from '../testing/cli-test-env.js';
+import { until } from '../testing/until.js';
+
+// The examples run from the images `podkit image build-node` makes offline (real OCI
+// layouts, loaded with `podkit image load`), not from host images: what a cluster would run.
+const GIT_SYNC = 'ghcr.io/podkit/git-sync:0.1.0';
+const PUSH_TO_DEPLOY = path.join(REPO, 'examples', 'push-to-deploy');
+const AMBASSADOR = 'ghcr.io/podkit/redis-ambassador:0.1.0';
+const REDIS_EXAMPLE = path.join(REPO, 'examples', 'redis-ambassador');
+
+let parent = '';
+const layouts = { gitSync: '', ambassador: '' };
+
+async function buildNode(name: string, includes: readonly string[]): Promise<string> {
+  const out = path.join(parent, `${name}.oci`);
+  const c = capture();
+  const code = await runCli(
+    [
+      'image',
+      'build-node',
+      path.join(REPO, 'containers', name),
+      '--context',
+      REPO,
+      '-o',
+      out,
+      ...includes.flatMap((p) => ['--include', p]),
+    ],
+    c.io,
+  );
+  assert.equal(code, 0, c.err());
+  return out;
+}
+
+before(async () => {
+  parent = await mkdtemp(path.join(tmpdir(), 'podkit-build-examples-'));
+  // What the Containerfile's `apt-get install git openssh-client ca-certificates` gives
+  // git-sync, from this host: git with its helper programs (upload-pack, which serves a
+  // file:// remote) and templates, ssh, and a shell for hooks and GIT_SSH_COMMAND (the CA
+  // bundle is in every build-node image).
+  const gitSyncIncludes = [
+    '/usr/bin/git',
+    '/usr/bin/git-upload-pack',
+    '/usr/lib/git-core',
+    '/usr/share/git-core',
+    '/usr/bin/ssh',
+    '/bin/sh',
+  ];
+  [layouts.gitSync, layouts.ambassador] = await Promise.all([
+    buildNode('git-sync', gitSyncIncludes),
+    buildNode('redis-ambassador', []),
+  ]);
+});
+after(() => rm(parent, { recursive: true, force: true }));
+
+/** `podkit get pod NAME -o json` → its IP on the test's bridge (reachable from this host). */
+async function podIp(env: CliTestEnv, name: string): Promise<string> {
+  const r = await env.run(['get', 'pod', name, '-o', 'json']);
+  assert.equal(r.code, 0, r.err());
+  const ip = (JSON.parse(r.out()) as { status?: { podIP?: string } }).status?.podIP;
+  assert.ok(ip !== undefined && ip !== '', `no pod IP: ${r.out()}`);
+  return ip;
+}
+
+/** skopeo reads the layout as any image; then `podkit image load` replaces the host image. */
+async function load(env: CliTestEnv, layout: string, name: string): Promise<void> {
+  const inspect = JSON.parse((await runCommand(['skopeo', 'inspect', `oci:${layout}`])).stdout) as {
+    Labels: Record<string, string>;
+    Layers: string[];
+  };
+  assert.equal(inspect.Layers.length, 3);
+  assert.equal(
+    inspect.Labels['org.opencontainers.image.title'],
+    `podkit-${path.basename(layout, '.oci')}`,
+  );
+  const r = await env.run(['image', 'load', layout]);
+  assert.equal(r.code, 0, r.err());
+  const ls = await env.run(['image', 'ls', '-o', 'json']);
+  const images = (JSON.parse(ls.out()) as { images: { name: string; kind: string }[] }).images;
+  assert.ok(
+    images.some((i) => i.name === name && i.kind === 'oci'),
+    `${name} loaded as an oci image: ${ls.out()}`,
+  );
+}
+
+function replaceOnce(text: string, from: string, to: string): string {
+  assert.ok(text.includes(from), `the manifest no longer contains ${JSON.stringify(from)}`);
+  return text.replace(from, to);
+}
+
+test('push-to-deploy from the OCI git-sync image (uid 65532, a root-owned hostPath remote): served, a push reaches the page through the webhook', async (t) => {
+  const env = await cliTestEnv(t);
+  const dir = await mkdtemp(path.join(tmpdir(), 'podkit-ptd-oci-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await load(env, layouts.gitSync, GIT_SYNC);
+  // nginx from this host, as scripts/demo.sh defines it.
+  const nginx = await env.run([
+    'image',
+    'add',
+    'docker.io/library/nginx:1.22',
+    '--host',
+    '--entrypoint',
+    '["nginx","-g","daemon off; error_log stderr;"]',
+    '--stop-signal',
+    'SIGQUIT',
+  ]);
+  assert.equal(nginx.code, 0, nginx.err());
+
+  // The demo's bare repository (root's, as a hostPath is) with its post-receive hook.
+  const bare = path.join(dir, 'site.git');
+  const work = path.join(dir, 'work');
+  const git = async (args: string[], cwd = work): Promise<string> =>
+    (
+      await runCommand(['git', '-c', 'user.name=t', '-c', 'user.email=t@podkit.invalid', ...args], {
+        cwd,
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, GIT_CONFIG_NOSYSTEM: '1' },
+      })
+    ).stdout;
+  await git(['init', '--quiet', '--bare', '--initial-branch=main', bare], dir);
+  await copyFile(
+    path.join(PUSH_TO_DEPLOY, 'post-receive'),
+    path.join(bare, 'hooks', 'post-receive'),
+  );
+  await chmod(path.join(bare, 'hooks', 'post-receive'), 0o755);
+  await git(['config', 'podkit.webhookToken', 'push-to-deploy-demo-token'], bare);
+  await git(['init', '--quiet', '--initial-branch=main', work], dir);
+  await git(['remote', 'add', 'origin', bare]);
+  await writeFile(path.join(work, 'index.html'), '<h1>version 1</h1>\n');
+  await git(['add', 'index.html']);
+  await git(['commit', '--quiet', '-m', 'version 1']);
+  await git(['push', '--quiet', 'origin', 'main']);
+
+  // The example as a cluster gets it (`kube export`: no hostPorts, which other tests' servers
+  // may hold here), keeping its hostPath, which points at this test's repository; a 1 h
+  // period, so that only the webhook can bring the push in time.
+  const exported = await env.run([
+    'kube',
+    'export',
+    '-f',
+    path.join(PUSH_TO_DEPLOY, 'pod.yaml'),
+    '--keep-host-paths',
+  ]);
+  assert.equal(exported.code, 0, exported.err());
+  assert.doesNotMatch(exported.out(), /hostPort/);
+  let manifest = replaceOnce(exported.out(), 'path: /srv/podkit-demo/site.git', `path: ${bare}`);
+  manifest = replaceOnce(manifest, '--period=10s', '--period=1h');
+  assert.match(manifest, new RegExp(`image: ${GIT_SYNC}`));
+  const file = await env.manifest('push-to-deploy.yaml', manifest);
+  const up = await env.run(['up', '-d', '-f', file, '--timeout', '3m']);
+  assert.equal(up.code, 0, up.err());
+
+  const ip = await podIp(env, 'push-to-deploy');
+  const page = async (): Promise<string> => {
+    const res = await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(5000) });
+    return `${res.status} ${(await res.text()).trim()}`;
+  };
+  await until(
+    async () => ((await page()) === '200 <h1>version 1</h1>' ? true : undefined),
+    'version 1 on the page',
+  );
+  const dotGit = await fetch(`http://${ip}/.git`, { signal: AbortSignal.timeout(5000) });
+  assert.equal(dotGit.status, 404, 'dotfiles are never served');
+
+  // git-sync runs as the image's user, from the image's node, on a repository it does not own.
+  const inSidecar = (...cmd: string[]) =>
+    env.spawn(['exec', 'push-to-deploy', '-c', 'git-sync', '--', ...cmd]);
+  const id = inSidecar(
+    'node',
+    '-e',
+    'const fs = require("fs"); console.log(process.getuid(), process.execPath, fs.statSync("/srv/repo.git").uid)',
+  );
+  assert.equal(id.status, 0, id.stderr);
+  assert.equal(id.stdout, '65532 /usr/local/bin/node 0\n');
+  const tools = inSidecar('/bin/sh', '-c', 'git --version && ssh -V');
+  assert.equal(tools.status, 0, tools.stderr);
+  assert.match(tools.stdout, /^git version \d/);
+  assert.match(tools.stderr, /^OpenSSH_/);
+
+  // Push v2: the hook calls the sidecar's webhook at the pod's IP; the page follows.
+  await git(['config', 'podkit.webhookUrl', `http://${ip}:8081/webhook`], bare);
+  await writeFile(path.join(work, 'index.html'), '<h1>version 2</h1>\n');
+  await git(['commit', '--quiet', '-am', 'version 2']);
+  const pushed = await runCommand(['git', '-C', work, 'push', 'origin', 'main'], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, GIT_CONFIG_NOSYSTEM: '1' },
+  });
+  assert.match(pushed.stderr, /remote: webhook: refs\/heads\/main -> 202/);
+  const v2 = (await git(['rev-parse', 'HEAD'])).trim();
+  await until(
+    async () => ((await page()) === '200 <h1>version 2</h1>' ? true : undefined),
+    'version 2 on the page (period 1 h: only the webhook can do it)',
+  );
+  const logs = await env.run(['logs', 'push-to-deploy', '-c', 'git-sync']);
+  assert.match(logs.out(), new RegExp(`"published","sha":"${v2}"`));
+});
+
+/** Whether `port` can be bound on every address now (nothing listens on it). */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => {
+      resolve(false);
+    });
+    srv.listen(port, '0.0.0.0', () => {
+      srv.close(() => {
+        resolve(true);
+      });
+    });
+  });
+}
+
+test('redis-ambassador example from the OCI redis-ambassador image: the app writes to the master and reads from the replicas through it', async (t) => {
+  const env = await cliTestEnv(t);
+  // The example's master, two replicas and three Sentinels (backends.sh) on the gateway of
+  // this test's own pod network, on ports below the ephemeral range checked by binding them.
+  const { bridge, subnet } = JSON.parse(
+    await readFile(path.join(env.root, 'network.json'), 'utf8'),
+  ) as { bridge: string; subnet: string };
+  const gateway = subnet.replace(/\.0\/24$/, '.1');
+  let base = 0;
+  for (let i = 0; i < 50 && base === 0; i++) {
+    const p = randomInt(10_000, 12_700);
+    const ports = [p, p + 1, p + 2, p + 20_000, p + 20_001, p + 20_002];
+    if ((await Promise.all(ports.map(canBind))).every(Boolean)) base = p;
+  }
+  assert.ok(base > 0, 'no free port range');
+  const [master, replica1, replica2] = [base, base + 1, base + 2];
+  const sentinels = [base + 20_000, base + 20_001, base + 20_002];
+  const backends = (verb: 'up' | 'down') =>
+    runCommand(['bash', path.join(REDIS_EXAMPLE, 'backends.sh'), verb], {
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        GATEWAY: gateway,
+        BRIDGE: bridge,
+        PREFIX_LEN: '24',
+        PORT_BASE: String(base),
+        DIR: path.join(env.root, 'backends'),
+      },
+    });
+  t.after(() => backends('down').catch(() => undefined));
+  await backends('up');
+  const redis = async (port: number, ...args: string[]): Promise<string> =>
+    (await runCommand(['redis-cli', '-h', '127.0.0.1', '-p', String(port), ...args])).stdout.trim();
+  const mgets = async (port: number): Promise<number> =>
+    Number(/cmdstat_mget:calls=(\d+)/.exec(await redis(port, 'INFO', 'commandstats'))?.[1] ?? 0);
+  await until(async () => {
+    const addr = await redis(sentinels[0]!, 'SENTINEL', 'get-master-addr-by-name', 'mymaster');
+    return addr.split('\n')[1] === String(master) ? true : undefined;
+  }, 'Sentinel to know the master');
+
+  await load(env, layouts.ambassador, AMBASSADOR);
+  const app = await env.run([
+    'image',
+    'add',
+    'example.com/podkit/redis-demo-app:0.1.0',
+    '--host',
+    '--entrypoint',
+    JSON.stringify(['node', path.join(REDIS_EXAMPLE, 'app.js')]),
+    '--keep',
+    REPO,
+  ]);
+  assert.equal(app.code, 0, app.err());
+  // The example as a cluster gets it (no hostPorts), with this test's Sentinel addresses.
+  const exported = await env.run(['kube', 'export', '-f', path.join(REDIS_EXAMPLE, 'pod.yaml')]);
+  assert.equal(exported.code, 0, exported.err());
+  let manifest = exported.out();
+  assert.match(manifest, new RegExp(`image: ${AMBASSADOR}`));
+  sentinels.forEach((p, i) => {
+    manifest = replaceOnce(
+      manifest,
+      `--sentinel=10.89.0.1:${26380 + i}`,
+      `--sentinel=${gateway}:${p}`,
+    );
+  });
+  const up = await env.run([
+    'up',
+    '-d',
+    '-f',
+    await env.manifest('redis-app.yaml', manifest),
+    '--timeout',
+    '3m',
+  ]);
+  assert.equal(up.code, 0, up.err());
+
+  // The ambassador runs as the image's user, on the image's node.
+  const id = env.spawn([
+    'exec',
+    'redis-app',
+    '-c',
+    'redis-ambassador',
+    '--',
+    'node',
+    '-e',
+    'console.log(process.getuid(), process.execPath)',
+  ]);
+  assert.equal(id.status, 0, id.stderr);
+  assert.equal(id.stdout, '65532 /usr/local/bin/node\n');
+
+  const ip = await podIp(env, 'redis-app');
+  const call = async (method: string, route: string): Promise<unknown> => {
+    const res = await fetch(`http://${ip}:8080${route}`, {
+      method,
+      signal: AbortSignal.timeout(5000),
+    });
+    if (res.status !== 200) throw new Error(`${route}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  await redis(master, 'SET', 'motd', 'hello from the master');
+  await redis(master, 'WAIT', '2', '5000');
+  await until(
+    async () => ((await call('GET', '/healthz')) !== undefined ? true : undefined),
+    'the app',
+  );
+
+  // A write through the app lands on the master.
+  assert.deepEqual(await call('POST', '/visit'), { visits: 1 });
+  assert.equal(await redis(master, 'GET', 'visits'), '1');
+  await redis(master, 'WAIT', '2', '5000');
+
+  // Reads through the app land on the replicas (INFO commandstats of each node).
+  const nodes = [master, replica1, replica2];
+  const before = await Promise.all(nodes.map(mgets));
+  for (let i = 0; i < 100; i++) {
+    assert.deepEqual(await call('GET', '/'), { visits: 1, motd: 'hello from the master' });
+  }
+  const after = await Promise.all(nodes.map(mgets));
+  const [onMaster, onR1, onR2] = after.map((n, i) => n - (before[i] ?? 0)) as [
+    number,
+    number,
+    number,
+  ];
+  t.diagnostic(`MGET of 100 page views: master ${onMaster}, replicas ${onR1} + ${onR2}`);
+  assert.equal(onMaster + onR1 + onR2, 100);
+  assert.ok(onR1 > 0 && onR2 > 0, 'both replicas serve reads');
+  assert.ok(onR1 + onR2 >= 95, `only ${onR1 + onR2} of 100 reads on replicas`);
+  // The ambassador's own count, on its metrics port at the pod's IP.
+  const metrics = await (await fetch(`http://${ip}:9121/metrics`)).text();
+  assert.match(metrics, /redis_ambassador_commands_total\{route="replica"\} [1-9]/);
+});
