@@ -1,30 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { makeRemote } from './helpers/git-remote.js';
+import { gitSyncPodkit } from './helpers/podkit-pod.js';
+import { until, type UntilOptions } from './helpers/until.js';
 
-const run = promisify(execFile);
-const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 const MANIFEST = fileURLToPath(new URL('./fixtures/git-sync-v4-pod.yaml', import.meta.url));
-const CLI = path.join(REPO_ROOT, 'packages/cli/src/main.ts');
-const GIT_SYNC_BIN = path.join(REPO_ROOT, 'packages/git-sync/dist/main.js');
 const GIT_SYNC_IMAGE = 'registry.k8s.io/git-sync/git-sync:v4.4.0';
 const PODKIT_IMAGE = 'ghcr.io/podkit/git-sync:0.1.0';
-
-async function until<T>(get: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 90_000; // a bound against hanging, not a timing assertion
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Pod start-up and `podkit exec` polls: a bound against hanging, not a timing assertion. */
+const POLL: UntilOptions = { timeoutMs: 90_000, stepMs: 200 };
 
 function replaceOnce(text: string, from: string, to: string): string {
   assert.ok(text.includes(from), `the manifest no longer contains ${JSON.stringify(from)}`);
@@ -32,55 +18,34 @@ function replaceOnce(text: string, from: string, to: string): string {
 }
 
 test('a pod written for kubernetes/git-sync v4 (GITSYNC_* env) runs under podkit with only the image swapped', async (t) => {
-  await fs.access(GIT_SYNC_BIN).catch(() => {
-    assert.fail(`${GIT_SYNC_BIN} is missing: run npm run build (scripts/setup.sh does)`);
-  });
-  const state = await fs.mkdtemp(path.join(os.tmpdir(), 'podkit-gs-compat-state-'));
+  const { podkit, up } = await gitSyncPodkit(t, PODKIT_IMAGE);
   const remote = await makeRemote();
+  t.after(() => remote.cleanup());
   const original = await fs.readFile(MANIFEST, 'utf8');
   // The one change a user makes: the image. (The repository's host path is test plumbing.)
   let manifest = replaceOnce(original, `image: ${GIT_SYNC_IMAGE}`, `image: ${PODKIT_IMAGE}`);
   manifest = replaceOnce(manifest, 'path: /srv/git/site.git', `path: ${remote.bare}`);
   const changed = manifest.split('\n').filter((line, i) => line !== original.split('\n')[i]);
   assert.equal(changed.length, 2, `only two lines differ: ${changed.join(' | ')}`);
-  const manifestFile = path.join(remote.dir, 'pod.yaml');
-  await fs.writeFile(manifestFile, manifest);
-  const podkit = (...args: string[]): Promise<{ stdout: string }> =>
-    run(
-      process.execPath,
-      ['--conditions=podkit-source', '--import', 'tsx', CLI, '--root', state, ...args],
-      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
-    );
-  t.after(async () => {
-    await podkit('down', '--force', '-f', manifestFile).catch(() => undefined);
-    await fs.rm(state, { recursive: true, force: true });
-    await remote.cleanup();
-  });
 
   const v1 = await remote.commit({ 'index.html': '<h1>v1</h1>\n' });
-  await podkit(
-    'image',
-    'add',
-    PODKIT_IMAGE,
-    '--host',
-    '--entrypoint',
-    JSON.stringify(['node', GIT_SYNC_BIN]),
-    '--keep',
-    REPO_ROOT, // the checkout may lie under a path host images hide
-  );
-  await podkit('up', '-d', '-f', manifestFile);
+  await up(manifest);
   const inPod = async (...argv: string[]): Promise<string> =>
     (await podkit('exec', 'git-sync-v4', '-c', 'git-sync', '--', ...argv)).stdout.trim();
 
   // git-sync's readiness probe (GET / on --http-bind) passes once the first sync is done.
-  await until(async () => {
-    const pod = JSON.parse((await podkit('get', 'pod', 'git-sync-v4', '-o', 'json')).stdout) as {
-      status?: { containerStatuses?: { name: string; ready: boolean }[] };
-    };
-    return pod.status?.containerStatuses?.find((c) => c.name === 'git-sync')?.ready === true
-      ? true
-      : undefined;
-  }, 'the git-sync container to be ready (readinessProbe GET / :8080)');
+  await until(
+    async () => {
+      const pod = JSON.parse((await podkit('get', 'pod', 'git-sync-v4', '-o', 'json')).stdout) as {
+        status?: { containerStatuses?: { name: string; ready: boolean }[] };
+      };
+      return pod.status?.containerStatuses?.find((c) => c.name === 'git-sync')?.ready === true
+        ? true
+        : undefined;
+    },
+    'the git-sync container to be ready (readinessProbe GET / :8080)',
+    POLL,
+  );
 
   // git-sync's on-disk contract under GITSYNC_ROOT.
   assert.equal(await inPod('readlink', '/tmp/git/current'), `.worktrees/${v1}`);
@@ -99,6 +64,7 @@ test('a pod written for kubernetes/git-sync v4 (GITSYNC_* env) runs under podkit
     async () =>
       (await inPod('readlink', '/tmp/git/current')) === `.worktrees/${v2}` ? true : undefined,
     'v2 published by the 1 s period',
+    POLL,
   );
   assert.equal(await inPod('cat', '/tmp/git/current/index.html'), '<h1>v2</h1>');
 });

@@ -1,19 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { createServer } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { makeRemote } from './helpers/git-remote.js';
+import { REPO_ROOT, gitSyncPodkit } from './helpers/podkit-pod.js';
+import { until } from './helpers/until.js';
 
-const run = promisify(execFile);
-const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 const EXAMPLE = path.join(REPO_ROOT, 'examples/push-to-deploy');
-const CLI = path.join(REPO_ROOT, 'packages/cli/src/main.ts');
-const GIT_SYNC_BIN = path.join(REPO_ROOT, 'packages/git-sync/dist/main.js');
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -24,27 +18,15 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function until<T>(get: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms; // a bound against hanging, not a timing assertion
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function replaceOnce(text: string, from: string, to: string): string {
   assert.ok(text.includes(from), `pod.yaml no longer contains ${JSON.stringify(from)}`);
   return text.replace(from, to);
 }
 
 test('examples/push-to-deploy end to end: served, a push reaches the page through the webhook, 0 non-200 while polling', async (t) => {
-  await fs.access(GIT_SYNC_BIN).catch(() => {
-    assert.fail(`${GIT_SYNC_BIN} is missing: run npm run build (scripts/setup.sh does)`);
-  });
-  const state = await fs.mkdtemp(path.join(os.tmpdir(), 'podkit-ptd-state-'));
+  const { podkit, up } = await gitSyncPodkit(t, 'ghcr.io/podkit/git-sync:0.1.0');
   const remote = await makeRemote();
+  t.after(() => remote.cleanup());
   const [webPort, hookPort] = [await freePort(), await freePort()];
   // The example as written, but with this test's repository and free host ports, and a 1 h
   // period: only the webhook (called by the repository's post-receive hook) can sync in time.
@@ -53,19 +35,6 @@ test('examples/push-to-deploy end to end: served, a push reaches the page throug
   manifest = replaceOnce(manifest, 'hostPort: 8080', `hostPort: ${webPort}`);
   manifest = replaceOnce(manifest, 'hostPort: 8081', `hostPort: ${hookPort}`);
   manifest = replaceOnce(manifest, '--period=10s', '--period=1h');
-  const manifestFile = path.join(remote.dir, 'pod.yaml');
-  await fs.writeFile(manifestFile, manifest);
-  const podkit = (...args: string[]): Promise<{ stdout: string }> =>
-    run(
-      process.execPath,
-      ['--conditions=podkit-source', '--import', 'tsx', CLI, '--root', state, ...args],
-      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
-    );
-  t.after(async () => {
-    await podkit('down', '--force', '-f', manifestFile).catch(() => undefined);
-    await fs.rm(state, { recursive: true, force: true });
-    await remote.cleanup();
-  });
 
   await fs.copyFile(
     path.join(EXAMPLE, 'post-receive'),
@@ -82,17 +51,6 @@ test('examples/push-to-deploy end to end: served, a push reaches the page throug
   await podkit(
     'image',
     'add',
-    'ghcr.io/podkit/git-sync:0.1.0',
-    '--host',
-    '--entrypoint',
-    JSON.stringify(['node', GIT_SYNC_BIN]),
-    // The checkout may lie under a path host images hide (CI clones into any folder).
-    '--keep',
-    REPO_ROOT,
-  );
-  await podkit(
-    'image',
-    'add',
     'docker.io/library/nginx:1.22',
     '--host',
     '--entrypoint',
@@ -100,7 +58,7 @@ test('examples/push-to-deploy end to end: served, a push reaches the page throug
     '--stop-signal',
     'SIGQUIT',
   );
-  await podkit('up', '-d', '-f', manifestFile);
+  await up(manifest);
 
   const page = `http://127.0.0.1:${webPort}/`;
   const get = async (url: string): Promise<{ status: number; body: string }> => {
@@ -125,7 +83,7 @@ test('examples/push-to-deploy end to end: served, a push reaches the page throug
   await until(
     () => Promise.resolve(seen.some((r) => r.body === '<h1>version 2</h1>') ? true : undefined),
     'version 2 on the page (period is 1 h: only the webhook can do it)',
-    30_000,
+    { timeoutMs: 30_000 },
   );
   const after = seen.length;
   await until(() => Promise.resolve(seen.length > after + 50 ? true : undefined), 'more requests');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,9 +16,12 @@ const GIT_SYNC = 'ghcr.io/podkit/git-sync:0.1.0';
 const PUSH_TO_DEPLOY = path.join(REPO, 'examples', 'push-to-deploy');
 const AMBASSADOR = 'ghcr.io/podkit/redis-ambassador:0.1.0';
 const REDIS_EXAMPLE = path.join(REPO, 'examples', 'redis-ambassador');
+const LOG_ADAPTER = 'ghcr.io/podkit/log-adapter:0.1.0';
+const METRICS_ADAPTER = 'ghcr.io/podkit/metrics-adapter:0.1.0';
+const NGINX_EXAMPLE = path.join(REPO, 'examples', 'monitoring-adapter', 'nginx-pod.yaml');
 
 let parent = '';
-const layouts = { gitSync: '', ambassador: '' };
+const layouts = { gitSync: '', ambassador: '', logAdapter: '', metricsAdapter: '' };
 
 async function buildNode(name: string, includes: readonly string[]): Promise<string> {
   const out = path.join(parent, `${name}.oci`);
@@ -54,10 +57,13 @@ before(async () => {
     '/usr/bin/ssh',
     '/bin/sh',
   ];
-  [layouts.gitSync, layouts.ambassador] = await Promise.all([
-    buildNode('git-sync', gitSyncIncludes),
-    buildNode('redis-ambassador', []),
-  ]);
+  [layouts.gitSync, layouts.ambassador, layouts.logAdapter, layouts.metricsAdapter] =
+    await Promise.all([
+      buildNode('git-sync', gitSyncIncludes),
+      buildNode('redis-ambassador', []),
+      buildNode('log-adapter', []),
+      buildNode('metrics-adapter', []),
+    ]);
 });
 after(() => rm(parent, { recursive: true, force: true }));
 
@@ -91,6 +97,21 @@ async function load(env: CliTestEnv, layout: string, name: string): Promise<void
   );
 }
 
+/** nginx from this host, as scripts/demo.sh and examples/monitoring-adapter define it. */
+async function addHostNginx(env: CliTestEnv): Promise<void> {
+  const r = await env.run([
+    'image',
+    'add',
+    'docker.io/library/nginx:1.22',
+    '--host',
+    '--entrypoint',
+    '["nginx","-g","daemon off; error_log stderr;"]',
+    '--stop-signal',
+    'SIGQUIT',
+  ]);
+  assert.equal(r.code, 0, r.err());
+}
+
 function replaceOnce(text: string, from: string, to: string): string {
   assert.ok(text.includes(from), `the manifest no longer contains ${JSON.stringify(from)}`);
   return text.replace(from, to);
@@ -101,18 +122,7 @@ test('push-to-deploy from the OCI git-sync image (uid 65532, a root-owned hostPa
   const dir = await mkdtemp(path.join(tmpdir(), 'podkit-ptd-oci-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await load(env, layouts.gitSync, GIT_SYNC);
-  // nginx from this host, as scripts/demo.sh defines it.
-  const nginx = await env.run([
-    'image',
-    'add',
-    'docker.io/library/nginx:1.22',
-    '--host',
-    '--entrypoint',
-    '["nginx","-g","daemon off; error_log stderr;"]',
-    '--stop-signal',
-    'SIGQUIT',
-  ]);
-  assert.equal(nginx.code, 0, nginx.err());
+  await addHostNginx(env);
 
   // The demo's bare repository (root's, as a hostPath is) with its post-receive hook.
   const bare = path.join(dir, 'site.git');
@@ -343,4 +353,136 @@ test('redis-ambassador example from the OCI redis-ambassador image: the app writ
   // The ambassador's own count, on its metrics port at the pod's IP.
   const metrics = await (await fetch(`http://${ip}:9121/metrics`)).text();
   assert.match(metrics, /redis_ambassador_commands_total\{route="replica"\} [1-9]/);
+});
+
+/** One sample of a Prometheus text exposition (`name{labels} value`), or undefined. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** Sends `raw` to ip:port as it is and returns the response's status line. */
+function rawRequest(ip: string, port: number, raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const socket = connect(port, ip, () => socket.end(raw));
+    socket.setTimeout(5000, () => socket.destroy(new Error(`no answer from ${ip}:${port}`)));
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (got += d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      resolve(got.split('\r\n')[0] ?? '');
+    });
+  });
+}
+
+test('nginx monitoring example from the OCI log-adapter and metrics-adapter images: access-log lines normalised, requests counted by status', async (t) => {
+  const env = await cliTestEnv(t);
+  await load(env, layouts.logAdapter, LOG_ADAPTER);
+  await load(env, layouts.metricsAdapter, METRICS_ADAPTER);
+  await addHostNginx(env);
+  // The example as a cluster gets it (no hostPorts 8080/9113/9114, which other tests'
+  // servers may hold here): nginx and its two adapters, reached at the pod's IP.
+  const exported = await env.run(['kube', 'export', '-f', NGINX_EXAMPLE]);
+  assert.equal(exported.code, 0, exported.err());
+  assert.doesNotMatch(exported.out(), /hostPort/);
+  assert.match(exported.out(), new RegExp(`image: ${LOG_ADAPTER}`));
+  assert.match(exported.out(), new RegExp(`image: ${METRICS_ADAPTER}`));
+  const file = await env.manifest('nginx-pod.yaml', exported.out());
+  const up = await env.run(['up', '-d', '-f', file, '--timeout', '3m']);
+  assert.equal(up.code, 0, up.err());
+
+  const ip = await podIp(env, 'nginx-monitored');
+  const get = async (route: string): Promise<string> => {
+    const res = await fetch(`http://${ip}:8080${route}`, { signal: AbortSignal.timeout(5000) });
+    return `${res.status} ${await res.text()}`;
+  };
+  const metrics = async (port: number): Promise<string> => {
+    const res = await fetch(`http://${ip}:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+    if (res.status !== 200) throw new Error(`:${port}/metrics: ${res.status}`);
+    return res.text();
+  };
+  const ok = 'nginx_log_http_requests_total{status="200"}';
+  // The adapter follows the log from its end (tail -F) once it has opened it: requests until
+  // it has counted one.
+  await until(async () => {
+    assert.equal(await get('/warm-up'), '200 hello from the nginx pod\n');
+    return (sample(await metrics(9114), ok) ?? 0) >= 1 ? true : undefined;
+  }, 'the log adapter to count a request');
+  const before = sample(await metrics(9114), ok) ?? 0;
+
+  // Five requests served, two the server rejects (400, a request line that is no HTTP).
+  const paths = [1, 2, 3, 4, 5].map((i) => `/oci-log-adapter/${i}?q=${i}`);
+  for (const p of paths) assert.equal(await get(p), '200 hello from the nginx pod\n');
+  for (let i = 0; i < 2; i++) {
+    assert.match(await rawRequest(ip, 8080, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  }
+
+  // The log adapter's metrics, derived from the access log: requests by status code.
+  const counted = await until(async () => {
+    const text = await metrics(9114);
+    return sample(text, 'nginx_log_http_requests_total{status="400"}') === 2 &&
+      (sample(text, ok) ?? 0) >= before + paths.length
+      ? text
+      : undefined;
+  }, 'the log adapter to count 5 more 200s and two 400s');
+  assert.equal(sample(counted, 'nginx_log_lines_total{result="parse_error"}') ?? 0, 0);
+  const parsed = sample(counted, 'nginx_log_lines_total{result="parsed"}') ?? 0;
+  assert.equal(sample(counted, 'nginx_log_http_request_duration_seconds_count'), parsed);
+  assert.ok(parsed >= before + paths.length + 2, `${parsed} lines parsed`);
+
+  // Its stdout: one JSON object per request, typed fields, the pod's label.
+  const logs = await env.run(['logs', 'nginx-monitored', '-c', 'log-adapter']);
+  assert.equal(logs.code, 0, logs.err());
+  const records = logs
+    .out()
+    .split('\n')
+    .filter((l) => l.includes('"format":"nginx"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const gateway = ip.replace(/\.\d+$/, '.1');
+  for (const p of paths) {
+    const mine = records.filter((r) => r['path'] === p);
+    assert.equal(mine.length, 1, `one record for ${p}: ${logs.out()}`);
+    const r = mine[0] ?? {};
+    assert.deepEqual(r['source'], { pod: 'nginx-monitored', file: '/var/log/pod/access.log' });
+    assert.equal(r['method'], 'GET');
+    assert.equal(r['protocol'], 'HTTP/1.1');
+    assert.equal(r['status'], 200);
+    assert.equal(r['body_bytes_sent'], 'hello from the nginx pod\n'.length);
+    assert.equal(r['remote_addr'], gateway);
+    assert.equal(r['referer'], null);
+    assert.equal(typeof r['request_time'], 'number');
+    assert.match(String(r['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+  }
+  const rejected = records.filter((r) => r['status'] === 400);
+  assert.equal(rejected.length, 2, logs.out());
+  for (const r of rejected) {
+    assert.equal(r['request'], 'GARBAGE');
+    assert.equal(r['method'], null);
+  }
+
+  // The metrics adapter beside it: stub_status as nginx-prometheus-exporter's metrics.
+  await until(async () => {
+    const text = await metrics(9113);
+    return sample(text, 'nginx_up') === 1 &&
+      (sample(text, 'nginx_http_requests_total') ?? 0) >= before + paths.length + 2
+      ? true
+      : undefined;
+  }, 'nginx_up 1 and the requests in nginx_http_requests_total');
+
+  // Both adapters run as their image's user, on their image's node.
+  for (const c of ['log-adapter', 'metrics-adapter']) {
+    const id = env.spawn([
+      'exec',
+      'nginx-monitored',
+      '-c',
+      c,
+      '--',
+      'node',
+      '-e',
+      'console.log(process.getuid(), process.execPath)',
+    ]);
+    assert.equal(id.status, 0, id.stderr);
+    assert.equal(id.stdout, '65532 /usr/local/bin/node\n', c);
+  }
 });
