@@ -3,7 +3,7 @@
  * nutcracker, same single master) and podkit-redis-ambassador in master-only and split
  * modes, all in ONE run, printing ratios (compare only ratios measured together).
  *
- *   node --conditions=podkit-source --import tsx bench/redis/run.ts [requests] [--dist]
+ *   node --conditions=podkit-source --import tsx bench/redis/run.ts [requests] [--dist] [--latency-only]
  *
  * The ambassador runs from source through tsx by default; with --dist it runs the built
  * `dist/main.js` (build it first: npm run build). tsx only costs start-up and esbuild's
@@ -31,6 +31,8 @@ import {
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
 const DIST = process.argv.includes('--dist');
+/** Only the `-c 1` latency rounds (quicker, when working on latency). */
+const LATENCY_ONLY = process.argv.includes('--latency-only');
 const MAIN = fileURLToPath(
   new URL(
     DIST
@@ -170,7 +172,7 @@ try {
   };
   const startLoad = loadavg()[0] ?? 0;
   // Interleave targets per configuration so a noisy moment hits all of them alike.
-  for (const pipe of ['1', '16']) {
+  for (const pipe of LATENCY_ONLY ? [] : ['1', '16']) {
     for (const [name, port, pid] of targets) {
       const cpu0 = await cpuMs(pid);
       const rows = await benchmark(port, [
@@ -188,17 +190,28 @@ try {
       put(name, `GET+SET -P ${pipe} CPU us/req`, ((cpu1 - cpu0) * 1000) / (N * rows.length));
     }
   }
-  for (const [name, port] of targets) {
-    for (const row of await benchmark(port, [
-      '-c',
-      '1',
-      '-n',
-      String(Math.min(N, 50_000)),
-      '-t',
-      'get',
-    ])) {
-      put(name, 'GET -c 1 p50 ms', row.p50);
+  // `-c 1` latency: rounds interleaved across the targets, the median of each target's p50s
+  // (one long run per target would let a noisy moment land on one of them only).
+  const LATENCY_ROUNDS = 7;
+  const p50s = new Map<string, number[]>();
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    for (const [name, port] of targets) {
+      for (const row of await benchmark(port, [
+        '-c',
+        '1',
+        '-n',
+        String(Math.ceil(Math.min(N, 70_000) / LATENCY_ROUNDS)),
+        '-t',
+        'get',
+      ])) {
+        p50s.set(name, [...(p50s.get(name) ?? []), row.p50]);
+      }
     }
+  }
+  for (const [name, values] of p50s) {
+    const sorted = [...values].sort((a, b) => a - b);
+    put(name, 'GET -c 1 p50 ms', sorted[Math.floor(sorted.length / 2)] ?? NaN);
+    console.log(`-c 1 p50 of each round, ${name}: ${values.join(' ')}`);
   }
 
   const metrics = [...(results.get('redis direct')?.keys() ?? [])];

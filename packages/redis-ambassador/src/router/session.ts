@@ -47,6 +47,11 @@ export interface RouterContext {
   turnReplica?: NodePool | undefined;
 }
 
+/** Ends the turn's replica choice (one function for every turn: no closure per turn). */
+function endTurn(ctx: RouterContext): void {
+  ctx.turnReplica = undefined;
+}
+
 /** An offset no replica reaches: reads stay on the master until a lookup succeeds. */
 const UNKNOWN_OFFSET = Number.MAX_SAFE_INTEGER;
 
@@ -482,9 +487,7 @@ export class ClientSession {
     const pool = this.pickReplica(minOffset, undefined);
     if (pool !== undefined && turn === undefined) {
       ctx.turnReplica = pool;
-      setImmediate(() => {
-        ctx.turnReplica = undefined;
-      });
+      setImmediate(endTurn, ctx);
     }
     if (pool !== undefined) return pool;
     if (this.ctx.readFrom === 'replica' && minOffset < 0) return undefined;

@@ -97,9 +97,17 @@ export class Upstream {
 
   /** Queues a request (or its first piece) and the sink for its reply. */
   send(bytes: Buffer, sink: ReplySink | undefined): void {
+    // An idle shared connection (no reply awaited, nothing queued) writes at once: batching
+    // only pays while the node is busy answering earlier requests, and waiting for the end of
+    // the turn would add its cost to a lone client's every round trip (`-c 1` latency).
+    const idle = this.autoFlush && this.out.length === 0 && this.pending === 0;
     if (sink !== undefined) this.sinks.push(sink);
     this.out.push(bytes);
     this.outBytes += bytes.length;
+    if (idle) {
+      this.flush();
+      return;
+    }
     if (this.autoFlush && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushNow);
