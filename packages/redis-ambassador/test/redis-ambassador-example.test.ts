@@ -202,6 +202,36 @@ test('examples/redis-ambassador end to end: the app pod reads from the replicas 
   // The ambassador's own view, through the pod's hostPort.
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   assert.match(metrics, /redis_ambassador_commands_total\{route="replica"\} [1-9]/);
+
+  // The README's failover: kill -9 the master; the app's writes fail for a while, then go on
+  // against the replica the Sentinels promoted, through the same ambassador.
+  const masterPid = Number(await fs.readFile(path.join(backendsEnv.DIR, 'master.pid'), 'utf8'));
+  process.kill(masterPid, 'SIGKILL');
+  const killedAt = Date.now();
+  let refused = 0;
+  const resumed = await until(async () => {
+    try {
+      return (await getJson(`${app}/visit`, 'POST')) as { visits: number };
+    } catch (err) {
+      refused++;
+      throw err;
+    }
+  }, 'writes through the app after the failover');
+  t.diagnostic(
+    `failover: the app's writes resumed ${Date.now() - killedAt} ms after kill -9 (down-after 2000 ms), ${refused} refused meanwhile`,
+  );
+  assert.equal(resumed.visits, 2, 'the promoted replica had the first visit');
+  const promoted = await command(sentinels[0]!, [
+    'SENTINEL',
+    'get-master-addr-by-name',
+    'mymaster',
+  ]);
+  assert.ok(Array.isArray(promoted));
+  const newMaster = Number(promoted[1]);
+  assert.ok([replica1, replica2].includes(newMaster), `promoted ${JSON.stringify(promoted)}`);
+  assert.equal(await command(newMaster, ['GET', 'visits']), '2');
+  const afterFailover = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  assert.match(afterFailover, /^redis_ambassador_failovers_total 1$/m);
   await podkit('down', '-f', manifestFile);
 
   // The development variant: a plain redis-server in the ambassador's place, the app unchanged.
