@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig, standardOptions, type ConfigOf } from '@podkit/kit';
 import { ambassadorError } from './errors.js';
-import { parseEndpoint, type Endpoint } from './router/address.js';
+import { formatEndpoint, parseEndpoint, type Endpoint } from './router/address.js';
 import type { PasswordSource } from './router/control.js';
 
 /** Every flag of `podkit-redis-ambassador`; each is also an env var `REDIS_AMBASSADOR_<NAME>`. */
@@ -29,6 +29,17 @@ export const configSpec = defineConfig({
       choices: ['master', 'replica', 'prefer-replica'],
       default: 'prefer-replica',
       description: 'where read-only commands go',
+    },
+    balance: {
+      type: 'enum',
+      choices: ['round-robin', 'least-outstanding'],
+      default: 'round-robin',
+      description: 'how reads are spread over the replicas',
+    },
+    replicaWeight: {
+      type: 'list',
+      description:
+        "HOST:PORT=WEIGHT: a replica's share of the reads (default 1, 0 = none); any mode",
     },
     readYourWrites: {
       type: 'enum',
@@ -61,6 +72,7 @@ export function resolveNodes(cfg: AmbassadorConfig): {
   master: Endpoint | undefined;
   replicas: Endpoint[];
   sentinels: Endpoint[];
+  weights: Map<string, number>;
 } {
   const master = cfg.master === undefined ? undefined : parseEndpoint(cfg.master, '--master');
   const replicas = cfg.replica.map((r) => parseEndpoint(r, '--replica'));
@@ -78,7 +90,19 @@ export function resolveNodes(cfg: AmbassadorConfig): {
   } else if (master === undefined) {
     throw ambassadorError('AMBASSADOR_CONFIG', 'either --master or --sentinel is required');
   }
-  return { master, replicas, sentinels };
+  const weights = new Map<string, number>();
+  for (const w of cfg.replicaWeight) {
+    const m = /^(.*)=(\d{1,4})$/.exec(w.trim());
+    if (m === null || Number(m[2]) > 1000) {
+      throw ambassadorError(
+        'AMBASSADOR_CONFIG',
+        `--replica-weight: expected HOST:PORT=WEIGHT (0-1000), got ${JSON.stringify(w)}`,
+        { hint: 'e.g. --replica-weight 10.0.0.2:6379=3' },
+      );
+    }
+    weights.set(formatEndpoint(parseEndpoint(m[1] ?? '', '--replica-weight')), Number(m[2]));
+  }
+  return { master, replicas, sentinels, weights };
 }
 
 /**

@@ -57,6 +57,8 @@ void runMain(
       masterName: cfg.masterName,
       readFrom: cfg.readFrom,
       readYourWrites: cfg.readYourWrites === 'on',
+      balance: cfg.balance,
+      replicaWeights: nodes.weights,
       password,
       healthIntervalMs: cfg.healthInterval,
       metrics: new AmbassadorMetrics(http.registry),

@@ -395,3 +395,153 @@ test('pipelines split at every byte boundary: replies byte-identical to direct R
     assert.equal(await paced(amb.address.port, bytes, n), want, `n=${n} byte by byte`);
   }
 });
+
+test('EVALSHA_RO of a script only the master has: a replica NOSCRIPT is answered by the master', async (t) => {
+  const amb = await ambassador('replica');
+  t.after(() => amb.close());
+  // Loaded on the master alone (SCRIPT LOAD is not replicated): every replica lacks it.
+  const script = `return 'only-on-master-${Date.now()}'`;
+  const sha = (await command(master.port, ['SCRIPT', 'LOAD', script])) as string;
+  for (const r of replicas) {
+    assert.deepEqual(await command(r.port, ['SCRIPT', 'EXISTS', sha]), [0]);
+  }
+  const before = await Promise.all(replicas.map((r) => info(r.port, 'commandstats')));
+  const c = new Redis({ port: amb.address.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  t.after(() => {
+    c.disconnect();
+  });
+  // Alone and inside a pipeline of other reads, on both replicas (round robin).
+  for (let i = 0; i < 4; i++) {
+    assert.equal(await c.call('EVALSHA_RO', sha, '0'), script.slice(8, -1));
+  }
+  const replies = await c.pipeline().get('pre:1').call('EVALSHA_RO', sha, '0').get('pre:2').exec();
+  assert.deepEqual(
+    replies?.map(([err, v]) => [err, v]),
+    [
+      [null, 'value-1-x'],
+      [null, script.slice(8, -1)],
+      [null, 'value-2-xx'],
+    ],
+  );
+  // The replicas were asked first (and said NOSCRIPT): the retry is the ambassador's doing.
+  const after = await Promise.all(replicas.map((r) => info(r.port, 'commandstats')));
+  const failed = (m: Map<string, string>): number =>
+    Number(/failed_calls=(\d+)/.exec(m.get('cmdstat_evalsha_ro') ?? '')?.[1] ?? 0);
+  const asked = after.reduce(
+    (n, m, i) => n + failed(m) - failed(before[i] ?? new Map<string, string>()),
+    0,
+  );
+  assert.ok(asked >= 5, `replicas refused EVALSHA_RO ${asked} times`);
+  // An unknown script is still NOSCRIPT for the client (from the master).
+  await assert.rejects(c.call('EVALSHA_RO', '0'.repeat(40), '0'), /NOSCRIPT/);
+});
+
+/** GET calls of each replica so far (INFO commandstats). */
+async function replicaGets(): Promise<number[]> {
+  return Promise.all(
+    replicas.map(async (r) => {
+      const stats = await info(r.port, 'commandstats');
+      return Number(/calls=(\d+)/.exec(stats.get('cmdstat_get') ?? '')?.[1] ?? 0);
+    }),
+  );
+}
+
+test('replica weights: round robin follows them (3:1), weight 0 takes no reads', async (t) => {
+  const [r1, r2] = replicas.map((r) => `127.0.0.1:${r.port}`) as [string, string];
+  for (const [weights, expected] of [
+    [
+      [3, 1],
+      [300, 100],
+    ],
+    [
+      [0, 1],
+      [0, 400],
+    ],
+  ] as const) {
+    const amb = await createAmbassador({
+      listen: '127.0.0.1:0',
+      master: `127.0.0.1:${master.port}`,
+      replicas: [r1, r2],
+      readFrom: 'replica',
+      readYourWrites: false,
+      replicaWeights: new Map([
+        [r1, weights[0]],
+        [r2, weights[1]],
+      ]),
+    });
+    t.after(() => amb.close());
+    const c = new Redis({ port: amb.address.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    t.after(() => {
+      c.disconnect();
+    });
+    const before = await replicaGets();
+    for (let i = 0; i < 400; i++) assert.equal(await c.get('pre:3'), 'value-3-xxx');
+    const after = await replicaGets();
+    assert.deepEqual(
+      after.map((n, i) => n - (before[i] ?? 0)),
+      expected,
+      `weights ${weights.join(':')}`,
+    );
+  }
+});
+
+test('least-outstanding: reads avoid a stalled replica that round robin keeps feeding', async (t) => {
+  const stalled = replicas[0]!;
+  const outcome = async (balance: 'round-robin' | 'least-outstanding'): Promise<number> => {
+    const amb = await createAmbassador({
+      listen: '127.0.0.1:0',
+      master: `127.0.0.1:${master.port}`,
+      replicas: replicas.map((r) => `127.0.0.1:${r.port}`),
+      readFrom: 'replica',
+      readYourWrites: false,
+      balance,
+      // No health check while the replica is stopped: only the balancing decides.
+      healthIntervalMs: 600_000,
+    });
+    t.after(() => amb.close());
+    const clients = Array.from(
+      { length: 10 },
+      () => new Redis({ port: amb.address.port, host: '127.0.0.1', maxRetriesPerRequest: 0 }),
+    );
+    t.after(() => {
+      for (const c of clients) c.disconnect();
+    });
+    await Promise.all(clients.map((c) => c.ping()));
+    process.kill(stalled.pid, 'SIGSTOP');
+    let resumed = false;
+    const resume = (): void => {
+      if (!resumed) process.kill(stalled.pid, 'SIGCONT');
+      resumed = true;
+    };
+    t.after(resume);
+    // One read per client, each in its own event-loop turn of the ambassador.
+    let answeredWhileStopped = 0;
+    const reads: Promise<void>[] = [];
+    for (const c of clients) {
+      reads.push(
+        c.get('pre:4').then((v) => {
+          assert.equal(v, 'value-4-xxxx');
+          if (!resumed) answeredWhileStopped++;
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    // Every read the running replica can answer has been answered by now (bounded wait).
+    for (let i = 0; i < 100 && answeredWhileStopped < 9; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    resume();
+    await Promise.all(reads);
+    return answeredWhileStopped;
+  };
+  const rr = await outcome('round-robin');
+  const lo = await outcome('least-outstanding');
+  t.diagnostic(
+    `reads answered while one replica was stopped: round robin ${rr}, least-outstanding ${lo} of 10`,
+  );
+  assert.equal(lo, 9, 'least-outstanding sends only the first read to the stopped replica');
+  assert.ok(
+    rr <= 6,
+    `round robin answered ${rr}: it should have sent about half to the stopped replica`,
+  );
+});

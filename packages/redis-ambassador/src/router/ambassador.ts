@@ -5,7 +5,7 @@ import { BUILTIN_COMMANDS } from '../commands/builtin-table.js';
 import type { FramerLimits } from '../resp/framer.js';
 import { parseEndpoint, type Endpoint } from './address.js';
 import { queryNode, type PasswordSource } from './control.js';
-import { ClientSession, type ReadFrom, type RouterContext } from './session.js';
+import { ClientSession, type Balance, type ReadFrom, type RouterContext } from './session.js';
 import { ambassadorError } from '../errors.js';
 import type { RouterMetrics, TopologyMetrics } from '../metrics.js';
 import { Topology, type TopologyLog, type TopologyMode } from '../topology/topology.js';
@@ -30,6 +30,10 @@ export interface AmbassadorOptions {
   readonly readFrom?: ReadFrom | undefined;
   /** Default true: a client's reads never see data older than its own writes. */
   readonly readYourWrites?: boolean | undefined;
+  /** How reads are spread over the replicas; default `round-robin`. */
+  readonly balance?: Balance | undefined;
+  /** Read weights by replica address (`HOST:PORT` or an Endpoint); default 1, 0 = no reads. */
+  readonly replicaWeights?: ReadonlyMap<string, number> | undefined;
   /** The backend password, read again for every new backend connection. */
   readonly password?: PasswordSource | undefined;
   readonly healthIntervalMs?: number | undefined;
@@ -103,6 +107,7 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
     sentinelPollMs: options.sentinelPollMs,
     metrics: options.metrics,
     log: options.log,
+    replicaWeights: options.replicaWeights,
   });
   try {
     await topology.start(signal);
@@ -138,6 +143,7 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
     nodes: topology,
     readFrom,
     readYourWrites: options.readYourWrites ?? true,
+    balance: options.balance ?? 'round-robin',
     limits,
     metrics: options.metrics,
     rr: 0,

@@ -18,6 +18,10 @@ export class NodePool {
   healthy = true;
   /** Last replication offset this node is known to have processed; -1 when unknown. */
   offset = -1;
+  /** Share of the reads among the replicas (0: never read from); see pickReplica. */
+  weight = 1;
+  /** Smooth weighted round robin state (see the router's pickReplica). */
+  wrrCurrent = 0;
   private readonly idle: Upstream[] = [];
   private sharedUp: Upstream | undefined;
   private readonly all = new Set<Upstream>();
@@ -47,6 +51,13 @@ export class NodePool {
     this.downFor = options.downForMs ?? 1000;
     this.now = options.now ?? Date.now;
     this.password = options.password;
+  }
+
+  /** Requests sent to this node whose replies have not fully arrived, over every connection. */
+  outstanding(): number {
+    let n = 0;
+    for (const up of this.all) n += up.pending;
+    return n;
   }
 
   /** Whether reads may be sent here: healthy and not marked down recently. */

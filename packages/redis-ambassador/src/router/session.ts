@@ -19,6 +19,13 @@ import { COALESCE_LIMIT, DISCARD, type ReplySink, type Upstream } from './upstre
  */
 export type ReadFrom = 'master' | 'replica' | 'prefer-replica';
 
+/**
+ * How a read picks among the usable replicas: `round-robin` (smooth weighted round robin, as
+ * nginx's: with equal weights plain alternation) or `least-outstanding` (fewest requests in
+ * flight per unit of weight; ties rotate).
+ */
+export type Balance = 'round-robin' | 'least-outstanding';
+
 /** The current nodes and their replication offsets (the Topology). */
 export interface NodeSet {
   readonly master: NodePool;
@@ -34,6 +41,7 @@ export interface RouterContext {
   readonly table: CommandTable;
   readonly nodes: NodeSet;
   readonly readFrom: ReadFrom;
+  readonly balance: Balance;
   /** After a client's write, its reads avoid replicas that have not applied that write. */
   readonly readYourWrites: boolean;
   readonly limits: FramerLimits;
@@ -511,16 +519,43 @@ export class ClientSession {
     });
   }
 
+  /** A usable replica by the balancing policy (see Balance); undefined when none is usable. */
   private pickReplica(minOffset: number, except: NodePool | undefined): NodePool | undefined {
     const replicas = this.ctx.nodes.replicas;
     const n = replicas.length;
-    for (let i = 0; i < n; i++) {
-      const pool = replicas[(this.ctx.rr++ & 0x7fffffff) % n];
-      if (pool !== undefined && pool !== except && pool.isUp() && pool.offset >= minOffset) {
-        return pool;
+    const usable = (pool: NodePool | undefined): pool is NodePool =>
+      pool !== undefined &&
+      pool !== except &&
+      pool.weight > 0 &&
+      pool.isUp() &&
+      pool.offset >= minOffset;
+    if (this.ctx.balance === 'least-outstanding') {
+      let best: NodePool | undefined;
+      let bestLoad = Infinity;
+      const start = this.ctx.rr++ & 0x7fffffff;
+      for (let i = 0; i < n; i++) {
+        const pool = replicas[(start + i) % n];
+        if (!usable(pool)) continue;
+        const load = pool.outstanding() / pool.weight;
+        if (load < bestLoad) {
+          best = pool;
+          bestLoad = load;
+        }
       }
+      return best;
     }
-    return undefined;
+    // Smooth weighted round robin: each usable replica gains its weight, the highest is
+    // picked and pays the total back; over any window reads follow the weights, interleaved.
+    let best: NodePool | undefined;
+    let total = 0;
+    for (const pool of replicas) {
+      if (!usable(pool)) continue;
+      pool.wrrCurrent += pool.weight;
+      total += pool.weight;
+      if (best === undefined || pool.wrrCurrent > best.wrrCurrent) best = pool;
+    }
+    if (best !== undefined) best.wrrCurrent -= total;
+    return best;
   }
 
   /**
@@ -543,6 +578,23 @@ export class ClientSession {
     req.label = next === this.ctx.nodes.master ? 'master' : 'replica';
     // Counted like any request on a shared connection (a client waiting to go dedicated must
     // not overtake it).
+    this.send(up, req.retryBytes, req);
+    up.flush();
+    this.ctx.metrics?.readRetried();
+    return true;
+  }
+
+  /**
+   * @internal A read answered NOSCRIPT by a replica (EVALSHA_RO): sent again to the master,
+   * into the same reply slot. True when it was sent again.
+   */
+  retryOnMaster(req: Request): boolean {
+    if (req.retryBytes === undefined || req.attempt >= 2 || this.closed) return false;
+    const master = this.ctx.nodes.master;
+    req.attempt++;
+    req.pool = master;
+    req.label = 'master';
+    const up = this.upstream(master);
     this.send(up, req.retryBytes, req);
     up.flush();
     this.ctx.metrics?.readRetried();
@@ -703,6 +755,17 @@ class Request extends ReplySlot implements ReplySink {
 
   deliver(bytes: Buffer, last: boolean, type: number): void {
     if (!this.started) {
+      // A replica without the script (scripts are not replicated, and a restarted replica has
+      // none): the master, where SCRIPT LOAD and EVAL always run, answers instead.
+      if (type === 0x2d && last && this.label === 'replica' && isNoScript(bytes)) {
+        const shared = this.onShared;
+        this.onShared = false;
+        if (this.session.retryOnMaster(this)) {
+          if (shared) this.session.sharedDone();
+          return;
+        }
+        this.onShared = shared;
+      }
       this.started = true;
       // '-' or '!': the master refused the session command.
       if (this.state !== undefined && (type === 0x2d || type === 0x21)) {
@@ -752,6 +815,16 @@ const BLOCKING_COMMANDS = new Set([
 
 function isBlocking(name: string): boolean {
   return BLOCKING_COMMANDS.has(name);
+}
+
+const NOSCRIPT = Buffer.from('-NOSCRIPT');
+
+/** Whether an error reply is Redis's NOSCRIPT (the script is not in that node's cache). */
+function isNoScript(reply: Buffer): boolean {
+  return (
+    reply.length >= NOSCRIPT.length &&
+    reply.compare(NOSCRIPT, 0, NOSCRIPT.length, 0, NOSCRIPT.length) === 0
+  );
 }
 
 /** ASCII lower case of a command name (names are short; only they become strings). */

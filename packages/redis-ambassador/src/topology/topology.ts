@@ -36,6 +36,8 @@ export interface TopologyOptions {
   readonly sentinelPollMs?: number | undefined;
   readonly metrics?: TopologyMetrics | undefined;
   readonly log?: TopologyLog | undefined;
+  /** Read weights by replica `host:port` (static, discovered or named by Sentinel); default 1. */
+  readonly replicaWeights?: ReadonlyMap<string, number> | undefined;
 }
 
 /**
@@ -72,7 +74,9 @@ export class Topology {
   }
 
   private pool(ep: Endpoint, role: 'master' | 'replica'): NodePool {
-    return new NodePool(ep, role, { limits: this.opts.limits, password: this.opts.password });
+    const pool = new NodePool(ep, role, { limits: this.opts.limits, password: this.opts.password });
+    pool.weight = this.opts.replicaWeights?.get(pool.name) ?? 1;
+    return pool;
   }
 
   private control(pool: NodePool): ControlConnection {
