@@ -35,7 +35,6 @@ import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import {
   command,
@@ -46,21 +45,12 @@ import {
   type RedisServer,
 } from '../../packages/redis-ambassador/test/redis-servers.js';
 import { flatMap } from '../../packages/redis-ambassador/src/topology/replication-info.js';
+import { DIST, MAIN, NODE_ARGS } from './ambassador-bin.js';
 
 const RUNS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
-const DIST = process.argv.includes('--dist');
 const DOWN_AFTER = 2000;
 const TARGET = DOWN_AFTER + 3000;
 const WRITE_EVERY_MS = 5;
-const MAIN = fileURLToPath(
-  new URL(
-    DIST
-      ? '../../packages/redis-ambassador/dist/main.js'
-      : '../../packages/redis-ambassador/src/main.ts',
-    import.meta.url,
-  ),
-);
-const NODE_ARGS = DIST ? [] : ['--conditions=podkit-source', '--import', 'tsx'];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -22,26 +22,16 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   command,
   freePort,
   startReplicaSet,
 } from '../../packages/redis-ambassador/test/redis-servers.js';
+import { DIST, MAIN, NODE_ARGS } from './ambassador-bin.js';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
-const DIST = process.argv.includes('--dist');
 /** Only the `-c 1` latency rounds (quicker, when working on latency). */
 const LATENCY_ONLY = process.argv.includes('--latency-only');
-const MAIN = fileURLToPath(
-  new URL(
-    DIST
-      ? '../../packages/redis-ambassador/dist/main.js'
-      : '../../packages/redis-ambassador/src/main.ts',
-    import.meta.url,
-  ),
-);
-const NODE_ARGS = DIST ? [] : ['--conditions=podkit-source', '--import', 'tsx'];
 
 interface Proc {
   readonly child: ChildProcess;
