@@ -8,6 +8,7 @@ import { loadPodNetwork } from './network-config.js';
 import { downPod, gcPods, podStarted, waitForPod } from './pod-manager.js';
 import { listPodRecords } from './pod-store.js';
 import { podTestEnv } from './test-pod-env.js';
+import { freeHostPort } from '../testing/host-port.js';
 
 // A pod that holds every kind of resource: netns + veth + lease + hostPort rules, a tmpfs
 // volume, a secret (tmpfs), two containers with overlay rootfs and cgroups.
@@ -42,8 +43,9 @@ test(`${CYCLES} up/down cycles return the machine to what it was`, async (t) => 
   const { layout, up } = await podTestEnv(t);
   const network = await loadPodNetwork(layout);
   const before = await snapshotHostResources(layout, network);
+  const hostPort = await freeHostPort();
   for (let i = 0; i < CYCLES; i++) {
-    const rec = await up(manifest(40000 + (process.pid % 20000)));
+    const rec = await up(manifest(hostPort));
     const running = await waitForPod(layout, rec.uid, podStarted, { timeoutMs: 30_000 });
     assert.equal(running.status.phase, 'Running', JSON.stringify(running.status));
     if (i === 0) {
@@ -65,7 +67,7 @@ test('gc after the pod worker was SIGKILLed removes everything the pod held', as
   const { layout, up } = await podTestEnv(t);
   const network = await loadPodNetwork(layout);
   const before = await snapshotHostResources(layout, network);
-  const rec = await up(manifest(40000 + ((process.pid + 7) % 20000)));
+  const rec = await up(manifest(await freeHostPort()));
   const running = await waitForPod(
     layout,
     rec.uid,

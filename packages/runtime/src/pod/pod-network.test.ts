@@ -12,25 +12,13 @@ import { loadPodNetwork } from './network-config.js';
 import { podStarted, waitForPod } from './pod-manager.js';
 import { containerLogPath, listPodRecords, type PodRecord } from './pod-store.js';
 import { podTestEnv } from './test-pod-env.js';
+import { freeHostPort } from '../testing/host-port.js';
 
 async function logLines(layout: StateLayout, uid: string, container: string): Promise<string[]> {
   const lines: string[] = [];
   for await (const e of readLogs(containerLogPath(layout, uid, container)))
     if (e.stream === 'stdout') lines.push(e.line.toString('utf8'));
   return lines;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const addr = srv.address();
-  await new Promise<void>((resolve) => {
-    srv.close(() => {
-      resolve();
-    });
-  });
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
 }
 
 /**
@@ -75,7 +63,7 @@ spec:
 
 test('two pods get distinct IPs and reach each other; a hostPort answers on 127.0.0.1', async (t) => {
   const { layout, up } = await podTestEnv(t);
-  const hostPort = await freePort();
+  const hostPort = await freeHostPort();
   const a = await up(server('pod-a', 8080, 'hello-from-a', hostPort));
   const ra = await waitForPod(layout, a.uid, podStarted, { timeoutMs: 30_000 });
   const b = await up(`
@@ -105,7 +93,7 @@ test('nginx from a host image serves what a busybox container wrote into a share
     source: { kind: 'host' },
     config: { entrypoint: ['nginx', '-g', 'daemon off; error_log stderr;'], stopSignal: 'SIGQUIT' },
   });
-  const hostPort = await freePort();
+  const hostPort = await freeHostPort();
   const rec = await up(`
 apiVersion: v1
 kind: ConfigMap

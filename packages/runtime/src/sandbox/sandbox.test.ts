@@ -15,6 +15,7 @@ import { createSandbox, destroySandbox, loadSandbox } from './sandbox.js';
 import type { Sandbox } from './sandbox-record.js';
 import { mountsUnder } from '../host/mounts.js';
 import { testEnv } from './test-network.js';
+import { freeHostPort } from '../testing/host-port.js';
 
 /** Starts a TCP server inside `netns` (node, joined with nsenter) that answers "hi <tag>". */
 async function serverInNetns(
@@ -141,7 +142,7 @@ test('two sandboxes get distinct IPs and reach each other', async (t) => {
 test('a hostPort answers on 127.0.0.1 from the host; destroy removes its rules', async (t) => {
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
-  const hostPort = 30000 + Math.floor(Math.random() * 20000);
+  const hostPort = await freeHostPort();
   const sb = await createSandbox({
     ...basics(randomUUID(), 'ports'),
     portMappings: [{ hostPort, containerPort: 8081, protocol: 'tcp' }],
