@@ -22,6 +22,7 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   command,
   freePort,
@@ -183,9 +184,29 @@ try {
   // `-c 1` latency: rounds interleaved across the targets, the median of each target's p50s
   // (one long run per target would let a noisy moment land on one of them only).
   const LATENCY_ROUNDS = 7;
+  // Floors, in the same rounds: a bare Node forwarder to one replica, and one alternating
+  // between the two replicas as the split mode's round robin does (what alternation costs).
+  const floors: [string, number][] = [];
+  for (const [name, ups] of [
+    ['bare forwarder, 1 replica', [set.replicas[0]?.port ?? 0]],
+    ['bare forwarder, 2 replicas alternating', set.replicas.map((r) => r.port)],
+  ] as const) {
+    const port = await freePort();
+    procs.push(
+      start(process.execPath, [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('bare-forwarder.ts', import.meta.url)),
+        String(port),
+        ...ups.map(String),
+      ]),
+    );
+    await waitPing(port);
+    floors.push([name, port]);
+  }
   const p50s = new Map<string, number[]>();
   for (let round = 0; round < LATENCY_ROUNDS; round++) {
-    for (const [name, port] of targets) {
+    for (const [name, port] of [...targets, ...floors]) {
       for (const row of await benchmark(port, [
         '-c',
         '1',
@@ -200,7 +221,9 @@ try {
   }
   for (const [name, values] of p50s) {
     const sorted = [...values].sort((a, b) => a - b);
-    put(name, 'GET -c 1 p50 ms', sorted[Math.floor(sorted.length / 2)] ?? NaN);
+    if (floors.some(([f]) => f === name)) {
+      console.log(`-c 1 p50 median, ${name}: ${sorted[Math.floor(sorted.length / 2)] ?? NaN} ms`);
+    } else put(name, 'GET -c 1 p50 ms', sorted[Math.floor(sorted.length / 2)] ?? NaN);
     console.log(`-c 1 p50 of each round, ${name}: ${values.join(' ')}`);
   }
 

@@ -243,6 +243,9 @@ test('redis-ambassador example from the OCI redis-ambassador image: the app writ
   assert.ok(base > 0, 'no free port range');
   const [master, replica1, replica2] = [base, base + 1, base + 2];
   const sentinels = [base + 20_000, base + 20_001, base + 20_002];
+  // Its own directory, not under env.root: cliTestEnv's cleanup (registered first, so run
+  // first) removes the root, and with it the pid files `backends.sh down` stops the nodes by.
+  const backendsDir = await mkdtemp(path.join(tmpdir(), 'podkit-redis-backends-'));
   const backends = (verb: 'up' | 'down') =>
     runCommand(['bash', path.join(REDIS_EXAMPLE, 'backends.sh'), verb], {
       env: {
@@ -251,10 +254,13 @@ test('redis-ambassador example from the OCI redis-ambassador image: the app writ
         BRIDGE: bridge,
         PREFIX_LEN: '24',
         PORT_BASE: String(base),
-        DIR: path.join(env.root, 'backends'),
+        DIR: backendsDir,
       },
     });
-  t.after(() => backends('down').catch(() => undefined));
+  t.after(async () => {
+    await backends('down').catch(() => undefined);
+    await rm(backendsDir, { recursive: true, force: true });
+  });
   await backends('up');
   const redis = async (port: number, ...args: string[]): Promise<string> =>
     (await runCommand(['redis-cli', '-h', '127.0.0.1', '-p', String(port), ...args])).stdout.trim();
