@@ -137,6 +137,23 @@ describe('followFile', () => {
     assert.equal(new Set(got).size, got.length);
   });
 
+  it('keeps reading a rotated-away file: a writer that has not reopened yet loses nothing', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'app.log');
+    await writeFile(path, 'before\n');
+    const got = follow(t, path);
+    await until(() => got.includes('before'));
+    await rename(path, `${path}.1`);
+    await writeFile(path, 'new 1\n');
+    // The follower is on the new file now; the writer still appends to the old one.
+    await until(() => got.includes('new 1'));
+    await appendFile(`${path}.1`, 'late\n');
+    await appendFile(path, 'new 2\n');
+    await until(() => got.includes('late') && got.includes('new 2'));
+    assert.deepEqual([...got].sort(), ['before', 'late', 'new 1', 'new 2']);
+  });
+
   it('copytruncate: starts again from 0 when the file shrinks; holds a partial line', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
