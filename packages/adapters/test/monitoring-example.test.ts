@@ -48,7 +48,7 @@ describe('examples/monitoring-adapter under podkit', () => {
     const bridge = `pka${hex}`;
     await writeFile(
       join(root, 'network.json'),
-      JSON.stringify({ name: `pka-${hex}`, bridge, subnet: `10.89.${randomInt(100, 250)}.0/24` }),
+      JSON.stringify({ name: `pka-${hex}`, bridge, subnet: `10.89.${randomInt(180, 215)}.0/24` }),
     );
     const podkit = (...args: string[]): Promise<{ stdout: string; stderr: string }> =>
       run(

@@ -61,7 +61,7 @@ test('examples/redis-ambassador end to end: the app pod reads from the replicas 
   const state = await fs.mkdtemp(path.join(os.tmpdir(), 'podkit-redis-example-'));
   const hex = randomBytes(3).toString('hex');
   const bridge = `pkr${hex}`;
-  const net24 = `10.89.${randomInt(100, 250)}`;
+  const net24 = `10.89.${randomInt(216, 250)}`; // apart from the runtime's and CLI's test subnets (2-179)
   const gateway = `${net24}.1`;
   await fs.writeFile(
     path.join(state, 'network.json'),

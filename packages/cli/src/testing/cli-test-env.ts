@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import {
   stateLayout,
   type StateLayout,
 } from '@podkit/runtime';
+import { reserveTestSubnet } from '@podkit/runtime/testing';
 import type { CliIo } from '../io.js';
 import { runCli } from '../run-cli.js';
 
@@ -102,7 +103,7 @@ export async function cliTestEnv(t: TestContext): Promise<CliTestEnv> {
   });
   await writeFile(
     path.join(root, 'network.json'),
-    JSON.stringify({ name: `pkc-${hex}`, bridge, subnet: `10.89.${randomInt(100, 250)}.0/24` }),
+    JSON.stringify({ name: `pkc-${hex}`, bridge, subnet: await reserveTestSubnet(t) }),
   );
   const rootfs = await makeBusyboxRootfs(path.join(root, 'busybox-rootfs'));
   const run = async (argv: readonly string[], c = capture()) => {

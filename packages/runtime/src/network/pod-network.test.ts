@@ -17,6 +17,7 @@ import {
   splitIptablesLine,
   type PodAttachment,
 } from './pod-network.js';
+import { reserveTestSubnet } from '../testing/test-subnet.js';
 
 test('the default network is podkit0 on 10.89.0.0/16 with host-local under the state root', () => {
   const list = buildConflist(defaultPodNetwork('/var/lib/podkit/cni'));
@@ -63,7 +64,7 @@ test('CNI ADD gives an IP, CHECK passes, DEL frees lease and rules and may repea
   const network = {
     name: `pkt-${hex}`,
     bridge: `pkt${hex}`,
-    subnet: `10.89.${randomInt(100, 250)}.0/24`,
+    subnet: await reserveTestSubnet(t),
     dataDir: dir,
     pluginDir: '/usr/lib/cni',
   };

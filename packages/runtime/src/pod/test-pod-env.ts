@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../testing/busybox-rootfs.j
 import { downPod, gcPods, upPod, waitForPod } from './pod-manager.js';
 import type { ContainerStatus } from './pod-status.js';
 import { listPodRecords, type PodRecord } from './pod-store.js';
+import { reserveTestSubnet } from '../testing/test-subnet.js';
 
 /**
  * A per-test state root with its own pod network (bridge + random /24 in network.json) and a
@@ -31,7 +32,7 @@ export async function podTestEnv(t: TestContext): Promise<{
   const bridge = `pkp${hex}`;
   await writeFile(
     path.join(root, 'network.json'),
-    JSON.stringify({ name: `pkp-${hex}`, bridge, subnet: `10.89.${randomInt(2, 99)}.0/24` }),
+    JSON.stringify({ name: `pkp-${hex}`, bridge, subnet: await reserveTestSubnet(t) }),
   );
   const rootfs = await makeBusyboxRootfs(path.join(root, 'busybox-rootfs'));
   await addImage(root, {

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,9 +7,10 @@ import { runCommand } from '../host/run-command.js';
 import type { PodNetworkConfig } from '../network/index.js';
 import { ensureStateLayout, stateLayout, type StateLayout } from '../state/index.js';
 import { collectGarbage } from './gc.js';
+import { reserveTestSubnet } from '../testing/test-subnet.js';
 
 /**
- * A per-test state root and pod network: its own bridge, a random /24 inside 10.89.0.0/16 and
+ * A per-test state root and pod network: its own bridge, a reserved /24 inside 10.89.0.0/16 and
  * its own network name, so parallel tests never share IPs, rules or leases. Everything is
  * removed in t.after, even when the test failed (gc with nothing wanted destroys every sandbox
  * of the root, so tests need no cleanup hooks of their own, which node:test would run after
@@ -22,11 +23,10 @@ export async function testEnv(
   const layout = stateLayout(root);
   await ensureStateLayout(layout);
   const hex = randomBytes(3).toString('hex');
-  const octet = randomInt(100, 250);
   const network: PodNetworkConfig = {
     name: `pkt-${hex}`,
     bridge: `pkt${hex}`,
-    subnet: `10.89.${octet}.0/24`,
+    subnet: await reserveTestSubnet(t),
     dataDir: layout.cniDataDir,
     pluginDir: '/usr/lib/cni',
   };
