@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { makeRemote } from '../test/helpers/git-remote.js';
-import { startGitSync } from '../test/helpers/git-sync-bin.js';
+import { collectStdout, startGitSync } from '../test/helpers/git-sync-bin.js';
 import { until as poll } from '../test/helpers/until.js';
 
 const run = promisify(execFile);
@@ -49,15 +49,8 @@ test('disk full (a 2 MiB tmpfs root): a commit too big fails cleanly, the old tr
     '--http-bind=127.0.0.1:0',
   ]);
   own.child = child;
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const url = await until(() => {
-    for (const line of stdout.split('\n')) {
-      if (line.includes('"http listening"'))
-        return Promise.resolve((JSON.parse(line) as { url: string }).url);
-    }
-    return Promise.resolve(undefined);
-  }, 'the http server');
+  const stdout = collectStdout(child);
+  const url = await until(() => Promise.resolve(stdout.listeningUrl()), 'the http server');
   const status = async (): Promise<Status> =>
     (await fetch(`${url}/status`)).json() as Promise<Status>;
   await until(async () => ((await status()).sha === v1 ? true : undefined), 'v1 published');

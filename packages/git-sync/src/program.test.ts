@@ -4,7 +4,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { makeRemote, tempRoot } from '../test/helpers/git-remote.js';
-import { startGitSync } from '../test/helpers/git-sync-bin.js';
+import { collectStdout, startGitSync } from '../test/helpers/git-sync-bin.js';
 
 function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | null> {
   return new Promise((resolve) =>
@@ -72,16 +72,9 @@ test('serving: /readyz after the first sync, a signed webhook moves the link, /s
     await remote.cleanup();
     await cleanup();
   });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const stdout = collectStdout(child);
   const closed = exitCode(child);
-  const url = await until(() => {
-    for (const line of stdout.split('\n')) {
-      if (line.includes('"http listening"'))
-        return Promise.resolve((JSON.parse(line) as { url: string }).url);
-    }
-    return Promise.resolve(undefined);
-  }, 'the http server');
+  const url = await until(() => Promise.resolve(stdout.listeningUrl()), 'the http server');
   await until(
     async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined),
     'ready',
@@ -114,7 +107,7 @@ test('serving: /readyz after the first sync, a signed webhook moves the link, /s
     return s.sha === second ? s : undefined;
   }, '/status to report the new SHA');
   assert.equal(status.lastError, null);
-  assert.ok(!stdout.includes('tok-123'), 'the token is never logged');
+  assert.ok(!stdout.text().includes('tok-123'), 'the token is never logged');
 
   child.kill('SIGTERM');
   assert.equal(await closed, 0);

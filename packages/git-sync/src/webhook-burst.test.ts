@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { makeRemote, tempRoot } from '../test/helpers/git-remote.js';
-import { startGitSync } from '../test/helpers/git-sync-bin.js';
+import { collectStdout, startGitSync } from '../test/helpers/git-sync-bin.js';
 import { until as poll } from '../test/helpers/until.js';
 
 const SECRET = 'gh-webhook-secret-5f3a';
@@ -38,15 +38,8 @@ test('GitHub-signed webhook with a 1 h period: a push moves the link, a bad sign
     await remote.cleanup();
     await cleanup();
   });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const url = await until(() => {
-    for (const line of stdout.split('\n')) {
-      if (line.includes('"http listening"'))
-        return Promise.resolve((JSON.parse(line) as { url: string }).url);
-    }
-    return Promise.resolve(undefined);
-  }, 'the http server');
+  const stdout = collectStdout(child);
+  const url = await until(() => Promise.resolve(stdout.listeningUrl()), 'the http server');
   const status = async (): Promise<Status> =>
     (await fetch(`${url}/status`)).json() as Promise<Status>;
   const fetches = async (): Promise<number> => {

@@ -15,3 +15,26 @@ export function startGitSync(
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
   });
 }
+
+/** A started git-sync's standard output as it arrives (its JSON log lines). */
+export interface CollectedStdout {
+  /** Everything written so far. */
+  text(): string;
+  /** The URL of its "http listening" log line, once it has logged one. */
+  listeningUrl(): string | undefined;
+}
+
+/** Collects `child`'s stdout from now on. */
+export function collectStdout(child: ChildProcessWithoutNullStreams): CollectedStdout {
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return {
+    text: () => out,
+    listeningUrl: () => {
+      for (const line of out.split('\n')) {
+        if (line.includes('"http listening"')) return (JSON.parse(line) as { url: string }).url;
+      }
+      return undefined;
+    },
+  };
+}
