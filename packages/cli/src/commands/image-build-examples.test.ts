@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -9,6 +9,7 @@ import { runCommand } from '@podkit/runtime';
 import { runCli } from '../run-cli.js';
 import { REPO, capture, cliTestEnv, type CliTestEnv } from '../testing/cli-test-env.js';
 import { until } from '../testing/until.js';
+import { canBind } from '@podkit/runtime/testing';
 
 // The examples run from the images `podkit image build-node` makes offline (real OCI
 // layouts, loaded with `podkit image load`), not from host images: what a cluster would run.
@@ -210,21 +211,6 @@ test('push-to-deploy from the OCI git-sync image (uid 65532, a root-owned hostPa
   const logs = await env.run(['logs', 'push-to-deploy', '-c', 'git-sync']);
   assert.match(logs.out(), new RegExp(`"published","sha":"${v2}"`));
 });
-
-/** Whether `port` can be bound on every address now (nothing listens on it). */
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => {
-      resolve(false);
-    });
-    srv.listen(port, '0.0.0.0', () => {
-      srv.close(() => {
-        resolve(true);
-      });
-    });
-  });
-}
 
 test('redis-ambassador example from the OCI redis-ambassador image: the app writes to the master and reads from the replicas through it', async (t) => {
   const env = await cliTestEnv(t);

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 
-/** Whether a TCP listener can bind `port` on every address now. */
-function canBind(port: number): Promise<boolean> {
+/** Whether a TCP listener can bind `port` on every address now (nothing holds it). */
+export function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once('error', () => {
