@@ -32,7 +32,7 @@ export interface AmbassadorOptions {
   readonly readYourWrites?: boolean | undefined;
   /** How reads are spread over the replicas; default `round-robin`. */
   readonly balance?: Balance | undefined;
-  /** Read weights by replica address (`HOST:PORT` or an Endpoint); default 1, 0 = no reads. */
+  /** Read weights by replica `host:port` (as formatEndpoint writes it); default 1, 0 = no reads. */
   readonly replicaWeights?: ReadonlyMap<string, number> | undefined;
   /** The backend password, read again for every new backend connection. */
   readonly password?: PasswordSource | undefined;

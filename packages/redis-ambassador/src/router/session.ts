@@ -572,15 +572,7 @@ export class ClientSession {
       this.pickReplica(this.ctx.readYourWrites ? this.rywOffset : -1, pool) ??
       this.ctx.nodes.master;
     if (next === pool) return false;
-    const up = this.upstream(next);
-    req.attempt++;
-    req.pool = next;
-    req.label = next === this.ctx.nodes.master ? 'master' : 'replica';
-    // Counted like any request on a shared connection (a client waiting to go dedicated must
-    // not overtake it).
-    this.send(up, req.retryBytes, req);
-    up.flush();
-    this.ctx.metrics?.readRetried();
+    this.sendAgain(req, req.retryBytes, next);
     return true;
   }
 
@@ -590,15 +582,21 @@ export class ClientSession {
    */
   retryOnMaster(req: Request): boolean {
     if (req.retryBytes === undefined || req.attempt >= 2 || this.closed) return false;
-    const master = this.ctx.nodes.master;
+    this.sendAgain(req, req.retryBytes, this.ctx.nodes.master);
+    return true;
+  }
+
+  /** A read sent again, whole, to `pool`, into the same reply slot; counted as a retry. */
+  private sendAgain(req: Request, bytes: Buffer, pool: NodePool): void {
+    const up = this.upstream(pool);
     req.attempt++;
-    req.pool = master;
-    req.label = 'master';
-    const up = this.upstream(master);
-    this.send(up, req.retryBytes, req);
+    req.pool = pool;
+    req.label = pool === this.ctx.nodes.master ? 'master' : 'replica';
+    // Counted like any request on a shared connection (a client waiting to go dedicated must
+    // not overtake it).
+    this.send(up, bytes, req);
     up.flush();
     this.ctx.metrics?.readRetried();
-    return true;
   }
 
   /** @internal A request's reply ended, or will never come. */
