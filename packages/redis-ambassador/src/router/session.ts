@@ -10,6 +10,7 @@ import {
 import type { RouteLabel, RouterMetrics } from '../metrics.js';
 import type { NodePool } from './node-pool.js';
 import { ReplyQueue, ReplySlot } from './reply-queue.js';
+import { inBatch, markDirty } from './write-batch.js';
 import { COALESCE_LIMIT, DISCARD, type ReplySink, type Upstream } from './upstream.js';
 
 /**
@@ -150,7 +151,7 @@ export class ClientSession {
     client.setNoDelay(true);
     ctx.metrics?.clients(1);
     client.on('data', (chunk: Buffer) => {
-      this.onClientData(chunk);
+      inBatch(this.onClientData, chunk);
     });
     client.on('drain', () => {
       for (const up of this.upstreams.values()) up.socket.resume();
@@ -194,7 +195,7 @@ export class ClientSession {
     this.outBytes += bytes.length;
     if (!this.outScheduled) {
       this.outScheduled = true;
-      if (dirtySessions.push(this) === 1) process.nextTick(flushDirtySessions);
+      markDirty(this);
     }
     if (this.heldPaused.size > 0 && this.queue.heldBytes < HOLD_LIMIT / 2) {
       for (const up of this.heldPaused) up.socket.resume();
@@ -202,7 +203,7 @@ export class ClientSession {
     }
   }
 
-  /** @internal Writes the queued reply bytes (see {@link flushDirtySessions}). */
+  /** @internal Writes the queued reply bytes (see write-batch.ts). */
   flushClient(): void {
     this.outScheduled = false;
     const out = this.out;
@@ -228,12 +229,12 @@ export class ClientSession {
     }
   }
 
-  private onClientData(chunk: Buffer): void {
+  private readonly onClientData = (chunk: Buffer): void => {
     if (this.closeWhenIdle) return; // after QUIT or a protocol error nothing more is read
     this.framer.push(chunk);
     if (this.stalled !== undefined) return; // resumed when the shared replies are in
     this.pump(undefined);
-  }
+  };
 
   /** Routes `first` (a request that had to wait) and then every complete request buffered. */
   private pump(first: FramePiece | undefined): void {
@@ -669,18 +670,6 @@ export class ClientSession {
 
 const OK = Buffer.from('+OK\r\n');
 const NO_REPLICA = Buffer.from('-ERR ambassador: no healthy replica (read-from replica)\r\n');
-
-/**
- * Sessions with reply bytes queued in this callback. They are written together at its end
- * (one tick for every client an upstream chunk answered, not one per client).
- */
-let dirtySessions: ClientSession[] = [];
-
-function flushDirtySessions(): void {
-  const list = dirtySessions;
-  dirtySessions = [];
-  for (const s of list) s.flushClient();
-}
 
 /** Whether a request may go over a connection shared with other clients. */
 function shareable(route: CommandRoute, name: string, key: string, piece: FramePiece): boolean {

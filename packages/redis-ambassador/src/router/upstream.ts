@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { ReplyFramer, type FramerLimits } from '../resp/framer.js';
 import type { Endpoint } from './address.js';
+import { inBatch } from './write-batch.js';
 
 /** Where the reply to one request goes. */
 export interface ReplySink {
@@ -12,6 +13,14 @@ export interface ReplySink {
 
 /** Up to this many queued bytes are joined into one buffer before a write. */
 export const COALESCE_LIMIT = 64 * 1024;
+
+/**
+ * Every upstream socket reads into this one buffer (Node's `onread`): no ArrayBuffer is
+ * allocated per read and the bytes skip the Readable stream's machinery. What was read is
+ * copied out at once (a small copy lands in Node's pooled slab), since replies outlive the
+ * callback: held for a later slot, waiting in the framer, or queued by a pending write.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** Swallows a reply (state replayed by the ambassador, broadcast copies). */
 export const DISCARD: ReplySink = {
@@ -61,15 +70,23 @@ export class Upstream {
   constructor(endpoint: Endpoint, limits: FramerLimits = {}, preamble?: Buffer) {
     this.endpoint = endpoint;
     this.framer = new ReplyFramer(limits);
-    this.socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+    this.socket = net.connect({
+      host: endpoint.host,
+      port: endpoint.port,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number): boolean => {
+          const chunk = Buffer.allocUnsafe(n);
+          READ_BUFFER.copy(chunk, 0, 0, n);
+          inBatch(this.onChunk, chunk);
+          return true;
+        },
+      },
+    });
     if (preamble !== undefined) this.send(preamble, DISCARD);
     this.socket.on('connect', () => {
       this.connected = true;
-    });
-    this.socket.on('data', (chunk: Buffer) => {
-      this.beforeData?.();
-      this.onData(chunk);
-      this.afterData?.();
     });
     this.socket.on('error', () => {
       // 'close' follows with hadError; handled there.
@@ -141,6 +158,13 @@ export class Upstream {
   destroy(): void {
     this.socket.destroy();
   }
+
+  /** One chunk of replies; the client writes it completes leave when it returns. */
+  private readonly onChunk = (chunk: Buffer): void => {
+    this.beforeData?.();
+    this.onData(chunk);
+    this.afterData?.();
+  };
 
   private onData(chunk: Buffer): void {
     this.framer.push(chunk);
