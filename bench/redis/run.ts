@@ -29,6 +29,7 @@ import {
   startReplicaSet,
 } from '../../packages/redis-ambassador/test/redis-servers.js';
 import { DIST, MAIN, NODE_ARGS } from './ambassador-bin.js';
+import { probeLatency, quantile } from './latency-probe.js';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
 /** Only the `-c 1` latency rounds (quicker, when working on latency). */
@@ -184,6 +185,8 @@ try {
   // `-c 1` latency: rounds interleaved across the targets, the median of each target's p50s
   // (one long run per target would let a noisy moment land on one of them only).
   const LATENCY_ROUNDS = 7;
+  /** Round trips the µs probe times per target and round (latency-probe.ts). */
+  const PROBE_REQUESTS = 5000;
   // Floors, in the same rounds: a bare Node forwarder to one replica, and one alternating
   // between the two replicas as the split mode's round robin does (what alternation costs).
   const floors: [string, number][] = [];
@@ -205,8 +208,12 @@ try {
     floors.push([name, port]);
   }
   const p50s = new Map<string, number[]>();
+  /** The probe's p50 (µs) of each target, per round. */
+  const probed = new Map<string, number[]>();
   for (let round = 0; round < LATENCY_ROUNDS; round++) {
     for (const [name, port] of [...targets, ...floors]) {
+      const times = await probeLatency(port, PROBE_REQUESTS);
+      probed.set(name, [...(probed.get(name) ?? []), quantile(times, 0.5)]);
       for (const row of await benchmark(port, [
         '-c',
         '1',
@@ -214,6 +221,10 @@ try {
         String(Math.ceil(Math.min(N, 70_000) / LATENCY_ROUNDS)),
         '-t',
         'get',
+        // 3 significant figures in redis-benchmark's HDR histogram: 1 µs steps at this scale
+        // (the default, 1 figure, has 8 µs buckets around 0.1 ms: too coarse to compare).
+        '--precision',
+        '3',
       ])) {
         p50s.set(name, [...(p50s.get(name) ?? []), row.p50]);
       }
@@ -225,6 +236,21 @@ try {
       console.log(`-c 1 p50 median, ${name}: ${sorted[Math.floor(sorted.length / 2)] ?? NaN} ms`);
     } else put(name, 'GET -c 1 p50 ms', sorted[Math.floor(sorted.length / 2)] ?? NaN);
     console.log(`-c 1 p50 of each round, ${name}: ${values.join(' ')}`);
+  }
+
+  // The probe's view: per round, each target's p50 minus direct's (its overhead) and minus
+  // twemproxy's overhead; the medians over the rounds (a noisy round moves every target).
+  const median = (v: number[]): number =>
+    [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
+  const direct = probed.get('redis direct') ?? [];
+  const tw = probed.get('twemproxy') ?? [];
+  console.log('\n-c 1 GET, µs probe (p50 per round, µs; overheads are medians over the rounds):');
+  for (const [name, values] of probed) {
+    const overhead = median(values.map((v, i) => v - (direct[i] ?? NaN)));
+    const vsTw = median(values.map((v, i) => v - (tw[i] ?? NaN)));
+    console.log(
+      `${name}: p50 ${values.map((v) => v.toFixed(1)).join(' ')}; overhead over direct ${overhead.toFixed(1)} µs; minus twemproxy's ${vsTw >= 0 ? '+' : ''}${vsTw.toFixed(1)} µs`,
+    );
   }
 
   const metrics = [...(results.get('redis direct')?.keys() ?? [])];
