@@ -221,10 +221,6 @@ try {
         String(Math.ceil(Math.min(N, 70_000) / LATENCY_ROUNDS)),
         '-t',
         'get',
-        // 3 significant figures in redis-benchmark's HDR histogram: 1 µs steps at this scale
-        // (the default, 1 figure, has 8 µs buckets around 0.1 ms: too coarse to compare).
-        '--precision',
-        '3',
       ])) {
         p50s.set(name, [...(p50s.get(name) ?? []), row.p50]);
       }
