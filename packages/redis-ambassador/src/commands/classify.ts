@@ -180,6 +180,7 @@ export class CommandTable {
   private readonly containers = new Set<string>();
   /** Top-level commands by the hash of their lower-case name (see {@link entry}). */
   private readonly byHash = new Map<number, ByteEntry[]>();
+  private lastEntry: ByteEntry | undefined;
 
   constructor(specs: readonly CommandSpec[]) {
     for (const spec of specs) {
@@ -203,9 +204,17 @@ export class CommandTable {
    * table (the caller then lower-cases it and uses {@link lookup}).
    */
   entry(name: Buffer): CommandEntry | undefined {
+    // Clients repeat commands (a GET-heavy load is GET after GET): the last hit is tried first.
+    const last = this.lastEntry;
+    if (last !== undefined && sameName(last.bytes, name)) return last;
     const list = this.byHash.get(nameHash(name));
     if (list === undefined) return undefined;
-    for (const e of list) if (sameName(e.bytes, name)) return e;
+    for (const e of list) {
+      if (sameName(e.bytes, name)) {
+        this.lastEntry = e;
+        return e;
+      }
+    }
     return undefined;
   }
 
@@ -248,11 +257,14 @@ function lowerByte(c: number): number {
   return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
 }
 
-/** FNV-1a (32 bit) of the ASCII lower-case bytes. */
+/**
+ * FNV-1a (32 bit) of the ASCII lower-case bytes, cut to 30 bits: a small integer is a cheaper
+ * Map key than a heap number.
+ */
 function nameHash(b: Buffer): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < b.length; i++) h = Math.imul(h ^ lowerByte(b[i] ?? 0), 0x01000193);
-  return h >>> 0;
+  return h & 0x3fffffff;
 }
 
 /** Whether `name` equals the lower-case `lowerName` ignoring ASCII case. */

@@ -203,7 +203,7 @@ export class RequestFramer extends FramerBase {
         if (this.pos >= buf.length) return undefined;
         this.start = this.pos;
         this.streaming = false;
-        this.argOffsets = [];
+        this.argOffsets.length = 0;
         if (buf[this.pos] !== 0x2a /* '*' */) {
           const inline = this.scanInline();
           if (inline === 'skip') continue;
@@ -392,7 +392,7 @@ export class ReplyFramer extends FramerBase {
         this.streaming = false;
         this.frameType = buf[this.pos] ?? 0;
       }
-      const cr = buf.indexOf(CR, this.pos);
+      const cr = findCrLine(buf, this.pos);
       if (cr < 0 || cr + 1 >= buf.length) {
         if (buf.length - this.pos > this.maxInlineSize) {
           return this.fail('Protocol error: reply line too long');
@@ -539,6 +539,15 @@ function findCr(buf: Buffer, from: number): number {
     if (c === CR) return i;
     if (c === 0) return -1;
   }
+  return -1;
+}
+
+/**
+ * First '\r' at or after `from`, or -1 (a reply line may hold NUL bytes). A loop in JavaScript:
+ * reply lines are short, and Buffer#indexOf with a number is a call into C++ per line.
+ */
+function findCrLine(buf: Buffer, from: number): number {
+  for (let i = from; i < buf.length; i++) if (buf[i] === CR) return i;
   return -1;
 }
 

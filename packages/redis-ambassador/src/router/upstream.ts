@@ -119,12 +119,12 @@ export class Upstream {
     // the turn would add its cost to a lone client's every round trip (`-c 1` latency).
     const idle = this.autoFlush && this.out.length === 0 && this.pending === 0;
     if (sink !== undefined) this.sinks.push(sink);
-    this.out.push(bytes);
-    this.outBytes += bytes.length;
     if (idle) {
-      this.flush();
+      if (!this.closed && !this.socket.destroyed) this.socket.write(bytes);
       return;
     }
+    this.out.push(bytes);
+    this.outBytes += bytes.length;
     if (this.autoFlush && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushNow);
