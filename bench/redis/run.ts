@@ -187,12 +187,20 @@ try {
   const LATENCY_ROUNDS = 7;
   /** Round trips the µs probe times per target and round (latency-probe.ts). */
   const PROBE_REQUESTS = 5000;
-  // Floors, in the same rounds: a bare Node forwarder to one replica, and one alternating
-  // between the two replicas as the split mode's round robin does (what alternation costs).
+  // Floors, in the same rounds: a bare Node forwarder to the master (master-only's floor) and
+  // to one replica, and one alternating between the two replicas as the split mode's round
+  // robin does (what alternation costs).
   const floors: [string, number][] = [];
   for (const [name, ups] of [
+    ['bare forwarder, master', [master]],
     ['bare forwarder, 1 replica', [set.replicas[0]?.port ?? 0]],
     ['bare forwarder, 2 replicas alternating', set.replicas.map((r) => r.port)],
+    // Two connections to the same replica, alternating: where alternation costs, this tells
+    // the forwarder's side (switching sockets) from the servers' (two processes waking).
+    [
+      'bare forwarder, 2 connections to 1 replica alternating',
+      [set.replicas[0]?.port ?? 0, set.replicas[0]?.port ?? 0],
+    ],
   ] as const) {
     const port = await freePort();
     procs.push(

@@ -132,6 +132,12 @@ abstract class FramerBase {
 
   protected abstract scan(): FrameEvent | undefined;
 
+  /** The bytes from `start` to `pos`: the received chunk itself when it is exactly that. */
+  protected frameBytes(): Buffer {
+    const buf = this.buf;
+    return this.start === 0 && this.pos === buf.length ? buf : buf.subarray(this.start, this.pos);
+  }
+
   protected fail(message: string): FrameError {
     this.failed = true;
     this.buf = EMPTY;
@@ -250,7 +256,7 @@ export class RequestFramer extends FramerBase {
         this.bodyLeft = -1;
         this.argsLeft--;
         if (this.argsLeft === 0) {
-          const bytes = buf.subarray(this.start, this.pos);
+          const bytes = this.frameBytes();
           this.start = this.pos;
           this.argsLeft = -1;
           return this.piece(bytes, true);
@@ -507,7 +513,7 @@ export class ReplyFramer extends FramerBase {
     for (;;) {
       const top = this.stack.length - 1;
       if (top < 0) {
-        const bytes = this.buf.subarray(this.start, this.pos);
+        const bytes = this.frameBytes();
         this.start = this.pos;
         return this.piece(bytes, true);
       }
