@@ -39,6 +39,7 @@ import { Redis } from 'ioredis';
 import {
   command,
   freePort,
+  monitorNode,
   startRedis,
   startReplicaSet,
   startSentinel,
@@ -274,27 +275,13 @@ async function oneRun(): Promise<RunResult> {
     const revivedAt = Date.now();
     const revived = await startRedis({ port: oldPort });
     cleanup.push(() => revived.stop());
-    const monitor = net.connect(revived.port, '127.0.0.1');
+    const monitor = monitorNode(revived.port);
     cleanup.push(() => {
-      monitor.destroy();
+      monitor.close();
     });
-    let monitored = '';
-    monitor.on('data', (d: Buffer) => {
-      monitored += d.toString('latin1');
-    });
-    monitor.on('error', () => undefined);
-    monitor.write('MONITOR\r\n');
     // The probe, a write of the bench's own (wiped when the node is made a replica), shows
     // MONITOR listens and that the count below would see a write.
-    await until(
-      'MONITOR on the revived node listens',
-      async () => {
-        await command(revived.port, ['SET', 'w:probe', '1']);
-        return monitored.includes('"w:probe"');
-      },
-      10_000,
-      50,
-    );
+    await monitor.probe(['SET', 'w:probe', '1']);
     await until(
       'Sentinel makes the revived node a replica of the new master',
       async () => {
@@ -311,7 +298,7 @@ async function oneRun(): Promise<RunResult> {
     await writer;
 
     const fromNewMaster = `127.0.0.1:${newPort}]`;
-    const sets = monitored.split('\r\n').filter((l) => /"set" "w:/i.test(l));
+    const sets = monitor.lines().filter((l) => /"set" "w:/i.test(l));
     if (!sets.some((l) => l.includes('"w:probe"'))) throw new Error('MONITOR missed the probe');
     const demotedWrites = sets.filter(
       (l) => !l.includes('"w:probe"') && !l.includes(fromNewMaster),

@@ -171,6 +171,48 @@ export function exchange(
   });
 }
 
+/** A MONITOR connection: every command the node runs, as MONITOR's lines. */
+export interface Monitor {
+  /** The lines so far. */
+  lines(): string[];
+  /**
+   * Sends `args` (a command on a key, `args[1]`) to the node through a connection of its own
+   * until MONITOR shows that key (up to `timeoutMs`): proof that MONITOR is listening (with a
+   * SET, that a client write would be seen).
+   */
+  probe(args: string[], timeoutMs?: number): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Watches a node with MONITOR (e.g. a demoted master: a client write that reaches it shows,
+ * while writes replicated to it carry the new master's address).
+ */
+export function monitorNode(port: number): Monitor {
+  const sock = net.connect(port, '127.0.0.1');
+  let text = '';
+  sock.on('data', (d: Buffer) => {
+    text += d.toString('latin1');
+  });
+  sock.on('error', () => undefined);
+  sock.write('MONITOR\r\n');
+  return {
+    lines: () => text.split('\r\n'),
+    async probe(args, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        await command(port, args);
+        if (text.includes(`"${args[1] ?? ''}"`)) return;
+        if (Date.now() > deadline) throw new Error(`MONITOR on ${port} shows nothing`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    close: () => {
+      sock.destroy();
+    },
+  };
+}
+
 /** `INFO <section>` as a key → value map. */
 export async function info(port: number, section: string): Promise<Map<string, string>> {
   const text = await command(port, ['INFO', section]);

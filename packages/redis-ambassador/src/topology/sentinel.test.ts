@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createAmbassador } from '../router/ambassador.js';
 import type { TopologyMetrics } from '../metrics.js';
 import {
   command,
+  monitorNode,
   startRedis,
   startReplicaSet,
   startSentinel,
@@ -136,16 +136,10 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   extra.push(revived);
   // MONITOR on the revived node shows every command a client sends it (not those replicated
   // from a master): a write there is a write the ambassador sent to the demoted node.
-  const monitor = net.connect(revived.port, '127.0.0.1');
+  const monitor = monitorNode(revived.port);
   t.after(() => {
-    monitor.destroy();
+    monitor.close();
   });
-  let monitored = '';
-  monitor.on('data', (d: Buffer) => {
-    monitored += d.toString('latin1');
-  });
-  monitor.on('error', () => undefined);
-  monitor.write('MONITOR\r\n');
   // Writes go on for 3 s while the revived node claims to be master (Sentinel demotes it
   // only after it has reported so for 8 s, later still in TILT mode on a loaded machine).
   await sleep(3000);
@@ -161,12 +155,10 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   const missing = after.filter((a, k) => values[k] !== String(a.i));
   assert.deepEqual(missing, []);
   // A probe through a connection of the test's own shows MONITOR was listening.
-  await command(revived.port, ['GET', 'monitor:probe']);
-  for (let i = 0; !monitored.includes('"monitor:probe"'); i++) {
-    if (i > 200) assert.fail('MONITOR on the revived node shows nothing');
-    await sleep(25);
-  }
-  const writesSeen = monitored.split('\r\n').filter((l) => /"set" "w:/i.test(l));
+  await monitor.probe(['GET', 'monitor:probe']).catch(() => {
+    assert.fail('MONITOR on the revived node shows nothing');
+  });
+  const writesSeen = monitor.lines().filter((l) => /"set" "w:/i.test(l));
   t.diagnostic(`revived old master: ${writesSeen.length} client writes seen by MONITOR`);
   assert.deepEqual(writesSeen, [], 'a write reached the demoted master');
   const role = await command(revived.port, ['ROLE']);
