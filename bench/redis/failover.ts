@@ -43,6 +43,7 @@ import {
   startRedis,
   startReplicaSet,
   startSentinel,
+  startWriter,
   type RedisServer,
 } from '../../packages/redis-ambassador/test/redis-servers.js';
 import { flatMap } from '../../packages/redis-ambassador/src/topology/replication-info.js';
@@ -214,26 +215,10 @@ async function oneRun(): Promise<RunResult> {
     cleanup.push(() => {
       client.disconnect();
     });
+    const writer = startWriter(client, WRITE_EVERY_MS);
     /** Acknowledged writes: key number, when sent, when acknowledged. */
-    const acked: { i: number; sent: number; at: number }[] = [];
-    const refusedAt: number[] = [];
-    const state = { running: true };
-    const writer = (async () => {
-      for (let i = 0; state.running; i++) {
-        const sent = Date.now();
-        try {
-          await client.set(`w:${i}`, String(i));
-          acked.push({ i, sent, at: Date.now() });
-        } catch {
-          refusedAt.push(Date.now());
-        }
-        await sleep(WRITE_EVERY_MS);
-      }
-    })();
-    cleanup.push(async () => {
-      state.running = false;
-      await writer;
-    });
+    const { acked, refusedAt } = writer;
+    cleanup.push(() => writer.stop());
     await until('writes flow', () => acked.length >= 50, 30_000);
 
     const oldPort = set.master.port;
@@ -294,8 +279,7 @@ async function oneRun(): Promise<RunResult> {
     const demotedAt = Date.now();
     // A little longer: a write the ambassador had in flight to it would show now.
     await sleep(500);
-    state.running = false;
-    await writer;
+    await writer.stop();
 
     const fromNewMaster = `127.0.0.1:${newPort}]`;
     const sets = monitor.lines().filter((l) => /"set" "w:/i.test(l));

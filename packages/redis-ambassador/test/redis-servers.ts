@@ -171,6 +171,57 @@ export function exchange(
   });
 }
 
+/** One acknowledged write of a {@link startWriter} loop. */
+export interface AckedWrite {
+  /** The key's number: the write was `SET w:<i> <i>`. */
+  readonly i: number;
+  /** Date.now() when it was sent, and when its reply came. */
+  readonly sent: number;
+  readonly at: number;
+}
+
+/** A writer loop's record so far, and how to stop it. */
+export interface Writer {
+  readonly acked: AckedWrite[];
+  /** Date.now() of each refused write (an error reply or a lost connection). */
+  readonly refusedAt: number[];
+  /** Ends the loop after the write in flight. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes `SET w:<i> <i>` one at a time through `client` (e.g. ioredis on the ambassador),
+ * pausing `everyMs` between writes, until stopped: the failover test's and bench's load.
+ */
+export function startWriter(
+  client: { set(key: string, value: string): Promise<unknown> },
+  everyMs: number,
+): Writer {
+  const acked: AckedWrite[] = [];
+  const refusedAt: number[] = [];
+  const state = { running: true };
+  const loop = (async () => {
+    for (let i = 0; state.running; i++) {
+      const sent = Date.now();
+      try {
+        await client.set(`w:${i}`, String(i));
+        acked.push({ i, sent, at: Date.now() });
+      } catch {
+        refusedAt.push(Date.now());
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    acked,
+    refusedAt,
+    stop: async () => {
+      state.running = false;
+      await loop;
+    },
+  };
+}
+
 /** A MONITOR connection: every command the node runs, as MONITOR's lines. */
 export interface Monitor {
   /** The lines so far. */

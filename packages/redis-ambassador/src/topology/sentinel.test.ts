@@ -9,6 +9,7 @@ import {
   startRedis,
   startReplicaSet,
   startSentinel,
+  startWriter,
   type RedisServer,
 } from '../../test/redis-servers.js';
 import { flatMap } from './replication-info.js';
@@ -100,21 +101,8 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   t.after(() => {
     c.disconnect();
   });
-  const acked: { i: number; sent: number; at: number }[] = [];
-  let errors = 0;
-  const state = { running: true };
-  const writer = (async () => {
-    for (let i = 0; state.running; i++) {
-      const sent = Date.now();
-      try {
-        await c.set(`w:${i}`, String(i));
-        acked.push({ i, sent, at: Date.now() });
-      } catch {
-        errors++;
-      }
-      await sleep(5);
-    }
-  })();
+  const writer = startWriter(c, 5);
+  const acked = writer.acked;
 
   await sleep(500);
   const oldPort = set.master.port;
@@ -128,7 +116,7 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   const firstAfter = acked.find((a) => a.sent > killedAt);
   assert.ok(firstAfter, 'writes resumed');
   t.diagnostic(
-    `writes resumed ${firstAfter.at - killedAt} ms after kill -9 (down-after ${DOWN_AFTER} ms); ${errors} writes refused meanwhile`,
+    `writes resumed ${firstAfter.at - killedAt} ms after kill -9 (down-after ${DOWN_AFTER} ms); ${writer.refusedAt.length} writes refused meanwhile`,
   );
 
   // The old master comes back empty on its old port, as a master, until Sentinel demotes it.
@@ -143,8 +131,7 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   // Writes go on for 3 s while the revived node claims to be master (Sentinel demotes it
   // only after it has reported so for 8 s, later still in TILT mode on a loaded machine).
   await sleep(3000);
-  state.running = false;
-  await writer;
+  await writer.stop();
 
   // Every write sent after the kill and acknowledged is on the new master: none went to the
   // revived node (its data is wiped when it is made a replica, so such a write would be
