@@ -114,7 +114,6 @@ export class NodePool {
     up.onPush = undefined;
     up.onClose = undefined;
     up.afterData = undefined;
-    up.beforeData = undefined;
     if (up.closed || up.pending > 0 || up.passthrough || this.idle.length >= this.maxIdle) {
       up.destroy();
       return;

@@ -57,8 +57,6 @@ export class Upstream {
   passthrough: ReplySink | undefined;
   /** Out-of-band RESP3 push frames (e.g. tracking invalidations) outside pass-through. */
   onPush: ((bytes: Buffer, last: boolean) => void) | undefined;
-  /** Called before each chunk of replies is handled. */
-  beforeData: (() => void) | undefined;
   /** Called after each chunk of replies was handled (for backpressure decisions). */
   afterData: (() => void) | undefined;
   /** Called once when the connection ends for any reason, after pending sinks were aborted. */
@@ -161,7 +159,6 @@ export class Upstream {
 
   /** One chunk of replies; the client writes it completes leave when it returns. */
   private readonly onChunk = (chunk: Buffer): void => {
-    this.beforeData?.();
     this.onData(chunk);
     this.afterData?.();
   };
