@@ -24,6 +24,7 @@ export async function probeLatency(port: number, n: number, warmup = 500): Promi
   let replyLength = -1;
   let got = 0;
   let done: (() => void) | undefined;
+  let failed: ((err: Error) => void) | undefined;
   const socket = net.connect({
     host: '127.0.0.1',
     port,
@@ -50,20 +51,20 @@ export async function probeLatency(port: number, n: number, warmup = 500): Promi
     },
   });
   await once(socket, 'connect');
+  socket.on('close', () => {
+    failed?.(new Error(`latency probe: port ${port} closed the connection`));
+  });
   const times: number[] = [];
   try {
     for (let i = 0; i < warmup + n; i++) {
       const reply = new Promise<void>((resolve, reject) => {
         done = resolve;
-        socket.once('close', () => {
-          reject(new Error(`latency probe: port ${port} closed the connection`));
-        });
+        failed = reject;
       });
       const t0 = process.hrtime.bigint();
       socket.write(REQUEST);
       await reply;
       const t1 = process.hrtime.bigint();
-      socket.removeAllListeners('close');
       if (i >= warmup) times.push(Number(t1 - t0) / 1000);
     }
   } finally {
