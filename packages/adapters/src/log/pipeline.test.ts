@@ -110,13 +110,18 @@ describe('followFile', () => {
     });
     return got;
   }
+  /** A fresh directory for one test's log files, removed after it. */
+  async function logDir(t: { after(fn: () => Promise<void> | void): void }): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    return dir;
+  }
   const until = async (cond: () => boolean): Promise<void> => {
     for (let i = 0; i < 500 && !cond(); i++) await sleep(10);
   };
 
   it('loses no line across rename+create rotation while being written', async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    const dir = await logDir(t);
     const path = join(dir, 'app.log');
     await writeFile(path, '');
     const got = follow(t, path);
@@ -138,8 +143,7 @@ describe('followFile', () => {
   });
 
   it('keeps reading a rotated-away file: a writer that has not reopened yet loses nothing', async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    const dir = await logDir(t);
     const path = join(dir, 'app.log');
     await writeFile(path, 'before\n');
     const got = follow(t, path);
@@ -155,8 +159,7 @@ describe('followFile', () => {
   });
 
   it('copytruncate: starts again from 0 when the file shrinks; holds a partial line', async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    const dir = await logDir(t);
     const path = join(dir, 'app.log');
     await writeFile(path, 'a\nb\n');
     const got = follow(t, path);
@@ -172,8 +175,7 @@ describe('followFile', () => {
   });
 
   it('keeps a UTF-8 character split between two reads whole; strips CRLF', async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    const dir = await logDir(t);
     const path = join(dir, 'app.log');
     // Reads are 64 KiB: "é" (2 bytes) and "€" (3 bytes) straddle the first two boundaries.
     const first = `${'a'.repeat(64 * 1024 - 1)}é`;
@@ -186,8 +188,7 @@ describe('followFile', () => {
   });
 
   it('waits for a file that does not exist yet', async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), 'podkit-follow-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+    const dir = await logDir(t);
     const path = join(dir, 'later.log');
     const got = follow(t, path);
     await sleep(60);
