@@ -13,6 +13,7 @@ packages=(
   apache2-utils               # htpasswd: registry tests' basic-auth users
   busybox-static              # a tiny root filesystem for test images
   catatonit                   # the pod sandbox's pause process
+  conmon                      # holds each container (stdio, CRI log, exit status), as for CRI-O and podman
   containernetworking-plugins # bridge, host-local, portmap, loopback CNI plugins (/usr/lib/cni)
   docker-registry             # a real OCI distribution registry for image pull tests
   git                         # git-sync and its tests

@@ -34,6 +34,14 @@ interface Record_ {
 
 const SPACE = 0x20;
 
+/**
+ * conmon (like CRI-O) writes UTC as `+00:00`, containerd as `Z`: both are RFC 3339. They are
+ * shown as kubectl shows them, with `Z`.
+ */
+function utcTimestamp(ts: string): string {
+  return ts.endsWith('+00:00') ? `${ts.slice(0, -6)}Z` : ts;
+}
+
 /** Parses one CRI log record (without newline); undefined when malformed. */
 export function parseCriRecord(raw: Buffer): Record_ | undefined {
   const s1 = raw.indexOf(SPACE);
@@ -46,7 +54,7 @@ export function parseCriRecord(raw: Buffer): Record_ | undefined {
   const tag = raw.toString('latin1', s2 + 1, s3 < 0 ? raw.length : s3);
   const partial = tag.split(':').includes('P');
   return {
-    timestamp: raw.toString('latin1', 0, s1),
+    timestamp: utcTimestamp(raw.toString('latin1', 0, s1)),
     stream,
     partial,
     content: s3 < 0 ? Buffer.alloc(0) : raw.subarray(s3 + 1),

@@ -9,7 +9,11 @@ import {
   type RootfsMount,
 } from '../images/rootfs-mount.js';
 import type { ImageRecord } from '../images/image-store.js';
-import { runContainer, type ContainerHandle } from '../supervisor/run-container.js';
+import {
+  forgetContainer,
+  runContainer,
+  type ContainerHandle,
+} from '../supervisor/run-container.js';
 import { traceMark } from '../trace.js';
 
 export type { ContainerExit } from '../supervisor/run-container.js';
@@ -76,8 +80,6 @@ export async function startAttempt(input: StartAttemptInput): Promise<ContainerH
       bundleDir: containerDir,
       config: buildOciConfig(plan, input.hostFacts),
       logPath: input.logPath,
-      // Telling an OOM kill apart costs a `runc events` process: only where a limit is set.
-      watchOom: plan.resources?.memoryLimitBytes !== undefined,
     });
   } catch (err) {
     await rootfs.unmount().catch(() => undefined);
@@ -97,5 +99,6 @@ export async function cleanupAttempt(runc: Runc, id: string, containerDir: strin
   ) {
     await runc.delete(id, { force: true });
   }
+  await forgetContainer(runc, id, containerDir);
   await unmountRootfs(containerDir);
 }

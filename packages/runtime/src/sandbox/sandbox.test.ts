@@ -264,7 +264,10 @@ test('a failed create removes everything it made', async (t) => {
     }),
     (err: Error & { code?: string }) => {
       assert.equal(err.code, 'SANDBOX_FAILED');
-      assert.match(err.message, /runc run .* failed/);
+      assert.match(
+        err.message,
+        /pause container of broken did not start: .*\/nonexistent\/catatonit/,
+      );
       return true;
     },
   );

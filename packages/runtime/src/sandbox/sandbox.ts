@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { isPodkitError, type PodkitError } from '@podkit/kit';
@@ -36,6 +36,7 @@ import type { Sandbox } from './sandbox-record.js';
 import { unmountAll } from '../host/mounts.js';
 import { mountShm } from './shm.js';
 import { traceMark } from '../trace.js';
+import { forgetContainer, runContainer } from '../supervisor/run-container.js';
 
 /** Default /dev/shm size of a pod (as Docker and kubelet's pause). */
 export const DEFAULT_SHM_SIZE_BYTES = 64 * 1024 * 1024;
@@ -311,20 +312,26 @@ async function startPause(
   );
   await mkdir(layout.runcRoot, { recursive: true, mode: 0o700 });
   const runc = new Runc({ root: layout.runcRoot, binary: options.runcBinary });
-  const pidFile = path.join(bundle, 'pause.pid');
-  const log = await open(path.join(bundle, 'pause.log'), 'a', 0o600);
-  try {
-    await runc.runDetached(sb.pauseId, {
-      bundle,
-      pidFile,
-      stdio: ['ignore', log.fd, log.fd],
-      signal,
-    });
-  } finally {
-    await log.close();
-  }
+  // Held by conmon like every container: it outlives the process that created the pod.
+  const pause = await runContainer({
+    runc,
+    id: sb.pauseId,
+    bundleDir: bundle,
+    logPath: path.join(bundle, 'pause.log'),
+    signal,
+  }).catch((err: unknown) => {
+    const why = (err as Error).message.replace(/^container \S+ did not start: /, '');
+    throw runtimeError(
+      'SANDBOX_FAILED',
+      `the pause container of ${sb.name} did not start: ${why}`,
+      {
+        cause: err,
+        hint: `see ${path.join(bundle, 'pause.log')}`,
+      },
+    );
+  });
   traceMark('sandbox.pause-started');
-  const pid = Number((await readFile(pidFile, 'utf8')).trim());
+  const pid = pause.pid;
   const ident = await processIdentity(pid);
   if (ident === undefined) {
     throw runtimeError('SANDBOX_FAILED', `the pause container of ${sb.name} exited at once`, {
@@ -382,6 +389,7 @@ export async function destroySandbox(
   });
   const runc = new Runc({ root: layout.runcRoot, binary: options.runcBinary });
   await step(() => runc.delete(sb.pauseId, { force: true, signal }));
+  await step(() => forgetContainer(runc, sb.pauseId, path.join(sb.podDir, 'sandbox', 'pause')));
   await step(async () => {
     // runc's state may be gone while the process lives on (state dir removed by hand).
     if (sb.pausePid !== undefined && sb.pauseStartTime !== undefined) {

@@ -118,7 +118,8 @@ test(
     assert.equal(r.exit.exitCode, 3);
     assert.equal(r.exit.signal, undefined);
     assert.equal(r.exit.oomKilled, false);
-    assert.match(r.logText, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stdout F hello$/m);
+    // RFC 3339 with nanoseconds, UTC (conmon writes `+00:00` as CRI-O does; containerd `Z`).
+    assert.match(r.logText, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|\+00:00) stdout F hello$/m);
     assert.match(r.logText, /^\S+ stderr F oops$/m);
     assert.equal(r.stdout, 'hello\n');
     // runc state, overlay and cgroup are gone once the handle is disposed.
