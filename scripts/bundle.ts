@@ -1,4 +1,4 @@
-// The `podkit` bin as shipped: the CLI and the pod worker bundled by esbuild from the tsc
+// The `podkit` bin as shipped: the CLI and the node agent bundled by esbuild from the tsc
 // output (packages/*/dist) into packages/cli/dist/bundle/. Node loads two files instead of
 // ~250 ES modules, which is most of a `podkit up -d`'s own time (docs/benchmarks.md, pod start).
 // Code loaded on demand (registry pulls, image builds, kube export, probes) stays in chunks
@@ -13,11 +13,10 @@ const outdir = path.join(repo, 'packages/cli/dist/bundle');
 
 await rm(outdir, { recursive: true, force: true });
 await build({
-  // Both entries in one directory: the runtime finds the worker beside its own module
-  // (workerArgv in runtime/src/pod/worker-launch.ts), which in the bundle is a chunk here.
+  // One entry: `podkit agent` runs the node agent from the same bin (agentArgv in
+  // cli/src/agent-access.ts finds podkit.js beside the chunk it is in).
   entryPoints: {
     podkit: path.join(repo, 'packages/cli/dist/main.js'),
-    'worker-main': path.join(repo, 'packages/runtime/dist/pod/worker-main.js'),
   },
   outdir,
   bundle: true,

@@ -62,4 +62,16 @@ fi
 
 say "building"
 npm run --silent build
+
+# `podkit` on PATH: sudo, timeout and watch find it (a link to the bundled bin of this clone).
+bin="$PWD/packages/cli/dist/bundle/podkit.js"
+chmod 755 "$bin"
+if [ "$(id -u)" -eq 0 ]; then
+  if [ "$(readlink /usr/local/bin/podkit 2>/dev/null)" != "$bin" ]; then
+    ln -sfn "$bin" /usr/local/bin/podkit
+    say "linked /usr/local/bin/podkit -> $bin"
+  fi
+else
+  say "not root: /usr/local/bin/podkit not linked (run: sudo ln -s $bin /usr/local/bin/podkit)"
+fi
 say "done"

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addImage } from '../../packages/runtime/src/images/image-store.js';
-import { downPod, gcPods, upPod } from '../../packages/runtime/src/pod/pod-manager.js';
+import { NodeRuntime } from '../../packages/runtime/src/node/node-runtime.js';
 import { readPodRecord, type PodRecord } from '../../packages/runtime/src/pod/pod-store.js';
 import { parseManifests, assertValid } from '../../packages/runtime/src/spec/manifests.js';
 import { ensureStateLayout, stateLayout } from '../../packages/runtime/src/state/state-root.js';
@@ -349,8 +349,8 @@ async function logLines(dir: string): Promise<string[]> {
 
 const podName = (yaml: string): string => /name: (compat-[a-z0-9-]+)/.exec(yaml)?.[1] ?? '';
 
-async function runPodkit(root: string, s: Scenario, dir: string): Promise<Observed> {
-  const layout = stateLayout(root);
+async function runPodkit(rt: NodeRuntime, s: Scenario, dir: string): Promise<Observed> {
+  const layout = rt.layout;
   const yaml = s.yaml(dir);
   const set = parseManifests(yaml, `${s.id}.yaml`);
   assertValid(set);
@@ -358,8 +358,9 @@ async function runPodkit(root: string, s: Scenario, dir: string): Promise<Observ
   if (spec === undefined) throw new Error('no pod');
   const obs: Observed = { lines: [], containers: {}, pod: '', ready: [], downMs: 0 };
   try {
-    const rec = await upPod({ layout, pod: spec, configMaps: [], secrets: [] });
-    let last: PodRecord | undefined = rec;
+    const [rec] = await rt.apply({ pods: [spec], configMaps: [], secrets: [] });
+    if (rec === undefined) throw new Error('no pod started');
+    let last: PodRecord = rec;
     const until = Date.now() + s.observeMs;
     while (Date.now() < until) {
       last = (await readPodRecord(layout, rec.uid)) ?? last;
@@ -381,7 +382,7 @@ async function runPodkit(root: string, s: Scenario, dir: string): Promise<Observ
       };
     }
     const t0 = Date.now();
-    await downPod(layout, spec.metadata.name, { timeoutMs: 60_000 });
+    await rt.remove(spec.metadata.namespace, spec.metadata.name, { timeoutMs: 60_000 });
     obs.downMs = Date.now() - t0;
   } catch (e) {
     obs.error = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -450,8 +451,9 @@ const only = process.argv.slice(2);
 const work = await mkdtemp(path.join(tmpdir(), 'podkit-compat-'));
 const root = path.join(work, 'state');
 const rows: string[] = [];
+await ensureStateLayout(stateLayout(root));
+const rt = await NodeRuntime.open({ layout: stateLayout(root) });
 try {
-  await ensureStateLayout(stateLayout(root));
   const rootfs = await makeBusyboxRootfs(path.join(work, 'rootfs'));
   await addImage(root, {
     name: IMAGE,
@@ -467,7 +469,7 @@ try {
     const cells: string[] = [];
     for (const which of ['podkit', 'podman'] as const) {
       const dir = await mkdtemp(path.join(work, `${s.id}-${which}-`));
-      const o = which === 'podkit' ? await runPodkit(root, s, dir) : await runPodman(s, dir);
+      const o = which === 'podkit' ? await runPodkit(rt, s, dir) : await runPodman(s, dir);
       const cell = s.summary(o);
       console.error(`[compat] ${s.id} ${which}: ${cell}`);
       cells.push(cell.replaceAll('|', '\\|'));
@@ -475,7 +477,8 @@ try {
     rows.push(`| ${s.semantic} | ${s.kubelet} | ${cells[0] ?? ''} | ${cells[1] ?? ''} |`);
   }
 } finally {
-  await gcPods(stateLayout(root)).catch(() => undefined);
+  await rt.gc().catch(() => undefined);
+  await rt.close();
   await rm(work, { recursive: true, force: true });
 }
 

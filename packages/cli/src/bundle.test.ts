@@ -1,14 +1,15 @@
 // The shipped `podkit` bin is the esbuild bundle (scripts/bundle.ts, run by `npm run build`):
-// CLI and pod worker in packages/cli/dist/bundle/. Everything else tests podkit from its
-// sources; this runs a pod through the bundle, so a broken bundle (a chunk that cannot load, a
-// worker not found beside it, a CommonJS dependency that cannot require) fails here.
+// CLI and node agent in packages/cli/dist/bundle/. Everything else tests podkit from its
+// sources; this runs a pod through the bundle, so a broken bundle (a chunk that cannot load, an
+// agent not started from the bundle, a CommonJS dependency that cannot require) fails here.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { isProcessAlive, listPodRecords } from '@podkit/runtime';
+import { AgentClient } from '@podkit/agent/client';
+import { isProcessAlive, processIdentity } from '@podkit/runtime';
 import { REPO, cliTestEnv } from './testing/cli-test-env.js';
 
 const BUNDLE = path.join(REPO, 'packages', 'cli', 'dist', 'bundle', 'podkit.js');
@@ -22,7 +23,7 @@ function bin(root: string, argv: readonly string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('the bundled bin runs a pod: worker from the bundle, exec, exit codes, lazy chunks, down', async (t) => {
+test('the bundled bin runs a pod: its agent from the bundle, exec, exit codes, lazy chunks, down', async (t) => {
   assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`npm run build\` first`);
   const bin0 = JSON.parse(await readFile(path.join(REPO, 'packages/cli/package.json'), 'utf8')) as {
     bin: { podkit: string };
@@ -46,13 +47,12 @@ spec:
   const up = bin(env.root, ['up', '-d', '-f', file, '--timeout', '2m']);
   assert.equal(up.status, 0, up.stderr);
 
-  // The pod's worker is the bundled one, not the tsc output's.
-  const [record] = await listPodRecords(env.layout);
-  const worker = record?.worker;
-  assert.ok(worker !== undefined, 'a worker is recorded');
-  const pid = worker.pid;
+  // The agent `up` started is the bundled bin itself (`podkit … agent`), not the tsc output.
+  const { pid } = await new AgentClient(env.root).info();
+  const agent = await processIdentity(pid);
+  assert.ok(agent !== undefined, 'the agent runs');
   const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-  assert.equal(argv[1], path.join(path.dirname(BUNDLE), 'worker-main.js'));
+  assert.deepEqual(argv.slice(1, 5), [BUNDLE, '--root', env.root, 'agent']);
 
   const ps = bin(env.root, ['ps']);
   assert.equal(ps.status, 0, ps.stderr);
@@ -77,5 +77,7 @@ spec:
 
   const down = bin(env.root, ['down', 'bundled']);
   assert.equal(down.status, 0, down.stderr);
-  assert.equal(await isProcessAlive(worker), false, 'the worker is gone');
+  const stop = bin(env.root, ['agent', 'stop']);
+  assert.equal(stop.status, 0, stop.stderr);
+  assert.equal(await isProcessAlive(agent), false, 'the agent is gone');
 });

@@ -3,10 +3,8 @@ import type { Command } from 'commander';
 import { PodkitError, isPodkitError, tryParseDuration } from '@podkit/kit';
 import {
   HostPreflightError,
-  findPodRecord,
   parseManifests,
   readManifestFile,
-  isWorkerAlive,
   preflight,
   resolveStateRoot,
   stateLayout,
@@ -17,7 +15,6 @@ import {
 } from '@podkit/runtime';
 import { CliErrorCode, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
-import type { PodLiveness } from './pod-view.js';
 
 /** The options every command inherits from `podkit` itself. */
 export interface GlobalOptions {
@@ -74,21 +71,6 @@ export function parseDurationFlag(flag: string, text: string | undefined): numbe
   return parsed.ms;
 }
 
-/** The pod `name` in the namespace, or POD_NOT_FOUND with what to do. */
-export async function requirePod(
-  layout: StateLayout,
-  name: string,
-  namespace: string,
-): Promise<PodRecord> {
-  const record = await findPodRecord(layout, name, namespace);
-  if (record === undefined) {
-    throw new PodkitError('POD_NOT_FOUND', `no pod named "${name}" in namespace "${namespace}"`, {
-      hint: 'see `podkit ps -a` for the pods there are',
-    });
-  }
-  return record;
-}
-
 /**
  * The container a command acts on, like kubectl: `-c NAME` (any main, init or sidecar
  * container), else the only main container; with several, the error lists their names.
@@ -111,18 +93,6 @@ export function pickContainer(record: PodRecord, wanted: string | undefined): st
     CliErrorCode.CLI_CONTAINER_NOT_FOUND,
     `container "${wanted}" is not in pod ${record.name}; ${choices()}`,
   );
-}
-
-/** How long a new pod's worker may take to announce itself before it counts as lost. */
-const WORKER_ANNOUNCE_MS = 30_000;
-
-/** Whether the pod's worker vanished without releasing the pod (then only gc cleans up). */
-export async function podLiveness(record: PodRecord, now = Date.now()): Promise<PodLiveness> {
-  if (record.released) return { workerLost: false };
-  if (record.worker === undefined) {
-    return { workerLost: now - Date.parse(record.createdAt) > WORKER_ANNOUNCE_MS };
-  }
-  return { workerLost: !(await isWorkerAlive(record)) };
 }
 
 /** Reads a manifest; an unreadable file is a usage error (exit 2), like `podkit validate`. */

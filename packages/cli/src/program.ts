@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAgent } from './commands/agent.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerDown } from './commands/down.js';
 import { registerExec } from './commands/exec.js';
@@ -49,5 +50,6 @@ export function buildProgram(io: CliIo, state: CommandState): Command {
   registerImage(program, io, state);
   registerImageBuild(program, io, state);
   registerKube(program, io, state);
+  registerAgent(program, io, state);
   return program;
 }

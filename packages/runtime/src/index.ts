@@ -25,3 +25,16 @@ export * from './images/index.js';
 export * from './logs/index.js';
 export * from './supervisor/index.js';
 export { traceMark, tracing } from './trace.js';
+export {
+  NodeRuntime,
+  type ApplyInput,
+  type NodeRuntimeOptions,
+  type PodChange,
+  type RemoveOptions,
+} from './node/node-runtime.js';
+export { containerEnded } from './node/container-log.js';
+export {
+  serializeObjects,
+  deserializeObjects,
+  type SerializedObjects,
+} from './pod/serialized-objects.js';

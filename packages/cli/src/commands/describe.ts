@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import {
-  readPodEvents,
   type Container,
   type ContainerState,
   type ContainerStatus,
@@ -9,13 +8,8 @@ import {
   type Probe,
   type Volume,
 } from '@podkit/runtime';
-import {
-  globalOptions,
-  layoutFor,
-  podLiveness,
-  requirePod,
-  requireStateAccess,
-} from '../context.js';
+import { globalOptions } from '../context.js';
+import { agentFor, getPod, podEvents } from '../agent-access.js';
 import type { CliIo } from '../io.js';
 import { humanAge, podStatusText, statusOf, type PodLiveness } from '../pod-view.js';
 import type { CommandState } from '../program.js';
@@ -305,10 +299,9 @@ export function registerDescribe(program: Command, io: CliIo, _state: CommandSta
     .description('show a pod in detail: containers, states, conditions, volumes, events')
     .argument('<name>', 'pod name')
     .action(async (name: string, _options: unknown, command: Command) => {
-      const layout = layoutFor(command, io);
-      await requireStateAccess(layout);
-      const record = await requirePod(layout, name, globalOptions(command).namespace);
-      const events = await readPodEvents(layout, record.uid);
-      io.stdout.write(renderDescribe(record, events, await podLiveness(record), Date.now()));
+      const client = await agentFor(command, io);
+      const record = await getPod(client, globalOptions(command).namespace, name);
+      const events = await podEvents(client, record.namespace, record.name);
+      io.stdout.write(renderDescribe(record, events, { workerLost: false }, Date.now()));
     });
 }

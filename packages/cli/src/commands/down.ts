@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
 import { isPodkitError } from '@podkit/kit';
-import { downPod } from '@podkit/runtime';
-import {
-  globalOptions,
-  layoutFor,
-  loadManifest,
-  parseDurationFlag,
-  requireHost,
-} from '../context.js';
+import { globalOptions, loadManifest, parseDurationFlag, requireHost } from '../context.js';
+import { agentFor, removePod } from '../agent-access.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -51,14 +45,14 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
         targets = names.map((name) => ({ name, namespace }));
       }
       await requireHost();
-      const layout = layoutFor(command, io);
+      const client = await agentFor(command, io);
       const c = colorsFor(io);
       for (const t of targets) {
         try {
-          await downPod(layout, t.name, {
-            namespace: t.namespace,
+          await removePod(client, t.namespace, t.name, {
             force: options.force,
             timeoutMs,
+            onWait: (message) => io.stderr.write(`${message}\n`),
           });
           io.stdout.write(`pod/${t.name} ${c.green('removed')}\n`);
         } catch (err) {

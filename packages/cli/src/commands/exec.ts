@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
-import { Runc, loadSandbox, type RuncExit } from '@podkit/runtime';
-import { globalOptions, layoutFor, pickContainer, requireHost, requirePod } from '../context.js';
+import type { RuncExit } from '@podkit/runtime';
+import { globalOptions, pickContainer, requireHost } from '../context.js';
+import { agentFor, getPod } from '../agent-access.js';
 import { CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -27,14 +27,11 @@ export function execExitCode(exit: RuncExit): number {
 }
 
 /**
- * `podkit exec NAME [-c C] [-i] [-t] -- CMD…`: runs CMD in a running container (`runc exec`;
- * the container's env, user and working directory), with this process's stdout/stderr (and
- * stdin with -i), and exits with CMD's exit code.
- *
- * runc normally runs in its own process group (Ctrl+C is forwarded to it, and runc passes it
- * on to CMD). With a terminal on stdin and -i or -t, runc must instead be in the terminal's
- * foreground group, or reading the terminal and setting raw mode would stop it (SIGTTIN/
- * SIGTTOU); then runc gets the terminal's signals itself.
+ * `podkit exec NAME [-c C] [-i] [-t] -- CMD…`: runs CMD in a running container through the
+ * agent (`runc exec`: the container's env, user and working directory), relaying stdout and
+ * stderr (and stdin with -i), and exits with CMD's exit code. With -t the command gets a
+ * terminal of this terminal's size, and this terminal is put in raw mode meanwhile, so keys
+ * (Ctrl+C included) go to the command. Without -t, Ctrl+C is passed to the command.
  */
 export function registerExec(program: Command, io: CliIo, state: CommandState): void {
   program
@@ -47,74 +44,72 @@ export function registerExec(program: Command, io: CliIo, state: CommandState): 
     .option('-t, --tty', 'run the command on a terminal (needs a terminal on stdin)')
     .action(async (name: string, argv: string[], options: ExecOptions, command: Command) => {
       await requireHost();
-      const layout = layoutFor(command, io);
-      const record = await requirePod(layout, name, globalOptions(command).namespace);
+      const client = await agentFor(command, io);
+      const record = await getPod(client, globalOptions(command).namespace, name);
       const container = pickContainer(record, options.container);
-      const notRunning = (why: string): PodkitError =>
-        new PodkitError(
-          CliErrorCode.CLI_CONTAINER_NOT_RUNNING,
-          `container ${container} of pod ${record.name} is not running (${why})`,
-          { hint: `\`podkit describe ${record.name}\` shows its state` },
-        );
       const st = statusOf(record, container);
       if (record.released || st?.state.running === undefined) {
-        throw notRunning(
-          record.released ? `the pod ended: ${record.status.phase}` : containerStatusText(st),
+        throw new PodkitError(
+          CliErrorCode.CLI_CONTAINER_NOT_RUNNING,
+          `container ${container} of pod ${record.name} is not running (${record.released ? `the pod ended: ${record.status.phase}` : containerStatusText(st)})`,
+          { hint: `\`podkit describe ${record.name}\` shows its state` },
         );
       }
-      const sandbox = await loadSandbox(layout, record.uid);
-      if (sandbox === undefined) throw notRunning('no sandbox');
-      const id = `${sandbox.id}-${container}`;
-      const runc = new Runc({ root: layout.runcRoot });
-      const runcState = await runc.state(id);
-      if (runcState?.status !== 'running') throw notRunning(runcState?.status ?? 'gone');
-
-      const terminal = process.stdin.isTTY;
+      const stdin = process.stdin;
+      const terminal = stdin.isTTY;
       let tty = options.tty === true;
       if (tty && !terminal) {
         io.stderr.write('Unable to use a TTY - input is not a terminal\n');
         tty = false;
       }
+      const withInput = options.stdin === true;
+      const session = client.exec(
+        {
+          namespace: record.namespace,
+          name: record.name,
+          container,
+          tty: tty ? '1' : undefined,
+          stdin: withInput || tty ? '1' : undefined,
+          rows: tty ? String(process.stdout.rows) : undefined,
+          cols: tty ? String(process.stdout.columns) : undefined,
+        },
+        argv,
+        {
+          stdout: (d) => process.stdout.write(d),
+          stderr: (d) => process.stderr.write(d),
+        },
+      );
       const source = io.signals ?? process;
-      if (terminal && (tty || options.stdin === true)) {
-        const child = spawn(
-          runc.binary,
-          ['--root', runc.root, 'exec', ...(tty ? ['--tty'] : []), id, ...argv],
-          { stdio: 'inherit' },
-        );
-        // The terminal's signals reach runc directly; podkit itself must outlive them.
-        const ignore = (): void => undefined;
-        source.on('SIGINT', ignore);
-        try {
-          state.exitCode = await new Promise<number>((resolve) => {
-            child.once('error', () => {
-              resolve(127);
-            });
-            child.once('exit', (code) => {
-              resolve(code ?? ExitCode.FAILURE);
-            });
-          });
-        } finally {
-          source.off('SIGINT', ignore);
-        }
-        return;
-      }
-      const proc = runc.exec(id, {
-        args: argv,
-        stdio: [options.stdin === true ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-      });
       const forward = (sig: NodeJS.Signals): void => {
-        proc.child.kill(sig);
+        session.signal(sig);
       };
+      const onData = (d: Buffer): void => {
+        session.write(d);
+      };
+      const onEnd = (): void => {
+        session.endInput();
+      };
+      if (withInput || tty) {
+        if (tty) stdin.setRawMode(true);
+        stdin.on('data', onData);
+        stdin.once('end', onEnd);
+        stdin.resume();
+      }
       source.on('SIGINT', forward);
       source.on('SIGTERM', forward);
       try {
-        const exit = await proc.exited;
+        const exit = await session.done;
         if (exit.runcError !== undefined) io.stderr.write(`podkit: ${exit.runcError}\n`);
-        state.exitCode = execExitCode(exit);
+        state.exitCode = execExitCode({ code: exit.code, signal: null, runcError: exit.runcError });
       } finally {
         source.off('SIGINT', forward);
         source.off('SIGTERM', forward);
+        if (withInput || tty) {
+          stdin.off('data', onData);
+          stdin.off('end', onEnd);
+          if (tty) stdin.setRawMode(false);
+          stdin.pause();
+        }
       }
     });
 }

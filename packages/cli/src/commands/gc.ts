@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { gcPods, type GcReport } from '@podkit/runtime';
-import { layoutFor, requireHost } from '../context.js';
+import type { GcReport } from '@podkit/runtime';
+import { agentFor } from '../agent-access.js';
+import { requireHost } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
@@ -32,7 +33,12 @@ export function registerGc(program: Command, io: CliIo, state: CommandState): vo
     .description('remove what crashed runs left behind (pods whose worker died, stray resources)')
     .action(async (_options: unknown, command: Command) => {
       await requireHost();
-      const report = await gcPods(layoutFor(command, io));
+      const client = await agentFor(command, io);
+      const wire = await client.call<Omit<GcReport, 'errors'> & { errors: string[] }>(
+        'POST',
+        '/v1/gc',
+      );
+      const report: GcReport = { ...wire, errors: wire.errors.map((m) => new Error(m)) };
       for (const pod of report.pods) io.stdout.write(`removed pod ${pod}\n`);
       io.stdout.write(`${gcSummary(report)}\n`);
       for (const err of report.errors) io.stderr.write(`podkit: gc: ${err.message}\n`);

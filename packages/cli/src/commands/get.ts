@@ -3,7 +3,8 @@ import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { toKubernetesPod } from '@podkit/runtime';
 import { UsageError } from '../errors.js';
-import { globalOptions, layoutFor, requirePod, requireStateAccess } from '../context.js';
+import { globalOptions } from '../context.js';
+import { agentFor, getPod } from '../agent-access.js';
 import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
 
@@ -30,9 +31,8 @@ export function registerGet(program: Command, io: CliIo, _state: CommandState): 
       if (!['pod', 'pods', 'po'].includes(kind)) {
         throw new UsageError(`unknown resource type "${kind}"`, { hint: 'podkit get pod NAME' });
       }
-      const layout = layoutFor(command, io);
-      await requireStateAccess(layout);
-      const record = await requirePod(layout, name, globalOptions(command).namespace);
+      const client = await agentFor(command, io);
+      const record = await getPod(client, globalOptions(command).namespace, name);
       const pod = toKubernetesPod(record, hostname());
       io.stdout.write(
         options.output === 'json'

@@ -1,17 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
-import { containerLogPath, readLogs, readPodRecord, type PodRecord } from '@podkit/runtime';
-import {
-  globalOptions,
-  layoutFor,
-  pickContainer,
-  requirePod,
-  requireStateAccess,
-} from '../context.js';
+import { globalOptions, pickContainer } from '../context.js';
+import { agentFor, getPod } from '../agent-access.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { LogFollower } from '../log-follower.js';
-import { statusOf } from '../pod-view.js';
 import type { CommandState } from '../program.js';
 
 interface LogsOptions {
@@ -19,19 +11,6 @@ interface LogsOptions {
   follow?: boolean | undefined;
   tail?: string | undefined;
   timestamps?: boolean | undefined;
-}
-
-/** True once the container exited and its pod's restart policy will not run it again. */
-export function containerEnded(record: PodRecord, name: string): boolean {
-  if (record.released) return true;
-  const t = statusOf(record, name)?.state.terminated;
-  if (t === undefined) return false;
-  const init = record.pod.spec.initContainers.find((c) => c.name === name);
-  if (init?.restartPolicy === 'Always') return false;
-  const policy = record.pod.spec.restartPolicy;
-  if (init !== undefined) return t.exitCode === 0 || policy === 'Never';
-  if (policy === 'Always') return false;
-  return policy === 'Never' || t.exitCode === 0;
 }
 
 function parseTail(text: string | undefined): number | undefined {
@@ -61,53 +40,41 @@ export function registerLogs(program: Command, io: CliIo, state: CommandState): 
     .option('--timestamps', 'prefix each line with its RFC 3339 timestamp')
     .action(async (name: string, options: LogsOptions, command: Command) => {
       const tail = parseTail(options.tail);
-      const layout = layoutFor(command, io);
-      await requireStateAccess(layout);
-      const record = await requirePod(layout, name, globalOptions(command).namespace);
+      const client = await agentFor(command, io);
+      const record = await getPod(client, globalOptions(command).namespace, name);
       const container = pickContainer(record, options.container);
-      const file = containerLogPath(layout, record.uid, container);
-      const timestamps = options.timestamps === true;
-      // Once the reader is gone (`| head -1`), nothing more is written and the command ends.
-      const closed = io.stdoutClosed;
-      if (options.follow !== true) {
-        for await (const e of readLogs(file, { tail, timestamps })) {
-          if (closed?.aborted === true) break;
-          io.stdout.write(e.output.toString('utf8'));
-        }
-        return;
-      }
-      // Fail now (no log yet) rather than wait silently.
-      const probe = readLogs(file);
-      try {
-        await probe.next();
-      } finally {
-        await probe.return(undefined);
-      }
-      const follower = new LogFollower(
-        (_key, e) => {
-          if (closed?.aborted !== true) io.stdout.write(e.output.toString('utf8'));
-        },
-        { timestamps },
-      );
+      const q = new URLSearchParams({ container });
+      if (options.follow === true) q.set('follow', '1');
+      if (tail !== undefined) q.set('tail', String(tail));
+      if (options.timestamps === true) q.set('timestamps', '1');
+      // Ctrl+C, or the reader going away (`| head -1`), ends the command (as kubectl's).
+      const ac = new AbortController();
       const source = io.signals ?? process;
       let interrupted: NodeJS.Signals | undefined;
       const onSignal = (sig: NodeJS.Signals): void => {
         interrupted ??= sig;
+        ac.abort();
       };
+      const closed = io.stdoutClosed;
+      const onClosed = (): void => {
+        ac.abort();
+      };
+      closed?.addEventListener('abort', onClosed, { once: true });
       source.on('SIGINT', onSignal);
       source.on('SIGTERM', onSignal);
+      const utf8 = new StringDecoder('utf8');
       try {
-        follower.add(container, file, { tail });
-        for (;;) {
-          if (interrupted !== undefined || closed?.aborted === true) break;
-          const r = await readPodRecord(layout, record.uid);
-          if (r === undefined || containerEnded(r, container)) break;
-          await sleep(100);
-        }
+        await client.bytes(
+          `/v1/pods/${encodeURIComponent(record.namespace)}/${encodeURIComponent(record.name)}/log?${q.toString()}`,
+          (data) => {
+            if (closed?.aborted !== true) io.stdout.write(utf8.write(data));
+          },
+          ac.signal,
+        );
       } finally {
         source.off('SIGINT', onSignal);
         source.off('SIGTERM', onSignal);
-        await follower.stop();
+        closed?.removeEventListener('abort', onClosed);
       }
       if (interrupted !== undefined) state.exitCode = interrupted === 'SIGINT' ? 130 : 143;
     });

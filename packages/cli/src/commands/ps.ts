@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { listPodRecords, type PodRecord } from '@podkit/runtime';
-import { layoutFor, podLiveness, requireStateAccess } from '../context.js';
+import type { PodRecord } from '@podkit/runtime';
+import { agentFor, listPods } from '../agent-access.js';
 import type { CliIo } from '../io.js';
 import {
   allContainers,
@@ -137,12 +137,11 @@ export function registerPs(program: Command, io: CliIo, _state: CommandState): v
         .default('text'),
     )
     .action(async (options: PsOptions, command: Command) => {
-      const layout = layoutFor(command, io);
-      await requireStateAccess(layout);
+      const client = await agentFor(command, io);
       const pods: PsPod[] = [];
-      for (const r of await listPodRecords(layout)) {
+      for (const r of await listPods(client)) {
         if (r.released && options.all !== true) continue;
-        pods.push(psPod(r, await podLiveness(r)));
+        pods.push(psPod(r, { workerLost: false }));
       }
       if (options.output === 'json') {
         io.stdout.write(`${JSON.stringify({ pods }, null, 2)}\n`);

@@ -1,36 +1,23 @@
-import { access } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
+import type { AgentClient } from '@podkit/agent/client';
 import {
-  containerLogPath,
-  downPod,
   podStarted,
-  readPodEvents,
-  readPodRecord,
+  serializeObjects,
   traceMark,
-  upPod,
-  waitForPod,
   type ManifestSet,
-  type PodPullOptions,
   type PodRecord,
-  type StateLayout,
+  type PullEvent,
 } from '@podkit/runtime';
-import {
-  layoutFor,
-  loadManifest,
-  parseDurationFlag,
-  podLiveness,
-  requireHost,
-} from '../context.js';
+import { loadManifest, parseDurationFlag, requireHost } from '../context.js';
+import { agentFor, podEvents, stopPod, waitForPod, watchPods } from '../agent-access.js';
 import { CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { LogFollower } from '../log-follower.js';
 import { PullProgress } from '../pull-progress.js';
 import { waitReady } from './wait-ready.js';
 import type { CommandState } from '../program.js';
-import { takePrelaunched } from '../prelaunch.js';
 import { colorsFor, renderDiagnostic, renderSummary, type Colors } from '../render.js';
 
 interface UpOptions {
@@ -41,7 +28,6 @@ interface UpOptions {
 }
 
 const DEFAULT_START_TIMEOUT_MS = 120_000;
-const POLL_MS = 100;
 
 /**
  * `podkit up -f FILE [-d]`: validates the file, checks the host, admits and starts each Pod of
@@ -77,25 +63,24 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       traceMark('cli.manifest');
       await host;
       traceMark('cli.preflight');
-      const layout = layoutFor(command, io);
+      const client = await agentFor(command, io);
+      traceMark('cli.agent');
       // Images admission pulls show their progress on stderr, as `podman kube play` does.
       const progress = new PullProgress(
         (text) => io.stderr.write(text),
         (io.stderr as { isTTY?: boolean }).isTTY === true,
       );
-      const records = await startPods(layout, set, {
-        onEvent: (_image, e) => {
-          progress.onEvent(e);
-        },
+      const records = await startPods(client, set, (e) => {
+        progress.onEvent(e);
       }).finally(() => {
         progress.close();
       });
       state.exitCode =
         options.wait === true
-          ? await waitReady(layout, records, timeoutMs, io, c)
+          ? await waitReady(client, records, timeoutMs, io, c)
           : options.detach === true
-            ? await waitStarted(layout, records, timeoutMs, io, c)
-            : await runForeground(layout, records, io, c);
+            ? await waitStarted(client, records, timeoutMs, io, c)
+            : await runForeground(client, records, io, c);
     });
 }
 
@@ -108,45 +93,35 @@ function reportDiagnostics(set: ManifestSet, io: CliIo, c: Colors): boolean {
 }
 
 /**
- * Starts every pod of the file. Each pod is atomic (admission creates nothing when it fails);
- * when a later pod of the file fails, the ones this command already started are stopped again,
- * so a file comes up whole or not at all.
+ * Starts every pod of the file through the agent. Each pod is atomic (admission creates
+ * nothing when it fails); when a later pod of the file fails, the agent removes the ones it
+ * already started, so a file comes up whole or not at all.
  */
 async function startPods(
-  layout: StateLayout,
+  client: AgentClient,
   set: ManifestSet,
-  pull: PodPullOptions,
+  onPull: (e: PullEvent) => void,
 ): Promise<PodRecord[]> {
-  const started: PodRecord[] = [];
-  try {
-    for (const pod of set.pods) {
-      // The worker `podkit up` started first thing (main.ts) runs the file's first pod.
-      const prelaunched = await takePrelaunched(layout.root);
-      started.push(
-        await upPod({
-          layout,
-          pod,
-          configMaps: set.configMaps,
-          secrets: set.secrets,
-          prelaunched,
-          pull,
-        }),
-      );
-    }
-  } catch (err) {
-    for (const r of started) {
-      await downPod(layout, r.name, { namespace: r.namespace, force: true }).catch(() => undefined);
-    }
-    throw err;
-  }
-  return started;
+  let records: PodRecord[] = [];
+  await client.stream(
+    'POST',
+    '/v1/apply',
+    { pods: set.pods, ...serializeObjects(set.configMaps, set.secrets) },
+    (line) => {
+      if (line.type === 'pull') onPull(line.event as PullEvent);
+      else if (line.type === 'result') records = line.records as PodRecord[];
+    },
+  );
+  traceMark('up.applied');
+  return records;
 }
 
 /** Why a pod failed, from its status, its last warning event, or its containers' exits. */
-async function failureReason(layout: StateLayout, r: PodRecord): Promise<string | undefined> {
+async function failureReason(client: AgentClient, r: PodRecord): Promise<string | undefined> {
   if (r.status.phase !== 'Failed') return undefined;
   if (r.status.message !== undefined) return r.status.message;
-  const warning = (await readPodEvents(layout, r.uid)).filter((e) => e.type === 'Warning').at(-1);
+  const events = await podEvents(client, r.namespace, r.name).catch(() => []);
+  const warning = events.filter((e) => e.type === 'Warning').at(-1);
   const exited = [...r.status.initContainerStatuses, ...r.status.containerStatuses]
     .filter((s) => (s.state.terminated?.exitCode ?? 0) !== 0)
     .map((s) => `container ${s.name} exited with code ${s.state.terminated?.exitCode ?? '?'}`);
@@ -156,7 +131,7 @@ async function failureReason(layout: StateLayout, r: PodRecord): Promise<string 
 
 /** `-d`: waits until every container started (or the pod failed) and prints each pod's IP. */
 async function waitStarted(
-  layout: StateLayout,
+  client: AgentClient,
   records: readonly PodRecord[],
   timeoutMs: number,
   io: CliIo,
@@ -164,8 +139,13 @@ async function waitStarted(
 ): Promise<number> {
   let code: number = ExitCode.OK;
   for (const rec of records) {
-    const r = await waitForPod(layout, rec.uid, podStarted, { timeoutMs, intervalMs: 50 });
-    const failure = await failureReason(layout, r);
+    const r = await waitForPod(client, rec.uid, podStarted, timeoutMs);
+    if (r === undefined) {
+      io.stderr.write(`pod/${rec.name} was removed\n`);
+      code = ExitCode.FAILURE;
+      continue;
+    }
+    const failure = await failureReason(client, r);
     if (failure !== undefined) {
       io.stderr.write(`pod/${r.name} ${c.red('failed to start')}: ${failure}\n`);
       io.stderr.write(
@@ -193,12 +173,12 @@ function palette(c: Colors): ((s: string) => string)[] {
 
 /**
  * The foreground: every container's log lines, prefixed with its name in its own colour,
- * until every pod ended (its worker released it). The first Ctrl+C asks each pod's worker to
- * stop gracefully (SIGTERM), a second one forces it (the worker kills at once); the pod record
- * stays (Succeeded/Failed) until `podkit down`.
+ * until every pod ended (released by the agent). The first Ctrl+C asks the agent to stop each
+ * pod gracefully, a second one forces it (kill at once); the pod record stays
+ * (Succeeded/Failed) until `podkit down`.
  */
 async function runForeground(
-  layout: StateLayout,
+  client: AgentClient,
   records: readonly PodRecord[],
   io: CliIo,
   c: Colors,
@@ -214,13 +194,32 @@ async function runForeground(
   const prefix = new Map(
     keys.map((k, i) => [k, (colours[i % colours.length] ?? String)(`${k.padEnd(width)} |`)]),
   );
-  const follower = new LogFollower((key, e) => {
-    io.stdout.write(`${prefix.get(key) ?? key} ${e.line.toString('utf8')}\n`);
-  });
+  const followers = new Map<string, Promise<void>>();
+  const follow = (r: PodRecord, container: string): void => {
+    const key = keyOf(r.name, container);
+    if (followers.has(key)) return;
+    const q = new URLSearchParams({ container, follow: '1' });
+    let rest = '';
+    const utf8 = new StringDecoder('utf8');
+    const path = `/v1/pods/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}/log?${q.toString()}`;
+    followers.set(
+      key,
+      client
+        .bytes(path, (data) => {
+          const text = rest + utf8.write(data);
+          const lines = text.split('\n');
+          rest = lines.pop() ?? '';
+          for (const line of lines) io.stdout.write(`${prefix.get(key) ?? key} ${line}\n`);
+        })
+        .catch(() => undefined),
+    );
+  };
 
   const source = io.signals ?? process;
   let stopRequests = 0;
   let stopSignal: NodeJS.Signals | undefined;
+  const pending = new Map(records.map((r) => [r.uid, r]));
+  const last = new Map<string, PodRecord>(records.map((r) => [r.uid, r]));
   const onSignal = (sig: NodeJS.Signals): void => {
     stopRequests++;
     stopSignal ??= sig;
@@ -229,58 +228,46 @@ async function runForeground(
         ? 'Gracefully stopping... (press Ctrl+C again to force)\n'
         : 'Forcing stop...\n',
     );
+    for (const r of pending.values())
+      void stopPod(client, r.namespace, r.name, stopRequests > 1).catch(() => undefined);
   };
   source.on('SIGINT', onSignal);
   source.on('SIGTERM', onSignal);
-
-  const last = new Map<string, PodRecord>(records.map((r) => [r.uid, r]));
-  const ended = new Set<string>();
-  const stopsSent = new Map<string, number>();
+  const ac = new AbortController();
   try {
-    while (ended.size < records.length) {
-      for (const rec of records) {
-        if (ended.has(rec.uid)) continue;
-        const r = await readPodRecord(layout, rec.uid);
-        if (r === undefined) {
+    await watchPods(
+      client,
+      records.map((r) => r.uid),
+      (ch) => {
+        if (ch.type === 'removed') {
           // Removed by `podkit down` from elsewhere.
-          io.stderr.write(`pod/${rec.name} was removed\n`);
-          ended.add(rec.uid);
-          continue;
-        }
-        last.set(r.uid, r);
-        for (const x of [...r.pod.spec.initContainers, ...r.pod.spec.containers]) {
-          const key = keyOf(r.name, x.name);
-          if (follower.has(key)) continue;
-          const file = containerLogPath(layout, r.uid, x.name);
-          if (await exists(file)) follower.add(key, file);
-        }
-        if (r.released) {
-          ended.add(r.uid);
-          continue;
-        }
-        if ((await podLiveness(r)).workerLost) {
-          throw new PodkitError('POD_WORKER_DIED', `the worker of pod ${r.name} died`, {
-            hint: '`podkit gc` removes what it left',
-          });
-        }
-        const sent = stopsSent.get(r.uid) ?? 0;
-        if (r.worker !== undefined && sent < stopRequests) {
-          for (let i = sent; i < stopRequests; i++) {
-            try {
-              process.kill(r.worker.pid, 'SIGTERM');
-            } catch {
-              // already gone: the next poll sees it released
-            }
+          if (pending.delete(ch.uid)) io.stderr.write(`pod/${ch.name} was removed\n`);
+        } else {
+          const r = ch.record;
+          last.set(r.uid, r);
+          for (const st of [...r.status.initContainerStatuses, ...r.status.containerStatuses]) {
+            const began =
+              st.containerID !== undefined ||
+              st.restartCount > 0 ||
+              st.state.terminated !== undefined;
+            if (began) follow(r, st.name);
           }
-          stopsSent.set(r.uid, stopRequests);
+          if (r.released) pending.delete(r.uid);
         }
-      }
-      if (ended.size < records.length) await sleep(POLL_MS);
+        if (pending.size === 0) ac.abort();
+      },
+      ac.signal,
+    );
+    if (pending.size > 0) {
+      throw new PodkitError('AGENT_LOST', 'the podkit agent stopped while the pods ran', {
+        hint: 'the pods keep running; `podkit ps` starts the agent again',
+      });
     }
+    // Each log stream ends once its container ended for good: the last lines are in.
+    await Promise.all(followers.values());
   } finally {
     source.off('SIGINT', onSignal);
     source.off('SIGTERM', onSignal);
-    await follower.stop();
   }
   // Like compose, after the last lines: how each container ended.
   for (const r of last.values()) {
@@ -291,12 +278,12 @@ async function runForeground(
     }
   }
   if (stopSignal !== undefined) return stopSignal === 'SIGINT' ? 130 : 143;
-  return exitCodeOf(layout, [...last.values()], io);
+  return exitCodeOf(client, [...last.values()], io);
 }
 
 /** The first non-zero exit code of a main container (in pod and spec order), else 0. */
 async function exitCodeOf(
-  layout: StateLayout,
+  client: AgentClient,
   records: readonly PodRecord[],
   io: CliIo,
 ): Promise<number> {
@@ -305,18 +292,11 @@ async function exitCodeOf(
       const code = s.state.terminated?.exitCode ?? 0;
       if (code !== 0) return code;
     }
-    const failure = await failureReason(layout, r);
+    const failure = await failureReason(client, r);
     if (failure !== undefined) {
       io.stderr.write(`pod/${r.name} failed: ${failure}\n`);
       return ExitCode.FAILURE;
     }
   }
   return ExitCode.OK;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }

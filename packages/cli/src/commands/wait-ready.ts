@@ -1,4 +1,6 @@
-import { readPodEvents, waitForPod, type PodRecord, type StateLayout } from '@podkit/runtime';
+import type { AgentClient } from '@podkit/agent/client';
+import type { PodRecord } from '@podkit/runtime';
+import { podEvents, waitForPod } from '../agent-access.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { Colors } from '../render.js';
@@ -14,11 +16,11 @@ const hasEnded = (r: PodRecord): boolean =>
  * reason, each container that waits (CrashLoopBackOff…) or terminated badly, and for a running
  * container that is not ready its last probe failure.
  */
-export async function notReadyReason(layout: StateLayout, r: PodRecord): Promise<string> {
+export async function notReadyReason(client: AgentClient, r: PodRecord): Promise<string> {
   const why: string[] = [];
   if (r.status.reason !== undefined)
     why.push(`${r.status.reason}${r.status.message === undefined ? '' : `: ${r.status.message}`}`);
-  const events = await readPodEvents(layout, r.uid);
+  const events = await podEvents(client, r.namespace, r.name).catch(() => []);
   for (const s of [...r.status.initContainerStatuses, ...r.status.containerStatuses]) {
     const w = s.state.waiting;
     const t = s.state.terminated;
@@ -50,7 +52,7 @@ export async function notReadyReason(layout: StateLayout, r: PodRecord): Promise
  * reason; pods stay as they are (`podkit down` removes them).
  */
 export async function waitReady(
-  layout: StateLayout,
+  client: AgentClient,
   records: readonly PodRecord[],
   timeoutMs: number,
   io: CliIo,
@@ -59,16 +61,23 @@ export async function waitReady(
   const deadline = Date.now() + timeoutMs;
   let code: number = ExitCode.OK;
   for (const rec of records) {
-    const r = await waitForPod(layout, rec.uid, (x) => isReady(x) || hasEnded(x), {
-      timeoutMs: Math.max(0, deadline - Date.now()),
-      intervalMs: 50,
-    });
+    const r = await waitForPod(
+      client,
+      rec.uid,
+      (x) => isReady(x) || hasEnded(x),
+      Math.max(0, deadline - Date.now()),
+    );
+    if (r === undefined) {
+      io.stderr.write(`pod/${rec.name} was removed\n`);
+      code = ExitCode.FAILURE;
+      continue;
+    }
     if (isReady(r)) {
       io.stdout.write(`pod/${r.name} ${c.green('ready')} (IP ${r.status.podIP ?? 'none'})\n`);
       continue;
     }
     code = ExitCode.FAILURE;
-    const reason = await notReadyReason(layout, r);
+    const reason = await notReadyReason(client, r);
     const what =
       r.status.phase === 'Failed'
         ? 'failed'

@@ -6,14 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  downPod,
-  gcPods,
-  listPodRecords,
-  runCommand,
-  stateLayout,
-  type StateLayout,
-} from '@podkit/runtime';
+import { AgentClient } from '@podkit/agent/client';
+import { runCommand, stateLayout, type StateLayout } from '@podkit/runtime';
+import { listPods, removePod } from '../agent-access.js';
 import { reserveTestSubnet } from '@podkit/runtime/testing';
 import type { CliIo } from '../io.js';
 import { runCli } from '../run-cli.js';
@@ -90,14 +85,18 @@ export async function cliTestEnv(t: TestContext): Promise<CliTestEnv> {
   const hex = randomBytes(3).toString('hex');
   const bridge = `pkc${hex}`;
   t.after(async () => {
-    for (const r of await listPodRecords(layout)) {
-      await downPod(layout, r.name, {
-        namespace: r.namespace,
-        force: true,
-        timeoutMs: 10_000,
-      }).catch(() => undefined);
+    // The root's agent (started by the first command that needed it, as for a user) removes
+    // every pod, then stops.
+    const client = new AgentClient(root);
+    if (await client.alive()) {
+      for (const r of await listPods(client).catch(() => [])) {
+        await removePod(client, r.namespace, r.name, { force: true, timeoutMs: 10_000 }).catch(
+          () => undefined,
+        );
+      }
+      await client.call('POST', '/v1/gc').catch(() => undefined);
+      await client.call('POST', '/v1/agent/stop').catch(() => undefined);
     }
-    await gcPods(layout).catch(() => undefined);
     await runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
     await rm(root, { recursive: true, force: true });
   });

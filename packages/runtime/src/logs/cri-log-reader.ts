@@ -1,5 +1,5 @@
 import { watch } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { PodkitError } from '@podkit/kit';
 import type { LogStream } from './cri-log-writer.js';
 
@@ -189,7 +189,21 @@ export async function* readLogs(
         if (e !== undefined) yield e;
         if (aborted()) return;
       }
-      if (!got) await waitForChange(path, options.pollMs ?? 250, signal);
+      if (got) continue;
+      // conmon rotates a log past its size limit by renaming a new file over it: the file
+      // at `path` is then another one (or shorter), and is read from its start.
+      const [held, now] = await Promise.all([file.stat(), stat(path).catch(() => undefined)]);
+      if (now !== undefined && (now.ino !== held.ino || now.size < state.position)) {
+        const next = await open(path, 'r').catch(() => undefined);
+        if (next !== undefined) {
+          await file.close();
+          file = next;
+          state.position = 0;
+          state.rest = Buffer.alloc(0);
+          continue;
+        }
+      }
+      await waitForChange(path, options.pollMs ?? 250, signal);
     }
   } finally {
     await file.close();

@@ -12,16 +12,7 @@ export { resolveContainerEnv, type PodObjects } from './container-env.js';
 export { resolvePodImages, shouldPull, type PodPullOptions } from './pod-images.js';
 export { buildContainerPlan, type ContainerPlanInput } from './container-plan.js';
 export { loadPodNetwork } from './network-config.js';
-export {
-  upPod,
-  downPod,
-  gcPods,
-  waitForPod,
-  podStarted,
-  releasePodResources,
-  type UpOptions,
-  type GcReport,
-} from './pod-manager.js';
+export { waitForPod, podStarted, releasePodResources, type GcReport } from './pod-manager.js';
 export {
   listPodRecords,
   findPodRecord,
@@ -32,8 +23,6 @@ export {
   type PodRecord,
 } from './pod-store.js';
 export type * from './pod-status.js';
-export { observePodRecord } from './pod-observer.js';
 export { toKubernetesPod, type KubernetesPod } from './pod-object.js';
 export { KUBELET_BACKOFF, type BackoffPolicy } from './pod-worker.js';
-export { prelaunchWorker, type PendingWorker, type PrelaunchedWorker } from './worker-launch.js';
 export { imageUsage } from './image-usage.js';

@@ -9,7 +9,7 @@ import { loadSandbox } from '../sandbox/index.js';
 import { parseManifests, assertValid } from '../spec/manifests.js';
 import type { StateLayout } from '../state/state-root.js';
 import { BUSYBOX_PATH_ENV } from '../testing/busybox-rootfs.js';
-import { podStarted, upPod, waitForPod } from './pod-manager.js';
+import { podStarted, waitForPod } from './pod-manager.js';
 import { containerLogPath, readPodEvents, type PodRecord } from './pod-store.js';
 import { containerStatus, podTestEnv, stopPodWorker } from './test-pod-env.js';
 
@@ -22,7 +22,7 @@ const examples = path.resolve(import.meta.dirname, '../../../../examples/kuberne
 async function exampleEnv(
   t: TestContext,
 ): Promise<{ layout: StateLayout; run: (file: string) => Promise<PodRecord> }> {
-  const { layout } = await podTestEnv(t);
+  const { layout, runtime } = await podTestEnv(t);
   await addImage(layout.root, {
     name: 'busybox:1.36',
     source: { kind: 'rootfs', rootfs: path.join(layout.root, 'busybox-rootfs') },
@@ -38,7 +38,13 @@ async function exampleEnv(
     assertValid(set);
     const pod = set.pods[0];
     if (pod === undefined) throw new Error(`no pod in ${file}`);
-    return upPod({ layout, pod, configMaps: set.configMaps, secrets: set.secrets });
+    const [record] = await runtime.apply({
+      pods: [pod],
+      configMaps: set.configMaps,
+      secrets: set.secrets,
+    });
+    if (record === undefined) throw new Error(`no pod started from ${file}`);
+    return record;
   };
   return { layout, run };
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readLogs } from '../logs/cri-log-reader.js';
 import { containerLogPath, readPodRecord, type PodRecord } from './pod-store.js';
-import { downPod, waitForPod } from './pod-manager.js';
+import { waitForPod } from './pod-manager.js';
 import { podTestEnv } from './test-pod-env.js';
 import type { StateLayout } from '../state/state-root.js';
 
@@ -19,7 +19,7 @@ function terminated(r: PodRecord, name: string): boolean {
 }
 
 test('two containers share the network, an emptyDir, IPC and the hostname', async (t) => {
-  const { layout, up } = await podTestEnv(t);
+  const { layout, runtime, up } = await podTestEnv(t);
   const rec = await up(`
 apiVersion: v1
 kind: Pod
@@ -61,6 +61,6 @@ spec:
     (c) => c.name === 'a',
   );
   assert.ok(a?.state.running !== undefined, 'the server keeps running');
-  await downPod(layout, 'duo');
+  await runtime.remove('default', 'duo');
   assert.equal(await readPodRecord(layout, rec.uid), undefined);
 });

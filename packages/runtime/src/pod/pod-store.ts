@@ -4,8 +4,8 @@ import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
 import { isProcessAlive, type ProcessIdentity } from '../state/process-identity.js';
 import type { StateLayout } from '../state/state-root.js';
 import type { Pod } from '../spec/types.js';
+import type { BackoffPolicy } from './pod-worker.js';
 import type { PodEvent, PodStatus } from './pod-status.js';
-import { observePodRecord } from './pod-observer.js';
 
 /**
  * What podkit keeps of a pod: `<state>/pods/<uid>/pod.json`. The CLI writes it before it starts
@@ -23,9 +23,24 @@ export interface PodRecord {
   pod: Pod;
   /** The process supervising the pod while it runs. */
   worker?: ProcessIdentity | undefined;
+  /**
+   * Restart bookkeeping of each container (by name) that must outlive the agent: the
+   * CrashLoopBackOff delay, when the current attempt started (ms since the epoch), and when a
+   * container waiting in back-off is due to start again.
+   */
+  supervision?: Record<string, ContainerSupervision> | undefined;
+  /** The CrashLoopBackOff policy the pod runs under (kubelet's unless a test scaled it). */
+  backoff?: BackoffPolicy | undefined;
   /** Set once the worker finished tearing the pod's resources down (logs and status stay). */
   released: boolean;
   status: PodStatus;
+}
+
+/** See PodRecord.supervision. */
+export interface ContainerSupervision {
+  backoffMs: number;
+  lastStartedAt: number;
+  nextStartAt?: number | undefined;
 }
 
 export function podRecordPath(layout: StateLayout, uid: string): string {
@@ -55,8 +70,7 @@ export async function readPodRecord(
 }
 
 /**
- * Every pod record under the state root (unreadable ones are left to gc), as readers must see
- * them: a pod whose worker died is reported Unknown/WorkerLost (see observePodRecord).
+ * Every pod record under the state root (unreadable ones are left to gc).
  */
 export async function listPodRecords(layout: StateLayout): Promise<PodRecord[]> {
   let uids: string[];
@@ -69,7 +83,7 @@ export async function listPodRecords(layout: StateLayout): Promise<PodRecord[]> 
   for (const uid of uids.sort()) {
     try {
       const rec = await readPodRecord(layout, uid);
-      if (rec !== undefined) out.push(await observePodRecord(layout, rec));
+      if (rec !== undefined) out.push(rec);
     } catch {
       // a corrupt record: gc removes it
     }

@@ -23,7 +23,12 @@ import {
   type ContainerExit,
 } from './container-runner.js';
 import type { RootfsMount } from '../images/rootfs-mount.js';
-import type { ContainerHandle } from '../supervisor/run-container.js';
+import {
+  adoptContainer,
+  type AdoptedContainer,
+  type ContainerHandle,
+} from '../supervisor/run-container.js';
+import { preparedVolumesOf } from '../volumes/volume-manager.js';
 import { systemClock, type Clock } from '../probes/clock.js';
 import { ProbeWorker, type ProbeKind } from '../probes/probe-worker.js';
 import type { Prober, ProbeTarget } from '../probes/types.js';
@@ -68,6 +73,8 @@ export interface PodWorkerOptions {
   prober?: Prober | undefined;
   /** Time for probes, backoff and grace periods (default: the system clock). */
   clock?: Clock | undefined;
+  /** Called with the record after every status change (the agent's watchers). */
+  onChange?: ((record: PodRecord) => void) | undefined;
 }
 
 /** kubelet's minimumGracePeriodInSeconds: a stop signal is never followed by SIGKILL sooner. */
@@ -84,6 +91,8 @@ interface Slot {
   done: boolean;
   lastStartedAt: number;
   backoffMs: number;
+  /** While waiting in back-off: when the next start is due (clock time). */
+  nextStartAt: number | undefined;
   /** Aborted when the current attempt ends or is being killed: its probes and postStart. */
   attemptAbort: AbortController | undefined;
   /** The kill of the current attempt in progress (one at a time). */
@@ -160,10 +169,16 @@ export class PodWorker {
     this.#clock = options.clock ?? systemClock;
     this.#prober = options.prober ?? lazyProber(this.#runc);
     const spec = this.#record.pod.spec;
+    // A pod adopted from an earlier agent keeps its statuses and restart bookkeeping.
+    const prior = new Map(
+      [...this.#record.status.initContainerStatuses, ...this.#record.status.containerStatuses].map(
+        (st) => [st.name, st],
+      ),
+    );
     const mk = (c: Container, kind: Kind): Slot => ({
       container: c,
       kind,
-      status: {
+      status: prior.get(c.name) ?? {
         name: c.name,
         image: c.image,
         imageID: '',
@@ -182,8 +197,9 @@ export class PodWorker {
       },
       attempt: undefined,
       done: false,
-      lastStartedAt: 0,
-      backoffMs: 0,
+      lastStartedAt: this.#record.supervision?.[c.name]?.lastStartedAt ?? 0,
+      backoffMs: this.#record.supervision?.[c.name]?.backoffMs ?? 0,
+      nextStartAt: this.#record.supervision?.[c.name]?.nextStartAt,
       attemptAbort: undefined,
       killing: undefined,
     });
@@ -248,7 +264,14 @@ export class PodWorker {
   /** Persists the record (writes chained so they land in order) and wakes status waiters. */
   #save(): Promise<void> {
     this.#refreshConditions();
+    this.#record.supervision = Object.fromEntries(
+      this.#slots.map((s) => [
+        s.container.name,
+        { backoffMs: s.backoffMs, lastStartedAt: s.lastStartedAt, nextStartAt: s.nextStartAt },
+      ]),
+    );
     const snapshot = JSON.parse(JSON.stringify(this.#record)) as PodRecord;
+    this.#o.onChange?.(snapshot);
     this.#writeChain = this.#writeChain
       .then(() => writePodRecord(this.#layout, snapshot))
       .catch(() => undefined);
@@ -338,6 +361,108 @@ export class PodWorker {
     }
   }
 
+  /**
+   * Takes over a pod that an earlier agent ran (its record on disk, its containers still held
+   * by their conmons): the sandbox and volumes are found again, each container that still runs
+   * gets its handle and its probes back, an exit that happened meanwhile is recorded and the
+   * restart policy applied to it, a back-off in progress resumes where it was. Then the pod
+   * goes on as under run().
+   */
+  async resume(): Promise<void> {
+    const st = this.#record.status;
+    this.#initialized = st.conditions.some((c) => c.type === 'Initialized' && c.status === 'True');
+    try {
+      await this.#reattach();
+      const adopted = new Map<Slot, AdoptedContainer>();
+      await Promise.all(
+        this.#slots.map(async (s) => {
+          this.#markDoneIfFinished(s);
+          if (s.done) return;
+          const a = await adoptContainer({
+            runc: this.#runc,
+            id: this.#runcId(s.container.name),
+            bundleDir: this.#containerDir(s.container.name),
+            startedAt: new Date(s.status.state.running?.startedAt ?? Date.now()),
+          });
+          adopted.set(s, a);
+        }),
+      );
+      await this.#save();
+      if (st.phase === 'Succeeded' || st.phase === 'Failed') {
+        await this.#terminateOnce();
+        return;
+      }
+      if (!this.#initialized) {
+        if (await this.#runInitContainers(adopted)) await this.#runMainContainers(adopted);
+      } else {
+        for (const s of this.#slots)
+          if (s.kind === 'sidecar' && !s.done) void this.#supervise(s, undefined, adopted.get(s));
+        await this.#runMainContainers(adopted);
+      }
+      await this.#terminateOnce();
+    } catch (err) {
+      st.phase = 'Failed';
+      st.reason = err instanceof PodkitError ? err.code : 'Error';
+      st.message = err instanceof Error ? err.message : String(err);
+      await this.#event('Warning', 'Failed', '', st.message);
+      await this.#terminateOnce().catch(() => undefined);
+    } finally {
+      await this.#release();
+    }
+  }
+
+  /** A container that finished for good before the agent restarted is not supervised again. */
+  #markDoneIfFinished(slot: Slot): void {
+    const t = slot.status.state.terminated;
+    if (t === undefined || slot.kind === 'sidecar') return;
+    if (slot.kind === 'init') slot.done = t.exitCode === 0;
+    else slot.done = !this.#shouldRestart(slot, t.exitCode);
+  }
+
+  /** What #setUp made, found again for resume(): sandbox, volumes, host facts. */
+  async #reattach(): Promise<void> {
+    const pod = this.#record.pod;
+    const sb = await loadSandbox(this.#layout, this.#record.uid);
+    if (sb === undefined) {
+      throw new PodkitError(
+        'SANDBOX_FAILED',
+        `the sandbox of pod ${pod.metadata.name} is gone: it cannot be resumed`,
+      );
+    }
+    this.#sandbox = sb;
+    this.#hostLimits = await readHostLimits().catch(() => ({}));
+    this.#seccomp = await loadRuntimeDefaultSeccomp().catch(() => undefined);
+    this.#facts = this.#downwardFacts(sb);
+    this.#volumes = new Map(
+      preparedVolumesOf(this.#layout.podDir(this.#record.uid), pod.spec.volumes).map((v) => [
+        v.name,
+        v,
+      ]),
+    );
+  }
+
+  #downwardFacts(sb: Sandbox): DownwardFacts {
+    const pod = this.#record.pod;
+    const cap = machineCapacity();
+    return {
+      name: pod.metadata.name,
+      namespace: pod.metadata.namespace,
+      uid: this.#record.uid,
+      labels: pod.metadata.labels,
+      annotations: pod.metadata.annotations,
+      nodeName: osHostname(),
+      serviceAccountName: 'default',
+      podIP: sb.ip ?? '',
+      hostIP: '127.0.0.1',
+      containers: new Map(this.#slots.map((s) => [s.container.name, s.container.resources])),
+      node: {
+        cpuMillis: cap.cpuMillis,
+        memoryBytes: cap.memoryBytes,
+        ephemeralStorageBytes: cap.memoryBytes,
+      },
+    };
+  }
+
   async #setUp(): Promise<void> {
     const pod = this.#record.pod;
     // Host facts the containers need are read, and their first overlays mounted, while the
@@ -371,24 +496,7 @@ export class PodWorker {
     const sb = this.#sandbox;
     this.#record.status.podIP = sb.ip;
     this.#record.status.hostIP = '127.0.0.1';
-    const cap = machineCapacity();
-    this.#facts = {
-      name: pod.metadata.name,
-      namespace: pod.metadata.namespace,
-      uid: this.#record.uid,
-      labels: pod.metadata.labels,
-      annotations: pod.metadata.annotations,
-      nodeName: osHostname(),
-      serviceAccountName: 'default',
-      podIP: sb.ip ?? '',
-      hostIP: '127.0.0.1',
-      containers: new Map(this.#slots.map((s) => [s.container.name, s.container.resources])),
-      node: {
-        cpuMillis: cap.cpuMillis,
-        memoryBytes: cap.memoryBytes,
-        ephemeralStorageBytes: cap.memoryBytes,
-      },
-    };
+    this.#facts = this.#downwardFacts(sb);
     const volumes = await prepareVolumes(
       this.#layout.podDir(this.#record.uid),
       pod.spec.volumes,
@@ -593,10 +701,13 @@ export class PodWorker {
   }
 
   /** Starts the probes of a running attempt; they all stop when `signal` aborts. */
-  #startProbes(slot: Slot, signal: AbortSignal): void {
+  #startProbes(slot: Slot, signal: AbortSignal, resumed = false): void {
     const c = slot.container;
     const workers: ProbeWorker[] = [];
-    const startedAt = this.#clock.now();
+    // Probes resumed after an agent restart count their delays from the container's start and
+    // keep its readiness until they decide otherwise.
+    const running = slot.status.state.running?.startedAt;
+    const startedAt = resumed && running !== undefined ? Date.parse(running) : this.#clock.now();
     const spawn = (kind: ProbeKind, probe: Probe, onResult: (ok: boolean) => void): void => {
       if (signal.aborted) return;
       const w = new ProbeWorker({
@@ -606,6 +717,7 @@ export class PodWorker {
         target: this.#target(slot),
         clock: this.#clock,
         startedAt,
+        initialResult: resumed && kind === 'readiness' ? slot.status.ready : undefined,
         onProbe: (r) => {
           if (!r.ok && !signal.aborted) {
             void this.#event(
@@ -649,7 +761,7 @@ export class PodWorker {
         });
     };
     const startupProbe = c.startupProbe;
-    if (startupProbe === undefined) others();
+    if (startupProbe === undefined || (resumed && slot.status.started)) others();
     else
       spawn('startup', startupProbe, (ok) => {
         if (!ok) {
@@ -671,7 +783,14 @@ export class PodWorker {
       terminated: {
         exitCode: exit.exitCode,
         signal: exit.signal === undefined ? undefined : exit.exitCode - 128,
-        reason: terminatedReason(exit.exitCode, exit.oomKilled),
+        reason:
+          exit.lost === true
+            ? 'ContainerStatusUnknown'
+            : terminatedReason(exit.exitCode, exit.oomKilled),
+        message:
+          exit.lost === true
+            ? 'The container could not be located when the pod was adopted'
+            : undefined,
         startedAt: started,
         finishedAt: this.#nowRfc3339(),
       },
@@ -752,8 +871,10 @@ export class PodWorker {
           ? `Back-off pulling image "${slot.container.image}"`
           : 'Back-off restarting failed container',
       );
+      slot.nextStartAt = this.#clock.now() + delay;
       await this.#save();
       await this.#pause(delay);
+      slot.nextStartAt = undefined;
     }
   }
 
@@ -762,11 +883,23 @@ export class PodWorker {
    * policy with backoff. `onFirstStart` is called once the first start has settled (running
    * after postStart, or failed): main containers start in order behind it.
    */
-  async #supervise(slot: Slot, onFirstStart?: () => void): Promise<void> {
+  async #supervise(
+    slot: Slot,
+    onFirstStart?: () => void,
+    adopted?: AdoptedContainer,
+  ): Promise<void> {
     let first = onFirstStart;
+    let resumed = adopted;
     try {
       while (!this.#isStopping()) {
-        const outcome = await this.#startOnce(slot);
+        let exit: ContainerExit | undefined;
+        let outcome: StartOutcome;
+        if (resumed !== undefined) {
+          ({ outcome, exit } = await this.#resumeAttempt(slot, resumed));
+          resumed = undefined;
+        } else {
+          outcome = await this.#startOnce(slot);
+        }
         first?.();
         first = undefined;
         let exitCode = 128;
@@ -775,8 +908,8 @@ export class PodWorker {
           continue;
         }
         const attempt = slot.attempt;
-        if (attempt !== undefined) {
-          const exit = await attempt.exited;
+        if (exit === undefined && attempt !== undefined) exit = await attempt.exited;
+        if (exit !== undefined) {
           await this.#recordExit(slot, exit);
           exitCode = exit.exitCode;
         }
@@ -791,16 +924,52 @@ export class PodWorker {
     }
   }
 
+  /**
+   * The first turn of a container found by resume(): a running one gets its handle and probes
+   * back; an exit conmon recorded meanwhile is returned to be applied; a container that was
+   * running and is gone without an exit is lost; one waiting in back-off waits the rest of it.
+   */
+  async #resumeAttempt(
+    slot: Slot,
+    adopted: AdoptedContainer,
+  ): Promise<{ outcome: StartOutcome; exit?: ContainerExit | undefined }> {
+    if (adopted.state === 'running') {
+      slot.attempt = adopted.handle;
+      const ac = new AbortController();
+      slot.attemptAbort = ac;
+      if (slot.kind !== 'init') this.#startProbes(slot, ac.signal, true);
+      return { outcome: 'running' };
+    }
+    if (adopted.state === 'exited') return { outcome: 'running', exit: adopted.exit };
+    if (slot.status.state.running !== undefined) {
+      const lost: ContainerExit = {
+        exitCode: 137,
+        signal: 'SIGKILL',
+        oomKilled: false,
+        lost: true,
+        finishedAt: new Date(),
+      };
+      return { outcome: 'running', exit: lost };
+    }
+    if (slot.nextStartAt !== undefined) {
+      await this.#pause(slot.nextStartAt - this.#clock.now());
+      slot.nextStartAt = undefined;
+      if (this.#isStopping()) return { outcome: 'killed' };
+    }
+    return { outcome: await this.#startOnce(slot) };
+  }
+
   /** Init containers and sidecars in order; false when the pod failed (or stops) in init. */
-  async #runInitContainers(): Promise<boolean> {
+  async #runInitContainers(adopted?: ReadonlyMap<Slot, AdoptedContainer>): Promise<boolean> {
     for (const slot of this.#slots.filter((s) => s.kind !== 'main')) {
       if (this.#stopping) return false;
+      if (slot.done) continue;
       if (slot.kind === 'sidecar') {
-        void this.#supervise(slot);
+        void this.#supervise(slot, undefined, adopted?.get(slot));
         await this.#until(() => slot.status.started || slot.done || this.#stopping);
         continue;
       }
-      await this.#supervise(slot);
+      await this.#supervise(slot, undefined, adopted?.get(slot));
       const t = slot.status.state.terminated;
       if (this.#isStopping()) return false;
       if (t?.exitCode !== 0) {
@@ -819,16 +988,17 @@ export class PodWorker {
     return true;
   }
 
-  async #runMainContainers(): Promise<void> {
+  async #runMainContainers(adopted?: ReadonlyMap<Slot, AdoptedContainer>): Promise<void> {
     const mains = this.#slots.filter((s) => s.kind === 'main');
     const loops: Promise<void>[] = [];
     for (const slot of mains) {
       if (this.#stopping) break;
+      if (slot.done) continue;
       let settled!: () => void;
       const firstStart = new Promise<void>((resolve) => {
         settled = resolve;
       });
-      loops.push(this.#supervise(slot, settled));
+      loops.push(this.#supervise(slot, settled, adopted?.get(slot)));
       // kubelet starts main containers in spec order without waiting for them, except that a
       // postStart hook blocks the next start (manifests rely on that for ordering). So only a
       // container with a postStart is waited for; the others start concurrently (pod start

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { downPod, podStarted, waitForPod } from './pod-manager.js';
+import { podStarted, waitForPod } from './pod-manager.js';
 import { findPodRecord } from './pod-store.js';
 import { hostDir, podTestEnv, readMarks, UPTIME, startupSidecar } from './test-pod-env.js';
 
 test('down: init1 → sidecar (3 s startupProbe) → init2 → main; main stopped first, then the sidecars in reverse order', async (t) => {
-  const { layout, up } = await podTestEnv(t);
+  const { layout, runtime, up } = await podTestEnv(t);
   const dir = await hostDir(t);
   const rec = await up(`
 apiVersion: v1
@@ -58,7 +58,7 @@ ${startupSidecar('sc2', 0)}
 
   // An explicit down (what `podkit down` calls): main first — its slow TERM handler finishes
   // before any sidecar gets SIGTERM — then sc2, then sc1.
-  await downPod(layout, 'stop-order', { timeoutMs: 60_000 });
+  await runtime.remove('default', 'stop-order', { timeoutMs: 60_000 });
   assert.equal(await findPodRecord(layout, 'stop-order'), undefined, 'down removed the pod');
   const all = (await readMarks(log)).map((m) => m.what);
   assert.deepEqual(

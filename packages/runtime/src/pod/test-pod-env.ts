@@ -9,10 +9,14 @@ import { parseManifests } from '../spec/manifests.js';
 import { assertValid } from '../spec/manifests.js';
 import { ensureStateLayout, stateLayout, type StateLayout } from '../state/state-root.js';
 import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../testing/busybox-rootfs.js';
-import { downPod, gcPods, upPod, waitForPod } from './pod-manager.js';
+import { waitForPod } from './pod-manager.js';
+import { NodeRuntime } from '../node/node-runtime.js';
 import type { ContainerStatus } from './pod-status.js';
 import { listPodRecords, type PodRecord } from './pod-store.js';
 import { reserveTestSubnet } from '../testing/test-subnet.js';
+
+/** The runtime of each test state root in this process (stopPodWorker finds it here). */
+const runtimes = new Map<string, NodeRuntime>();
 
 /**
  * A per-test state root with its own pod network (bridge + random /24 in network.json) and a
@@ -20,6 +24,7 @@ import { reserveTestSubnet } from '../testing/test-subnet.js';
  */
 export async function podTestEnv(t: TestContext): Promise<{
   layout: StateLayout;
+  runtime: NodeRuntime;
   up: (
     yaml: string,
     options?: { backoff?: { baseMs: number; capMs: number; resetAfterMs?: number } },
@@ -40,15 +45,17 @@ export async function podTestEnv(t: TestContext): Promise<{
     source: { kind: 'rootfs', rootfs },
     config: { env: [BUSYBOX_PATH_ENV], cmd: ['sh'] },
   });
+  const runtime = await NodeRuntime.open({ layout });
+  runtimes.set(layout.root, runtime);
   t.after(async () => {
     for (const r of await listPodRecords(layout)) {
-      await downPod(layout, r.name, {
-        namespace: r.namespace,
-        force: true,
-        timeoutMs: 10_000,
-      }).catch(() => undefined);
+      await runtime
+        .remove(r.namespace, r.name, { force: true, timeoutMs: 10_000 })
+        .catch(() => undefined);
     }
-    await gcPods(layout).catch(() => undefined);
+    await runtime.gc().catch(() => undefined);
+    await runtime.close();
+    runtimes.delete(layout.root);
     await runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
     await rm(root, { recursive: true, force: true });
   });
@@ -60,15 +67,16 @@ export async function podTestEnv(t: TestContext): Promise<{
     assertValid(set);
     const pod = set.pods[0];
     if (pod === undefined) throw new Error('no pod in the test manifest');
-    return upPod({
-      layout,
-      pod,
+    const [record] = await runtime.apply({
+      pods: [pod],
       configMaps: set.configMaps,
       secrets: set.secrets,
       backoff: options.backoff,
     });
+    if (record === undefined) throw new Error('apply returned no pod');
+    return record;
   };
-  return { layout, up };
+  return { layout, runtime, up };
 }
 
 /** A host directory for a test pod's hostPath volume (files survive the pod), removed after. */
@@ -93,12 +101,11 @@ export async function readMarks(file: string): Promise<{ what: string; at: numbe
 /** Shell snippet: the host's uptime in seconds (10 ms resolution), the same in every pod. */
 export const UPTIME = '$(cut -d" " -f1 /proc/uptime)';
 
-/** Asks a pod's worker to stop (as `down` does) and returns the record once it released all. */
+/** Asks a pod to stop (as `down` does) and returns the record once it released all. */
 export async function stopPodWorker(layout: StateLayout, uid: string): Promise<PodRecord> {
-  const r = await waitForPod(layout, uid, (x) => x.worker !== undefined || x.released, {
-    timeoutMs: 30_000,
-  });
-  if (r.worker !== undefined && !r.released) process.kill(r.worker.pid, 'SIGTERM');
+  const runtime = runtimes.get(layout.root);
+  if (runtime === undefined) throw new Error(`no test runtime for ${layout.root}`);
+  runtime.stop(uid);
   return waitForPod(layout, uid, (x) => x.released, { timeoutMs: 60_000 });
 }
 

@@ -12,6 +12,11 @@ export interface ProbeWorkerOptions {
   clock: Clock;
   /** When the container started (clock time): initialDelaySeconds counts from there. */
   startedAt: number;
+  /**
+   * The result to start from instead of the kind's default: a probe resumed after the agent
+   * restarted keeps the container's last readiness until probes say otherwise.
+   */
+  initialResult?: boolean | undefined;
   /** Every probe run, before thresholds (kubelet records Unhealthy for each failure). */
   onProbe?: ((result: ProbeResult) => void) | undefined;
   /** The thresholded result changed (true = success), with the probe run that changed it. */
@@ -37,7 +42,8 @@ export class ProbeWorker {
   constructor(options: ProbeWorkerOptions) {
     this.#o = options;
     this.#result =
-      options.kind === 'readiness' ? false : options.kind === 'liveness' ? true : undefined;
+      options.initialResult ??
+      (options.kind === 'readiness' ? false : options.kind === 'liveness' ? true : undefined);
   }
 
   /** The current thresholded result (undefined: a startup probe that has not decided yet). */

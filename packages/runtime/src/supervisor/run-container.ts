@@ -4,7 +4,7 @@ import path, { join } from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import type { OciConfig } from '../oci/config.js';
 import { which } from '../host/preflight.js';
-import type { Runc } from '../runc/runc.js';
+import { runcMessage, type Runc } from '../runc/runc.js';
 import {
   isProcessAlive,
   processIdentity,
@@ -164,7 +164,10 @@ function readSyncMessage(
 
 /** runc's message without conmon's wrapping ("runc create failed: …"). */
 function runcReason(message: string | undefined): string {
-  return (message ?? 'unknown error').replace(/^runc create failed: /, '').trim();
+  // runc's stderr in its text format (`time=… level=error msg="…"`) as conmon passes it on.
+  return runcMessage(message ?? 'unknown error')
+    .replace(/^runc create failed: /, '')
+    .trim();
 }
 
 /**

@@ -117,6 +117,23 @@ export async function prepareVolumes(
   return prepared;
 }
 
+/**
+ * The volumes prepareVolumes made for this pod, as it returned them: what a pod adopted by a
+ * restarted agent mounts into the containers it starts from then on. Creates nothing.
+ */
+export function preparedVolumesOf(podDir: string, volumes: readonly Volume[]): PreparedVolume[] {
+  const base = volumesDir(podDir);
+  return volumes.map((v) =>
+    v.hostPath !== undefined
+      ? { name: v.name, hostPath: v.hostPath.path, alwaysReadOnly: false }
+      : {
+          name: v.name,
+          hostPath: path.join(base, v.name),
+          alwaysReadOnly: v.emptyDir === undefined,
+        },
+  );
+}
+
 /** Unmounts and removes every volume of a pod (idempotent; hostPaths are never touched). */
 export async function releaseVolumes(podDir: string): Promise<void> {
   const base = volumesDir(podDir);

@@ -1,0 +1,4 @@
+/** The agent's client, for the CLI: light (Node's modules only), no runtime. */
+export { AgentClient, type ExecIo, type ExecResult, type ExecSession } from './agent-client.js';
+export { ensureAgent } from './ensure-agent.js';
+export { agentLogPath, agentSocketPath, type AgentInfo } from '../protocol.js';

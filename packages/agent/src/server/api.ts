@@ -1,0 +1,218 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { text } from 'node:stream/consumers';
+import { PodkitError } from '@podkit/kit';
+import {
+  deserializeObjects,
+  type NodeRuntime,
+  type Pod,
+  type PodChange,
+  type SerializedObjects,
+} from '@podkit/runtime';
+import { httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
+
+/** What `POST /v1/apply` carries: the pods of one manifest and the objects they use. */
+export interface ApplyRequest {
+  pods: Pod[];
+  configMaps: SerializedObjects['configMaps'];
+  secrets: SerializedObjects['secrets'];
+  backoff?: { baseMs?: number; capMs?: number; resetAfterMs?: number } | undefined;
+}
+
+export interface ApiContext {
+  runtime: NodeRuntime;
+  info: AgentInfo;
+  /** `POST /v1/agent/stop`: the agent stops (pods keep running). */
+  stop: () => void;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(data),
+  });
+  res.end(data);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  const wire = toWireError(err);
+  if (res.headersSent) {
+    // A stream already started: its last line says what went wrong.
+    if (!res.writableEnded) res.end(`${JSON.stringify({ type: 'error', error: wire })}\n`);
+    return;
+  }
+  sendJson(res, httpStatusOf(wire.code), { error: wire });
+}
+
+/** Starts a newline-delimited JSON answer; returns the line writer. */
+function ndjson(res: ServerResponse): (value: unknown) => void {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  res.flushHeaders();
+  return (value) => {
+    if (!res.writableEnded) res.write(`${JSON.stringify(value)}\n`);
+  };
+}
+
+async function body<T>(req: IncomingMessage): Promise<T> {
+  const raw = await text(req);
+  try {
+    return JSON.parse(raw) as T;
+  } catch (cause) {
+    throw new PodkitError('AGENT_BAD_REQUEST', 'the request body is not JSON', { cause });
+  }
+}
+
+/** An abort signal for the life of the client's connection. */
+function clientGone(req: IncomingMessage, res: ServerResponse): AbortSignal {
+  const ac = new AbortController();
+  res.on('close', () => {
+    ac.abort();
+  });
+  req.on('aborted', () => {
+    ac.abort();
+  });
+  return ac.signal;
+}
+
+/**
+ * The agent's HTTP API (see protocol.ts). Every error goes back as `{ error: { code,
+ * message, hint } }` with the same stable codes the runtime throws.
+ */
+export async function handleApi(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://agent');
+  const parts = url.pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
+  const q = url.searchParams;
+  const method = req.method ?? 'GET';
+  const rt = ctx.runtime;
+  try {
+    if (parts[0] !== 'v1') throw notFound(url.pathname);
+    const [, what, ns, name, sub] = parts;
+    if (what === 'agent' && ns === undefined && method === 'GET') {
+      sendJson(res, 200, ctx.info);
+      return;
+    }
+    if (what === 'agent' && ns === 'stop' && method === 'POST') {
+      sendJson(res, 202, { stopping: true });
+      ctx.stop();
+      return;
+    }
+    if (what === 'pods' && ns === undefined && method === 'GET') {
+      sendJson(res, 200, { items: await rt.list() });
+      return;
+    }
+    if (what === 'apply' && method === 'POST') {
+      const input = await body<ApplyRequest>(req);
+      const { configMaps, secrets } = deserializeObjects(input);
+      const line = ndjson(res);
+      const signal = clientGone(req, res);
+      const records = await rt.apply({
+        pods: input.pods,
+        configMaps: configMaps,
+        secrets: secrets,
+        backoff: input.backoff,
+        pull: {
+          onEvent: (image, event) => {
+            line({ type: 'pull', image, event });
+          },
+        },
+        signal,
+      });
+      line({ type: 'result', records });
+      res.end();
+      return;
+    }
+    if (what === 'gc' && method === 'POST') {
+      const report = await rt.gc();
+      sendJson(res, 200, {
+        pods: report.pods,
+        leftovers: report.leftovers,
+        errors: report.errors.map((e) => e.message),
+      });
+      return;
+    }
+    if (what === 'watch' && method === 'GET') {
+      const uids = new Set((q.get('uid') ?? '').split(',').filter((u) => u !== ''));
+      const line = ndjson(res);
+      const wanted = (c: PodChange): boolean =>
+        uids.size === 0 || uids.has(c.type === 'changed' ? c.record.uid : c.uid);
+      const off = rt.subscribe((c) => {
+        if (wanted(c)) line(c);
+      });
+      res.on('close', off);
+      // The current state first, so a watcher misses nothing between its read and its watch.
+      for (const r of await rt.list())
+        if (uids.size === 0 || uids.has(r.uid)) line({ type: 'changed', record: r });
+      line({ type: 'synced' });
+      return;
+    }
+    if (what === 'pods' && ns !== undefined && name !== undefined) {
+      if (sub === undefined && method === 'GET') {
+        sendJson(res, 200, await rt.require(ns, name));
+        return;
+      }
+      if (sub === 'events' && method === 'GET') {
+        sendJson(res, 200, { items: await rt.events((await rt.require(ns, name)).uid) });
+        return;
+      }
+      if (sub === 'stop' && method === 'POST') {
+        rt.stop((await rt.require(ns, name)).uid, { force: q.get('force') === '1' });
+        res.writeHead(204).end();
+        return;
+      }
+      if (sub === undefined && method === 'DELETE') {
+        await rt.require(ns, name);
+        const line = ndjson(res);
+        const timeout = q.get('timeoutMs');
+        const record = await rt.remove(ns, name, {
+          force: q.get('force') === '1',
+          timeoutMs: timeout === null ? undefined : Number(timeout),
+          onWait: (message) => {
+            line({ type: 'wait', message });
+          },
+        });
+        line({ type: 'result', record });
+        res.end();
+        return;
+      }
+      if (sub === 'log' && method === 'GET') {
+        const container = q.get('container') ?? '';
+        const tail = q.get('tail');
+        const signal = clientGone(req, res);
+        const lines = rt.logs(ns, name, container, {
+          follow: q.get('follow') === '1',
+          tail: tail === null ? undefined : Number(tail),
+          timestamps: q.get('timestamps') === '1',
+          signal,
+        });
+        // The first entry (or the error of a missing log) decides the status line.
+        const first = await lines.next();
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.flushHeaders();
+        if (first.done !== true) {
+          res.write(first.value);
+          for await (const chunk of lines) {
+            if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+          }
+        }
+        res.end();
+        return;
+      }
+    }
+    throw notFound(url.pathname);
+  } catch (err) {
+    sendError(res, err);
+  }
+}
+
+function notFound(p: string): PodkitError {
+  return new PodkitError('AGENT_NO_SUCH_CALL', `the agent has no ${p}`, {
+    hint: 'the CLI and the agent may be of different podkit versions: `podkit agent stop`, then retry',
+  });
+}

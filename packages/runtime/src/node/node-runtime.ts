@@ -1,0 +1,544 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PodkitError } from '@podkit/kit';
+import { getImage, type ImageRecord } from '../images/image-store.js';
+import { mountsUnder } from '../host/mounts.js';
+import { collectGarbage } from '../sandbox/index.js';
+import type { ConfigMap, Pod, Secret } from '../spec/types.js';
+import { acquireLock, type FileLock } from '../state/lock.js';
+import {
+  isProcessAlive,
+  processIdentity,
+  type ProcessIdentity,
+} from '../state/process-identity.js';
+import { ensureStateLayout, type StateLayout } from '../state/state-root.js';
+import { admitPod } from '../pod/admission.js';
+import type { PodPullOptions } from '../pod/pod-images.js';
+import { loadPodNetwork } from '../pod/network-config.js';
+import { releasePodResources, type GcReport } from '../pod/pod-manager.js';
+import { loadPodObjects, releasePodObjects, savePodObjects } from '../pod/pod-objects.js';
+import { nowRfc3339, type PodEvent } from '../pod/pod-status.js';
+import {
+  findPodRecord,
+  listPodRecords,
+  readPodEvents,
+  readPodRecord,
+  writePodRecord,
+  type PodRecord,
+} from '../pod/pod-store.js';
+import { KUBELET_BACKOFF, PodWorker, type BackoffPolicy } from '../pod/pod-worker.js';
+import { traceMark } from '../trace.js';
+import { spawn } from 'node:child_process';
+import { readLogs } from '../logs/cri-log-reader.js';
+import { containerLogPath } from '../pod/pod-store.js';
+import { Runc, type RuncExit, type RuncProcess } from '../runc/runc.js';
+import { loadSandbox } from '../sandbox/index.js';
+import { containerEnded, containerLog } from './container-log.js';
+
+export interface NodeRuntimeOptions {
+  layout: StateLayout;
+  /** Paths a host-image container must not see besides the defaults. */
+  hiddenHostPaths?: readonly string[] | undefined;
+  /** Diagnostics of the runtime itself (adoption, failures of a pod's supervision). */
+  log?: ((message: string) => void) | undefined;
+}
+
+/** What `apply` starts: the Pods of one manifest with the objects they reference. */
+export interface ApplyInput {
+  pods: readonly Pod[];
+  configMaps: readonly ConfigMap[];
+  secrets: readonly Secret[];
+  /** CrashLoopBackOff base/cap/reset in ms (tests scale them down). */
+  backoff?: Partial<BackoffPolicy> | undefined;
+  /** Registry settings and progress for admission's pulls. */
+  pull?: PodPullOptions | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface RemoveOptions {
+  /** Kill at once instead of honouring the grace period. */
+  force?: boolean | undefined;
+  /** How long to wait for the pod to stop before killing it (default: grace + 30 s). */
+  timeoutMs?: number | undefined;
+  /** Told what the removal waits for, and how long at most. */
+  onWait?: ((message: string) => void) | undefined;
+}
+
+/** A change of a pod: its record as now, or its removal. */
+export type PodChange =
+  | { type: 'changed'; record: PodRecord }
+  | { type: 'removed'; uid: string; namespace: string; name: string };
+
+interface Running {
+  worker: PodWorker;
+  done: Promise<void>;
+}
+
+/**
+ * The local kubelet of one state root: runs every pod of the machine in this process (the
+ * agent's), each by a PodWorker, with containers held by conmon. At most one per state root
+ * (a lock): opening it adopts every pod an earlier one left running. This is the runtime's
+ * face to the agent; the CLI never uses it directly.
+ *
+ * @example
+ *   await using rt = await NodeRuntime.open({ layout });
+ *   const [record] = await rt.apply({ pods, configMaps: [], secrets: [] });
+ *   await rt.remove(record.namespace, record.name);
+ */
+export class NodeRuntime implements AsyncDisposable {
+  readonly layout: StateLayout;
+  readonly #o: NodeRuntimeOptions;
+  readonly #lock: FileLock;
+  readonly #self: ProcessIdentity;
+  readonly #running = new Map<string, Running>();
+  readonly #changes = new EventEmitter();
+  #closed = false;
+
+  private constructor(options: NodeRuntimeOptions, lock: FileLock, self: ProcessIdentity) {
+    this.layout = options.layout;
+    this.#o = options;
+    this.#lock = lock;
+    this.#self = self;
+    this.#changes.setMaxListeners(0);
+  }
+
+  /** The lock file that makes this runtime the only one of its state root. */
+  static lockPath(layout: StateLayout): string {
+    return path.join(layout.locksDir, 'agent.lock');
+  }
+
+  /**
+   * Takes the state root (AGENT_RUNNING when another process has it) and adopts every pod an
+   * earlier runtime left: exits that happened meanwhile are applied, probes resume.
+   */
+  static async open(options: NodeRuntimeOptions): Promise<NodeRuntime> {
+    const { layout } = options;
+    await ensureStateLayout(layout);
+    const self = await processIdentity(process.pid);
+    if (self === undefined) throw new Error('cannot read /proc/self/stat');
+    let lock: FileLock;
+    try {
+      lock = await acquireLock(NodeRuntime.lockPath(layout), {
+        what: `the podkit agent of ${layout.root}`,
+      });
+    } catch (err) {
+      throw new PodkitError(
+        'AGENT_RUNNING',
+        `another podkit agent runs for the state root ${layout.root}`,
+        { cause: err, hint: '`podkit agent stop` stops it; pods keep running' },
+      );
+    }
+    const rt = new NodeRuntime(options, lock, self);
+    await rt.#adoptAll();
+    return rt;
+  }
+
+  /** The process that supervises this runtime's pods (recorded as each pod's worker). */
+  get identity(): ProcessIdentity {
+    return this.#self;
+  }
+
+  /** Listens to every pod change; returns the function that stops listening. */
+  subscribe(listener: (change: PodChange) => void): () => void {
+    this.#changes.on('change', listener);
+    return () => this.#changes.off('change', listener);
+  }
+
+  #emit(change: PodChange): void {
+    this.#changes.emit('change', change);
+  }
+
+  /** Every pod record of the state root. */
+  list(): Promise<PodRecord[]> {
+    return listPodRecords(this.layout);
+  }
+
+  find(namespace: string, name: string): Promise<PodRecord | undefined> {
+    return findPodRecord(this.layout, name, namespace);
+  }
+
+  /** The pod `name`, or POD_NOT_FOUND with what to do. */
+  async require(namespace: string, name: string): Promise<PodRecord> {
+    const r = await this.find(namespace, name);
+    if (r === undefined) {
+      throw new PodkitError('POD_NOT_FOUND', `no pod named "${name}" in namespace "${namespace}"`, {
+        hint: 'see `podkit ps -a` for the pods there are',
+      });
+    }
+    return r;
+  }
+
+  events(uid: string): Promise<PodEvent[]> {
+    return readPodEvents(this.layout, uid);
+  }
+
+  /**
+   * Admits and starts the pods of one manifest. Each pod is atomic (admission creates nothing
+   * when it fails); when a later pod fails, the ones started here are removed again, so a file
+   * comes up whole or not at all.
+   */
+  async apply(input: ApplyInput): Promise<PodRecord[]> {
+    this.#assertOpen();
+    const started: PodRecord[] = [];
+    try {
+      for (const pod of input.pods) started.push(await this.#up(pod, input));
+    } catch (err) {
+      for (const r of started)
+        await this.remove(r.namespace, r.name, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    return started;
+  }
+
+  async #up(pod: Pod, input: ApplyInput): Promise<PodRecord> {
+    const { layout } = this;
+    const lock = await acquireLock(layout.globalLockPath, {
+      wait: true,
+      what: 'the podkit state root',
+      signal: input.signal,
+    });
+    traceMark('up.locked');
+    const uid = randomUUID();
+    const podDir = layout.podDir(uid);
+    let record: PodRecord;
+    let images: Map<string, ImageRecord>;
+    try {
+      const objects = {
+        configMaps: new Map(input.configMaps.map((c) => [c.metadata.name, c])),
+        secrets: new Map(input.secrets.map((s) => [s.metadata.name, s])),
+      };
+      images = (await admitPod(layout, pod, objects, { pull: input.pull })).images;
+      traceMark('up.admitted');
+      await mkdir(podDir, { recursive: true, mode: 0o700 });
+      await savePodObjects(podDir, input.configMaps, input.secrets);
+      record = {
+        version: 1,
+        uid,
+        name: pod.metadata.name,
+        namespace: pod.metadata.namespace,
+        createdAt: nowRfc3339(),
+        source: pod.origin.file,
+        pod,
+        worker: this.#self,
+        released: false,
+        backoff: { ...KUBELET_BACKOFF, ...input.backoff },
+        status: {
+          phase: 'Pending',
+          conditions: [],
+          initContainerStatuses: [],
+          containerStatuses: [],
+        },
+      };
+      await writePodRecord(layout, record);
+    } catch (err) {
+      // Admission failed: nothing of the pod may remain.
+      await releasePodObjects(podDir).catch(() => undefined);
+      await rm(podDir, { recursive: true, force: true });
+      throw err;
+    } finally {
+      await lock.release();
+    }
+    const objects = await loadPodObjects(podDir);
+    this.#start(record, images, objects, (w) => w.run());
+    this.#emit({ type: 'changed', record });
+    return record;
+  }
+
+  #start(
+    record: PodRecord,
+    images: Map<string, ImageRecord>,
+    objects: Awaited<ReturnType<typeof loadPodObjects>>,
+    go: (w: PodWorker) => Promise<void>,
+  ): void {
+    const worker = new PodWorker({
+      layout: this.layout,
+      record,
+      objects,
+      images,
+      backoff: record.backoff,
+      hiddenHostPaths: this.#o.hiddenHostPaths,
+      onChange: (r) => {
+        this.#emit({ type: 'changed', record: r });
+      },
+    });
+    const done = go(worker)
+      .catch((err: unknown) => {
+        this.#o.log?.(`pod ${record.namespace}/${record.name}: ${String(err)}`);
+      })
+      .finally(async () => {
+        await releasePodObjects(this.layout.podDir(record.uid)).catch(() => undefined);
+        this.#running.delete(record.uid);
+      });
+    this.#running.set(record.uid, { worker, done });
+  }
+
+  /** Adopts every pod on disk that is not released and has no live supervisor of its own. */
+  async #adoptAll(): Promise<void> {
+    const records = await this.list();
+    await Promise.all(
+      records.map(async (r) => {
+        if (r.released) return;
+        // A pod run by a live process of its own (a pod worker of an older podkit) stays its.
+        if (
+          r.worker !== undefined &&
+          r.worker.pid !== this.#self.pid &&
+          (await isProcessAlive(r.worker))
+        )
+          return;
+        const fresh = await readPodRecord(this.layout, r.uid);
+        if (fresh === undefined) return;
+        fresh.worker = this.#self;
+        const images = new Map<string, ImageRecord>();
+        for (const c of [...fresh.pod.spec.initContainers, ...fresh.pod.spec.containers]) {
+          const image = await getImage(this.layout.root, c.image);
+          if (image !== undefined) images.set(c.name, image);
+        }
+        const objects = await loadPodObjects(this.layout.podDir(fresh.uid));
+        this.#o.log?.(`adopting pod ${fresh.namespace}/${fresh.name} (${fresh.uid})`);
+        this.#start(fresh, images, objects, (w) => w.resume());
+      }),
+    );
+  }
+
+  /** Asks a pod to stop (the record stays): graceful the first time, forced the second. */
+  stop(uid: string, options: { force?: boolean | undefined } = {}): void {
+    const r = this.#running.get(uid);
+    if (r === undefined) return;
+    r.worker.requestStop();
+    if (options.force === true) r.worker.requestStop();
+  }
+
+  /**
+   * Stops a pod and removes it: the containers get their grace period (or are killed at once
+   * with `force`), everything it held is released, then the record and logs go too.
+   */
+  async remove(namespace: string, name: string, options: RemoveOptions = {}): Promise<PodRecord> {
+    const record = await this.require(namespace, name);
+    const running = this.#running.get(record.uid);
+    if (running !== undefined) {
+      const graceMs = record.pod.spec.terminationGracePeriodSeconds * 1000;
+      const timeoutMs = options.timeoutMs ?? graceMs + 30_000;
+      running.worker.requestStop();
+      if (options.force === true) running.worker.requestStop();
+      else if (graceMs > 0)
+        options.onWait?.(
+          `stopping pod ${name}: waiting up to ${Math.round(graceMs / 1000)}s for its containers to exit (terminationGracePeriodSeconds)`,
+        );
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        running.done.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => {
+            resolve(true);
+          }, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        options.onWait?.(
+          `pod ${name} did not stop within ${Math.round(timeoutMs / 1000)}s: killing it`,
+        );
+        running.worker.requestStop();
+        await running.done;
+      }
+    }
+    await releasePodResources(this.layout, record.uid);
+    await releasePodObjects(this.layout.podDir(record.uid));
+    await removePodDir(this.layout, record.uid);
+    this.#emit({ type: 'removed', uid: record.uid, namespace, name });
+    return record;
+  }
+
+  /**
+   * Removes what crashes left: pods nobody supervises that are not released (all their
+   * resources and records), then anything under the state root no pod accounts for (netns,
+   * veths, leases, iptables rules, mounts, cgroups, runc containers).
+   */
+  async gc(): Promise<GcReport> {
+    const report: GcReport = { pods: [], leftovers: [], errors: [] };
+    const lock = await acquireLock(this.layout.globalLockPath, {
+      wait: true,
+      what: 'the podkit state root',
+    });
+    try {
+      const live = new Set<string>();
+      for (const r of await this.list()) {
+        if (r.released || this.#running.has(r.uid)) {
+          live.add(r.uid);
+          continue;
+        }
+        if (r.worker !== undefined && (await isProcessAlive(r.worker))) {
+          live.add(r.uid);
+          continue;
+        }
+        try {
+          await releasePodResources(this.layout, r.uid);
+          await releasePodObjects(this.layout.podDir(r.uid));
+          await removePodDir(this.layout, r.uid);
+          report.pods.push(`${r.namespace}/${r.name}`);
+        } catch (err) {
+          report.errors.push(err as Error);
+        }
+      }
+      const { removed, errors } = await collectGarbage(this.layout, {
+        network: await loadPodNetwork(this.layout),
+        isWanted: (sb) => Promise.resolve(live.has(sb.uid)),
+      });
+      report.leftovers = removed;
+      report.errors.push(...errors);
+    } finally {
+      await lock.release();
+    }
+    return report;
+  }
+
+  /**
+   * A container's log as `kubectl logs` prints it (every run of the container, one entry per
+   * line); with `follow`, new lines until the container ended for good, the pod is removed,
+   * or `signal` aborts.
+   */
+  async *logs(
+    namespace: string,
+    name: string,
+    container: string,
+    options: {
+      follow?: boolean | undefined;
+      tail?: number | undefined;
+      timestamps?: boolean | undefined;
+      signal?: AbortSignal | undefined;
+    } = {},
+  ): AsyncGenerator<Buffer> {
+    const record = await this.require(namespace, name);
+    const file = containerLogPath(this.layout, record.uid, container);
+    const { tail, timestamps, signal } = options;
+    if (options.follow !== true) {
+      for await (const e of containerLog(file, { tail, timestamps })) {
+        if (signal?.aborted === true) return;
+        yield e.output;
+      }
+      return;
+    }
+    // No log yet is an error now, not a silent wait.
+    const probe = readLogs(file);
+    try {
+      await probe.next();
+    } finally {
+      await probe.return(undefined);
+    }
+    const until = new AbortController();
+    const end = (): void => {
+      until.abort();
+    };
+    const off = this.subscribe((ch) => {
+      if (ch.type === 'removed' && ch.uid === record.uid) end();
+      if (
+        ch.type === 'changed' &&
+        ch.record.uid === record.uid &&
+        containerEnded(ch.record, container)
+      )
+        end();
+    });
+    signal?.addEventListener('abort', end, { once: true });
+    try {
+      const now = await readPodRecord(this.layout, record.uid);
+      if (now === undefined || containerEnded(now, container)) end();
+      for await (const e of containerLog(file, { tail, timestamps, until: until.signal })) {
+        if (signal?.aborted === true) return;
+        yield e.output;
+      }
+    } finally {
+      off();
+      signal?.removeEventListener('abort', end);
+    }
+  }
+
+  /**
+   * Runs a command in a running container (`runc exec`: its env, user and working
+   * directory). With `tty` the command gets a terminal of `rows`×`cols`: runc runs inside
+   * `script(1)`, whose pseudo-terminal runc takes as the one to relay, so that the caller
+   * needs only byte streams. CONTAINER_NOT_RUNNING when the container is not running.
+   */
+  async exec(
+    namespace: string,
+    name: string,
+    container: string,
+    argv: readonly string[],
+    options: {
+      tty?: boolean | undefined;
+      stdin?: boolean | undefined;
+      rows?: number | undefined;
+      cols?: number | undefined;
+    } = {},
+  ): Promise<RuncProcess> {
+    const record = await this.require(namespace, name);
+    const notRunning = (why: string): PodkitError =>
+      new PodkitError(
+        'CLI_CONTAINER_NOT_RUNNING',
+        `container ${container} of pod ${name} is not running (${why})`,
+        { hint: `\`podkit describe ${name}\` shows its state` },
+      );
+    const sandbox = await loadSandbox(this.layout, record.uid);
+    if (record.released || sandbox === undefined)
+      throw notRunning(`the pod ended: ${record.status.phase}`);
+    const id = `${sandbox.id}-${container}`;
+    const runc = new Runc({ root: this.layout.runcRoot });
+    const state = await runc.state(id);
+    if (state?.status !== 'running') throw notRunning(state?.status ?? 'gone');
+    if (options.tty !== true) {
+      return runc.exec(id, {
+        args: argv,
+        stdio: [options.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      });
+    }
+    const q = (a: string): string => `'${a.replace(/'/g, "'\\''")}'`;
+    const size =
+      options.rows !== undefined && options.cols !== undefined
+        ? `stty rows ${Math.floor(options.rows)} cols ${Math.floor(options.cols)} 2>/dev/null; `
+        : '';
+    const inner = `${size}exec ${[runc.binary, '--root', runc.root, 'exec', '--tty', id, ...argv].map(q).join(' ')}`;
+    const child = spawn('script', ['-q', '-e', '-c', inner, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const exited = new Promise<RuncExit>((resolve) => {
+      child.once('error', (e) => {
+        resolve({ code: 127, signal: null, runcError: e.message });
+      });
+      child.once('exit', (code, sig) => {
+        resolve({ code: code ?? 128, signal: sig, runcError: undefined });
+      });
+    });
+    return { child, exited };
+  }
+
+  /**
+   * Lets go of the state root: supervision ends in this process, but every container keeps
+   * running under its conmon, to be adopted by the next runtime. Records are as last written.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#lock.release();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new PodkitError('AGENT_STOPPING', 'the podkit agent is stopping');
+  }
+}
+
+/** Removes a pod's directory, never through a mount (a hostPath bind would reach the host). */
+async function removePodDir(layout: StateLayout, uid: string): Promise<void> {
+  const dir = layout.podDir(uid);
+  if ((await mountsUnder(dir)).length > 0) {
+    throw new PodkitError('POD_CLEANUP_FAILED', `${dir} still has mounts`, {
+      hint: 'run `podkit gc`',
+    });
+  }
+  await rm(dir, { recursive: true, force: true });
+}
