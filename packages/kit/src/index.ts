@@ -1,5 +1,5 @@
 /** @podkit/kit — building blocks every pattern container shares. */
-export { PodkitError, isPodkitError } from './errors.js';
+export { PodkitError, isPodkitError, KitErrorCode } from './errors.js';
 export { parseDuration, tryParseDuration, formatDuration, type DurationParse } from './duration.js';
 export {
   defineConfig,

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { finished } from 'node:stream/promises';
-import { PodkitError } from './errors.js';
+import { PodkitError, KitErrorCode } from './errors.js';
 
 export interface ExitStatus {
   /** The exit code, or null when a signal ended the process. */
@@ -79,13 +79,17 @@ export async function spawnGroup(
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       reject(
-        new PodkitError('KIT_SPAWN_FAILED', `cannot run ${cmd}: ${err.code ?? err.message}`, {
-          cause: err,
-          hint:
-            err.code === 'ENOENT'
-              ? `is ${cmd} installed and on the PATH given in env?`
-              : 'check the command and its working directory',
-        }),
+        new PodkitError(
+          KitErrorCode.KIT_SPAWN_FAILED,
+          `cannot run ${cmd}: ${err.code ?? err.message}`,
+          {
+            cause: err,
+            hint:
+              err.code === 'ENOENT'
+                ? `is ${cmd} installed and on the PATH given in env?`
+                : 'check the command and its working directory',
+          },
+        ),
       );
     };
     child.once('error', onError);
@@ -95,7 +99,8 @@ export async function spawnGroup(
     });
   });
   const pid = child.pid;
-  if (pid === undefined) throw new PodkitError('KIT_SPAWN_FAILED', `cannot run ${cmd}: no pid`);
+  if (pid === undefined)
+    throw new PodkitError(KitErrorCode.KIT_SPAWN_FAILED, `cannot run ${cmd}: no pid`);
 
   let status: ExitStatus | undefined;
   const exited = new Promise<ExitStatus>((resolve) => {
@@ -290,14 +295,14 @@ export async function runCommand(
   if (failure === 'abort') throw options.signal?.reason ?? new Error('aborted');
   if (failure === 'timeout') {
     throw new CommandError(
-      'KIT_COMMAND_TIMEOUT',
+      KitErrorCode.KIT_COMMAND_TIMEOUT,
       `${command} did not finish within ${options.timeoutMs ?? 0} ms and was killed`,
       details,
     );
   }
   if (failure === 'output') {
     throw new CommandError(
-      'KIT_COMMAND_OUTPUT_LIMIT',
+      KitErrorCode.KIT_COMMAND_OUTPUT_LIMIT,
       `${command} printed more than ${limit} bytes and was killed`,
       details,
     );
@@ -309,7 +314,7 @@ export async function runCommand(
         : `was killed by ${status.signal}`;
     const said = lastLines(result.stderr);
     throw new CommandError(
-      'KIT_COMMAND_FAILED',
+      KitErrorCode.KIT_COMMAND_FAILED,
       `${command} ${how}${said === '' ? '' : `: ${said}`}`,
       details,
     );
