@@ -1,5 +1,12 @@
 /** @podkit/kit — building blocks every pattern container shares. */
 export { PodkitError, isPodkitError, KitErrorCode } from './errors.js';
+export {
+  Backoff,
+  backoffDelay,
+  type BackoffPolicy,
+  type BackoffState,
+  type BackoffOptions,
+} from './backoff.js';
 export { parseDuration, tryParseDuration, formatDuration, type DurationParse } from './duration.js';
 export {
   defineConfig,
