@@ -1,7 +1,12 @@
-import { PodkitError } from '@podkit/kit';
+import { PodkitError, backoffDelay, type BackoffPolicy } from '@podkit/kit';
 import { GitSyncCode } from '../errors.js';
-import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
+
+/**
+ * Retry spacing after failed syncs: 1 s doubling to 60 s, each delay shortened by up to 20 %
+ * so that instances that failed together spread out (2 · 0.8 > 1: delays still grow).
+ */
+export const SYNC_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.2 };
 
 /** What the loop reports (the body of /status). Times are epoch milliseconds. */
 export interface SyncStatus {
@@ -69,7 +74,7 @@ export class SyncLoop {
   constructor(options: SyncLoopOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
-    this.#backoff = { ...defaultBackoff, ...options.backoff };
+    this.#backoff = { ...SYNC_BACKOFF, ...options.backoff };
   }
 
   /** A snapshot of the status. */
