@@ -4,7 +4,7 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { PodkitError } from '@podkit/kit';
+import { Backoff, PodkitError } from '@podkit/kit';
 import { imageError, registryError, type RegistryErrorCode } from '../../errors.js';
 import { assertDigest } from '../oci/blob-store.js';
 import { MEDIA_TYPES } from '../oci/media-types.js';
@@ -13,7 +13,10 @@ import { parseChallenges } from './challenge.js';
 import { repositoryName, type ImageReference } from './reference.js';
 import { extraCaCerts, isInsecure, type RegistrySettings } from './registry-settings.js';
 
-/** Retries of one request: attempts in all, and the exponential backoff (with full jitter). */
+/**
+ * Retries of one request: attempts in all, and the exponential backoff: `baseMs` doubling to
+ * `capMs`, each delay drawn from its upper half (kit's Backoff with jitter 0.5).
+ */
 export interface RetryPolicy {
   attempts: number;
   baseMs: number;
@@ -421,6 +424,8 @@ export class RegistryClient implements AsyncDisposable {
 
   /** Runs `fn` until it succeeds, retrying transient errors with backoff and full jitter. */
   async #withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const { baseMs, capMs } = this.#retry;
+    const backoff = new Backoff({ baseMs, capMs, jitter: 0.5 });
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
@@ -431,11 +436,9 @@ export class RegistryClient implements AsyncDisposable {
             !(err instanceof Error && err.name === 'AbortError') &&
             this.#o.signal?.aborted !== true);
         if (!transient || attempt >= this.#retry.attempts) throw err;
-        const ceiling = Math.min(this.#retry.capMs, this.#retry.baseMs * 2 ** (attempt - 1));
+        const next = backoff.next();
         const delay =
-          err instanceof TransientError && err.retryAfterMs !== undefined
-            ? err.retryAfterMs
-            : Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+          err instanceof TransientError && err.retryAfterMs !== undefined ? err.retryAfterMs : next;
         this.#o.onRetry?.(what, attempt, delay, err as Error);
         await sleep(delay, this.#o.signal);
       }
