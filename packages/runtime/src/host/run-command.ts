@@ -1,5 +1,5 @@
 import { spawn, type StdioOptions } from 'node:child_process';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 
 /** The outcome of a finished command. */
 export interface CommandResult {
@@ -83,7 +83,7 @@ export async function runCommand(
     }).catch((cause: unknown) => {
       const e = cause as NodeJS.ErrnoException;
       throw runtimeError(
-        e.code === 'ENOENT' ? 'HOST_MISSING_TOOL' : 'COMMAND_FAILED',
+        e.code === 'ENOENT' ? RuntimeErrorCode.HOST_MISSING_TOOL : RuntimeErrorCode.COMMAND_FAILED,
         e.code === 'ENOENT' ? `${file}: command not found` : `${file}: ${e.message}`,
         { cause, hint: e.code === 'ENOENT' ? 'run: bash scripts/setup.sh' : undefined },
       );
@@ -97,7 +97,7 @@ export async function runCommand(
     };
     if (result.code !== 0 && options.allowFailure !== true) {
       throw runtimeError(
-        'COMMAND_FAILED',
+        RuntimeErrorCode.COMMAND_FAILED,
         `${argv.join(' ')} failed (exit ${signal ?? String(result.code)}): ${result.stderr.trim() || result.stdout.trim()}`,
       );
     }

@@ -6,7 +6,7 @@ import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import { runCommand, type CommandResult } from '../host/run-command.js';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 
 /** `runc state` / `runc list --format json` output. */
 export interface RuncContainerState {
@@ -192,7 +192,10 @@ export class Runc {
     if (options.input !== undefined) held.child.stdin?.end(options.input);
     const exit = await held.exited;
     if (exit.runcError !== undefined) {
-      throw runtimeError('RUNC_FAILED', `runc exec in ${id} failed: ${exit.runcError}`);
+      throw runtimeError(
+        RuntimeErrorCode.RUNC_FAILED,
+        `runc exec in ${id} failed: ${exit.runcError}`,
+      );
     }
     return {
       code: exit.code,
@@ -211,7 +214,7 @@ export class Runc {
     if (r.code !== 0) {
       const msg = runcMessage(r.stderr);
       if (/does not exist/.test(msg)) return undefined;
-      throw runtimeError('RUNC_FAILED', `runc state ${id} failed: ${msg}`);
+      throw runtimeError(RuntimeErrorCode.RUNC_FAILED, `runc state ${id} failed: ${msg}`);
     }
     return parseJson(r.stdout, `runc state ${id}`) as RuncContainerState;
   }
@@ -246,7 +249,7 @@ export class Runc {
     if (r.code !== 0) {
       const msg = runcMessage(r.stderr);
       if (/does not exist|not running|process already finished/.test(msg)) return;
-      throw runtimeError('RUNC_FAILED', `runc kill ${id} ${sig} failed: ${msg}`);
+      throw runtimeError(RuntimeErrorCode.RUNC_FAILED, `runc kill ${id} ${sig} failed: ${msg}`);
     }
   }
 
@@ -269,7 +272,7 @@ export class Runc {
     if (r.code !== 0) {
       const msg = runcMessage(r.stderr);
       if (/does not exist/.test(msg)) return;
-      throw runtimeError('RUNC_FAILED', `runc delete ${id} failed: ${msg}`);
+      throw runtimeError(RuntimeErrorCode.RUNC_FAILED, `runc delete ${id} failed: ${msg}`);
     }
   }
 
@@ -296,7 +299,7 @@ export class Runc {
     });
     if (r.code !== 0) {
       throw runtimeError(
-        'RUNC_FAILED',
+        RuntimeErrorCode.RUNC_FAILED,
         `runc ${verb} ${id} failed: ${runcMessage(r.stderr)}`.replace('  ', ' '),
       );
     }
@@ -326,7 +329,7 @@ export class Runc {
       if (r.code !== 0) {
         const fromLog = await readRuncLog(log);
         throw runtimeError(
-          'RUNC_FAILED',
+          RuntimeErrorCode.RUNC_FAILED,
           `runc ${verb} ${id} failed: ${fromLog ?? `exit ${String(r.code)}`}`,
         );
       }
@@ -417,7 +420,7 @@ function parseJson(text: string, what: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (cause) {
     throw new PodkitError(
-      'RUNC_FAILED',
+      RuntimeErrorCode.RUNC_FAILED,
       `${what}: unexpected output ${JSON.stringify(text.slice(0, 200))}`,
       {
         cause,
