@@ -1,5 +1,5 @@
 /** @podkit/git-sync — a git-sync v4 compatible sidecar: atomic push-to-deploy. */
-export { GitSyncCode, GitCommandError } from './errors.js';
+export { GitSyncErrorCode, GitCommandError } from './errors.js';
 export { Redactor, redactUrls } from './redact.js';
 export {
   GitRunner,

@@ -1,5 +1,5 @@
 import { PodkitError, backoffDelay, type BackoffPolicy } from '@podkit/kit';
-import { GitSyncCode } from '../errors.js';
+import { GitSyncErrorCode } from '../errors.js';
 import { systemClock, type Clock } from './clock.js';
 
 /**
@@ -109,7 +109,7 @@ export class SyncLoop {
         if (!ok && max >= 0 && this.#status.consecutiveFailures > max) {
           const last = this.#status.lastError;
           throw new PodkitError(
-            GitSyncCode.tooManyFailures,
+            GitSyncErrorCode.GIT_SYNC_TOO_MANY_FAILURES,
             `${this.#status.consecutiveFailures} consecutive sync failures (max ${max}); last: ${last?.message ?? 'unknown'}`,
             { hint: 'raise --max-failures, or -1 to retry forever' },
           );
@@ -150,7 +150,7 @@ export class SyncLoop {
       if (stop.aborted) return false; // shutting down: not a failure
       error = timeout.aborted
         ? new PodkitError(
-            GitSyncCode.syncTimeout,
+            GitSyncErrorCode.GIT_SYNC_TIMEOUT,
             `sync timed out after ${this.#o.syncTimeoutMs ?? 120_000} ms`,
             { cause: err },
           )
@@ -158,7 +158,7 @@ export class SyncLoop {
       const redact = this.#o.redact ?? ((t: string) => t);
       s.consecutiveFailures++;
       s.lastError = {
-        code: error instanceof PodkitError ? error.code : GitSyncCode.unexpected,
+        code: error instanceof PodkitError ? error.code : GitSyncErrorCode.GIT_SYNC_UNEXPECTED,
         message: redact(error instanceof Error ? error.message : String(error)),
         at: this.#clock.now(),
       };
