@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff, type BackoffPolicy } from '@podkit/kit';
 import { decodeReply, encodeCommand, RespErrorReply, type RespValue } from '../resp/decode.js';
 import { ReplyFramer } from '../resp/framer.js';
-import { ambassadorError } from '../errors.js';
+import { ambassadorError, AmbassadorErrorCode } from '../errors.js';
 import { formatEndpoint, type Endpoint } from '../router/address.js';
 import { ControlConnection, type PasswordSource } from '../router/control.js';
 import { flatMap } from './replication-info.js';
@@ -52,7 +52,7 @@ export class SentinelWatch {
     const view = await this.ask(signal);
     if (view === undefined) {
       throw ambassadorError(
-        'AMBASSADOR_UPSTREAM',
+        AmbassadorErrorCode.AMBASSADOR_UPSTREAM,
         `no sentinel of ${this.opts.sentinels.map(formatEndpoint).join(', ')} knows master "${this.opts.masterName}"`,
         { hint: 'check --sentinel addresses and --master-name' },
       );
