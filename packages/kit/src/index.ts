@@ -69,12 +69,20 @@ export {
 } from './run-main.js';
 export {
   spawnGroup,
-  runCommand,
-  CommandError,
+  startGroup,
   type ProcessGroup,
+  type StartingGroup,
   type SpawnGroupOptions,
   type StopOptions,
   type ExitStatus,
+} from './process-group.js';
+export {
+  runGroup,
+  runCommand,
+  CommandError,
+  type RunGroupOptions,
+  type GroupRun,
+  type OutputTarget,
   type RunCommandOptions,
   type CommandResult,
-} from './process-group.js';
+} from './run-group.js';
