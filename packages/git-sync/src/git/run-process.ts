@@ -59,7 +59,7 @@ export async function runProcess(
     });
   } catch (err) {
     // Callers word their own message from the spawn error (ENOENT: git not installed).
-    if (isPodkitError(err, KitErrorCode.KIT_SPAWN_FAILED) && err.cause !== undefined) {
+    if (isPodkitError(err, KitErrorCode.KIT_SPAWN_FAILED) && err.cause instanceof Error) {
       throw err.cause;
     }
     throw err;
