@@ -1,5 +1,5 @@
 /** @podkit/adapters — metrics and log adapters: many monitoring dialects in, one data model out. */
-export { adapterError, type AdapterErrorCode } from './errors.js';
+export { adapterError, AdapterErrorCode } from './errors.js';
 export type {
   Labels,
   MetricType,

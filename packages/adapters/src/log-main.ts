@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { configToLog, createLogger, parseConfig, runMain } from '@podkit/kit';
-import { adapterError } from './errors.js';
+import { adapterError, AdapterErrorCode } from './errors.js';
 import { followFile } from './log/follow-file.js';
 import { listenForLines, readLines } from './log/line-sources.js';
 import { LogMetrics } from './log/log-metrics.js';
@@ -29,11 +29,15 @@ void runMain(
     const labels: Record<string, string> = {};
     for (const l of cfg.label) {
       const eq = l.indexOf('=');
-      if (eq <= 0) throw adapterError('ADAPTER_CONFIG', `--label "${l}": expected key=value`);
+      if (eq <= 0)
+        throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `--label "${l}": expected key=value`);
       labels[l.slice(0, eq)] = l.slice(eq + 1);
     }
     if (cfg.file.length === 0 && !cfg.stdin && cfg.listen === undefined) {
-      throw adapterError('ADAPTER_CONFIG', 'no input: give --file, --stdin or --listen');
+      throw adapterError(
+        AdapterErrorCode.ADAPTER_CONFIG,
+        'no input: give --file, --stdin or --listen',
+      );
     }
     const metrics =
       cfg.metricsBind === undefined ? undefined : new LogMetrics(cfg.metricsNamespace);

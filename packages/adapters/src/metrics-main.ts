@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { configToLog, createLogger, parseConfig, runMain, secretKeys } from '@podkit/kit';
-import { adapterError } from './errors.js';
+import { adapterError, AdapterErrorCode } from './errors.js';
 import { metricsConfigSpec } from './metrics-config.js';
 import { SelfMetrics } from './server/self-metrics.js';
 import { startMetricsServer } from './server/metrics-server.js';
@@ -25,7 +25,7 @@ import { StatsdStore } from './statsd/statsd-store.js';
 function checkTarget(source: string, target: string): void {
   if (redactUrl(target) !== target) {
     throw adapterError(
-      'ADAPTER_CONFIG',
+      AdapterErrorCode.ADAPTER_CONFIG,
       `--target ${redactUrl(target)}: credentials do not belong in a flag or variable`,
       {
         hint:
@@ -73,7 +73,7 @@ void runMain(
         break;
       case 'json':
         if (cfg.mappingFile === undefined)
-          throw adapterError('ADAPTER_CONFIG', '--source json needs --mapping-file');
+          throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, '--source json needs --mapping-file');
         source = new JsonSource({
           metrics: parseJsonMapping(loadYamlFile(cfg.mappingFile)),
           namespace: ns,
@@ -93,7 +93,7 @@ void runMain(
     }
     if (source !== undefined && cfg.target === undefined && !cfg.multiTarget) {
       throw adapterError(
-        'ADAPTER_CONFIG',
+        AdapterErrorCode.ADAPTER_CONFIG,
         `--source ${cfg.source} needs --target or --multi-target`,
       );
     }

@@ -1,5 +1,5 @@
 /** @podkit/git-sync — a git-sync v4 compatible sidecar: atomic push-to-deploy. */
-export { GitSyncCode, GitCommandError } from './errors.js';
+export { GitSyncErrorCode, GitCommandError } from './errors.js';
 export { Redactor, redactUrls } from './redact.js';
 export {
   GitRunner,
@@ -19,8 +19,7 @@ export {
 export { execHook, type ExecHookOptions } from './sync/exec-hook.js';
 export { layoutFor, type Layout } from './sync/layout.js';
 export { treesToRemove, type RetentionPolicy, type RetainedTree } from './sync/retention.js';
-export { SyncLoop, type SyncLoopOptions, type SyncStatus } from './loop/sync-loop.js';
-export { backoffDelay, defaultBackoff, type BackoffPolicy } from './loop/backoff.js';
+export { SyncLoop, SYNC_BACKOFF, type SyncLoopOptions, type SyncStatus } from './loop/sync-loop.js';
 export { systemClock, type Clock } from './loop/clock.js';
 export {
   verifyWebhook,

@@ -19,7 +19,7 @@ import { parseGitConfig } from './git/git-config.js';
 import { syncMetrics, type SyncMetrics } from './http/metrics.js';
 import { readiness, statusRoute } from './http/status.js';
 import { webhookRoute } from './http/webhook.js';
-import { GitSyncCode } from './errors.js';
+import { GitSyncErrorCode } from './errors.js';
 import { SyncLoop } from './loop/sync-loop.js';
 import { execHook } from './sync/exec-hook.js';
 import { SyncEngine, type SyncResult } from './sync/engine.js';
@@ -298,7 +298,7 @@ function signalName(raw: string): NodeJS.Signals {
   const forbidden = ['SIGKILL', 'SIGSTOP', 'SIGTERM', 'SIGINT'];
   if (!(name in os.constants.signals) || forbidden.includes(name)) {
     throw new PodkitError(
-      GitSyncCode.optionInvalid,
+      GitSyncErrorCode.GIT_SYNC_OPTION_INVALID,
       `--sync-on-signal ${JSON.stringify(raw)} is not a signal a sync can be tied to`,
       { hint: 'use e.g. SIGHUP or SIGUSR1 (SIGTERM and SIGINT stop the program)' },
     );

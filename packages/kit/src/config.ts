@@ -1,4 +1,4 @@
-import { PodkitError } from './errors.js';
+import { PodkitError, KitErrorCode } from './errors.js';
 import { formatDuration, tryParseDuration } from './duration.js';
 
 /* ───────────────────────────── option declarations ───────────────────────────── */
@@ -175,7 +175,9 @@ export class ConfigError extends PodkitError {
       problems.length === 1
         ? (problems[0]?.message ?? '')
         : `${problems.length} configuration problems:\n${problems.map((p) => `  ${p.message}`).join('\n')}`;
-    super('KIT_CONFIG_INVALID', message, { hint: 'run with --help to see every option' });
+    super(KitErrorCode.KIT_CONFIG_INVALID, message, {
+      hint: 'run with --help to see every option',
+    });
     this.name = 'ConfigError';
     this.problems = problems;
   }
@@ -184,7 +186,7 @@ export class ConfigError extends PodkitError {
 /** A malformed command line (code `KIT_USAGE`): unknown flag, missing value, stray argument. */
 export class UsageError extends PodkitError {
   constructor(message: string, hint = 'run with --help to see every option') {
-    super('KIT_USAGE', message, { hint });
+    super(KitErrorCode.KIT_USAGE, message, { hint });
     this.name = 'UsageError';
   }
 }
@@ -196,7 +198,7 @@ export class UsageError extends PodkitError {
 export class HelpRequested extends PodkitError {
   readonly text: string;
   constructor(kind: 'help' | 'version', text: string) {
-    super(kind === 'help' ? 'KIT_HELP' : 'KIT_VERSION', text);
+    super(kind === 'help' ? KitErrorCode.KIT_HELP : KitErrorCode.KIT_VERSION, text);
     this.name = 'HelpRequested';
     this.text = text;
   }
@@ -321,7 +323,7 @@ function convert(spec: OptionSpec, raw: string): Converted {
 /* ───────────────────────────── defineConfig ───────────────────────────── */
 
 function specError(name: string, message: string): PodkitError {
-  return new PodkitError('KIT_CONFIG_SPEC', `config of ${name}: ${message}`, {
+  return new PodkitError(KitErrorCode.KIT_CONFIG_SPEC, `config of ${name}: ${message}`, {
     hint: 'this is a bug in the program, not in its configuration',
   });
 }

@@ -1,4 +1,4 @@
-import { PodkitError } from './errors.js';
+import { PodkitError, KitErrorCode } from './errors.js';
 
 /** Milliseconds per unit, as Go's time.ParseDuration spells them (µ and μ both accepted). */
 const UNIT_MS: Readonly<Record<string, number>> = {
@@ -70,7 +70,7 @@ export function tryParseDuration(text: string): DurationParse {
 export function parseDuration(text: string): number {
   const r = tryParseDuration(text);
   if (!r.ok) {
-    throw new PodkitError('KIT_DURATION_INVALID', r.reason, {
+    throw new PodkitError(KitErrorCode.KIT_DURATION_INVALID, r.reason, {
       hint: 'write a number with a unit, e.g. 10s, 500ms, 1m30s or 2h',
     });
   }

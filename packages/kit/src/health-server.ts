@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import type { Registry } from 'prom-client';
-import { PodkitError } from './errors.js';
+import { PodkitError, KitErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -79,7 +79,11 @@ export async function readBody(
 ): Promise<Buffer> {
   const limit = options.limit ?? 1024 * 1024;
   const tooLarge = (): HttpError =>
-    new HttpError(413, 'KIT_HTTP_BODY_TOO_LARGE', `request body larger than ${limit} bytes`);
+    new HttpError(
+      413,
+      KitErrorCode.KIT_HTTP_BODY_TOO_LARGE,
+      `request body larger than ${limit} bytes`,
+    );
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
   const chunks: Buffer[] = [];
@@ -154,13 +158,16 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   const add = (key: string, handler: RouteHandler): void => {
     const m = ROUTE_KEY.exec(key);
     if (m === null) {
-      throw new PodkitError('KIT_HTTP_ROUTE_INVALID', `route "${key}" is not "METHOD /path"`);
+      throw new PodkitError(
+        KitErrorCode.KIT_HTTP_ROUTE_INVALID,
+        `route "${key}" is not "METHOD /path"`,
+      );
     }
     const [, method = '', path = ''] = m;
     const methods = table.get(path) ?? new Map<string, RouteHandler>();
     if (methods.has(method)) {
       throw new PodkitError(
-        'KIT_HTTP_ROUTE_INVALID',
+        KitErrorCode.KIT_HTTP_ROUTE_INVALID,
         `route "${key}" is defined twice (or is built in)`,
       );
     }
@@ -222,7 +229,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     const onError = (err: NodeJS.ErrnoException): void => {
       reject(
         new PodkitError(
-          'KIT_HTTP_LISTEN',
+          KitErrorCode.KIT_HTTP_LISTEN,
           `cannot listen on ${host}:${options.port}: ${err.code ?? err.message}`,
           {
             cause: err,

@@ -1,5 +1,12 @@
 /** @podkit/kit — building blocks every pattern container shares. */
-export { PodkitError, isPodkitError } from './errors.js';
+export { PodkitError, isPodkitError, KitErrorCode } from './errors.js';
+export {
+  Backoff,
+  backoffDelay,
+  type BackoffPolicy,
+  type BackoffState,
+  type BackoffOptions,
+} from './backoff.js';
 export { parseDuration, tryParseDuration, formatDuration, type DurationParse } from './duration.js';
 export {
   defineConfig,
@@ -62,12 +69,20 @@ export {
 } from './run-main.js';
 export {
   spawnGroup,
-  runCommand,
-  CommandError,
+  startGroup,
   type ProcessGroup,
+  type StartingGroup,
   type SpawnGroupOptions,
   type StopOptions,
   type ExitStatus,
+} from './process-group.js';
+export {
+  runGroup,
+  runCommand,
+  CommandError,
+  type RunGroupOptions,
+  type GroupRun,
+  type OutputTarget,
   type RunCommandOptions,
   type CommandResult,
-} from './process-group.js';
+} from './run-group.js';

@@ -1,5 +1,5 @@
 import { HelpRequested } from './config.js';
-import { PodkitError } from './errors.js';
+import { KitErrorCode, PodkitError } from './errors.js';
 import type { Logger } from './logger.js';
 import {
   ShutdownRequested,
@@ -31,10 +31,10 @@ export interface RunOptions extends ShutdownOptions {
 }
 
 const BUILTIN_EXIT_CODES: Readonly<Record<string, number>> = {
-  KIT_USAGE: 2,
-  KIT_CONFIG_INVALID: 2,
-  KIT_HELP: 0,
-  KIT_VERSION: 0,
+  [KitErrorCode.KIT_USAGE]: 2,
+  [KitErrorCode.KIT_CONFIG_INVALID]: 2,
+  [KitErrorCode.KIT_HELP]: 0,
+  [KitErrorCode.KIT_VERSION]: 0,
 };
 
 /** The exit code for an error: usage and config errors 2, help/version 0, anything else 1. */

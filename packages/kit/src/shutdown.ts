@@ -1,11 +1,11 @@
-import { PodkitError } from './errors.js';
+import { PodkitError, KitErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 
 /** The abort reason of `Shutdown.signal` (code `KIT_SHUTDOWN`): not a failure. */
 export class ShutdownRequested extends PodkitError {
   readonly reason: string;
   constructor(reason: string) {
-    super('KIT_SHUTDOWN', `shutdown requested (${reason})`);
+    super(KitErrorCode.KIT_SHUTDOWN, `shutdown requested (${reason})`);
     this.name = 'ShutdownRequested';
     this.reason = reason;
   }
@@ -82,7 +82,9 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
     if (settled) return;
     settled = true;
     clearTimeout(timer);
-    deadline.abort(new PodkitError('KIT_SHUTDOWN_DEADLINE', `shutdown ended: ${outcome.kind}`));
+    deadline.abort(
+      new PodkitError(KitErrorCode.KIT_SHUTDOWN_DEADLINE, `shutdown ended: ${outcome.kind}`),
+    );
     resolveDone(outcome);
   };
 

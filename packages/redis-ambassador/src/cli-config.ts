@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig, standardOptions, type ConfigOf } from '@podkit/kit';
-import { ambassadorError } from './errors.js';
+import { ambassadorError, AmbassadorErrorCode } from './errors.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from './router/address.js';
 import type { PasswordSource } from './router/control.js';
 
@@ -79,23 +79,29 @@ export function resolveNodes(cfg: AmbassadorConfig): {
   const sentinels = cfg.sentinel.map((s) => parseEndpoint(s, '--sentinel'));
   if (sentinels.length > 0) {
     if (cfg.masterName === undefined) {
-      throw ambassadorError('AMBASSADOR_CONFIG', '--sentinel needs --master-name');
+      throw ambassadorError(
+        AmbassadorErrorCode.AMBASSADOR_CONFIG,
+        '--sentinel needs --master-name',
+      );
     }
     if (master !== undefined || replicas.length > 0) {
       throw ambassadorError(
-        'AMBASSADOR_CONFIG',
+        AmbassadorErrorCode.AMBASSADOR_CONFIG,
         '--sentinel cannot be combined with --master/--replica: the Sentinels name the nodes',
       );
     }
   } else if (master === undefined) {
-    throw ambassadorError('AMBASSADOR_CONFIG', 'either --master or --sentinel is required');
+    throw ambassadorError(
+      AmbassadorErrorCode.AMBASSADOR_CONFIG,
+      'either --master or --sentinel is required',
+    );
   }
   const weights = new Map<string, number>();
   for (const w of cfg.replicaWeight) {
     const m = /^(.*)=(\d{1,4})$/.exec(w.trim());
     if (m === null || Number(m[2]) > 1000) {
       throw ambassadorError(
-        'AMBASSADOR_CONFIG',
+        AmbassadorErrorCode.AMBASSADOR_CONFIG,
         `--replica-weight: expected HOST:PORT=WEIGHT (0-1000), got ${JSON.stringify(w)}`,
         { hint: 'e.g. --replica-weight 10.0.0.2:6379=3' },
       );
@@ -116,9 +122,13 @@ export function passwordFromFile(file: string): PasswordSource {
   try {
     last = read();
   } catch (err) {
-    throw ambassadorError('AMBASSADOR_CONFIG', `--password-file ${file}: cannot read it`, {
-      cause: err,
-    });
+    throw ambassadorError(
+      AmbassadorErrorCode.AMBASSADOR_CONFIG,
+      `--password-file ${file}: cannot read it`,
+      {
+        cause: err,
+      },
+    );
   }
   return () => {
     try {

@@ -1,14 +1,22 @@
 import { PodkitError } from '@podkit/kit';
 
 /**
- * The redis-ambassador error catalogue. Every code is listed in docs/errors.md.
- *
- * - `RESP_PROTOCOL`: a peer sent bytes that are not valid RESP (the client gets Redis' own
- *   `-ERR Protocol error: …` reply; a backend connection is dropped).
- * - `AMBASSADOR_UPSTREAM`: a backend node could not be reached or failed mid-request.
- * - `AMBASSADOR_CONFIG`: invalid ambassador options (addresses, modes).
+ * The redis-ambassador error catalogue: every code it throws, declared once (each has a row in
+ * docs/errors.md).
  */
-export type AmbassadorErrorCode = 'RESP_PROTOCOL' | 'AMBASSADOR_UPSTREAM' | 'AMBASSADOR_CONFIG';
+export const AmbassadorErrorCode = {
+  /**
+   * A peer sent bytes that are not valid RESP (the client gets Redis' own
+   * `-ERR Protocol error: …` reply; a backend connection is dropped).
+   */
+  RESP_PROTOCOL: 'RESP_PROTOCOL',
+  /** A backend node could not be reached or failed mid-request. */
+  AMBASSADOR_UPSTREAM: 'AMBASSADOR_UPSTREAM',
+  /** Invalid ambassador options (addresses, modes) or an address that cannot be bound. */
+  AMBASSADOR_CONFIG: 'AMBASSADOR_CONFIG',
+} as const;
+
+export type AmbassadorErrorCode = (typeof AmbassadorErrorCode)[keyof typeof AmbassadorErrorCode];
 
 /** Builds a PodkitError with one of the ambassador's stable codes. */
 export function ambassadorError(

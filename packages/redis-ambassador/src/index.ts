@@ -33,4 +33,4 @@ export {
   type RouteClass,
 } from './commands/classify.js';
 export { BUILTIN_COMMANDS, BUILTIN_TABLE_VERSION } from './commands/builtin-table.js';
-export { ambassadorError, type AmbassadorErrorCode } from './errors.js';
+export { ambassadorError, AmbassadorErrorCode } from './errors.js';

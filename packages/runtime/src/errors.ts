@@ -1,17 +1,72 @@
 /**
- * The error catalogue of @podkit/runtime. Every code here has a row in docs/errors.md; append
- * new codes (and their classes, when they carry data) below.
+ * The error catalogue of @podkit/runtime: every code the runtime throws, declared once here
+ * (each has a row in docs/errors.md, where its meaning is). Throw `RuntimeErrorCode.X`, never
+ * a string literal; the factories below narrow the codes a part of the runtime may use.
  */
 import { PodkitError } from '@podkit/kit';
 import { formatDiagnostic, type Diagnostic } from './spec/diagnostic.js';
 
 export const RuntimeErrorCode = {
-  /** A manifest failed validation; the error's `diagnostics` list every problem. */
+  // Manifests (`spec/`).
   POD_SPEC_INVALID: 'POD_SPEC_INVALID',
-  /** A manifest file could not be read (missing, a directory, no permission). */
   POD_MANIFEST_UNREADABLE: 'POD_MANIFEST_UNREADABLE',
-  /** A resource quantity string (`500m`, `64Mi`) is not valid. */
   POD_QUANTITY_INVALID: 'POD_QUANTITY_INVALID',
+  // Pods (`pod/`): admission, the worker, clean-up.
+  POD_ADMISSION_FAILED: 'POD_ADMISSION_FAILED',
+  POD_NOT_FOUND: 'POD_NOT_FOUND',
+  POD_START_FAILED: 'POD_START_FAILED',
+  POD_WORKER_DIED: 'POD_WORKER_DIED',
+  POD_CLEANUP_FAILED: 'POD_CLEANUP_FAILED',
+  // Volumes (`volumes/`).
+  VOLUME_UNAVAILABLE: 'VOLUME_UNAVAILABLE',
+  VOLUME_SUBPATH_INVALID: 'VOLUME_SUBPATH_INVALID',
+  VOLUME_SUBPATH_ESCAPE: 'VOLUME_SUBPATH_ESCAPE',
+  VOLUME_PATH_INVALID: 'VOLUME_PATH_INVALID',
+  // The host (preflight), the state root, host commands, runc, the network, the sandbox.
+  HOST_PREFLIGHT_FAILED: 'HOST_PREFLIGHT_FAILED',
+  HOST_NOT_ROOT: 'HOST_NOT_ROOT',
+  HOST_MISSING_TOOL: 'HOST_MISSING_TOOL',
+  HOST_CGROUP_UNSUPPORTED: 'HOST_CGROUP_UNSUPPORTED',
+  STATE_INVALID_ID: 'STATE_INVALID_ID',
+  STATE_LOCKED: 'STATE_LOCKED',
+  STATE_CORRUPT: 'STATE_CORRUPT',
+  COMMAND_FAILED: 'COMMAND_FAILED',
+  RUNC_FAILED: 'RUNC_FAILED',
+  NETNS_FAILED: 'NETNS_FAILED',
+  CNI_FAILED: 'CNI_FAILED',
+  HOSTPORT_CONFLICT: 'HOSTPORT_CONFLICT',
+  SANDBOX_FAILED: 'SANDBOX_FAILED',
+  // Containers: the OCI config (`oci/`) and their start.
+  CONTAINER_NO_COMMAND: 'CONTAINER_NO_COMMAND',
+  CONTAINER_CAPABILITY_UNKNOWN: 'CONTAINER_CAPABILITY_UNKNOWN',
+  CONTAINER_USER_INVALID: 'CONTAINER_USER_INVALID',
+  CONTAINER_CONFIG_INVALID: 'CONTAINER_CONFIG_INVALID',
+  CONTAINER_START_FAILED: 'CONTAINER_START_FAILED',
+  // The local image store (`images/`), OCI content (`images/oci/`), the builder (`images/build/`).
+  IMAGE_NAME_INVALID: 'IMAGE_NAME_INVALID',
+  IMAGE_NOT_FOUND: 'IMAGE_NOT_FOUND',
+  IMAGE_ROOTFS_INVALID: 'IMAGE_ROOTFS_INVALID',
+  IMAGE_CONFIG_INVALID: 'IMAGE_CONFIG_INVALID',
+  IMAGE_DIGEST_INVALID: 'IMAGE_DIGEST_INVALID',
+  IMAGE_DIGEST_MISMATCH: 'IMAGE_DIGEST_MISMATCH',
+  IMAGE_BLOB_MISSING: 'IMAGE_BLOB_MISSING',
+  IMAGE_FORMAT_INVALID: 'IMAGE_FORMAT_INVALID',
+  IMAGE_PLATFORM_NOT_FOUND: 'IMAGE_PLATFORM_NOT_FOUND',
+  IMAGE_LAYER_UNSAFE: 'IMAGE_LAYER_UNSAFE',
+  IMAGE_IN_USE: 'IMAGE_IN_USE',
+  IMAGE_BUILD_INVALID: 'IMAGE_BUILD_INVALID',
+  ROOTFS_MOUNT_FAILED: 'ROOTFS_MOUNT_FAILED',
+  // The registry client (`images/registry/`).
+  REGISTRY_IMAGE_NOT_FOUND: 'REGISTRY_IMAGE_NOT_FOUND',
+  REGISTRY_AUTH_FAILED: 'REGISTRY_AUTH_FAILED',
+  REGISTRY_TLS_FAILED: 'REGISTRY_TLS_FAILED',
+  REGISTRY_UNREACHABLE: 'REGISTRY_UNREACHABLE',
+  REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
+  REGISTRY_ERROR: 'REGISTRY_ERROR',
+  REGISTRY_CONFIG_INVALID: 'REGISTRY_CONFIG_INVALID',
+  REGISTRY_AUTH_FILE_INVALID: 'REGISTRY_AUTH_FILE_INVALID',
+  // Logs (`logs/`).
+  LOG_NOT_FOUND: 'LOG_NOT_FOUND',
 } as const;
 
 export type RuntimeErrorCode = (typeof RuntimeErrorCode)[keyof typeof RuntimeErrorCode];
@@ -36,24 +91,18 @@ export class SpecInvalidError extends PodkitError {
   }
 }
 
-/**
- * Stable codes of the runtime's host-facing errors (host checks, state root, runc, network,
- * sandbox). Every code is listed in docs/errors.md; the CLI maps them to exit codes.
- */
-export type HostRuntimeErrorCode =
-  | 'HOST_PREFLIGHT_FAILED'
-  | 'HOST_NOT_ROOT'
-  | 'HOST_MISSING_TOOL'
-  | 'HOST_CGROUP_UNSUPPORTED'
-  | 'STATE_INVALID_ID'
-  | 'STATE_LOCKED'
-  | 'STATE_CORRUPT'
-  | 'COMMAND_FAILED'
-  | 'RUNC_FAILED'
-  | 'NETNS_FAILED'
-  | 'CNI_FAILED'
-  | 'HOSTPORT_CONFLICT'
-  | 'SANDBOX_FAILED';
+/** The runtime's host-facing codes (host checks, state root, runc, network, sandbox). */
+export type HostRuntimeErrorCode = Extract<
+  RuntimeErrorCode,
+  | `HOST_${string}`
+  | `STATE_${string}`
+  | typeof RuntimeErrorCode.COMMAND_FAILED
+  | typeof RuntimeErrorCode.RUNC_FAILED
+  | typeof RuntimeErrorCode.NETNS_FAILED
+  | typeof RuntimeErrorCode.CNI_FAILED
+  | typeof RuntimeErrorCode.HOSTPORT_CONFLICT
+  | typeof RuntimeErrorCode.SANDBOX_FAILED
+>;
 
 /** What the error factories below take besides code and message. */
 export interface CodedErrorOptions {
@@ -80,7 +129,7 @@ export function runtimeError(
 }
 
 /**
- * Stable codes of the OCI image store (load, import, unpack). Listed in docs/errors.md.
+ * The image store's codes (load, import, unpack):
  * - IMAGE_DIGEST_INVALID: a digest is not `sha256:<64 hex>` (or an unsupported algorithm).
  * - IMAGE_DIGEST_MISMATCH: a blob's content does not match its digest or declared size.
  * - IMAGE_BLOB_MISSING: a blob an image needs is not in the store / the archive.
@@ -90,14 +139,7 @@ export function runtimeError(
  *   node in an unprivileged image, or breaks a size / entry-count limit; nothing is kept.
  * - IMAGE_IN_USE: `image rm` of an image a pod uses (without --force).
  */
-export type ImageErrorCode =
-  | 'IMAGE_DIGEST_INVALID'
-  | 'IMAGE_DIGEST_MISMATCH'
-  | 'IMAGE_BLOB_MISSING'
-  | 'IMAGE_FORMAT_INVALID'
-  | 'IMAGE_PLATFORM_NOT_FOUND'
-  | 'IMAGE_LAYER_UNSAFE'
-  | 'IMAGE_IN_USE';
+export type ImageErrorCode = Extract<RuntimeErrorCode, `IMAGE_${string}`>;
 
 /** Creates a PodkitError carrying one of the image store's codes. */
 export function imageError(
@@ -109,8 +151,7 @@ export function imageError(
 }
 
 /**
- * Stable codes of the registry client (`podkit image pull`, pulls by pod admission). Listed in
- * docs/errors.md.
+ * The registry client's codes (`podkit image pull`, pulls by pod admission):
  * - REGISTRY_IMAGE_NOT_FOUND: the registry has no such repository, tag or digest.
  * - REGISTRY_AUTH_FAILED: the registry (or its token server) refused: 401/403.
  * - REGISTRY_TLS_FAILED: the TLS handshake failed (unknown CA, name mismatch, plain HTTP peer).
@@ -123,15 +164,7 @@ export function imageError(
  * ErrImagePull) or, for a restart, the container's Waiting reason (ErrImagePull,
  * ImagePullBackOff).
  */
-export type RegistryErrorCode =
-  | 'REGISTRY_IMAGE_NOT_FOUND'
-  | 'REGISTRY_AUTH_FAILED'
-  | 'REGISTRY_TLS_FAILED'
-  | 'REGISTRY_UNREACHABLE'
-  | 'REGISTRY_UNAVAILABLE'
-  | 'REGISTRY_ERROR'
-  | 'REGISTRY_CONFIG_INVALID'
-  | 'REGISTRY_AUTH_FILE_INVALID';
+export type RegistryErrorCode = Extract<RuntimeErrorCode, `REGISTRY_${string}`>;
 
 /** Creates a PodkitError carrying one of the registry client's codes. */
 export function registryError(
@@ -143,12 +176,11 @@ export function registryError(
 }
 
 /**
- * Stable codes of the offline image builder (`podkit image build-node`). Listed in
- * docs/errors.md.
+ * The offline image builder's code (`podkit image build-node`):
  * - IMAGE_BUILD_INVALID: the Containerfile or package cannot be built offline (no node
  *   ENTRYPOINT into packages/, a missing dist/ or dependency, an unreadable host file).
  */
-export type ImageBuildErrorCode = 'IMAGE_BUILD_INVALID';
+export type ImageBuildErrorCode = typeof RuntimeErrorCode.IMAGE_BUILD_INVALID;
 
 /** Creates a PodkitError carrying one of the image builder's codes. */
 export function imageBuildError(

@@ -1,4 +1,4 @@
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 import type { Bucket, Labels, MetricFamily, MetricType, Quantile } from './model.js';
 
 interface RawSample {
@@ -185,6 +185,6 @@ export function parseText(
 /** parseText that throws ADAPTER_UPSTREAM on the first bad line (for tests and strict use). */
 export function parseTextStrict(text: string): MetricFamily[] {
   return parseText(text, (line, why) => {
-    throw adapterError('ADAPTER_UPSTREAM', `bad exposition line "${line}": ${why}`);
+    throw adapterError(AdapterErrorCode.ADAPTER_UPSTREAM, `bad exposition line "${line}": ${why}`);
   });
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@podkit/kit';
 import type { Registry } from 'prom-client';
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 import { encode } from '../exposition/encode.js';
 import { familiesFromRegistry } from '../exposition/from-prom-client.js';
 import { MetricSet } from '../exposition/metric-set.js';
@@ -183,7 +183,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     const onError = (err: NodeJS.ErrnoException): void => {
       reject(
         adapterError(
-          'ADAPTER_CONFIG',
+          AdapterErrorCode.ADAPTER_CONFIG,
           `cannot listen on ${host}:${options.port}: ${err.code ?? err.message}`,
           {
             cause: err,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 
 /** Credentials for an upstream, always from files (re-read per request), never from argv. */
 export interface HttpAuth {
@@ -38,10 +38,10 @@ export async function httpGet(
   try {
     parsed = new URL(url);
   } catch {
-    throw adapterError('ADAPTER_CONFIG', `not a URL: "${safe}"`);
+    throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `not a URL: "${safe}"`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw adapterError('ADAPTER_CONFIG', `not an http(s) URL: "${safe}"`);
+    throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `not an http(s) URL: "${safe}"`);
   }
   const auth = options.auth ?? {};
   if (parsed.username !== '' || parsed.password !== '') {
@@ -62,7 +62,10 @@ export async function httpGet(
     const res = await getFollowing(parsed, headers, options.signal);
     if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) {
       res.resume();
-      throw adapterError('ADAPTER_UPSTREAM', `GET ${safe}: HTTP ${String(res.statusCode)}`);
+      throw adapterError(
+        AdapterErrorCode.ADAPTER_UPSTREAM,
+        `GET ${safe}: HTTP ${String(res.statusCode)}`,
+      );
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -70,7 +73,10 @@ export async function httpGet(
       size += chunk.length;
       if (size > maxBytes) {
         res.destroy();
-        throw adapterError('ADAPTER_UPSTREAM', `GET ${safe}: body larger than ${maxBytes} bytes`);
+        throw adapterError(
+          AdapterErrorCode.ADAPTER_UPSTREAM,
+          `GET ${safe}: body larger than ${maxBytes} bytes`,
+        );
       }
       chunks.push(chunk);
     }
@@ -78,7 +84,9 @@ export async function httpGet(
   } catch (err) {
     if (err instanceof Error && 'code' in err && String(err.code).startsWith('ADAPTER_')) throw err;
     const reason = options.signal.aborted ? 'timed out' : (err as Error).message;
-    throw adapterError('ADAPTER_UPSTREAM', `GET ${safe}: ${redactUrl(reason)}`, { cause: err });
+    throw adapterError(AdapterErrorCode.ADAPTER_UPSTREAM, `GET ${safe}: ${redactUrl(reason)}`, {
+      cause: err,
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 import type { MetricSet } from '../exposition/metric-set.js';
 import { isValidLabelName, isValidMetricName } from '../exposition/names.js';
 import { httpGet, type HttpAuth } from './http-get.js';
@@ -41,21 +41,30 @@ export function parseJsonMapping(doc: unknown): JsonMetric[] {
     const r = asRecord(m, where);
     const name = asString(r['name'], `${where}.name`);
     if (!isValidMetricName(name))
-      throw adapterError('ADAPTER_CONFIG', `${where}.name: "${name}" is not a valid metric name`);
+      throw adapterError(
+        AdapterErrorCode.ADAPTER_CONFIG,
+        `${where}.name: "${name}" is not a valid metric name`,
+      );
     const kind = asString(r['type'], `${where}.type`, 'value');
     if (kind !== 'value' && kind !== 'object')
-      throw adapterError('ADAPTER_CONFIG', `${where}.type: expected value or object`);
+      throw adapterError(
+        AdapterErrorCode.ADAPTER_CONFIG,
+        `${where}.type: expected value or object`,
+      );
     const type = asString(r['valuetype'], `${where}.valuetype`, 'untyped');
     if (type !== 'gauge' && type !== 'counter' && type !== 'untyped') {
       throw adapterError(
-        'ADAPTER_CONFIG',
+        AdapterErrorCode.ADAPTER_CONFIG,
         `${where}.valuetype: expected gauge, counter or untyped`,
       );
     }
     const labels = Object.entries(asStringMap(r['labels'], `${where}.labels`)).map(
       ([k, v]): LabelRule => {
         if (!isValidLabelName(k))
-          throw adapterError('ADAPTER_CONFIG', `${where}.labels: "${k}" is not a valid label name`);
+          throw adapterError(
+            AdapterErrorCode.ADAPTER_CONFIG,
+            `${where}.labels: "${k}" is not a valid label name`,
+          );
         return isPath(v) ? { name: k, path: compileJsonPath(v) } : { name: k, value: v };
       },
     );
@@ -63,7 +72,10 @@ export function parseJsonMapping(doc: unknown): JsonMetric[] {
       isPath(v) ? { suffix, path: compileJsonPath(v) } : { suffix, constant: Number(v) },
     );
     if (kind === 'object' && values.length === 0)
-      throw adapterError('ADAPTER_CONFIG', `${where}: an object metric needs values`);
+      throw adapterError(
+        AdapterErrorCode.ADAPTER_CONFIG,
+        `${where}: an object metric needs values`,
+      );
     return {
       name,
       help: asString(r['help'], `${where}.help`, name),
@@ -146,7 +158,7 @@ export class JsonSource implements TargetSource {
       doc = JSON.parse(text);
     } catch (err) {
       throw adapterError(
-        'ADAPTER_UPSTREAM',
+        AdapterErrorCode.ADAPTER_UPSTREAM,
         `the response is not JSON: ${(err as Error).message}`,
         { cause: err },
       );

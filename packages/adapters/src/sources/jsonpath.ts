@@ -1,4 +1,4 @@
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 
 type Step = { kind: 'key'; key: string } | { kind: 'index'; index: number } | { kind: 'wildcard' };
 
@@ -16,7 +16,7 @@ export function compileJsonPath(expr: string): (root: unknown) => unknown[] {
   const steps: Step[] = [];
   let i = 0;
   const bad = (why: string): never => {
-    throw adapterError('ADAPTER_CONFIG', `JSONPath "${expr}": ${why}`, {
+    throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `JSONPath "${expr}": ${why}`, {
       hint: "supported: $, .key, ['key'], [n], [*], .*",
     });
   };

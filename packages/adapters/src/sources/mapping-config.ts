@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 
 /** Reads a YAML (or JSON) mapping file into a plain value; ADAPTER_CONFIG when unreadable. */
 export function loadYamlFile(path: string): unknown {
@@ -8,35 +8,42 @@ export function loadYamlFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw adapterError('ADAPTER_CONFIG', `cannot read ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw adapterError(
+      AdapterErrorCode.ADAPTER_CONFIG,
+      `cannot read ${path}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     return parse(text) as unknown;
   } catch (err) {
-    throw adapterError('ADAPTER_CONFIG', `${path}: ${(err as Error).message}`, { cause: err });
+    throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
 /** Narrowing helpers for configuration objects: each names the field that is wrong. */
 export function asRecord(v: unknown, where: string): Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw adapterError('ADAPTER_CONFIG', `${where}: expected a mapping`);
+    throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `${where}: expected a mapping`);
   }
   return v as Record<string, unknown>;
 }
 
 export function asArray(v: unknown, where: string): unknown[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v)) throw adapterError('ADAPTER_CONFIG', `${where}: expected a list`);
+  if (!Array.isArray(v))
+    throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `${where}: expected a list`);
   return v as unknown[];
 }
 
 export function asString(v: unknown, where: string, fallback?: string): string {
   if (v === undefined && fallback !== undefined) return fallback;
   if (typeof v !== 'string' && typeof v !== 'number') {
-    throw adapterError('ADAPTER_CONFIG', `${where}: expected a string`);
+    throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `${where}: expected a string`);
   }
   return String(v);
 }

@@ -1,4 +1,4 @@
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 import type { MetricSet } from '../exposition/metric-set.js';
 import { httpGet, type HttpAuth } from './http-get.js';
 import type { TargetSource } from './source.js';
@@ -20,7 +20,10 @@ const STUB =
 export function parseStubStatus(text: string): StubStatus {
   const m = STUB.exec(text);
   if (m === null)
-    throw adapterError('ADAPTER_UPSTREAM', 'the response is not an nginx stub_status page');
+    throw adapterError(
+      AdapterErrorCode.ADAPTER_UPSTREAM,
+      'the response is not an nginx stub_status page',
+    );
   const n = (i: number): number => Number(m[i]);
   return {
     active: n(1),

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 
 export interface RedisAddress {
   host: string;
@@ -11,15 +11,19 @@ export function parseRedisTarget(target: string): RedisAddress {
   let t = target.trim();
   if (t.startsWith('redis://')) t = t.slice('redis://'.length).replace(/\/.*$/, '');
   if (t.includes('@')) {
-    throw adapterError('ADAPTER_CONFIG', 'a Redis target must not carry credentials', {
-      hint: 'give the password with --password-file (and the ACL user with --username)',
-    });
+    throw adapterError(
+      AdapterErrorCode.ADAPTER_CONFIG,
+      'a Redis target must not carry credentials',
+      {
+        hint: 'give the password with --password-file (and the ACL user with --username)',
+      },
+    );
   }
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(t) ?? /^(?:\[([^\]]+)\]|([^:]+))$/.exec(t);
   const host = m?.[1] ?? m?.[2];
   const port = Number(m?.[3] ?? '6379');
   if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw adapterError('ADAPTER_CONFIG', `not a Redis address: "${target}"`, {
+    throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `not a Redis address: "${target}"`, {
       hint: 'use host:port, e.g. 127.0.0.1:6379',
     });
   }
@@ -52,13 +56,16 @@ export function readReply(buf: Buffer, cursor: number): { reply: Reply; next: nu
       const len = Number(head);
       if (len === -1) return { reply: { kind: 'bulk', data: null }, next: eol + 2 };
       if (!Number.isInteger(len) || len < 0)
-        throw adapterError('ADAPTER_UPSTREAM', 'bad RESP bulk length');
+        throw adapterError(AdapterErrorCode.ADAPTER_UPSTREAM, 'bad RESP bulk length');
       const end = eol + 2 + len;
       if (buf.length < end + 2) return undefined;
       return { reply: { kind: 'bulk', data: buf.subarray(eol + 2, end) }, next: end + 2 };
     }
     default:
-      throw adapterError('ADAPTER_UPSTREAM', 'the server did not answer in RESP (is it Redis?)');
+      throw adapterError(
+        AdapterErrorCode.ADAPTER_UPSTREAM,
+        'the server did not answer in RESP (is it Redis?)',
+      );
   }
 }
 
@@ -102,7 +109,7 @@ export async function redisInfo(
           err.code.startsWith('ADAPTER_')
           ? err
           : adapterError(
-              'ADAPTER_UPSTREAM',
+              AdapterErrorCode.ADAPTER_UPSTREAM,
               `redis ${addr.host}:${addr.port}: ${(err as Error).message}`,
               { cause: err },
             ),
@@ -140,12 +147,17 @@ export async function redisInfo(
       const failed = replies.find((r) => r.kind === 'error');
       // Redis' own message (e.g. "WRONGPASS invalid username-password pair") never holds the password.
       if (failed !== undefined) {
-        fail(adapterError('ADAPTER_UPSTREAM', `redis ${addr.host}:${addr.port}: ${failed.text}`));
+        fail(
+          adapterError(
+            AdapterErrorCode.ADAPTER_UPSTREAM,
+            `redis ${addr.host}:${addr.port}: ${failed.text}`,
+          ),
+        );
         return;
       }
       const info = replies.at(-1);
       if (info?.kind !== 'bulk' || info.data === null) {
-        fail(adapterError('ADAPTER_UPSTREAM', 'INFO did not return a bulk string'));
+        fail(adapterError(AdapterErrorCode.ADAPTER_UPSTREAM, 'INFO did not return a bulk string'));
         return;
       }
       resolve(info.data.toString('utf8'));

@@ -1,4 +1,4 @@
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 import type { Labels, MetricFamily } from '../exposition/model.js';
 import { asArray, asRecord, asString } from './mapping-config.js';
 
@@ -21,19 +21,23 @@ export function parseRelabelRules(doc: unknown, where = 'relabel'): RelabelRule[
     const r = asRecord(x, w);
     const action = asString(r['action'], `${w}.action`, 'replace');
     if (!['replace', 'keep', 'drop', 'labeldrop', 'labelkeep'].includes(action)) {
-      throw adapterError('ADAPTER_CONFIG', `${w}.action: "${action}" is not supported`, {
-        hint: 'use replace, keep, drop, labeldrop or labelkeep',
-      });
+      throw adapterError(
+        AdapterErrorCode.ADAPTER_CONFIG,
+        `${w}.action: "${action}" is not supported`,
+        {
+          hint: 'use replace, keep, drop, labeldrop or labelkeep',
+        },
+      );
     }
     let regex: RegExp;
     try {
       regex = new RegExp(`^(?:${asString(r['regex'], `${w}.regex`, '(.*)')})$`);
     } catch (err) {
-      throw adapterError('ADAPTER_CONFIG', `${w}.regex: ${(err as Error).message}`);
+      throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `${w}.regex: ${(err as Error).message}`);
     }
     const targetLabel = asString(r['target_label'], `${w}.target_label`, '');
     if (action === 'replace' && targetLabel === '') {
-      throw adapterError('ADAPTER_CONFIG', `${w}: replace needs target_label`);
+      throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, `${w}: replace needs target_label`);
     }
     return {
       action: action as RelabelRule['action'],

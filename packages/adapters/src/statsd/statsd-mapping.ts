@@ -1,4 +1,4 @@
-import { adapterError } from '../errors.js';
+import { adapterError, AdapterErrorCode } from '../errors.js';
 import { isValidLabelName, sanitizeLabelName, sanitizeMetricName } from '../exposition/names.js';
 import { asArray, asRecord, asString, asStringMap } from '../sources/mapping-config.js';
 
@@ -46,7 +46,10 @@ function observerOptions(r: Record<string, unknown>, where: string): Partial<Obs
   if (r['observer_type'] !== undefined) {
     const t = asString(r['observer_type'], `${where}.observer_type`);
     if (t !== 'summary' && t !== 'histogram')
-      throw adapterError('ADAPTER_CONFIG', `${where}.observer_type: expected summary or histogram`);
+      throw adapterError(
+        AdapterErrorCode.ADAPTER_CONFIG,
+        `${where}.observer_type: expected summary or histogram`,
+      );
     out.type = t;
   }
   if (r['buckets'] !== undefined)
@@ -81,15 +84,24 @@ export class StatsdMapper {
       try {
         regex = matchType === 'regex' ? new RegExp(match) : globToRegex(match);
       } catch (err) {
-        throw adapterError('ADAPTER_CONFIG', `${where}.match: ${(err as Error).message}`);
+        throw adapterError(
+          AdapterErrorCode.ADAPTER_CONFIG,
+          `${where}.match: ${(err as Error).message}`,
+        );
       }
       const action = asString(r['action'], `${where}.action`, 'map');
       if (action !== 'map' && action !== 'drop')
-        throw adapterError('ADAPTER_CONFIG', `${where}.action: expected map or drop`);
+        throw adapterError(
+          AdapterErrorCode.ADAPTER_CONFIG,
+          `${where}.action: expected map or drop`,
+        );
       const labels = asStringMap(r['labels'], `${where}.labels`);
       for (const k of Object.keys(labels)) {
         if (!isValidLabelName(k))
-          throw adapterError('ADAPTER_CONFIG', `${where}.labels: "${k}" is not a valid label name`);
+          throw adapterError(
+            AdapterErrorCode.ADAPTER_CONFIG,
+            `${where}.labels: "${k}" is not a valid label name`,
+          );
       }
       return {
         regex,

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { PodkitError } from '@podkit/kit';
-import { GitSyncCode } from '../errors.js';
+import { GitSyncErrorCode } from '../errors.js';
 
 /** One credential, as git-sync v4's `--credential` JSON: `{"url","username","password-file"}`. */
 export interface CredentialEntry {
@@ -25,21 +25,28 @@ export function parseCredentials(json: string): CredentialEntry[] {
     value = JSON.parse(json);
   } catch {
     // The text may hold a password: never echo it.
-    throw new PodkitError(GitSyncCode.credentialsInvalid, '--credential is not valid JSON', {
-      hint: 'expected {"url":"…","username":"…","password-file":"…"} (or a JSON list of them)',
-    });
+    throw new PodkitError(
+      GitSyncErrorCode.GIT_SYNC_CREDENTIALS_INVALID,
+      '--credential is not valid JSON',
+      {
+        hint: 'expected {"url":"…","username":"…","password-file":"…"} (or a JSON list of them)',
+      },
+    );
   }
   const items = Array.isArray(value) ? (value as unknown[]) : [value];
   return items.map((item, i) => {
     const where = `--credential entry ${i + 1}`;
     if (typeof item !== 'object' || item === null) {
-      throw new PodkitError(GitSyncCode.credentialsInvalid, `${where} is not a JSON object`);
+      throw new PodkitError(
+        GitSyncErrorCode.GIT_SYNC_CREDENTIALS_INVALID,
+        `${where} is not a JSON object`,
+      );
     }
     const o = item as Record<string, unknown>;
     for (const key of Object.keys(o)) {
       if (!['url', 'username', 'password', 'password-file'].includes(key)) {
         throw new PodkitError(
-          GitSyncCode.credentialsInvalid,
+          GitSyncErrorCode.GIT_SYNC_CREDENTIALS_INVALID,
           `${where}: unknown key ${JSON.stringify(key)}`,
           { hint: 'keys: url, username, password, password-file' },
         );
@@ -49,13 +56,19 @@ export function parseCredentials(json: string): CredentialEntry[] {
       const v = o[key];
       if (v === undefined) return undefined;
       if (typeof v !== 'string') {
-        throw new PodkitError(GitSyncCode.credentialsInvalid, `${where}: ${key} must be a string`);
+        throw new PodkitError(
+          GitSyncErrorCode.GIT_SYNC_CREDENTIALS_INVALID,
+          `${where}: ${key} must be a string`,
+        );
       }
       return v;
     };
     const url = str('url');
     if (url === undefined || url === '') {
-      throw new PodkitError(GitSyncCode.credentialsInvalid, `${where}: url is required`);
+      throw new PodkitError(
+        GitSyncErrorCode.GIT_SYNC_CREDENTIALS_INVALID,
+        `${where}: url is required`,
+      );
     }
     const entry: CredentialEntry = {
       url,
@@ -65,7 +78,7 @@ export function parseCredentials(json: string): CredentialEntry[] {
     };
     if (entry.password !== undefined && entry.passwordFile !== undefined) {
       throw new PodkitError(
-        GitSyncCode.credentialsInvalid,
+        GitSyncErrorCode.GIT_SYNC_CREDENTIALS_INVALID,
         `${where}: password and password-file are exclusive`,
       );
     }
@@ -144,7 +157,7 @@ export async function readCredentialSecrets(
       text = await fs.readFile(entry.passwordFile, 'utf8');
     } catch (err) {
       throw new PodkitError(
-        GitSyncCode.credentialsInvalid,
+        GitSyncErrorCode.GIT_SYNC_CREDENTIALS_INVALID,
         `cannot read password file ${entry.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
         { hint: 'check the secret volume and --password-file', cause: err },
       );
@@ -152,7 +165,7 @@ export async function readCredentialSecrets(
     const pw = text.replace(/\n+$/, '');
     if (pw === '') {
       throw new PodkitError(
-        GitSyncCode.credentialsInvalid,
+        GitSyncErrorCode.GIT_SYNC_CREDENTIALS_INVALID,
         `password file ${entry.passwordFile} is empty`,
       );
     }

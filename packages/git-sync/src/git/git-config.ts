@@ -1,5 +1,5 @@
 import { PodkitError } from '@podkit/kit';
-import { GitSyncCode } from '../errors.js';
+import { GitSyncErrorCode } from '../errors.js';
 
 /**
  * Parses git-sync's --git-config: `key:value,key:value`. A key or value containing `,` or
@@ -12,9 +12,13 @@ export function parseGitConfig(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   let i = 0;
   const fail = (why: string): never => {
-    throw new PodkitError(GitSyncCode.optionInvalid, `--git-config: ${why} at offset ${i}`, {
-      hint: 'expected key:value[,key:value]; quote a key or value holding , or : with "…"',
-    });
+    throw new PodkitError(
+      GitSyncErrorCode.GIT_SYNC_OPTION_INVALID,
+      `--git-config: ${why} at offset ${i}`,
+      {
+        hint: 'expected key:value[,key:value]; quote a key or value holding , or : with "…"',
+      },
+    );
   };
   const word = (stops: string): string => {
     if (text[i] === '"') {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { GitCommandError, GitSyncCode } from '../errors.js';
+import { GitCommandError, GitSyncErrorCode } from '../errors.js';
 import { Redactor } from '../redact.js';
 import { runProcess } from './run-process.js';
 
@@ -143,7 +143,7 @@ export class GitRunner {
     const shownArgs = args.map(redact);
     const what = `git ${shownArgs.join(' ')}`;
     if (options.signal?.aborted === true) {
-      throw new GitCommandError(GitSyncCode.aborted, `${what}: cancelled`, {
+      throw new GitCommandError(GitSyncErrorCode.GIT_SYNC_ABORTED, `${what}: cancelled`, {
         args: shownArgs,
         exitCode: null,
         stderr: '',
@@ -154,7 +154,7 @@ export class GitRunner {
       await this.#ensureGlobalConfig();
     } catch (cause) {
       throw new GitCommandError(
-        GitSyncCode.spawnFailed,
+        GitSyncErrorCode.GIT_SYNC_SPAWN_FAILED,
         `${what}: cannot write git's config ${this.globalConfigPath}: ${redact(String(cause))}`,
         {
           args: shownArgs,
@@ -178,7 +178,7 @@ export class GitRunner {
       });
     } catch (cause) {
       throw new GitCommandError(
-        GitSyncCode.spawnFailed,
+        GitSyncErrorCode.GIT_SYNC_SPAWN_FAILED,
         `${what}: cannot start git: ${redact(String(cause))}`,
         { args: shownArgs, exitCode: null, stderr: '', hint: 'is git installed and on PATH?' },
       );
@@ -186,14 +186,14 @@ export class GitRunner {
     await this.#options.faults?.exited?.(args);
     const stderr = redact(result.stderr.trim());
     if (result.killedFor === 'abort') {
-      throw new GitCommandError(GitSyncCode.aborted, `${what}: cancelled`, {
+      throw new GitCommandError(GitSyncErrorCode.GIT_SYNC_ABORTED, `${what}: cancelled`, {
         args: shownArgs,
         exitCode: result.exitCode,
         stderr,
       });
     }
     if (result.killedFor === 'timeout') {
-      throw new GitCommandError(GitSyncCode.gitTimeout, `${what}: timed out`, {
+      throw new GitCommandError(GitSyncErrorCode.GIT_SYNC_GIT_TIMEOUT, `${what}: timed out`, {
         args: shownArgs,
         exitCode: result.exitCode,
         stderr,
@@ -204,7 +204,7 @@ export class GitRunner {
       const status =
         result.exitCode === null ? `killed by ${String(result.signal)}` : `exit ${result.exitCode}`;
       throw new GitCommandError(
-        GitSyncCode.gitFailed,
+        GitSyncErrorCode.GIT_SYNC_GIT_FAILED,
         `${what} failed (${status})${stderr === '' ? '' : `: ${lastLines(stderr, 5)}`}`,
         { args: shownArgs, exitCode: result.exitCode, stderr },
       );

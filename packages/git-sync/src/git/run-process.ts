@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-
+import { isPodkitError, KitErrorCode, runGroup } from '@podkit/kit';
 /** How to run one child process. The environment is explicit: nothing is inherited. */
 export interface RunProcessOptions {
   /** The complete environment of the child (process.env is NOT merged in). */
@@ -33,107 +32,44 @@ const STDERR_TAIL = 64 * 1024;
 
 /**
  * Runs `file` with `args` (argv only: no shell ever parses them) in its own process group,
- * so that a timeout or abort stops the whole tree (git spawns git-remote-https, ssh, ...).
- * Resolves with the outcome whatever the exit status; rejects only when the program cannot be
- * started (the error from spawn, e.g. ENOENT).
+ * so that a timeout or abort stops the whole tree (git spawns git-remote-https, ssh, ...);
+ * kit's `runGroup` does the spawning. Resolves with the outcome whatever the exit status;
+ * rejects only when the program cannot be started (the error from spawn, e.g. ENOENT).
  *
  * @example
  *   const r = await runProcess('git', ['--version'], { env: { PATH: '/usr/bin' } });
  */
-export function runProcess(
+export async function runProcess(
   file: string,
   args: readonly string[],
   options: RunProcessOptions,
 ): Promise<RunProcessResult> {
-  const grace = options.killGraceMs ?? 2000;
-  const maxStdout = options.maxStdoutBytes ?? 64 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted === true) {
-      resolve({ stdout: '', stderr: '', exitCode: null, signal: null, killedFor: 'abort' });
-      return;
-    }
-    const child = spawn(file, args, {
-      cwd: options.cwd,
+  let run;
+  try {
+    run = await runGroup(file, args, {
       env: options.env,
-      detached: true, // own process group: kill(-pid) reaches every descendant
-      stdio: ['pipe', 'pipe', 'pipe'],
-      windowsHide: true,
+      cwd: options.cwd,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      input: options.stdin ?? '',
+      graceMs: options.killGraceMs ?? 2000,
+      maxOutputBytes: options.maxStdoutBytes ?? 64 * 1024 * 1024,
+      overflow: 'truncate',
+      onSpawned: options.onSpawned,
     });
-    if (child.pid !== undefined) options.onSpawned?.(child.pid);
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    let err = Buffer.alloc(0);
-    let killedFor: RunProcessResult['killedFor'];
-    let killTimer: NodeJS.Timeout | undefined;
-    let timeoutTimer: NodeJS.Timeout | undefined;
-    let exited = false;
-
-    const killGroup = (sig: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // ESRCH: the group is already gone.
-      }
-    };
-    const stop = (why: 'timeout' | 'abort'): void => {
-      if (exited || killedFor !== undefined) return;
-      killedFor = why;
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => {
-        killGroup('SIGKILL');
-      }, grace);
-      killTimer.unref();
-    };
-    const onAbort = (): void => {
-      stop('abort');
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.timeoutMs !== undefined) {
-      timeoutTimer = setTimeout(() => {
-        stop('timeout');
-      }, options.timeoutMs);
+  } catch (err) {
+    // Callers word their own message from the spawn error (ENOENT: git not installed).
+    if (isPodkitError(err, KitErrorCode.KIT_SPAWN_FAILED) && err.cause instanceof Error) {
+      throw err.cause;
     }
-    const cleanup = (): void => {
-      options.signal?.removeEventListener('abort', onAbort);
-      if (timeoutTimer !== undefined) clearTimeout(timeoutTimer);
-      if (killTimer !== undefined) clearTimeout(killTimer);
-    };
-
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (outBytes >= maxStdout) return;
-      out.push(chunk);
-      outBytes += chunk.length;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err = Buffer.concat([err, chunk]);
-      if (err.length > STDERR_TAIL) err = err.subarray(err.length - STDERR_TAIL);
-    });
-    child.stdin.on('error', () => {
-      // EPIPE when the child exits without reading stdin; its exit status tells the story.
-    });
-    child.stdin.end(options.stdin ?? '');
-
-    child.on('error', (e) => {
-      exited = true;
-      cleanup();
-      reject(e);
-    });
-    child.on('exit', () => {
-      exited = true;
-    });
-    child.on('close', (exitCode, signal) => {
-      exited = true;
-      cleanup();
-      // A grandchild may survive its parent in the same group; it must not outlive the run.
-      if (killedFor !== undefined) killGroup('SIGKILL');
-      resolve({
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: err.toString('utf8'),
-        exitCode,
-        signal,
-        killedFor,
-      });
-    });
-  });
+    throw err;
+  }
+  if (run.stoppedFor === 'output') throw new Error('unreachable: output is truncated');
+  return {
+    stdout: run.stdout,
+    stderr: run.stderr.length > STDERR_TAIL ? run.stderr.slice(-STDERR_TAIL) : run.stderr,
+    exitCode: run.code,
+    signal: run.signal,
+    killedFor: run.stoppedFor,
+  };
 }

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpError, readBody, type RouteHandler } from '@podkit/kit';
-import { GitSyncCode } from '../errors.js';
+import { GitSyncErrorCode } from '../errors.js';
 
 /** Who may trigger a sync. At least one must be set, or nothing is accepted. */
 export interface WebhookAuth {
@@ -91,7 +91,7 @@ export function webhookRoute(options: WebhookOptions): RouteHandler {
     const body = await readBody(req, { limit: options.maxBodyBytes ?? 2 * 1024 * 1024 });
     const verdict = verifyWebhook(req.headers, body, options);
     if (!verdict.accepted) {
-      throw new HttpError(401, GitSyncCode.webhookUnauthorized, verdict.reason);
+      throw new HttpError(401, GitSyncErrorCode.GIT_SYNC_WEBHOOK_UNAUTHORIZED, verdict.reason);
     }
     if (verdict.trigger) options.trigger();
     res.writeHead(202, { 'content-type': 'application/json', 'cache-control': 'no-store' });

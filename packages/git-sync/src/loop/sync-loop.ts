@@ -1,7 +1,12 @@
-import { PodkitError } from '@podkit/kit';
-import { GitSyncCode } from '../errors.js';
-import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
+import { PodkitError, backoffDelay, type BackoffPolicy } from '@podkit/kit';
+import { GitSyncErrorCode } from '../errors.js';
 import { systemClock, type Clock } from './clock.js';
+
+/**
+ * Retry spacing after failed syncs: 1 s doubling to 60 s, each delay shortened by up to 20 %
+ * so that instances that failed together spread out (2 · 0.8 > 1: delays still grow).
+ */
+export const SYNC_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.2 };
 
 /** What the loop reports (the body of /status). Times are epoch milliseconds. */
 export interface SyncStatus {
@@ -69,7 +74,7 @@ export class SyncLoop {
   constructor(options: SyncLoopOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
-    this.#backoff = { ...defaultBackoff, ...options.backoff };
+    this.#backoff = { ...SYNC_BACKOFF, ...options.backoff };
   }
 
   /** A snapshot of the status. */
@@ -104,7 +109,7 @@ export class SyncLoop {
         if (!ok && max >= 0 && this.#status.consecutiveFailures > max) {
           const last = this.#status.lastError;
           throw new PodkitError(
-            GitSyncCode.tooManyFailures,
+            GitSyncErrorCode.GIT_SYNC_TOO_MANY_FAILURES,
             `${this.#status.consecutiveFailures} consecutive sync failures (max ${max}); last: ${last?.message ?? 'unknown'}`,
             { hint: 'raise --max-failures, or -1 to retry forever' },
           );
@@ -145,7 +150,7 @@ export class SyncLoop {
       if (stop.aborted) return false; // shutting down: not a failure
       error = timeout.aborted
         ? new PodkitError(
-            GitSyncCode.syncTimeout,
+            GitSyncErrorCode.GIT_SYNC_TIMEOUT,
             `sync timed out after ${this.#o.syncTimeoutMs ?? 120_000} ms`,
             { cause: err },
           )
@@ -153,7 +158,7 @@ export class SyncLoop {
       const redact = this.#o.redact ?? ((t: string) => t);
       s.consecutiveFailures++;
       s.lastError = {
-        code: error instanceof PodkitError ? error.code : GitSyncCode.unexpected,
+        code: error instanceof PodkitError ? error.code : GitSyncErrorCode.GIT_SYNC_UNEXPECTED,
         message: redact(error instanceof Error ? error.message : String(error)),
         at: this.#clock.now(),
       };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError, isPodkitError } from '@podkit/kit';
-import { GitCommandError, GitSyncCode } from '../errors.js';
+import { GitCommandError, GitSyncErrorCode } from '../errors.js';
 import { GitRunner, type GitFaults } from '../git/run-git.js';
 import { Redactor } from '../redact.js';
 import {
@@ -238,7 +238,7 @@ export class SyncEngine {
     const resolved = resolveLsRemote(stdout, this.#ref);
     if (resolved === undefined) {
       throw new PodkitError(
-        GitSyncCode.refNotFound,
+        GitSyncErrorCode.GIT_SYNC_REF_NOT_FOUND,
         `ref ${JSON.stringify(this.#ref)} not found on ${this.redactor.redact(this.#o.repo)}`,
         { hint: 'check --ref: the branch or tag may have been deleted; the last tree stays live' },
       );
@@ -310,7 +310,7 @@ export class SyncEngine {
       const head = await this.#worktreeHead(tree, signal);
       if (head !== sha) {
         throw new PodkitError(
-          GitSyncCode.worktreeInvalid,
+          GitSyncErrorCode.GIT_SYNC_WORKTREE_INVALID,
           `worktree ${tree} holds ${head}, expected ${sha}`,
         );
       }
@@ -441,7 +441,7 @@ export class SyncEngine {
       );
       return true;
     } catch (err) {
-      if (isPodkitError(err, GitSyncCode.aborted)) throw err;
+      if (isPodkitError(err, GitSyncErrorCode.GIT_SYNC_ABORTED)) throw err;
       return false;
     }
   }

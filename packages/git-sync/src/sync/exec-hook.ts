@@ -1,5 +1,5 @@
 import { PodkitError } from '@podkit/kit';
-import { GitSyncCode } from '../errors.js';
+import { GitSyncErrorCode } from '../errors.js';
 import { runProcess } from '../git/run-process.js';
 import type { PrePublishContext } from './engine.js';
 
@@ -39,10 +39,12 @@ export function execHook(
         },
       });
     } catch (cause) {
-      throw new PodkitError(GitSyncCode.spawnFailed, `cannot start hook ${file}`, { cause });
+      throw new PodkitError(GitSyncErrorCode.GIT_SYNC_SPAWN_FAILED, `cannot start hook ${file}`, {
+        cause,
+      });
     }
     if (result.killedFor === 'abort') {
-      throw new PodkitError(GitSyncCode.aborted, `hook ${file}: cancelled`);
+      throw new PodkitError(GitSyncErrorCode.GIT_SYNC_ABORTED, `hook ${file}: cancelled`);
     }
     if (result.killedFor !== undefined || result.exitCode !== 0) {
       const why =
@@ -51,7 +53,7 @@ export function execHook(
           : `exit ${result.exitCode ?? String(result.signal)}`;
       const tail = result.stderr.trim().split('\n').slice(-3).join(' | ');
       throw new PodkitError(
-        GitSyncCode.hookFailed,
+        GitSyncErrorCode.GIT_SYNC_HOOK_FAILED,
         `${options.label ?? 'pre-publish hook'} ${file} rejected ${sha} (${why})${tail === '' ? '' : `: ${tail}`}`,
         { hint: 'the previous tree stays live; fix the commit or the hook' },
       );

@@ -1,3 +1,4 @@
+import { Backoff } from '@podkit/kit';
 import { systemClock, type Clock } from '../loop/clock.js';
 
 export interface NotifierOptions {
@@ -74,7 +75,15 @@ export class Notifier {
   }
 
   async #work(): Promise<void> {
-    let failures = 0;
+    const backoff = new Backoff(
+      {
+        baseMs: this.#o.backoffMs,
+        capMs: this.#o.maxBackoffMs ?? 60_000,
+        jitter: 0.2,
+        jitterMode: 'spread',
+      },
+      { random: this.#o.random },
+    );
     let sha = this.#latest;
     while (sha !== undefined && sha !== this.#delivered && !this.#stop.signal.aborted) {
       let error: unknown;
@@ -87,23 +96,20 @@ export class Notifier {
       this.#o.onResult?.(sha, error);
       if (error === undefined) {
         this.#delivered = sha;
-        failures = 0;
+        backoff.reset();
       } else if (this.#latest === sha) {
-        failures++;
-        const base = Math.min(
-          this.#o.backoffMs * 2 ** (failures - 1),
-          this.#o.maxBackoffMs ?? 60_000,
-        );
-        const jitter = 1 + ((this.#o.random ?? Math.random)() * 2 - 1) * 0.2;
         const wake = new AbortController();
         this.#wake = wake;
         try {
-          await this.#clock.sleep(base * jitter, AbortSignal.any([wake.signal, this.#stop.signal]));
+          await this.#clock.sleep(
+            backoff.next(),
+            AbortSignal.any([wake.signal, this.#stop.signal]),
+          );
         } finally {
           this.#wake = undefined;
         }
       }
-      if (this.#latest !== sha) failures = 0; // a newer SHA starts its own retry series
+      if (this.#latest !== sha) backoff.reset(); // a newer SHA starts its own retry series
       sha = this.#latest;
     }
   }

@@ -1,5 +1,5 @@
 import { PodkitError } from '@podkit/kit';
-import { GitSyncCode } from '../errors.js';
+import { GitSyncErrorCode } from '../errors.js';
 import { redactUrls } from '../redact.js';
 
 export interface OutboundWebhookOptions {
@@ -36,15 +36,19 @@ export function outboundWebhook(
       await res.body?.cancel();
     } catch (err) {
       const why = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'failed';
-      throw new PodkitError(GitSyncCode.notifyFailed, `webhook ${shown} ${why} for ${sha}`, {
-        cause: err,
-      });
+      throw new PodkitError(
+        GitSyncErrorCode.GIT_SYNC_NOTIFY_FAILED,
+        `webhook ${shown} ${why} for ${sha}`,
+        {
+          cause: err,
+        },
+      );
     }
     const want = options.successStatus ?? 200;
     // 0 (git-sync's way) or -1: any status is a success.
     if (want > 0 && status !== want) {
       throw new PodkitError(
-        GitSyncCode.notifyFailed,
+        GitSyncErrorCode.GIT_SYNC_NOTIFY_FAILED,
         `webhook ${shown} answered ${status} for ${sha} (expected ${want})`,
       );
     }

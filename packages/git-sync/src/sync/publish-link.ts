@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
-import { GitSyncCode } from '../errors.js';
+import { GitSyncErrorCode } from '../errors.js';
 import { isFullSha, tempLinkPrefix, worktreePath, type Layout } from './layout.js';
 
 /**
@@ -18,7 +18,7 @@ export async function readPublishedSha(layout: Layout): Promise<string | undefin
     if (code === 'ENOENT') return undefined;
     if (code === 'EINVAL') {
       throw new PodkitError(
-        GitSyncCode.layoutInvalid,
+        GitSyncErrorCode.GIT_SYNC_LAYOUT_INVALID,
         `${layout.linkPath} exists and is not a symbolic link`,
         { cause: err, hint: 'remove it, or choose another --link' },
       );
@@ -57,7 +57,7 @@ export async function publishLink(
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY') {
       throw new PodkitError(
-        GitSyncCode.layoutInvalid,
+        GitSyncErrorCode.GIT_SYNC_LAYOUT_INVALID,
         `cannot replace ${layout.linkPath}: it is a directory`,
         { cause: err, hint: 'remove it, or choose another --link' },
       );

@@ -1,4 +1,4 @@
-import { ambassadorError } from '../errors.js';
+import { ambassadorError, AmbassadorErrorCode } from '../errors.js';
 
 /** A TCP endpoint. */
 export interface Endpoint {
@@ -17,7 +17,7 @@ export function parseEndpoint(text: string, what = 'address'): Endpoint {
   const host = m ? (m[1] ?? m[2]) : undefined;
   if (host === undefined || !(port >= 0 && port <= 65535)) {
     throw ambassadorError(
-      'AMBASSADOR_CONFIG',
+      AmbassadorErrorCode.AMBASSADOR_CONFIG,
       `${what}: expected HOST:PORT, got ${JSON.stringify(text)}`,
       {
         hint: 'e.g. 127.0.0.1:6379 or [::1]:6379',

@@ -6,7 +6,7 @@ import type { FramerLimits } from '../resp/framer.js';
 import { parseEndpoint, type Endpoint } from './address.js';
 import { queryNode, type PasswordSource } from './control.js';
 import { ClientSession, type Balance, type ReadFrom, type RouterContext } from './session.js';
-import { ambassadorError } from '../errors.js';
+import { ambassadorError, AmbassadorErrorCode } from '../errors.js';
 import type { RouterMetrics, TopologyMetrics } from '../metrics.js';
 import { Topology, type TopologyLog, type TopologyMode } from '../topology/topology.js';
 
@@ -83,16 +83,24 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
     options.mode ??
     (sentinels.length > 0 ? 'sentinel' : replicas.length === 0 ? 'discover' : 'static');
   if (mode === 'sentinel' && (sentinels.length === 0 || options.masterName === undefined)) {
-    throw ambassadorError('AMBASSADOR_CONFIG', 'sentinel mode needs sentinels and a master name');
+    throw ambassadorError(
+      AmbassadorErrorCode.AMBASSADOR_CONFIG,
+      'sentinel mode needs sentinels and a master name',
+    );
   }
   if (mode !== 'sentinel' && options.master === undefined) {
-    throw ambassadorError('AMBASSADOR_CONFIG', 'a master address (or sentinels) is required');
+    throw ambassadorError(
+      AmbassadorErrorCode.AMBASSADOR_CONFIG,
+      'a master address (or sentinels) is required',
+    );
   }
   const readFrom: ReadFrom = options.readFrom ?? 'prefer-replica';
   const limits = options.limits ?? {};
   const signal = options.signal;
   if (signal?.aborted)
-    throw ambassadorError('AMBASSADOR_CONFIG', 'aborted before start', { cause: signal.reason });
+    throw ambassadorError(AmbassadorErrorCode.AMBASSADOR_CONFIG, 'aborted before start', {
+      cause: signal.reason,
+    });
 
   const topology = new Topology({
     mode,
@@ -160,7 +168,7 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
       once(server, 'listening'),
       once(server, 'error').then(([err]: unknown[]) => {
         throw ambassadorError(
-          'AMBASSADOR_CONFIG',
+          AmbassadorErrorCode.AMBASSADOR_CONFIG,
           `cannot listen on ${listen.host}:${listen.port}`,
           { cause: err },
         );

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { ReplyFramer } from '../resp/framer.js';
 import { decodeReply, encodeCommand, RespErrorReply, type RespValue } from '../resp/decode.js';
-import { ambassadorError } from '../errors.js';
+import { ambassadorError, AmbassadorErrorCode } from '../errors.js';
 import { formatEndpoint, type Endpoint } from './address.js';
 
 /** Returns the backend password (read from the password file on every call), or undefined. */
@@ -64,9 +64,13 @@ export class ControlConnection {
     return new Promise<RespValue>((resolve, reject) => {
       if (signal.aborted) {
         reject(
-          ambassadorError('AMBASSADOR_UPSTREAM', `${where}: ${args[0] ?? ''} aborted`, {
-            cause: signal.reason,
-          }),
+          ambassadorError(
+            AmbassadorErrorCode.AMBASSADOR_UPSTREAM,
+            `${where}: ${args[0] ?? ''} aborted`,
+            {
+              cause: signal.reason,
+            },
+          ),
         );
         return;
       }
@@ -85,9 +89,13 @@ export class ControlConnection {
         reject: (e) => {
           signal.removeEventListener('abort', onAbort);
           reject(
-            ambassadorError('AMBASSADOR_UPSTREAM', `${where}: ${args[0] ?? ''} failed`, {
-              cause: e,
-            }),
+            ambassadorError(
+              AmbassadorErrorCode.AMBASSADOR_UPSTREAM,
+              `${where}: ${args[0] ?? ''} failed`,
+              {
+                cause: e,
+              },
+            ),
           );
         },
       });

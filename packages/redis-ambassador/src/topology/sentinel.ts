@@ -1,8 +1,9 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Backoff, type BackoffPolicy } from '@podkit/kit';
 import { decodeReply, encodeCommand, RespErrorReply, type RespValue } from '../resp/decode.js';
 import { ReplyFramer } from '../resp/framer.js';
-import { ambassadorError } from '../errors.js';
+import { ambassadorError, AmbassadorErrorCode } from '../errors.js';
 import { formatEndpoint, type Endpoint } from '../router/address.js';
 import { ControlConnection, type PasswordSource } from '../router/control.js';
 import { flatMap } from './replication-info.js';
@@ -30,11 +31,15 @@ export interface SentinelWatchOptions {
  * `+switch-master` on every Sentinel for prompt news, and poll anyway (a Pub/Sub message can
  * be lost). Replicas flagged s_down/o_down/disconnected or whose link is not ok are left out.
  */
+const SENTINEL_RESUBSCRIBE: BackoffPolicy = { baseMs: 1000, capMs: 10_000 };
+
 export class SentinelWatch {
   private readonly opts: SentinelWatchOptions;
   private readonly stop = new AbortController();
   private readonly controls: ControlConnection[];
   private readonly subscribers = new Set<net.Socket>();
+  /** Per sentinel (`host:port`): the delay before re-subscribing after its connection closed. */
+  private readonly resubscribe = new Map<string, Backoff>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(options: SentinelWatchOptions) {
@@ -47,7 +52,7 @@ export class SentinelWatch {
     const view = await this.ask(signal);
     if (view === undefined) {
       throw ambassadorError(
-        'AMBASSADOR_UPSTREAM',
+        AmbassadorErrorCode.AMBASSADOR_UPSTREAM,
         `no sentinel of ${this.opts.sentinels.map(formatEndpoint).join(', ')} knows master "${this.opts.masterName}"`,
         { hint: 'check --sentinel addresses and --master-name' },
       );
@@ -106,6 +111,7 @@ export class SentinelWatch {
     const framer = new ReplyFramer({ streamThreshold: Number.MAX_SAFE_INTEGER });
     sock.write(encodeCommand(['SUBSCRIBE', '+switch-master']));
     sock.on('data', (chunk: Buffer) => {
+      this.resubscribeBackoff(ep).reset(); // the sentinel answered: it is up again
       framer.push(chunk);
       for (let ev = framer.next(); ev; ev = framer.next()) {
         if (ev.kind === 'error') {
@@ -130,8 +136,19 @@ export class SentinelWatch {
       if (this.stop.signal.aborted) return;
       setTimeout(() => {
         this.subscribe(ep);
-      }, 1000).unref();
+      }, this.resubscribeBackoff(ep).next()).unref();
     });
+  }
+
+  /** 1 s after a sentinel's connection closes, doubling to 10 s while it stays down. */
+  private resubscribeBackoff(ep: Endpoint): Backoff {
+    const key = formatEndpoint(ep);
+    let b = this.resubscribe.get(key);
+    if (b === undefined) {
+      b = new Backoff(SENTINEL_RESUBSCRIBE);
+      this.resubscribe.set(key, b);
+    }
+    return b;
   }
 
   private stopped(): boolean {

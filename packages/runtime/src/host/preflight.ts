@@ -2,6 +2,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import type { HostRuntimeErrorCode } from '../errors.js';
+import { RuntimeErrorCode } from '../errors.js';
 
 /** The cgroup layout of the host: pure v1, hybrid (v1 controllers + unified), or pure v2. */
 export type CgroupLayout = 'v1' | 'hybrid' | 'v2';
@@ -31,7 +32,7 @@ export class HostPreflightError extends PodkitError {
   readonly problems: readonly HostProblem[];
   constructor(problems: readonly HostProblem[]) {
     super(
-      'HOST_PREFLIGHT_FAILED',
+      RuntimeErrorCode.HOST_PREFLIGHT_FAILED,
       `this host cannot run pods:\n${problems.map((p) => `  - [${p.code}] ${p.message} (${p.hint})`).join('\n')}`,
       { hint: 'run: bash scripts/setup.sh (as root), then try again' },
     );
@@ -72,7 +73,7 @@ export async function preflight(options: PreflightOptions = {}): Promise<HostInf
   const euid = options.euid ?? process.geteuid?.() ?? -1;
   if (euid !== 0) {
     problems.push({
-      code: 'HOST_NOT_ROOT',
+      code: RuntimeErrorCode.HOST_NOT_ROOT,
       message: `podkit's runtime needs root (running as uid ${euid})`,
       hint: 'run it with sudo or as root',
     });
@@ -101,7 +102,7 @@ export async function preflight(options: PreflightOptions = {}): Promise<HostInf
       const at = found[i];
       if (at !== undefined) return at;
       problems.push({
-        code: 'HOST_MISSING_TOOL',
+        code: RuntimeErrorCode.HOST_MISSING_TOOL,
         message: `${name} not found in PATH (Debian package ${pkg})`,
         hint: SETUP_HINT,
       });
@@ -111,7 +112,7 @@ export async function preflight(options: PreflightOptions = {}): Promise<HostInf
   const missingPlugins = REQUIRED_CNI_PLUGINS.filter((_, i) => pluginsOk[i] !== true);
   if (missingPlugins.length > 0) {
     problems.push({
-      code: 'HOST_MISSING_TOOL',
+      code: RuntimeErrorCode.HOST_MISSING_TOOL,
       message: `CNI plugin(s) ${missingPlugins.join(', ')} missing in ${cniPluginDir} (Debian package containernetworking-plugins)`,
       hint: SETUP_HINT,
     });
@@ -119,7 +120,7 @@ export async function preflight(options: PreflightOptions = {}): Promise<HostInf
 
   if (cgroup === undefined) {
     problems.push({
-      code: 'HOST_CGROUP_UNSUPPORTED',
+      code: RuntimeErrorCode.HOST_CGROUP_UNSUPPORTED,
       message: `no cgroup hierarchy found at ${cgroupRoot}`,
       hint: 'mount cgroups (v1 controllers or the v2 unified hierarchy) at /sys/fs/cgroup',
     });

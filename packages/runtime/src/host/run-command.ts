@@ -1,5 +1,5 @@
-import { spawn, type StdioOptions } from 'node:child_process';
-import { runtimeError } from '../errors.js';
+import { isPodkitError, KitErrorCode, runGroup } from '@podkit/kit';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 
 /** The outcome of a finished command. */
 export interface CommandResult {
@@ -26,9 +26,13 @@ export interface RunCommandOptions {
   stderr?: 'pipe' | 'ignore' | number | undefined;
 }
 
+/** Captured output beyond this fails the command: host tools print kilobytes, not this. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
 /**
- * Runs `argv` (no shell) in its own process group and collects its output. Aborting the signal
- * SIGKILLs the whole group.
+ * Runs `argv` (no shell) in its own process group, through kit's `runGroup`, and collects its
+ * output. Aborting the signal SIGKILLs the whole group. The group is left alone after the
+ * command exits: `runc run -d` leaves the container's init behind in it.
  *
  * @example
  *   const { stdout } = await runCommand(['ip', '-j', 'netns', 'list']);
@@ -40,69 +44,47 @@ export async function runCommand(
   const [file, ...args] = argv;
   if (file === undefined) throw new TypeError('runCommand: empty argv');
   options.signal?.throwIfAborted();
-  const stdio: StdioOptions = [
-    options.input === undefined ? 'ignore' : 'pipe',
-    options.stdout ?? 'pipe',
-    options.stderr ?? 'pipe',
-  ];
-  const child = spawn(file, args, {
-    stdio,
-    detached: true,
-    env: options.env ?? process.env,
-    cwd: options.cwd,
-  });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout?.on('data', (b: Buffer) => out.push(b));
-  child.stderr?.on('data', (b: Buffer) => err.push(b));
-  if (options.input !== undefined && child.stdin) {
-    // A plugin may exit before reading all of stdin; that EPIPE is not our error to report.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input);
-  }
-  const onAbort = (): void => {
-    if (child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let run;
   try {
-    const { code, signal } = await new Promise<{
-      code: number | null;
-      signal: NodeJS.Signals | null;
-    }>((resolve, reject) => {
-      child.once('error', reject);
-      // 'close' (not 'exit') so that every byte of captured output has arrived.
-      child.once('close', (c, s) => {
-        resolve({ code: c, signal: s });
-      });
-    }).catch((cause: unknown) => {
-      const e = cause as NodeJS.ErrnoException;
-      throw runtimeError(
-        e.code === 'ENOENT' ? 'HOST_MISSING_TOOL' : 'COMMAND_FAILED',
-        e.code === 'ENOENT' ? `${file}: command not found` : `${file}: ${e.message}`,
-        { cause, hint: e.code === 'ENOENT' ? 'run: bash scripts/setup.sh' : undefined },
-      );
+    run = await runGroup(file, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      signal: options.signal,
+      input: options.input,
+      stdout: options.stdout,
+      stderr: options.stderr,
+      maxOutputBytes: MAX_OUTPUT_BYTES,
+      graceMs: 0,
+      leaveGroup: true,
     });
-    options.signal?.throwIfAborted();
-    const result: CommandResult = {
-      code: code ?? 128,
-      signal,
-      stdout: Buffer.concat(out).toString('utf8'),
-      stderr: Buffer.concat(err).toString('utf8'),
-    };
-    if (result.code !== 0 && options.allowFailure !== true) {
-      throw runtimeError(
-        'COMMAND_FAILED',
-        `${argv.join(' ')} failed (exit ${signal ?? String(result.code)}): ${result.stderr.trim() || result.stdout.trim()}`,
-      );
-    }
-    return result;
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+  } catch (err) {
+    if (!isPodkitError(err, KitErrorCode.KIT_SPAWN_FAILED)) throw err;
+    const e = err.cause as NodeJS.ErrnoException;
+    throw runtimeError(
+      e.code === 'ENOENT' ? RuntimeErrorCode.HOST_MISSING_TOOL : RuntimeErrorCode.COMMAND_FAILED,
+      e.code === 'ENOENT' ? `${file}: command not found` : `${file}: ${e.message}`,
+      { cause: e, hint: e.code === 'ENOENT' ? 'run: bash scripts/setup.sh' : undefined },
+    );
   }
+  options.signal?.throwIfAborted();
+  if (run.stoppedFor === 'output') {
+    throw runtimeError(
+      RuntimeErrorCode.COMMAND_FAILED,
+      `${argv.join(' ')} printed more than ${MAX_OUTPUT_BYTES} bytes and was killed`,
+    );
+  }
+  const { signal } = run;
+  const result: CommandResult = {
+    code: run.code ?? 128,
+    signal,
+    stdout: run.stdout,
+    stderr: run.stderr,
+  };
+  if (result.code !== 0 && options.allowFailure !== true) {
+    throw runtimeError(
+      RuntimeErrorCode.COMMAND_FAILED,
+      `${argv.join(' ')} failed (exit ${signal ?? String(result.code)}): ${result.stderr.trim() || result.stdout.trim()}`,
+    );
+  }
+  return result;
 }

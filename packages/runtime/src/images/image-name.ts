@@ -1,4 +1,5 @@
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
@@ -15,7 +16,7 @@ const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
  */
 export function normaliseImageName(name: string): string {
   const invalid = (why: string): PodkitError =>
-    new PodkitError('IMAGE_NAME_INVALID', `invalid image name "${name}": ${why}`, {
+    new PodkitError(RuntimeErrorCode.IMAGE_NAME_INVALID, `invalid image name "${name}": ${why}`, {
       hint: 'use a reference such as nginx, nginx:1.25, registry.example:5000/team/app:tag',
     });
   let rest = name.trim();

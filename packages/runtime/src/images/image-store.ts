@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import { familiarImageName, normaliseImageName } from './image-name.js';
 import { writeJsonAtomic } from '../state/atomic-write.js';
+import { RuntimeErrorCode } from '../errors.js';
 
 /** The OCI image-config subset podkit honours. */
 export interface ImageConfig {
@@ -79,7 +80,7 @@ export async function addImage(stateRoot: string, input: AddImageInput): Promise
     const st = await stat(dir).catch(() => undefined);
     if (st?.isDirectory() !== true) {
       throw new PodkitError(
-        'IMAGE_ROOTFS_INVALID',
+        RuntimeErrorCode.IMAGE_ROOTFS_INVALID,
         `rootfs directory ${dir} does not exist or is not a directory`,
         {
           hint: "pass --rootfs DIR with a directory holding the image's root filesystem (e.g. with bin/sh)",
@@ -92,9 +93,13 @@ export async function addImage(stateRoot: string, input: AddImageInput): Promise
     for (const k of source.keep) {
       const dir = resolve(k);
       if ((await stat(dir).catch(() => undefined)) === undefined) {
-        throw new PodkitError('IMAGE_CONFIG_INVALID', `keep path ${dir} does not exist`, {
-          hint: "pass --keep with a host directory the image needs (e.g. the program's checkout)",
-        });
+        throw new PodkitError(
+          RuntimeErrorCode.IMAGE_CONFIG_INVALID,
+          `keep path ${dir} does not exist`,
+          {
+            hint: "pass --keep with a host directory the image needs (e.g. the program's checkout)",
+          },
+        );
       }
       keep.push(dir);
     }
@@ -103,13 +108,16 @@ export async function addImage(stateRoot: string, input: AddImageInput): Promise
   const config = input.config ?? {};
   if (config.workingDir !== undefined && !isAbsolute(config.workingDir)) {
     throw new PodkitError(
-      'IMAGE_CONFIG_INVALID',
+      RuntimeErrorCode.IMAGE_CONFIG_INVALID,
       `workingDir "${config.workingDir}" must be an absolute path`,
     );
   }
   for (const e of config.env ?? []) {
     if (e.indexOf('=') <= 0)
-      throw new PodkitError('IMAGE_CONFIG_INVALID', `env entry "${e}" must be KEY=VALUE`);
+      throw new PodkitError(
+        RuntimeErrorCode.IMAGE_CONFIG_INVALID,
+        `env entry "${e}" must be KEY=VALUE`,
+      );
   }
   const record: ImageRecord = {
     schemaVersion: 1,
@@ -155,9 +163,13 @@ export async function resolveImage(stateRoot: string, name: string): Promise<Ima
   const image = await getImage(stateRoot, name);
   if (image !== undefined) return image;
   const short = familiarImageName(normaliseImageName(name));
-  throw new PodkitError('IMAGE_NOT_FOUND', `image "${name}" is not in the local image store`, {
-    hint: `define it first, e.g. \`podkit image add ${short} --host --entrypoint '["cmd","arg"]'\` (software installed on this machine) or \`podkit image add ${short} --rootfs DIR\``,
-  });
+  throw new PodkitError(
+    RuntimeErrorCode.IMAGE_NOT_FOUND,
+    `image "${name}" is not in the local image store`,
+    {
+      hint: `define it first, e.g. \`podkit image add ${short} --host --entrypoint '["cmd","arg"]'\` (software installed on this machine) or \`podkit image add ${short} --rootfs DIR\``,
+    },
+  );
 }
 
 /** Every image, sorted by name. */

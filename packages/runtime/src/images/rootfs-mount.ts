@@ -4,6 +4,7 @@ import { PodkitError } from '@podkit/kit';
 import type { ImageRecord } from './image-store.js';
 import { isMountPoint } from '../host/mounts.js';
 import { runCommand } from '../host/run-command.js';
+import { RuntimeErrorCode } from '../errors.js';
 
 async function run(
   cmd: string,
@@ -37,7 +38,7 @@ function overlayOptions(
     if (relative.length <= MOUNT_DATA_MAX) return { opts: relative, cwd: parent };
   }
   throw new PodkitError(
-    'ROOTFS_MOUNT_FAILED',
+    RuntimeErrorCode.ROOTFS_MOUNT_FAILED,
     `the image has too many layers (${String(lowerDirs.length)}) for one overlay mount`,
     { hint: 'flatten the image (fewer layers, e.g. a multi-stage build) and load it again' },
   );
@@ -101,12 +102,15 @@ export async function mountRootfs(options: MountRootfsOptions): Promise<RootfsMo
     // overlayfs splits its options on ',' and lowerdir on ':'.
     if (/[,:]/.test(d))
       throw new PodkitError(
-        'ROOTFS_MOUNT_FAILED',
+        RuntimeErrorCode.ROOTFS_MOUNT_FAILED,
         `path ${d} contains ',' or ':' which overlayfs cannot take`,
       );
   }
   if (lowerDirs.length === 0)
-    throw new PodkitError('ROOTFS_MOUNT_FAILED', 'an overlay needs at least one lower directory');
+    throw new PodkitError(
+      RuntimeErrorCode.ROOTFS_MOUNT_FAILED,
+      'an overlay needs at least one lower directory',
+    );
   await mkdir(upperDir, { recursive: true });
   await mkdir(workDir, { recursive: true });
   await mkdir(path, { recursive: true });
@@ -126,10 +130,10 @@ export async function mountRootfs(options: MountRootfsOptions): Promise<RootfsMo
     }
   } catch (err) {
     await unmount().catch(() => undefined);
-    throw err instanceof PodkitError && err.code === 'ROOTFS_MOUNT_FAILED'
+    throw err instanceof PodkitError && err.code === RuntimeErrorCode.ROOTFS_MOUNT_FAILED
       ? err
       : new PodkitError(
-          'ROOTFS_MOUNT_FAILED',
+          RuntimeErrorCode.ROOTFS_MOUNT_FAILED,
           `cannot mount the container root filesystem at ${path}`,
           {
             cause: err,
@@ -155,7 +159,7 @@ export async function unmountRootfs(containerDir: string): Promise<void> {
     }
   }
   if (await isMountPoint(path)) {
-    throw new PodkitError('ROOTFS_MOUNT_FAILED', `${path} is still mounted`, {
+    throw new PodkitError(RuntimeErrorCode.ROOTFS_MOUNT_FAILED, `${path} is still mounted`, {
       hint: 'run `podkit gc` again',
     });
   }

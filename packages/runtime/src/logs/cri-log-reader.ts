@@ -2,6 +2,7 @@ import { watch } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { PodkitError } from '@podkit/kit';
 import type { LogStream } from './cri-log-writer.js';
+import { RuntimeErrorCode } from '../errors.js';
 
 /** One log line as a user sees it (partial records joined). */
 export interface LogEntry {
@@ -148,7 +149,7 @@ export async function* readLogs(
     file = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new PodkitError('LOG_NOT_FOUND', `no log file at ${path}`, {
+      throw new PodkitError(RuntimeErrorCode.LOG_NOT_FOUND, `no log file at ${path}`, {
         cause: err,
         hint: 'the container has not started yet, or its pod was removed',
       });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runCommand } from '../host/run-command.js';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION';
 
@@ -65,7 +65,7 @@ export async function invokeCniPlugin(inv: CniInvocation): Promise<CniResult | u
       // not a CNI error object: keep the raw text
     }
     throw runtimeError(
-      'CNI_FAILED',
+      RuntimeErrorCode.CNI_FAILED,
       `CNI plugin ${inv.plugin} ${inv.command} for ${inv.containerId} failed: ${detail}`,
     );
   }
@@ -73,8 +73,12 @@ export async function invokeCniPlugin(inv: CniInvocation): Promise<CniResult | u
   try {
     return JSON.parse(r.stdout) as CniResult;
   } catch (cause) {
-    throw runtimeError('CNI_FAILED', `CNI plugin ${inv.plugin} ${inv.command}: unreadable result`, {
-      cause,
-    });
+    throw runtimeError(
+      RuntimeErrorCode.CNI_FAILED,
+      `CNI plugin ${inv.plugin} ${inv.command}: unreadable result`,
+      {
+        cause,
+      },
+    );
   }
 }

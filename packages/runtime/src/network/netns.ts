@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { runCommand } from '../host/run-command.js';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 
 /** Where `ip netns` keeps its bind-mounted namespace files. */
 export const NETNS_RUN_DIR = '/run/netns';
@@ -24,7 +24,9 @@ export async function createNetns(name: string, signal?: AbortSignal): Promise<s
   try {
     await runCommand(['ip', 'netns', 'add', name], { signal });
   } catch (cause) {
-    throw runtimeError('NETNS_FAILED', `cannot create network namespace ${name}`, { cause });
+    throw runtimeError(RuntimeErrorCode.NETNS_FAILED, `cannot create network namespace ${name}`, {
+      cause,
+    });
   }
   return netnsPath(name);
 }
@@ -35,7 +37,7 @@ export async function deleteNetns(name: string, signal?: AbortSignal): Promise<v
   const r = await runCommand(['ip', 'netns', 'delete', name], { signal, allowFailure: true });
   if (r.code !== 0 && (await netnsExists(name))) {
     throw runtimeError(
-      'NETNS_FAILED',
+      RuntimeErrorCode.NETNS_FAILED,
       `cannot remove network namespace ${name}: ${r.stderr.trim()}`,
     );
   }

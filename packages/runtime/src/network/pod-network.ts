@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { runCommand } from '../host/run-command.js';
 import { DEFAULT_CNI_PLUGIN_DIR } from '../host/preflight.js';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 import { invokeCniPlugin, type CniResult } from './cni-plugin.js';
 
 /** A hostPort publication, as CNI's portmap `portMappings` capability takes it. */
@@ -139,9 +139,11 @@ export async function addPodNetwork(
     if (lo.status === 'rejected') throw lo.reason;
     if (eth.status === 'rejected') throw eth.reason;
     const prev = eth.value;
-    if (prev === undefined) throw runtimeError('CNI_FAILED', 'CNI chain returned no result');
+    if (prev === undefined)
+      throw runtimeError(RuntimeErrorCode.CNI_FAILED, 'CNI chain returned no result');
     const ip = prev.ips?.[0]?.address.split('/')[0];
-    if (ip === undefined) throw runtimeError('CNI_FAILED', 'CNI ADD gave the pod no IP address');
+    if (ip === undefined)
+      throw runtimeError(RuntimeErrorCode.CNI_FAILED, 'CNI ADD gave the pod no IP address');
     const hostVeth = prev.interfaces?.find(
       (i) => (i.sandbox === undefined || i.sandbox === '') && i.name !== att.network.bridge,
     )?.name;
@@ -182,7 +184,7 @@ export async function removePodNetwork(
   await purgeLeases(att.network, att.containerId).catch((e: unknown) => errors.push(e));
   if (errors.length > 0) {
     throw runtimeError(
-      'CNI_FAILED',
+      RuntimeErrorCode.CNI_FAILED,
       `removing the network of ${att.containerId}: ${errors.map((e) => (e as Error).message).join('; ')}`,
       { cause: errors[0] },
     );

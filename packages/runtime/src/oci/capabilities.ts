@@ -1,4 +1,5 @@
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 
 /**
  * Every capability runc 1.1 knows, indexed by its bit number (capability.h). Privileged
@@ -71,9 +72,13 @@ export function normaliseCapability(name: string): string {
   const upper = name.trim().toUpperCase();
   const full = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
   if (!ALL_CAPABILITIES.includes(full)) {
-    throw new PodkitError('CONTAINER_CAPABILITY_UNKNOWN', `unknown capability "${name}"`, {
-      hint: 'use a Linux capability name such as NET_ADMIN or SYS_TIME (see capabilities(7))',
-    });
+    throw new PodkitError(
+      RuntimeErrorCode.CONTAINER_CAPABILITY_UNKNOWN,
+      `unknown capability "${name}"`,
+      {
+        hint: 'use a Linux capability name such as NET_ADMIN or SYS_TIME (see capabilities(7))',
+      },
+    );
   }
   return full;
 }

@@ -1,5 +1,6 @@
 import { PodkitError } from '@podkit/kit';
 import { expandVariables, type EnvEntry } from './expand-env.js';
+import { RuntimeErrorCode } from '../errors.js';
 
 export interface CommandInput {
   /** The container's `command` (replaces the image ENTRYPOINT and drops its CMD). */
@@ -37,7 +38,7 @@ export function resolveCommand(input: CommandInput, env?: readonly EnvEntry[]): 
   const argv = [...command, ...args];
   if (argv.length === 0) {
     throw new PodkitError(
-      'CONTAINER_NO_COMMAND',
+      RuntimeErrorCode.CONTAINER_NO_COMMAND,
       'no command specified: the container has no command or args and its image no entrypoint or cmd',
       {
         hint: 'set `command:` (or `args:`) on the container, or an entrypoint/cmd on the image (podkit image add … --entrypoint JSON --cmd JSON)',

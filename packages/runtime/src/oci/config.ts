@@ -3,6 +3,7 @@ import { resolveCapabilities } from './capabilities.js';
 import { clampRlimits, type HostLimits, type Rlimit } from './rlimits.js';
 import type { OciSeccomp } from './seccomp.js';
 import type { ProcessUser } from './user.js';
+import { RuntimeErrorCode } from '../errors.js';
 
 /** `new` = a fresh namespace, `host` = runc's own (the host's), `{ path }` = join that one. */
 export type NamespaceSource = 'new' | 'host' | { path: string };
@@ -309,11 +310,17 @@ function buildResources(plan: ContainerPlan): OciConfig['linux']['resources'] {
  */
 export function buildOciConfig(plan: ContainerPlan, host: HostFacts = {}): OciConfig {
   if (plan.args.length === 0) {
-    throw new PodkitError('CONTAINER_NO_COMMAND', 'no command specified for the container');
+    throw new PodkitError(
+      RuntimeErrorCode.CONTAINER_NO_COMMAND,
+      'no command specified for the container',
+    );
   }
   const uts = plan.namespaces?.uts ?? 'new';
   if (plan.hostname !== undefined && uts === 'host') {
-    throw new PodkitError('CONTAINER_CONFIG_INVALID', 'a hostname needs a private UTS namespace');
+    throw new PodkitError(
+      RuntimeErrorCode.CONTAINER_CONFIG_INVALID,
+      'a hostname needs a private UTS namespace',
+    );
   }
   const privileged = plan.privileged === true;
   const caps = resolveCapabilities({

@@ -1,4 +1,5 @@
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 
 export interface ProcessUser {
   uid: number;
@@ -62,9 +63,13 @@ function parseGroup(text: string): GroupEntry[] {
 const isId = (s: string): boolean => /^[0-9]+$/.test(s);
 
 function userError(imageUser: string, what: string): PodkitError {
-  return new PodkitError('CONTAINER_USER_INVALID', `image user "${imageUser}": ${what}`, {
-    hint: "use a numeric uid[:gid], or a name present in the image's /etc/passwd (/etc/group), or set securityContext.runAsUser",
-  });
+  return new PodkitError(
+    RuntimeErrorCode.CONTAINER_USER_INVALID,
+    `image user "${imageUser}": ${what}`,
+    {
+      hint: "use a numeric uid[:gid], or a name present in the image's /etc/passwd (/etc/group), or set securityContext.runAsUser",
+    },
+  );
 }
 
 /**

@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
-import { PodkitError } from '@podkit/kit';
+import { PodkitError, startGroup, type ProcessGroup } from '@podkit/kit';
 import { runCommand, type CommandResult } from '../host/run-command.js';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 
 /** `runc state` / `runc list --format json` output. */
 export interface RuncContainerState {
@@ -145,7 +145,7 @@ export class Runc {
       ],
       options.stdio ?? ['ignore', 'pipe', 'pipe'],
       log,
-    );
+    ).held;
   }
 
   /** `runc exec`: runs a process in a running container; `exited.code` is its exit code. */
@@ -162,11 +162,11 @@ export class Runc {
       id,
       ...options.args,
     ];
-    const held = this.spawnHeld(argv, options.stdio ?? ['ignore', 'pipe', 'pipe'], log);
+    const { held, group } = this.spawnHeld(argv, options.stdio ?? ['ignore', 'pipe', 'pipe'], log);
     if (options.signal) {
       const sig = options.signal;
       const onAbort = (): void => {
-        killGroup(held.child, 'SIGKILL');
+        void group.then((g) => g?.kill('SIGKILL'));
       };
       sig.addEventListener('abort', onAbort, { once: true });
       void held.exited.finally(() => {
@@ -192,7 +192,10 @@ export class Runc {
     if (options.input !== undefined) held.child.stdin?.end(options.input);
     const exit = await held.exited;
     if (exit.runcError !== undefined) {
-      throw runtimeError('RUNC_FAILED', `runc exec in ${id} failed: ${exit.runcError}`);
+      throw runtimeError(
+        RuntimeErrorCode.RUNC_FAILED,
+        `runc exec in ${id} failed: ${exit.runcError}`,
+      );
     }
     return {
       code: exit.code,
@@ -211,7 +214,7 @@ export class Runc {
     if (r.code !== 0) {
       const msg = runcMessage(r.stderr);
       if (/does not exist/.test(msg)) return undefined;
-      throw runtimeError('RUNC_FAILED', `runc state ${id} failed: ${msg}`);
+      throw runtimeError(RuntimeErrorCode.RUNC_FAILED, `runc state ${id} failed: ${msg}`);
     }
     return parseJson(r.stdout, `runc state ${id}`) as RuncContainerState;
   }
@@ -246,7 +249,7 @@ export class Runc {
     if (r.code !== 0) {
       const msg = runcMessage(r.stderr);
       if (/does not exist|not running|process already finished/.test(msg)) return;
-      throw runtimeError('RUNC_FAILED', `runc kill ${id} ${sig} failed: ${msg}`);
+      throw runtimeError(RuntimeErrorCode.RUNC_FAILED, `runc kill ${id} ${sig} failed: ${msg}`);
     }
   }
 
@@ -269,7 +272,7 @@ export class Runc {
     if (r.code !== 0) {
       const msg = runcMessage(r.stderr);
       if (/does not exist/.test(msg)) return;
-      throw runtimeError('RUNC_FAILED', `runc delete ${id} failed: ${msg}`);
+      throw runtimeError(RuntimeErrorCode.RUNC_FAILED, `runc delete ${id} failed: ${msg}`);
     }
   }
 
@@ -296,7 +299,7 @@ export class Runc {
     });
     if (r.code !== 0) {
       throw runtimeError(
-        'RUNC_FAILED',
+        RuntimeErrorCode.RUNC_FAILED,
         `runc ${verb} ${id} failed: ${runcMessage(r.stderr)}`.replace('  ', ' '),
       );
     }
@@ -326,7 +329,7 @@ export class Runc {
       if (r.code !== 0) {
         const fromLog = await readRuncLog(log);
         throw runtimeError(
-          'RUNC_FAILED',
+          RuntimeErrorCode.RUNC_FAILED,
           `runc ${verb} ${id} failed: ${fromLog ?? `exit ${String(r.code)}`}`,
         );
       }
@@ -335,18 +338,22 @@ export class Runc {
     }
   }
 
+  /**
+   * Starts runc through kit's process groups (`startGroup`): its own group, so a Ctrl+C on
+   * the CLI's terminal does not hit runc directly; the supervisor decides how containers
+   * stop. `group` is undefined when runc could not start (`exited` then says 127).
+   */
   private spawnHeld(
     argv: readonly string[],
     stdio: readonly [RuncStdio, RuncStdio, RuncStdio],
     log: string,
-  ): RuncProcess {
+  ): { held: RuncProcess; group: Promise<ProcessGroup | undefined> } {
     const [file, ...args] = argv;
-    const child = spawn(file ?? this.binary, args, {
+    const { child, spawned } = startGroup(file ?? this.binary, args, {
+      env: process.env,
       stdio: [...stdio] as StdioOptions,
-      // Its own process group: a Ctrl+C on the CLI's terminal must not hit runc directly; the
-      // supervisor decides how containers stop.
-      detached: true,
     });
+    const group = spawned.catch(() => undefined); // the 'error' below reports it
     const exited = new Promise<RuncExit>((resolve) => {
       child.once('error', (e) => {
         resolve({ code: 127, signal: null, runcError: e.message });
@@ -359,7 +366,7 @@ export class Runc {
         })();
       });
     });
-    return { child, exited };
+    return { held: { child, exited }, group };
   }
 }
 
@@ -367,15 +374,6 @@ function toFdOrIgnore(s: RuncStdio): 'ignore' | 'pipe' | number {
   // Inheriting or piping a detached container's stdio would tie it to our process.
   if (s === 'inherit' || s === 'pipe') return 'ignore';
   return s;
-}
-
-function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, sig);
-  } catch {
-    // gone
-  }
 }
 
 function signalNumber(sig: NodeJS.Signals | null): number {
@@ -417,7 +415,7 @@ function parseJson(text: string, what: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (cause) {
     throw new PodkitError(
-      'RUNC_FAILED',
+      RuntimeErrorCode.RUNC_FAILED,
       `${what}: unexpected output ${JSON.stringify(text.slice(0, 200))}`,
       {
         cause,

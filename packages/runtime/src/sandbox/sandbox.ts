@@ -17,7 +17,7 @@ import {
   type PublishedHostPort,
 } from '../network/index.js';
 import { Runc } from '../runc/index.js';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 import {
   checkPathSegment,
   ensureStateLayout,
@@ -113,7 +113,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   await mkdir(podDir, { recursive: true, mode: 0o700 });
   if ((await loadSandbox(layout, options.uid)) !== undefined) {
     throw runtimeError(
-      'SANDBOX_FAILED',
+      RuntimeErrorCode.SANDBOX_FAILED,
       `pod ${options.namespace}/${options.name} (uid ${options.uid}) already has a sandbox`,
       { hint: 'remove it first (podkit down, or podkit gc after a crash)' },
     );
@@ -213,9 +213,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     return sb;
   } catch (err) {
     await destroySandbox(sb, { runcBinary: options.runcBinary }).catch(() => undefined);
-    if (isPodkitError(err) && err.code === 'SANDBOX_FAILED') throw err;
+    if (isPodkitError(err) && err.code === RuntimeErrorCode.SANDBOX_FAILED) throw err;
     throw runtimeError(
-      'SANDBOX_FAILED',
+      RuntimeErrorCode.SANDBOX_FAILED,
       `cannot create the sandbox of pod ${options.namespace}/${options.name}: ${(err as Error).message}`,
       { cause: err },
     );
@@ -334,9 +334,13 @@ async function startPause(
   const pid = pause.pid;
   const ident = await processIdentity(pid);
   if (ident === undefined) {
-    throw runtimeError('SANDBOX_FAILED', `the pause container of ${sb.name} exited at once`, {
-      hint: `see ${path.join(bundle, 'pause.log')}`,
-    });
+    throw runtimeError(
+      RuntimeErrorCode.SANDBOX_FAILED,
+      `the pause container of ${sb.name} exited at once`,
+      {
+        hint: `see ${path.join(bundle, 'pause.log')}`,
+      },
+    );
   }
   const ns = (kind: string): string => `/proc/${pid}/ns/${kind}`;
   await update({
@@ -436,7 +440,7 @@ export async function destroySandbox(
   }
   if (errors.length > 0) {
     throw runtimeError(
-      'SANDBOX_FAILED',
+      RuntimeErrorCode.SANDBOX_FAILED,
       `removing the sandbox of pod ${sb.namespace}/${sb.name} was incomplete: ${errors
         .map((e) => (e as Error).message)
         .join('; ')}`,
@@ -459,7 +463,7 @@ export async function loadSandbox(
     (value as { version?: unknown }).version !== 1
   ) {
     throw runtimeError(
-      'STATE_CORRUPT',
+      RuntimeErrorCode.STATE_CORRUPT,
       `${recordPath(layout.podDir(uid))} is not a sandbox record`,
     );
   }
@@ -511,7 +515,7 @@ export async function checkHostPorts(
 /** One HOSTPORT_CONFLICT error naming every conflicting hostPort. */
 export function hostPortConflictError(conflicts: readonly HostPortConflict[]): PodkitError {
   return runtimeError(
-    'HOSTPORT_CONFLICT',
+    RuntimeErrorCode.HOSTPORT_CONFLICT,
     `hostPort conflict: ${conflicts.map((c) => c.reason).join('; ')}`,
     { hint: 'pick another hostPort, or stop what uses it (podkit ps lists pods and their ports)' },
   );

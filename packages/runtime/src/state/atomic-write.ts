@@ -1,7 +1,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 
 /**
  * Writes `data` to `file` so that readers see either the old or the new content, never a
@@ -70,7 +70,7 @@ export async function readJsonFile(file: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    throw runtimeError('STATE_CORRUPT', `${file} is not valid JSON`, {
+    throw runtimeError(RuntimeErrorCode.STATE_CORRUPT, `${file} is not valid JSON`, {
       cause,
       hint: 'remove the file (podkit gc) or restore it',
     });

@@ -1,7 +1,7 @@
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 import { isProcessAlive, processIdentity, type ProcessIdentity } from './process-identity.js';
 
 /** A held lock; dispose (or release) it to let others in. */
@@ -58,7 +58,7 @@ export async function acquireLock(
     }
     if (options.wait !== true || Date.now() >= deadline) {
       throw runtimeError(
-        'STATE_LOCKED',
+        RuntimeErrorCode.STATE_LOCKED,
         `${options.what ?? file} is busy: another podkit process (pid ${holder.id.pid}) holds ${file}`,
         {
           hint: 'wait for it to finish, or stop it; a lock of a dead process is broken automatically',

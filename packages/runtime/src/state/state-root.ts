@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { runtimeError } from '../errors.js';
+import { runtimeError, RuntimeErrorCode } from '../errors.js';
 
 /** Where podkit keeps its state unless told otherwise. */
 export const DEFAULT_STATE_ROOT = '/var/lib/podkit';
@@ -84,7 +84,7 @@ export async function ensureStateLayout(layout: StateLayout): Promise<void> {
 export function checkPathSegment(value: string, what: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value)) {
     throw runtimeError(
-      'STATE_INVALID_ID',
+      RuntimeErrorCode.STATE_INVALID_ID,
       `${what} ${JSON.stringify(value)} is not usable as a file name`,
       {
         hint: 'use letters, digits, ".", "_" and "-" (at most 128), starting with a letter or digit',

@@ -1,6 +1,7 @@
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 
 /**
  * The host path a `subPath` mount binds: `subPath` inside the volume, resolved so that no
@@ -12,7 +13,7 @@ export async function resolveSubPath(volumeRoot: string, subPath: string): Promi
   const parts = subPath.split('/').filter((p) => p !== '' && p !== '.');
   if (path.isAbsolute(subPath) || parts.includes('..')) {
     throw new PodkitError(
-      'VOLUME_SUBPATH_INVALID',
+      RuntimeErrorCode.VOLUME_SUBPATH_INVALID,
       `subPath ${JSON.stringify(subPath)} must be a relative path without ".."`,
     );
   }
@@ -31,7 +32,7 @@ export async function resolveSubPath(volumeRoot: string, subPath: string): Promi
       const target = await realpath(next);
       if (target !== root && !target.startsWith(`${root}/`)) {
         throw new PodkitError(
-          'VOLUME_SUBPATH_ESCAPE',
+          RuntimeErrorCode.VOLUME_SUBPATH_ESCAPE,
           `subPath ${JSON.stringify(subPath)} resolves outside its volume (through the symlink ${part})`,
           {
             hint: 'a subPath must stay inside the volume; remove the symlink or mount the whole volume',

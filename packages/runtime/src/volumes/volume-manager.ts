@@ -6,6 +6,7 @@ import { checkHostPath, createHostPath } from './host-path.js';
 import { mountTmpfs, unmountAll } from '../host/mounts.js';
 import { projectVolume } from './projection.js';
 import type { DownwardFacts, ProjectedFile, Volume, VolumeObjects } from './types.js';
+import { RuntimeErrorCode } from '../errors.js';
 
 /** A volume ready to be bind-mounted into containers. */
 export interface PreparedVolume {
@@ -49,7 +50,7 @@ async function writeFiles(dir: string, files: readonly ProjectedFile[]): Promise
     // Validation rejects absolute paths and `..`; re-check so a bug there cannot write outside.
     if (!target.startsWith(`${dir}/`)) {
       throw new PodkitError(
-        'VOLUME_PATH_INVALID',
+        RuntimeErrorCode.VOLUME_PATH_INVALID,
         `volume file path ${JSON.stringify(f.path)} escapes its volume`,
       );
     }
@@ -80,7 +81,10 @@ export async function prepareVolumes(
       if (v.hostPath !== undefined) {
         const problem = await checkHostPath(v.hostPath.path, v.hostPath.type);
         if (problem !== undefined)
-          throw new PodkitError('VOLUME_UNAVAILABLE', `volume "${v.name}": ${problem}`);
+          throw new PodkitError(
+            RuntimeErrorCode.VOLUME_UNAVAILABLE,
+            `volume "${v.name}": ${problem}`,
+          );
         await createHostPath(v.hostPath.path, v.hostPath.type);
         prepared.push({ name: v.name, hostPath: v.hostPath.path, alwaysReadOnly: false });
         continue;
@@ -100,7 +104,7 @@ export async function prepareVolumes(
       }
       const projection = projectVolume(v, objects, facts);
       if (projection.problems.length > 0) {
-        throw new PodkitError('VOLUME_UNAVAILABLE', projection.problems.join('; '));
+        throw new PodkitError(RuntimeErrorCode.VOLUME_UNAVAILABLE, projection.problems.join('; '));
       }
       if (v.secret !== undefined || v.projected !== undefined) {
         await mountTmpfs(dir, { sizeBytes: 64 * 1024 * 1024, mode: 0o755 });

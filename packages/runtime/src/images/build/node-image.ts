@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isPodkitError } from '@podkit/kit';
-import { imageBuildError } from '../../errors.js';
+import { imageBuildError, RuntimeErrorCode } from '../../errors.js';
 import { runCommand } from '../../host/run-command.js';
 import { writeOciLayout, type BuiltImage, type ImageConfigInput } from '../oci/layout-writer.js';
 import { finalStageConfig, parseContainerfile, type ContainerfileConfig } from './containerfile.js';
@@ -57,7 +57,7 @@ export interface BuildNodeImageResult {
 }
 
 const invalid = (message: string, hint?: string, cause?: unknown) =>
-  imageBuildError('IMAGE_BUILD_INVALID', message, {
+  imageBuildError(RuntimeErrorCode.IMAGE_BUILD_INVALID, message, {
     ...(hint === undefined ? {} : { hint }),
     ...(cause === undefined ? {} : { cause }),
   });

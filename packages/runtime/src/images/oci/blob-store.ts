@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { imageError } from '../../errors.js';
+import { imageError, RuntimeErrorCode } from '../../errors.js';
 
 /**
  * The content-addressed blob store, `<state root>/images/blobs/sha256/<hex>`: manifests,
@@ -17,7 +17,7 @@ const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 /** Throws IMAGE_DIGEST_INVALID unless `digest` is `sha256:<64 lowercase hex>`. */
 export function assertDigest(digest: string): void {
   if (!DIGEST_RE.test(digest)) {
-    throw imageError('IMAGE_DIGEST_INVALID', `"${digest}" is not a sha256 digest`, {
+    throw imageError(RuntimeErrorCode.IMAGE_DIGEST_INVALID, `"${digest}" is not a sha256 digest`, {
       hint: 'digests look like sha256:<64 hex digits>; podkit supports sha256 only',
     });
   }
@@ -75,14 +75,14 @@ export async function putBlob(
     options.signal?.throwIfAborted();
     if (desc.size !== undefined && size !== desc.size) {
       throw imageError(
-        'IMAGE_DIGEST_MISMATCH',
+        RuntimeErrorCode.IMAGE_DIGEST_MISMATCH,
         `blob ${desc.digest} has ${String(size)} bytes, its descriptor says ${String(desc.size)}`,
         { hint: 'the source is corrupt or truncated; nothing was stored' },
       );
     }
     if (actual !== desc.digest) {
       throw imageError(
-        'IMAGE_DIGEST_MISMATCH',
+        RuntimeErrorCode.IMAGE_DIGEST_MISMATCH,
         `blob content does not match its digest: expected ${desc.digest}, got ${actual}`,
         { hint: 'the source is corrupt or was tampered with; nothing was stored' },
       );
@@ -142,7 +142,7 @@ async function writeHashed(
         size += buf.length;
         if (expected?.size !== undefined && size > expected.size) {
           throw imageError(
-            'IMAGE_DIGEST_MISMATCH',
+            RuntimeErrorCode.IMAGE_DIGEST_MISMATCH,
             `blob ${expected.digest} is larger than its declared size ${String(expected.size)}`,
             {
               hint: 'the source is corrupt or not what its manifest describes; nothing was stored',
@@ -186,17 +186,21 @@ export async function readBlob(stateRoot: string, digest: string): Promise<Buffe
     data = await readFile(blobPath(stateRoot, digest));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw imageError('IMAGE_BLOB_MISSING', `blob ${digest} is not in the image store`, {
-        cause: err,
-        hint: 'load or pull the image again',
-      });
+      throw imageError(
+        RuntimeErrorCode.IMAGE_BLOB_MISSING,
+        `blob ${digest} is not in the image store`,
+        {
+          cause: err,
+          hint: 'load or pull the image again',
+        },
+      );
     }
     throw err;
   }
   const actual = `sha256:${createHash('sha256').update(data).digest('hex')}`;
   if (actual !== digest) {
     throw imageError(
-      'IMAGE_DIGEST_MISMATCH',
+      RuntimeErrorCode.IMAGE_DIGEST_MISMATCH,
       `stored blob ${digest} is corrupt (sha256 ${actual})`,
       {
         hint: '`podkit image prune` removes it; then load or pull the image again',
@@ -212,7 +216,9 @@ export async function readBlobJson<T = unknown>(stateRoot: string, digest: strin
   try {
     return JSON.parse(data.toString('utf8')) as T;
   } catch (err) {
-    throw imageError('IMAGE_FORMAT_INVALID', `blob ${digest} is not valid JSON`, { cause: err });
+    throw imageError(RuntimeErrorCode.IMAGE_FORMAT_INVALID, `blob ${digest} is not valid JSON`, {
+      cause: err,
+    });
   }
 }
 

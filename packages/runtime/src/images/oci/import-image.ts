@@ -1,6 +1,6 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { imageError } from '../../errors.js';
+import { imageError, RuntimeErrorCode } from '../../errors.js';
 import { addImage, type ImageConfig, type ImageRecord } from '../image-store.js';
 import { assertDigest, blobPath, hasBlob, openBlob, readBlobJson } from './blob-store.js';
 import type { Platform } from './layout-writer.js';
@@ -60,7 +60,7 @@ const LAYER_MEDIA_TYPES = new Set<string>([
 ]);
 
 const invalid = (what: string): Error =>
-  imageError('IMAGE_FORMAT_INVALID', what, {
+  imageError(RuntimeErrorCode.IMAGE_FORMAT_INVALID, what, {
     hint: 'the image is malformed or of an unsupported kind (podkit reads OCI and Docker v2 schema 2 images)',
   });
 
@@ -162,7 +162,7 @@ export async function importImage(
     (arch !== undefined && arch !== platform.architecture)
   )
     throw imageError(
-      'IMAGE_PLATFORM_NOT_FOUND',
+      RuntimeErrorCode.IMAGE_PLATFORM_NOT_FOUND,
       `the image is for ${os ?? '?'}/${arch ?? '?'}, podkit runs ${platform.os}/${platform.architecture}`,
       { hint: 'load or pull the linux/amd64 variant of the image' },
     );
@@ -175,9 +175,13 @@ export async function importImage(
   for (const d of diffIds) assertDigest(d);
   for (const l of layerDescs) {
     if (!(await hasBlob(stateRoot, l.digest))) {
-      throw imageError('IMAGE_BLOB_MISSING', `layer blob ${l.digest} is not in the image store`, {
-        hint: 'load or pull the image again',
-      });
+      throw imageError(
+        RuntimeErrorCode.IMAGE_BLOB_MISSING,
+        `layer blob ${l.digest} is not in the image store`,
+        {
+          hint: 'load or pull the image again',
+        },
+      );
     }
     size += l.size;
   }

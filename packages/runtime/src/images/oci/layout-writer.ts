@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { PassThrough, Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
+import { startGroup } from '@podkit/kit';
 import type { ImageConfig } from '../image-store.js';
 import { MEDIA_TYPES } from './media-types.js';
 
@@ -146,17 +146,23 @@ class Digester extends Transform {
   }
 }
 
-/** `zstd -c` as a Transform-like duplex (stdin → stdout). */
+/** `zstd -c` as a Transform-like duplex (stdin → stdout), in its own process group (kit). */
 function zstdCompressor(): { input: Writable; output: Readable; done: Promise<void> } {
-  const child = spawn('zstd', ['-q', '-c', '-3'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const done = new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
+  const { child, spawned } = startGroup('zstd', ['-q', '-c', '-3'], {
+    env: process.env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const { stdin, stdout } = child;
+  if (stdin === null || stdout === null) throw new Error('unreachable: zstd pipes missing');
+  const closed = new Promise<void>((resolve, reject) => {
+    child.once('close', (code) => {
       if (code === 0) resolve();
       else reject(new Error(`zstd exited with ${String(code)}`));
     });
   });
-  return { input: child.stdin, output: child.stdout, done };
+  closed.catch(() => undefined); // when zstd cannot start, `spawned` reports it
+  const done = spawned.then(() => closed);
+  return { input: stdin, output: stdout, done };
 }
 
 /** Writes a blob from a stream into `<blobsDir>/sha256/<hex>`; returns its digest and size. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { isPodkitError } from '@podkit/kit';
-import { imageError } from '../../errors.js';
+import { imageError, RuntimeErrorCode } from '../../errors.js';
 import { normaliseImageName } from '../image-name.js';
 import { removeImage, type ImageRecord } from '../image-store.js';
 import {
@@ -131,7 +131,7 @@ async function drain(body: AsyncIterable<Uint8Array>): Promise<void> {
 }
 
 const formatError = (what: string): Error =>
-  imageError('IMAGE_FORMAT_INVALID', what, {
+  imageError(RuntimeErrorCode.IMAGE_FORMAT_INVALID, what, {
     hint: 'podkit loads OCI image layouts (dir or tar) and `docker save` archives',
   });
 
@@ -139,7 +139,9 @@ function parseJson(bytes: Buffer, what: string): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw imageError('IMAGE_FORMAT_INVALID', `${what} is not valid JSON`, { cause: err });
+    throw imageError(RuntimeErrorCode.IMAGE_FORMAT_INVALID, `${what} is not valid JSON`, {
+      cause: err,
+    });
   }
 }
 
@@ -159,10 +161,14 @@ export async function loadImageArchive(
   options: LoadImageOptions = {},
 ): Promise<LoadedImage[]> {
   const st = await lstat(source).catch((err: unknown) => {
-    throw imageError('IMAGE_FORMAT_INVALID', `cannot read ${source}: ${(err as Error).message}`, {
-      cause: err,
-      hint: 'pass an OCI layout directory, an OCI archive or a `docker save` tar',
-    });
+    throw imageError(
+      RuntimeErrorCode.IMAGE_FORMAT_INVALID,
+      `cannot read ${source}: ${(err as Error).message}`,
+      {
+        cause: err,
+        hint: 'pass an OCI layout directory, an OCI archive or a `docker save` tar',
+      },
+    );
   });
   await using _write = await beginImageWrite(stateRoot);
   const members = st.isDirectory() ? dirMembers(source) : tarMembers(source, options.signal);
@@ -216,7 +222,7 @@ export async function loadImageArchive(
     if (options.names !== undefined && options.names.length > 0) {
       if (images.length !== 1) {
         throw imageError(
-          'IMAGE_FORMAT_INVALID',
+          RuntimeErrorCode.IMAGE_FORMAT_INVALID,
           `${source} holds ${String(images.length)} images; names can be given for one only`,
         );
       }
@@ -226,9 +232,13 @@ export async function loadImageArchive(
     const out: LoadedImage[] = [];
     for (const img of images) {
       if (img.names.length === 0) {
-        throw imageError('IMAGE_FORMAT_INVALID', `an image in ${source} has no name`, {
-          hint: 'pass --name NAME (e.g. --name myapp:1.0)',
-        });
+        throw imageError(
+          RuntimeErrorCode.IMAGE_FORMAT_INVALID,
+          `an image in ${source} has no name`,
+          {
+            hint: 'pass --name NAME (e.g. --name myapp:1.0)',
+          },
+        );
       }
       for (const n of img.names) normaliseImageName(n);
       const records = await importImage(stateRoot, {
@@ -247,7 +257,7 @@ export async function loadImageArchive(
     if (options.signal?.aborted === true || isPodkitError(err)) throw err;
     // A truncated or non-tar file: tar-stream's and zlib's errors say what, not where.
     throw imageError(
-      'IMAGE_FORMAT_INVALID',
+      RuntimeErrorCode.IMAGE_FORMAT_INVALID,
       `${source} is not a readable image archive: ${(err as Error).message}`,
       {
         cause: err,
@@ -332,13 +342,16 @@ async function dockerArchiveImages(
     if (configDigest === undefined) {
       const bytes = json.get(clean(item.Config));
       if (bytes === undefined) {
-        throw imageError('IMAGE_BLOB_MISSING', `the archive has no config ${item.Config}`);
+        throw imageError(
+          RuntimeErrorCode.IMAGE_BLOB_MISSING,
+          `the archive has no config ${item.Config}`,
+        );
       }
       const hex = /^([0-9a-f]{64})\.json$/.exec(path.posix.basename(item.Config))?.[1];
       configDigest = await putBlobBytes(stateRoot, bytes);
       if (hex !== undefined && `sha256:${hex}` !== configDigest) {
         throw imageError(
-          'IMAGE_DIGEST_MISMATCH',
+          RuntimeErrorCode.IMAGE_DIGEST_MISMATCH,
           `config ${item.Config} does not match its digest (sha256 ${configDigest})`,
           { hint: 'the archive is corrupt or was tampered with; nothing was stored' },
         );
@@ -354,7 +367,10 @@ async function dockerArchiveImages(
     for (const l of item.Layers as unknown[]) {
       const digest = typeof l === 'string' ? resolve(l) : undefined;
       if (digest === undefined) {
-        throw imageError('IMAGE_BLOB_MISSING', `the archive has no layer ${String(l)}`);
+        throw imageError(
+          RuntimeErrorCode.IMAGE_BLOB_MISSING,
+          `the archive has no layer ${String(l)}`,
+        );
       }
       layers.push({
         mediaType: await layerMediaType(stateRoot, digest),

@@ -1,4 +1,4 @@
-import { imageError } from '../../errors.js';
+import { imageError, RuntimeErrorCode } from '../../errors.js';
 import type { Descriptor, Platform } from './layout-writer.js';
 import { isIndexMediaType, isManifestMediaType } from './media-types.js';
 
@@ -22,7 +22,7 @@ interface IndexLike {
 export function selectPlatform(indexJson: unknown, want: Platform = DEFAULT_PLATFORM): Descriptor {
   const manifests = (indexJson as IndexLike | null)?.manifests;
   if (!Array.isArray(manifests)) {
-    throw imageError('IMAGE_FORMAT_INVALID', 'image index has no "manifests" list');
+    throw imageError(RuntimeErrorCode.IMAGE_FORMAT_INVALID, 'image index has no "manifests" list');
   }
   const offered: string[] = [];
   for (const m of manifests as Descriptor[]) {
@@ -36,9 +36,13 @@ export function selectPlatform(indexJson: unknown, want: Platform = DEFAULT_PLAT
     return m;
   }
   const wanted = `${want.os}/${want.architecture}${want.variant === undefined ? '' : `/${want.variant}`}`;
-  throw imageError('IMAGE_PLATFORM_NOT_FOUND', `the image index has no manifest for ${wanted}`, {
-    hint: `it offers ${offered.length === 0 ? 'no platforms' : offered.join(', ')}; podkit runs ${wanted} images`,
-  });
+  throw imageError(
+    RuntimeErrorCode.IMAGE_PLATFORM_NOT_FOUND,
+    `the image index has no manifest for ${wanted}`,
+    {
+      hint: `it offers ${offered.length === 0 ? 'no platforms' : offered.join(', ')}; podkit runs ${wanted} images`,
+    },
+  );
 }
 
 export { isIndexMediaType };

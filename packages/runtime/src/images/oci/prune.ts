@@ -5,7 +5,7 @@ import { blobsDir, hasBlob, readBlobJson } from './blob-store.js';
 import { layersDir } from './import-image.js';
 import { isIndexMediaType } from './media-types.js';
 import { activeImageWrites } from './store-activity.js';
-import { imageError } from '../../errors.js';
+import { imageError, RuntimeErrorCode } from '../../errors.js';
 
 export interface PruneResult {
   /** Digests of the blobs removed. */
@@ -54,7 +54,7 @@ export async function pruneImageStore(stateRoot: string): Promise<PruneResult> {
   const busy = await activeImageWrites(stateRoot);
   if (busy.length > 0) {
     throw imageError(
-      'IMAGE_IN_USE',
+      RuntimeErrorCode.IMAGE_IN_USE,
       `an image load or pull is under way (pid ${busy.join(', ')}); prune would remove its blobs`,
       { hint: 'run `podkit image prune` again when it has finished' },
     );

@@ -19,7 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import tar, { type Header } from 'tar-stream';
-import { imageError } from '../../errors.js';
+import { imageError, RuntimeErrorCode } from '../../errors.js';
 import { runCommand } from '../../host/run-command.js';
 
 /**
@@ -88,7 +88,7 @@ export interface UnpackResult {
 }
 
 const unsafe = (layer: string, why: string): Error =>
-  imageError('IMAGE_LAYER_UNSAFE', `layer ${layer} refused: ${why}`, {
+  imageError(RuntimeErrorCode.IMAGE_LAYER_UNSAFE, `layer ${layer} refused: ${why}`, {
     hint: 'the image is malformed or hostile; nothing of this layer was kept',
   });
 
@@ -343,7 +343,7 @@ export async function unpackLayer(options: UnpackLayerOptions): Promise<UnpackRe
         }
         default:
           throw imageError(
-            'IMAGE_FORMAT_INVALID',
+            RuntimeErrorCode.IMAGE_FORMAT_INVALID,
             `layer ${layer}: entry "${h.name}" has an unsupported type ${String(h.type)}`,
           );
       }
@@ -388,7 +388,7 @@ export async function unpackLayer(options: UnpackLayerOptions): Promise<UnpackRe
     const diffId = `sha256:${hash.digest('hex')}`;
     if (options.expectedDiffId !== undefined && diffId !== options.expectedDiffId) {
       throw imageError(
-        'IMAGE_DIGEST_MISMATCH',
+        RuntimeErrorCode.IMAGE_DIGEST_MISMATCH,
         `layer content does not match its diff_id: expected ${options.expectedDiffId}, got ${diffId}`,
         { hint: 'the image config and its layers disagree (corrupt or tampered image)' },
       );
@@ -420,7 +420,7 @@ export async function unpackLayer(options: UnpackLayerOptions): Promise<UnpackRe
       if (err.code.startsWith('IMAGE_')) throw err;
     }
     throw imageError(
-      'IMAGE_FORMAT_INVALID',
+      RuntimeErrorCode.IMAGE_FORMAT_INVALID,
       `layer ${layer} could not be unpacked: ${(err as Error).message}`,
       { cause: err, hint: 'the layer is not a valid (gzip/zstd) tar archive' },
     );

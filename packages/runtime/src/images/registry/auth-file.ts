@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../../errors.js';
 
 /** A user name and password (or token) for one registry. Never logged. */
 export interface Credentials {
@@ -41,9 +42,13 @@ function normaliseKey(key: string): string {
 
 function decodeEntry(file: string, key: string, e: AuthEntry): Credentials {
   const bad = (why: string): PodkitError =>
-    new PodkitError('REGISTRY_AUTH_FILE_INVALID', `${file}: auths["${key}"] ${why}`, {
-      hint: 'an entry is {"auth": base64("user:password")} or {"username": …, "password": …}',
-    });
+    new PodkitError(
+      RuntimeErrorCode.REGISTRY_AUTH_FILE_INVALID,
+      `${file}: auths["${key}"] ${why}`,
+      {
+        hint: 'an entry is {"auth": base64("user:password")} or {"username": …, "password": …}',
+      },
+    );
   if (typeof e.auth === 'string' && e.auth !== '') {
     const text = Buffer.from(e.auth, 'base64').toString('utf8');
     const colon = text.indexOf(':');
@@ -81,7 +86,7 @@ export async function findCredentials(
       if (options.authFile === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT')
         continue;
       throw new PodkitError(
-        'REGISTRY_AUTH_FILE_INVALID',
+        RuntimeErrorCode.REGISTRY_AUTH_FILE_INVALID,
         `cannot read auth file ${file}: ${(err as Error).message}`,
         { hint: 'pass --authfile with a readable docker-style config.json', cause: err },
       );
@@ -90,10 +95,14 @@ export async function findCredentials(
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new PodkitError('REGISTRY_AUTH_FILE_INVALID', `${file} is not valid JSON`, {
-        hint: 'an auth file looks like {"auths": {"host:port": {"auth": "base64(user:password)"}}}',
-        cause: err,
-      });
+      throw new PodkitError(
+        RuntimeErrorCode.REGISTRY_AUTH_FILE_INVALID,
+        `${file} is not valid JSON`,
+        {
+          hint: 'an auth file looks like {"auths": {"host:port": {"auth": "base64(user:password)"}}}',
+          cause: err,
+        },
+      );
     }
     const auths = (json as { auths?: unknown } | null)?.auths;
     if (auths === undefined || auths === null || typeof auths !== 'object') continue;

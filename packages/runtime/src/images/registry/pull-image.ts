@@ -1,4 +1,4 @@
-import { imageError } from '../../errors.js';
+import { imageError, RuntimeErrorCode } from '../../errors.js';
 import type { ImageRecord } from '../image-store.js';
 import { hasBlob, putBlob, putBlobBytes } from '../oci/blob-store.js';
 import { importImage } from '../oci/import-image.js';
@@ -77,7 +77,7 @@ function descriptors(manifest: FetchedManifest): { config: Descriptor; layers: D
     d !== undefined && typeof d.digest === 'string' && typeof d.size === 'number' && d.size >= 0;
   if (!ok(j.config) || !Array.isArray(j.layers) || !j.layers.every(ok)) {
     throw imageError(
-      'IMAGE_FORMAT_INVALID',
+      RuntimeErrorCode.IMAGE_FORMAT_INVALID,
       `manifest ${manifest.digest} lacks a valid config or layers list`,
     );
   }
@@ -119,7 +119,7 @@ export async function pullImage(
   }
   if (!isManifestMediaType(image.mediaType)) {
     throw imageError(
-      'IMAGE_FORMAT_INVALID',
+      RuntimeErrorCode.IMAGE_FORMAT_INVALID,
       `${ref.normalised}: unsupported manifest type "${image.mediaType}"`,
       {
         hint: 'podkit pulls OCI and Docker v2 schema 2 images (schema 1 is deprecated: push the image again with a current tool)',

@@ -4,8 +4,13 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { PodkitError } from '@podkit/kit';
-import { imageError, registryError, type RegistryErrorCode } from '../../errors.js';
+import { Backoff, PodkitError } from '@podkit/kit';
+import {
+  imageError,
+  registryError,
+  type RegistryErrorCode,
+  RuntimeErrorCode,
+} from '../../errors.js';
 import { assertDigest } from '../oci/blob-store.js';
 import { MEDIA_TYPES } from '../oci/media-types.js';
 import { findCredentials, type Credentials } from './auth-file.js';
@@ -13,7 +18,10 @@ import { parseChallenges } from './challenge.js';
 import { repositoryName, type ImageReference } from './reference.js';
 import { extraCaCerts, isInsecure, type RegistrySettings } from './registry-settings.js';
 
-/** Retries of one request: attempts in all, and the exponential backoff (with full jitter). */
+/**
+ * Retries of one request: attempts in all, and the exponential backoff: `baseMs` doubling to
+ * `capMs`, each delay drawn from its upper half (kit's Backoff with jitter 0.5).
+ */
 export interface RetryPolicy {
   attempts: number;
   baseMs: number;
@@ -105,7 +113,10 @@ async function readBody(res: IncomingMessage, limit = 16 << 20): Promise<Buffer>
     n += chunk.length;
     if (n > limit) {
       res.destroy();
-      throw registryError('REGISTRY_ERROR', `response larger than ${String(limit)} bytes`);
+      throw registryError(
+        RuntimeErrorCode.REGISTRY_ERROR,
+        `response larger than ${String(limit)} bytes`,
+      );
     }
     chunks.push(chunk);
   }
@@ -216,7 +227,7 @@ export class RegistryClient implements AsyncDisposable {
     if (!sameOrigin) delete h.Authorization;
     if (u.protocol === 'http:' && !sameOrigin && !isInsecure(this.#o.settings, u.host)) {
       throw registryError(
-        'REGISTRY_ERROR',
+        RuntimeErrorCode.REGISTRY_ERROR,
         `the registry redirected to plain HTTP (${u.origin}), which is not marked insecure`,
       );
     }
@@ -230,7 +241,8 @@ export class RegistryClient implements AsyncDisposable {
       res.headers.location !== undefined
     ) {
       res.resume();
-      if (redirects === 0) throw registryError('REGISTRY_ERROR', `too many redirects from ${url}`);
+      if (redirects === 0)
+        throw registryError(RuntimeErrorCode.REGISTRY_ERROR, `too many redirects from ${url}`);
       return this.#exchange(method, new URL(res.headers.location, u).toString(), h, redirects - 1);
     }
     return res;
@@ -242,7 +254,7 @@ export class RegistryClient implements AsyncDisposable {
     const code = e.code ?? '';
     if (TLS_CODES.has(code) || /certificate|ssl|tls/i.test(e.message)) {
       return registryError(
-        'REGISTRY_TLS_FAILED',
+        RuntimeErrorCode.REGISTRY_TLS_FAILED,
         `TLS connection to ${this.ref.host} failed: ${e.message}`,
         {
           hint: `trust the registry's CA with --ca-file FILE (or /etc/containers/certs.d/${this.ref.host}/ca.crt); a registry without TLS must be marked with --insecure-registry ${this.ref.host}`,
@@ -252,15 +264,23 @@ export class RegistryClient implements AsyncDisposable {
     }
     if (code === 'ENOTFOUND') {
       // The name does not resolve: retrying will not change that.
-      return registryError('REGISTRY_UNREACHABLE', `cannot reach ${this.#base}: ${e.message}`, {
-        hint: `check the registry name ${this.ref.host} (no such host)`,
-        cause: err,
-      });
+      return registryError(
+        RuntimeErrorCode.REGISTRY_UNREACHABLE,
+        `cannot reach ${this.#base}: ${e.message}`,
+        {
+          hint: `check the registry name ${this.ref.host} (no such host)`,
+          cause: err,
+        },
+      );
     }
-    return new TransientError('REGISTRY_UNREACHABLE', `cannot reach ${this.#base}: ${e.message}`, {
-      hint: 'check that the registry is running and reachable; podkit retried with backoff',
-      cause: err,
-    });
+    return new TransientError(
+      RuntimeErrorCode.REGISTRY_UNREACHABLE,
+      `cannot reach ${this.#base}: ${e.message}`,
+      {
+        hint: 'check that the registry is running and reachable; podkit retried with backoff',
+        cause: err,
+      },
+    );
   }
 
   async #credentialsOnce(): Promise<Credentials | undefined> {
@@ -274,7 +294,7 @@ export class RegistryClient implements AsyncDisposable {
   #authError(status: number, detail: string, hadCredentials: boolean): PodkitError {
     const name = repositoryName(this.ref);
     return registryError(
-      'REGISTRY_AUTH_FAILED',
+      RuntimeErrorCode.REGISTRY_AUTH_FAILED,
       `${status === 403 ? 'access denied' : 'authentication failed'} pulling ${name} from ${this.ref.host} (HTTP ${String(status)}${detail === '' ? '' : `: ${detail}`})`,
       {
         hint: hadCredentials
@@ -295,7 +315,10 @@ export class RegistryClient implements AsyncDisposable {
     if (bearer !== undefined) {
       const realm = bearer.params.realm;
       if (realm === undefined)
-        throw registryError('REGISTRY_ERROR', `${this.ref.host}: Bearer challenge without a realm`);
+        throw registryError(
+          RuntimeErrorCode.REGISTRY_ERROR,
+          `${this.ref.host}: Bearer challenge without a realm`,
+        );
       this.#authorization = `Bearer ${await this.#token(realm, bearer.params.service, creds)}`;
       return;
     }
@@ -318,7 +341,7 @@ export class RegistryClient implements AsyncDisposable {
     const url = new URL(realm);
     if (url.protocol === 'http:' && !isInsecure(this.#o.settings, url.host))
       throw registryError(
-        'REGISTRY_ERROR',
+        RuntimeErrorCode.REGISTRY_ERROR,
         `${this.ref.host}: token realm ${url.origin} is plain HTTP and not marked insecure`,
         {
           hint: `mark it with --insecure-registry ${url.host} if that is intended`,
@@ -343,7 +366,7 @@ export class RegistryClient implements AsyncDisposable {
       );
     if (res.statusCode !== 200)
       throw registryError(
-        'REGISTRY_ERROR',
+        RuntimeErrorCode.REGISTRY_ERROR,
         `token server ${url.origin} answered HTTP ${String(res.statusCode)}`,
       );
     let j: { token?: unknown; access_token?: unknown; expires_in?: unknown };
@@ -351,7 +374,7 @@ export class RegistryClient implements AsyncDisposable {
       j = JSON.parse(body.toString('utf8')) as typeof j;
     } catch (err) {
       throw registryError(
-        'REGISTRY_ERROR',
+        RuntimeErrorCode.REGISTRY_ERROR,
         `token server ${url.origin} answered with invalid JSON`,
         { cause: err },
       );
@@ -363,7 +386,10 @@ export class RegistryClient implements AsyncDisposable {
           ? j.access_token
           : undefined;
     if (token === undefined || token === '')
-      throw registryError('REGISTRY_ERROR', `token server ${url.origin} answered without a token`);
+      throw registryError(
+        RuntimeErrorCode.REGISTRY_ERROR,
+        `token server ${url.origin} answered without a token`,
+      );
     // The spec's default lifetime is 60 s; renew a little early.
     const life = typeof j.expires_in === 'number' && j.expires_in > 0 ? j.expires_in : 60;
     this.#tokens.set(key, { token, expiresAt: Date.now() + Math.max(life - 5, 1) * 1000 });
@@ -409,7 +435,7 @@ export class RegistryClient implements AsyncDisposable {
       res.resume();
       const ra = Number(res.headers['retry-after']);
       throw new TransientError(
-        'REGISTRY_UNAVAILABLE',
+        RuntimeErrorCode.REGISTRY_UNAVAILABLE,
         `${this.ref.host} answered HTTP ${String(status)}`,
         {
           hint: 'the registry is failing or overloaded; podkit retried with backoff',
@@ -421,6 +447,8 @@ export class RegistryClient implements AsyncDisposable {
 
   /** Runs `fn` until it succeeds, retrying transient errors with backoff and full jitter. */
   async #withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const { baseMs, capMs } = this.#retry;
+    const backoff = new Backoff({ baseMs, capMs, jitter: 0.5 });
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
@@ -431,11 +459,9 @@ export class RegistryClient implements AsyncDisposable {
             !(err instanceof Error && err.name === 'AbortError') &&
             this.#o.signal?.aborted !== true);
         if (!transient || attempt >= this.#retry.attempts) throw err;
-        const ceiling = Math.min(this.#retry.capMs, this.#retry.baseMs * 2 ** (attempt - 1));
+        const next = backoff.next();
         const delay =
-          err instanceof TransientError && err.retryAfterMs !== undefined
-            ? err.retryAfterMs
-            : Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+          err instanceof TransientError && err.retryAfterMs !== undefined ? err.retryAfterMs : next;
         this.#o.onRetry?.(what, attempt, delay, err as Error);
         await sleep(delay, this.#o.signal);
       }
@@ -498,7 +524,7 @@ export class RegistryClient implements AsyncDisposable {
     if (res.statusCode === 404) {
       const codes = errorCodes(body);
       throw registryError(
-        'REGISTRY_IMAGE_NOT_FOUND',
+        RuntimeErrorCode.REGISTRY_IMAGE_NOT_FOUND,
         `image ${name} not found on ${this.ref.host}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`,
         {
           hint: `check the repository name and tag (${codes.includes('NAME_UNKNOWN') ? `no repository ${this.ref.repository}` : 'is the tag pushed?'}); for a private image, credentials may be needed`,
@@ -507,7 +533,7 @@ export class RegistryClient implements AsyncDisposable {
     }
     if (res.statusCode !== 200)
       throw registryError(
-        'REGISTRY_ERROR',
+        RuntimeErrorCode.REGISTRY_ERROR,
         `${this.ref.host} answered HTTP ${String(res.statusCode)} for manifest ${name}: ${body.toString('utf8').slice(0, 200)}`,
       );
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
@@ -516,7 +542,7 @@ export class RegistryClient implements AsyncDisposable {
       : (res.headers['docker-content-digest'] as string | undefined);
     if (expected !== undefined && expected.startsWith('sha256:') && expected !== digest)
       throw imageError(
-        'IMAGE_DIGEST_MISMATCH',
+        RuntimeErrorCode.IMAGE_DIGEST_MISMATCH,
         `manifest ${name} failed verification: its content has digest ${digest}, expected ${expected}; nothing was stored`,
         {
           hint: 'the registry (or something between it and podkit) serves corrupted content',
@@ -526,7 +552,9 @@ export class RegistryClient implements AsyncDisposable {
     try {
       json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw registryError('REGISTRY_ERROR', `manifest ${name} is not valid JSON`, { cause: err });
+      throw registryError(RuntimeErrorCode.REGISTRY_ERROR, `manifest ${name} is not valid JSON`, {
+        cause: err,
+      });
     }
     const header = (res.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
     const mediaType = typeof json.mediaType === 'string' ? json.mediaType : header;
@@ -548,7 +576,9 @@ export class RegistryClient implements AsyncDisposable {
       if (res.statusCode !== 200) {
         const codes = errorCodes(await readBody(res, 1 << 20).catch(() => Buffer.alloc(0)));
         throw registryError(
-          res.statusCode === 404 ? 'REGISTRY_IMAGE_NOT_FOUND' : 'REGISTRY_ERROR',
+          res.statusCode === 404
+            ? RuntimeErrorCode.REGISTRY_IMAGE_NOT_FOUND
+            : RuntimeErrorCode.REGISTRY_ERROR,
           `${this.ref.host} answered HTTP ${String(res.statusCode)} for blob ${desc.digest} of ${repositoryName(this.ref)}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`,
         );
       }
@@ -558,7 +588,7 @@ export class RegistryClient implements AsyncDisposable {
         res.destroy();
         if (err instanceof PodkitError || this.#o.signal?.aborted === true) throw err;
         throw new TransientError(
-          'REGISTRY_UNREACHABLE',
+          RuntimeErrorCode.REGISTRY_UNREACHABLE,
           `download of blob ${desc.digest} from ${this.ref.host} failed: ${(err as Error).message}`,
           { cause: err },
         );

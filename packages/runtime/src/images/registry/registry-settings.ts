@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../../errors.js';
 
 /** How podkit reaches registries: which ones speak plain HTTP, extra CAs, the auth file. */
 export interface RegistrySettings {
@@ -24,7 +25,7 @@ function stringList(file: string, v: unknown, field: string): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
     throw new PodkitError(
-      'REGISTRY_CONFIG_INVALID',
+      RuntimeErrorCode.REGISTRY_CONFIG_INVALID,
       `${file}: "${field}" must be a list of strings`,
     );
   return v;
@@ -51,10 +52,14 @@ export async function loadRegistrySettings(
     json = parsed as Record<string, unknown>;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new PodkitError('REGISTRY_CONFIG_INVALID', `${file}: ${(err as Error).message}`, {
-        hint: 'registries.json is {"insecureRegistries": ["host:port"], "caFiles": ["/path/ca.pem"], "authFile": "/path/auth.json"}',
-        cause: err,
-      });
+      throw new PodkitError(
+        RuntimeErrorCode.REGISTRY_CONFIG_INVALID,
+        `${file}: ${(err as Error).message}`,
+        {
+          hint: 'registries.json is {"insecureRegistries": ["host:port"], "caFiles": ["/path/ca.pem"], "authFile": "/path/auth.json"}',
+          cause: err,
+        },
+      );
   }
   const authFile =
     extra.authFile ?? (typeof json.authFile === 'string' ? json.authFile : undefined);
@@ -84,7 +89,7 @@ export async function extraCaCerts(settings: RegistrySettings, host: string): Pr
       out.push(await readFile(f, 'utf8'));
     } catch (err) {
       throw new PodkitError(
-        'REGISTRY_CONFIG_INVALID',
+        RuntimeErrorCode.REGISTRY_CONFIG_INVALID,
         `cannot read CA file ${f}: ${(err as Error).message}`,
         {
           hint: 'pass --ca-file with a readable PEM certificate',
