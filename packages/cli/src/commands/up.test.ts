@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listPodRecords, readPodRecord } from '@podkit/runtime';
-import { MAIN, REPO, capture, cliTestEnv } from '../testing/cli-test-env.js';
+import { REPO, capture, cliTestEnv } from '../testing/cli-test-env.js';
 
 test('up of an invalid manifest: exit 1 with every problem at file:line:col, nothing runs', async (t) => {
   const env = await cliTestEnv(t);
