@@ -15,7 +15,7 @@ manifest=examples/push-to-deploy/pod.yaml
 demo_dir=/srv/podkit-demo # the manifest's hostPath points at $demo_dir/site.git
 bare=$demo_dir/site.git
 work=$demo_dir/work
-page=http://127.0.0.1:8080/
+page=http://127.0.0.1:29080/
 podkit() { node "$repo_root/packages/cli/dist/bundle/podkit.js" "$@"; }
 git_() { git -c user.name=demo -c user.email=demo@podkit.invalid -C "$work" "$@"; }
 
@@ -29,7 +29,7 @@ mkdir -p "$demo_dir"
 git init --quiet --bare --initial-branch=main "$bare"
 # Push-to-deploy: after every push the hook asks the sidecar to sync now.
 cp examples/push-to-deploy/post-receive "$bare/hooks/post-receive"
-git -C "$bare" config podkit.webhookUrl http://127.0.0.1:8081/webhook
+git -C "$bare" config podkit.webhookUrl http://127.0.0.1:29081/webhook
 git -C "$bare" config podkit.webhookToken push-to-deploy-demo-token # pod.yaml's Secret
 git init --quiet --initial-branch=main "$work"
 git_ remote add origin "$bare"
