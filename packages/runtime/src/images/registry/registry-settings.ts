@@ -12,6 +12,8 @@ export interface RegistrySettings {
   certsDir: string;
   /** A docker-style auth file; undefined: podman's lookup order. */
   authFile?: string | undefined;
+  /** The registries.json these came from (named in messages saying what to change). */
+  file?: string | undefined;
 }
 
 export const DEFAULT_CERTS_DIR = '/etc/containers/certs.d';
@@ -67,6 +69,7 @@ export async function loadRegistrySettings(
     certsDir:
       extra.certsDir ?? (typeof json.certsDir === 'string' ? json.certsDir : DEFAULT_CERTS_DIR),
     ...(authFile === undefined ? {} : { authFile }),
+    file,
   };
 }
 
