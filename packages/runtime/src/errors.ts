@@ -89,6 +89,7 @@ export function runtimeError(
  * - IMAGE_LAYER_UNSAFE: a layer tries to write outside its root, through a symlink, a device
  *   node in an unprivileged image, or breaks a size / entry-count limit; nothing is kept.
  * - IMAGE_IN_USE: `image rm` of an image a pod uses (without --force).
+ * - IMAGE_ROOTFS_MISSING: a `--rootfs` image whose directory was removed since `image add`.
  */
 export type ImageErrorCode =
   | 'IMAGE_DIGEST_INVALID'
@@ -97,7 +98,8 @@ export type ImageErrorCode =
   | 'IMAGE_FORMAT_INVALID'
   | 'IMAGE_PLATFORM_NOT_FOUND'
   | 'IMAGE_LAYER_UNSAFE'
-  | 'IMAGE_IN_USE';
+  | 'IMAGE_IN_USE'
+  | 'IMAGE_ROOTFS_MISSING';
 
 /** Creates a PodkitError carrying one of the image store's codes. */
 export function imageError(
