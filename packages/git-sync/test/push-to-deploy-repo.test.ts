@@ -39,10 +39,12 @@ test("push-to-deploy's repository: the first push calls no webhook; the README's
   const byHand = readme.slice(readme.indexOf('## By hand'));
   const steps = byHand
     .split('\n')
-    .filter((l) => /^# (cd |git )/.test(l))
+    .filter((l) => /^# (echo |git )/.test(l))
     .map((l) => l.slice(2).replaceAll('/srv/podkit-demo', demo));
   assert.equal(steps.length, 2, `the README's git steps changed: ${steps.join(' | ')}`);
-  const typed = await run('sh', ['-ec', steps.join('\n')], { env });
+  // From the repository, as the README's other steps (no `cd`: `podkit down -f examples/…`
+  // comes next).
+  const typed = await run('sh', ['-ec', steps.join('\n')], { env, cwd: REPO_ROOT });
   assert.match(
     typed.stderr,
     new RegExp(`remote: webhook: no sidecar listens at ${url} \\(is the pod up\\?\\)`),
