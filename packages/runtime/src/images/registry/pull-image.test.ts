@@ -482,3 +482,26 @@ test('a plain-HTTP registry not marked insecure: said once, not retried over HTT
   });
   assert.ok(await getImage(root, r.name));
 });
+
+test('a registry whose name does not resolve (as on an offline machine): "unreachable", the machine may be offline', async (t) => {
+  // `.invalid` never resolves (RFC 6761): what every registry name looks like offline.
+  const host = 'registry.podkit-test.invalid:5000';
+  const err = await pullImage(await stateRoot(t), `${host}/app:1`, {
+    settings: settingsFor({}),
+    retry: FAST_RETRY,
+  }).then(
+    () => assert.fail('pulled from a name that does not resolve'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof PodkitError);
+  assert.equal(err.code, 'REGISTRY_UNREACHABLE');
+  assert.match(
+    err.message,
+    new RegExp(`^the registry ${host} is unreachable: its name does not resolve`),
+  );
+  assert.match(err.hint ?? '', /offline or without DNS/);
+  assert.doesNotMatch(
+    pullFailureMessage(`${host}/app:1`, err),
+    /check the registry name|no such host/,
+  );
+});
