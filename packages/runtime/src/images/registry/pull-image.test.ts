@@ -90,6 +90,20 @@ const isCode =
     return true;
   };
 
+/** The error of a pull that must fail (a PodkitError; the test fails if the pull succeeds). */
+async function pullError(
+  root: string,
+  ref: string,
+  options: Parameters<typeof pullImage>[2],
+): Promise<PodkitError> {
+  const err = await pullImage(root, ref, options).then(
+    () => assert.fail(`pulled ${ref}`),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof PodkitError, String(err));
+  return err;
+}
+
 async function storedBlobs(root: string): Promise<string[]> {
   return (await readdir(blobsDir(root)).catch(() => [])).filter((f) => !f.startsWith('.'));
 }
@@ -429,15 +443,11 @@ test('a registry nothing answers at: "unreachable", retried, never blamed on the
   // connection holds it either).
   const host = `127.0.0.1:${String(await freeHostPort())}`;
   const events: PullEvent[] = [];
-  const err = await pullImage(await stateRoot(t), `${host}/app:1`, {
+  const err = await pullError(await stateRoot(t), `${host}/app:1`, {
     settings: settingsFor({ insecureRegistries: [host] }),
     retry: FAST_RETRY,
     onEvent: (e) => events.push(e),
-  }).then(
-    () => assert.fail('pulled from nothing'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof PodkitError);
+  });
   assert.equal(err.code, 'REGISTRY_UNREACHABLE');
   assert.match(err.message, new RegExp(`^the registry ${host} is unreachable: .*ECONNREFUSED`));
   assert.match(err.hint ?? '', /check that the registry runs .*tried 3 times/);
@@ -454,15 +464,11 @@ test('a plain-HTTP registry not marked insecure: said once, not retried over HTT
   // The settings as `podkit up` loads them: its state root's registries.json (absent here).
   const settings = await loadRegistrySettings(root, { certsDir: path.join(work, 'no-certs.d') });
   const events: PullEvent[] = [];
-  const err = await pullImage(root, `${reg.host}/busybox:v1`, {
+  const err = await pullError(root, `${reg.host}/busybox:v1`, {
     settings,
     retry: FAST_RETRY,
     onEvent: (e) => events.push(e),
-  }).then(
-    () => assert.fail('pulled over HTTPS from a plain-HTTP registry'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof PodkitError);
+  });
   assert.equal(err.code, 'REGISTRY_TLS_FAILED');
   assert.equal(
     err.message.split(';')[0],
@@ -486,14 +492,10 @@ test('a plain-HTTP registry not marked insecure: said once, not retried over HTT
 test('a registry whose name does not resolve (as on an offline machine): "unreachable", the machine may be offline', async (t) => {
   // `.invalid` never resolves (RFC 6761): what every registry name looks like offline.
   const host = 'registry.podkit-test.invalid:5000';
-  const err = await pullImage(await stateRoot(t), `${host}/app:1`, {
+  const err = await pullError(await stateRoot(t), `${host}/app:1`, {
     settings: settingsFor({}),
     retry: FAST_RETRY,
-  }).then(
-    () => assert.fail('pulled from a name that does not resolve'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof PodkitError);
+  });
   assert.equal(err.code, 'REGISTRY_UNREACHABLE');
   assert.match(
     err.message,
