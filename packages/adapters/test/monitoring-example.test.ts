@@ -212,12 +212,17 @@ describe('examples/monitoring-adapter under podkit', () => {
     assert.equal(meta['nginx_http_requests']?.[0]?.type, 'counter');
     assert.equal(meta['nginx_log_http_request_duration_seconds']?.[0]?.type, 'histogram');
 
-    // The log adapter's stdout: one JSON object per request, typed fields, the pod label.
+    // The log adapter's log, both streams as `podkit logs` shows them: its own lines all carry
+    // its name, so the README's `grep -v '"name":"podkit-log-adapter"'` leaves the records
+    // only: one JSON object per request, typed fields, the pod label.
     const { stdout } = await podkit('logs', 'nginx-monitored', '-c', 'log-adapter');
-    const records = stdout
-      .split('\n')
-      .filter((l) => l.includes('"format":"nginx"'))
+    const lines = stdout.split('\n').filter((l) => l !== '');
+    const own = lines.filter((l) => l.includes('"name":"podkit-log-adapter"'));
+    assert.match(own[0] ?? '', /"msg":"starting"/);
+    const records = lines
+      .filter((l) => !own.includes(l))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const r of records) assert.equal(r['format'], 'nginx', JSON.stringify(r));
     const served = records.filter((r) => r['path'] === '/' && r['status'] === 200);
     assert.ok(served.length >= REQUESTS, stdout);
     const first = served[0];
