@@ -15,9 +15,9 @@ manifest=examples/push-to-deploy/pod.yaml
 demo_dir=/srv/podkit-demo # the manifest's hostPath points at $demo_dir/site.git
 bare=$demo_dir/site.git
 work=$demo_dir/work
-page=http://127.0.0.1:8080/
+page=http://127.0.0.1:29080/
 podkit() { node "$repo_root/packages/cli/dist/bundle/podkit.js" "$@"; }
-git_() { git -c user.name=demo -c user.email=demo@podkit.invalid -C "$work" "$@"; }
+git_() { git -C "$work" "$@"; } # make-repo.sh gave it a commit identity
 
 step "set-up (system packages, npm ci, build)"
 bash scripts/setup.sh
@@ -25,18 +25,8 @@ bash scripts/setup.sh
 step "a bare repository with a first commit: $bare"
 podkit down push-to-deploy >/dev/null 2>&1 || true # a previous run left behind
 rm -rf "$demo_dir"
-mkdir -p "$demo_dir"
-git init --quiet --bare --initial-branch=main "$bare"
-# Push-to-deploy: after every push the hook asks the sidecar to sync now.
-cp examples/push-to-deploy/post-receive "$bare/hooks/post-receive"
-git -C "$bare" config podkit.webhookUrl http://127.0.0.1:8081/webhook
-git -C "$bare" config podkit.webhookToken push-to-deploy-demo-token # pod.yaml's Secret
-git init --quiet --initial-branch=main "$work"
-git_ remote add origin "$bare"
-printf '<h1>version 1</h1>\n' >"$work/index.html"
-git_ add index.html
-git_ commit --quiet -m "version 1"
-git_ push --quiet origin main
+# The hook that calls the sidecar's webhook comes after this first push (no pod yet).
+bash examples/push-to-deploy/make-repo.sh "$demo_dir" http://127.0.0.1:29081/webhook
 say "first commit $(git_ rev-parse --short HEAD)"
 
 step "images: git-sync and nginx from this host"

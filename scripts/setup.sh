@@ -19,6 +19,7 @@ packages=(
   git                         # git-sync and its tests
   iproute2                    # ip netns / ip link, for checks and cleanup
   iptables                    # CNI portmap/bridge masquerade rules
+  openssh-client              # ssh: git-sync's ssh remotes and its image (build-node --include /usr/bin/ssh); git only recommends it
   openssl                     # registry tests: certificates for the TLS registry and token server
   nutcracker                  # twemproxy: the anchor of bench/redis
   nginx-light                 # host-image web server: runtime tests and the push-to-deploy example
@@ -26,6 +27,7 @@ packages=(
   redis-server redis-sentinel redis-tools # redis-ambassador tests/bench: backends, Sentinel, redis-benchmark
   runc                        # executes containers
   skopeo umoci                # images: reference tools the OCI layout writer and registry tests check against
+  zstd                        # the OCI layout writer compresses zstd layers (unpack-layer tests)
 )
 
 if [ "$(id -u)" -ne 0 ]; then

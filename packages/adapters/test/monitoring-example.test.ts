@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { eventually, freePort, prometheusApi, startPrometheus } from './servers.js';
+import { freeHostPorts } from '@podkit/runtime/testing';
+import { eventually, prometheusApi, startPrometheus } from './servers.js';
 
 /*
  * examples/monitoring-adapter as a user runs it: both pods brought up by `podkit up` (real
  * runc containers from host images: redis-server, nginx and the two adapter bins), then
  * Debian's Prometheus — started with the example's own prometheus.yml — scrapes the three
  * adapter endpoints through their host ports, and its query API answers with values that
- * came from inside the pods. Only the host ports (free ones, not 9121/9113/9114/8080) and the
+ * came from inside the pods. Only the host ports (free ones, not 29221/29213/29214/29280) and the
  * scrape interval differ from the example's files.
  */
 
@@ -57,18 +58,15 @@ describe('examples/monitoring-adapter under podkit', () => {
         { cwd: REPO, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
       );
 
-    const [redisMetrics, nginxHttp, nginxMetrics, logMetrics] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
+    // Host ports below the ephemeral range, where other tests' connections cannot take them.
+    const [redisMetrics = 0, nginxHttp = 0, nginxMetrics = 0, logMetrics = 0] =
+      await freeHostPorts(4);
     let redisPod = await readFile(join(EXAMPLE, 'redis-pod.yaml'), 'utf8');
-    redisPod = replaceOnce(redisPod, 'hostPort: 9121', `hostPort: ${redisMetrics}`);
+    redisPod = replaceOnce(redisPod, 'hostPort: 29221', `hostPort: ${redisMetrics}`);
     let nginxPod = await readFile(join(EXAMPLE, 'nginx-pod.yaml'), 'utf8');
-    nginxPod = replaceOnce(nginxPod, 'hostPort: 8080', `hostPort: ${nginxHttp}`);
-    nginxPod = replaceOnce(nginxPod, 'hostPort: 9113', `hostPort: ${nginxMetrics}`);
-    nginxPod = replaceOnce(nginxPod, 'hostPort: 9114', `hostPort: ${logMetrics}`);
+    nginxPod = replaceOnce(nginxPod, 'hostPort: 29280', `hostPort: ${nginxHttp}`);
+    nginxPod = replaceOnce(nginxPod, 'hostPort: 29213', `hostPort: ${nginxMetrics}`);
+    nginxPod = replaceOnce(nginxPod, 'hostPort: 29214', `hostPort: ${logMetrics}`);
     // Both pods in one manifest: one `podkit up`, one `podkit down`.
     const manifest = join(root, 'monitoring-adapter.yaml');
     await writeFile(manifest, `${redisPod}---\n${nginxPod}`);
@@ -149,9 +147,9 @@ describe('examples/monitoring-adapter under podkit', () => {
     let promConfig = await readFile(join(EXAMPLE, 'prometheus.yml'), 'utf8');
     promConfig = replaceOnce(promConfig, 'scrape_interval: 5s', 'scrape_interval: 1s');
     promConfig = replaceOnce(promConfig, 'scrape_timeout: 4s', 'scrape_timeout: 1s');
-    promConfig = replaceOnce(promConfig, "'127.0.0.1:9121'", `'127.0.0.1:${redisMetrics}'`);
-    promConfig = replaceOnce(promConfig, "'127.0.0.1:9113'", `'127.0.0.1:${nginxMetrics}'`);
-    promConfig = replaceOnce(promConfig, "'127.0.0.1:9114'", `'127.0.0.1:${logMetrics}'`);
+    promConfig = replaceOnce(promConfig, "'127.0.0.1:29221'", `'127.0.0.1:${redisMetrics}'`);
+    promConfig = replaceOnce(promConfig, "'127.0.0.1:29213'", `'127.0.0.1:${nginxMetrics}'`);
+    promConfig = replaceOnce(promConfig, "'127.0.0.1:29214'", `'127.0.0.1:${logMetrics}'`);
     const prometheus = await startPrometheus('example-prometheus', promConfig);
     t.after(() => prometheus.stop());
     const base = `http://127.0.0.1:${prometheus.port}`;
@@ -214,12 +212,17 @@ describe('examples/monitoring-adapter under podkit', () => {
     assert.equal(meta['nginx_http_requests']?.[0]?.type, 'counter');
     assert.equal(meta['nginx_log_http_request_duration_seconds']?.[0]?.type, 'histogram');
 
-    // The log adapter's stdout: one JSON object per request, typed fields, the pod label.
+    // The log adapter's log, both streams as `podkit logs` shows them: its own lines all carry
+    // its name, so the README's `grep -v '"name":"podkit-log-adapter"'` leaves the records
+    // only: one JSON object per request, typed fields, the pod label.
     const { stdout } = await podkit('logs', 'nginx-monitored', '-c', 'log-adapter');
-    const records = stdout
-      .split('\n')
-      .filter((l) => l.includes('"format":"nginx"'))
+    const lines = stdout.split('\n').filter((l) => l !== '');
+    const own = lines.filter((l) => l.includes('"name":"podkit-log-adapter"'));
+    assert.match(own[0] ?? '', /"msg":"starting"/);
+    const records = lines
+      .filter((l) => !own.includes(l))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const r of records) assert.equal(r['format'], 'nginx', JSON.stringify(r));
     const served = records.filter((r) => r['path'] === '/' && r['status'] === 200);
     assert.ok(served.length >= REQUESTS, stdout);
     const first = served[0];

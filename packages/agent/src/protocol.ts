@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
+import { AgentErrorCode } from './errors.js';
 
 /** The agent's socket of a state root. */
 export function agentSocketPath(root: string): string {
@@ -27,7 +28,7 @@ export interface WireError {
 export function toWireError(err: unknown): WireError {
   if (err instanceof PodkitError) return { code: err.code, message: err.message, hint: err.hint };
   return {
-    code: 'AGENT_INTERNAL',
+    code: AgentErrorCode.AGENT_INTERNAL,
     message: `internal error in the podkit agent (a bug): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
   };
 }
@@ -41,7 +42,7 @@ export function httpStatusOf(code: string): number {
   if (code.endsWith('_NOT_FOUND')) return 404;
   if (code === 'CLI_USAGE' || code.endsWith('_INVALID')) return 400;
   if (code === 'POD_ADMISSION_FAILED' || code === 'POD_NAME_TAKEN') return 409;
-  if (code === 'AGENT_INTERNAL') return 500;
+  if (code === AgentErrorCode.AGENT_INTERNAL) return 500;
   return 422;
 }
 

@@ -12,6 +12,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerPs } from './commands/ps.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
+import { habitSuggestion } from './command-habits.js';
 import type { CliIo } from './io.js';
 
 /** What a command's action reports back to the runner. */
@@ -51,5 +52,17 @@ export function buildProgram(io: CliIo, state: CommandState): Command {
   registerImageBuild(program, io, state);
   registerKube(program, io, state);
   registerAgent(program, io, state);
+  // Commander suggests by spelling (`upp` → up); other tools' words (`pull`, `rm`, `run`) get
+  // podkit's command for them. Without a listener commander calls unknownCommand itself.
+  program.on('command:*', (operands: string[]) => {
+    const name = operands[0];
+    const habit = habitSuggestion(name);
+    if (habit === undefined) {
+      (program as unknown as { unknownCommand(): never }).unknownCommand();
+    }
+    program.error(`error: unknown command '${name ?? ''}'\n(podkit's command for it: ${habit})`, {
+      code: 'commander.unknownCommand',
+    });
+  });
   return program;
 }

@@ -217,3 +217,23 @@ describe('podkit validate', () => {
     assert.ok(!r.stdout.includes(ESC) && !r.stderr.includes(ESC), JSON.stringify(r.stdout));
   });
 });
+
+describe('unknown commands', () => {
+  it("exit 2 with a suggestion: by spelling (upp → up), or podkit's command for another tool's word", async () => {
+    for (const [argv, suggestion] of [
+      [['upp', '-f', 'pod.yaml'], '(Did you mean up?)'],
+      [['pull', 'nginx'], "(podkit's command for it: podkit image pull REF)"],
+      [['rm', 'web'], "(podkit's command for it: podkit down NAME)"],
+      [['run', 'busybox'], "(podkit's command for it: podkit up -f FILE)"],
+      [['images'], "(podkit's command for it: podkit image ls)"],
+      [['imge', 'ls'], '(Did you mean image?)'],
+    ] as const) {
+      const c = capture();
+      assert.equal(await runCli([...argv], c.io), 2, argv.join(' '));
+      assert.equal(c.out(), '');
+      const lines = c.err().split('\n');
+      assert.equal(lines[0], `error: unknown command '${argv[0]}'`, c.err());
+      assert.equal(lines[1], suggestion, c.err());
+    }
+  });
+});

@@ -1,22 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freeHostPorts } from '@podkit/runtime/testing';
 import { makeRemote } from './helpers/git-remote.js';
 import { REPO_ROOT, gitSyncPodkit } from './helpers/podkit-pod.js';
 import { until } from './helpers/until.js';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples/push-to-deploy');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  assert.ok(address !== null && typeof address === 'object');
-  return address.port;
-}
 
 function replaceOnce(text: string, from: string, to: string): string {
   assert.ok(text.includes(from), `pod.yaml no longer contains ${JSON.stringify(from)}`);
@@ -27,13 +18,15 @@ test('examples/push-to-deploy end to end: served, a push reaches the page throug
   const { podkit, up } = await gitSyncPodkit(t, 'ghcr.io/podkit/git-sync:0.1.0');
   const remote = await makeRemote();
   t.after(() => remote.cleanup());
-  const [webPort, hookPort] = [await freePort(), await freePort()];
+  // Host ports below the ephemeral range: a port-0 port there can be taken by another test's
+  // connection before the pod publishes it.
+  const [webPort = 0, hookPort = 0] = await freeHostPorts(2);
   // The example as written, but with this test's repository and free host ports, and a 1 h
   // period: only the webhook (called by the repository's post-receive hook) can sync in time.
   let manifest = await fs.readFile(path.join(EXAMPLE, 'pod.yaml'), 'utf8');
   manifest = replaceOnce(manifest, 'path: /srv/podkit-demo/site.git', `path: ${remote.bare}`);
-  manifest = replaceOnce(manifest, 'hostPort: 8080', `hostPort: ${webPort}`);
-  manifest = replaceOnce(manifest, 'hostPort: 8081', `hostPort: ${hookPort}`);
+  manifest = replaceOnce(manifest, 'hostPort: 29080', `hostPort: ${webPort}`);
+  manifest = replaceOnce(manifest, 'hostPort: 29081', `hostPort: ${hookPort}`);
   manifest = replaceOnce(manifest, '--period=10s', '--period=1h');
 
   await fs.copyFile(

@@ -3,30 +3,16 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { command, freePort, info } from './redis-servers.js';
+import { canBind, freeHostPorts } from '@podkit/runtime/testing';
+import { command, info } from './redis-servers.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 
-/** Whether `port` can be bound on every address now (nothing listens on it). */
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => {
-      resolve(false);
-    });
-    srv.listen(port, '0.0.0.0', () => {
-      srv.close(() => {
-        resolve(true);
-      });
-    });
-  });
-}
 const EXAMPLE = path.join(REPO_ROOT, 'examples/redis-ambassador');
 const CLI = path.join(REPO_ROOT, 'packages/cli/src/main.ts');
 const AMBASSADOR_BIN = path.join(REPO_ROOT, 'packages/redis-ambassador/dist/main.js');
@@ -77,7 +63,8 @@ test('examples/redis-ambassador end to end: the app pod reads from the replicas 
     if ((await Promise.all(ports.map(canBind))).every(Boolean)) base = p;
   }
   assert.ok(base > 0, 'no free port range');
-  const [webPort, metricsPort] = [await freePort(), await freePort()];
+  // Host ports below the ephemeral range, where other tests' connections cannot take them.
+  const [webPort = 0, metricsPort = 0] = await freeHostPorts(2);
   const backendsEnv = {
     ...process.env,
     GATEWAY: gateway,
@@ -126,8 +113,8 @@ test('examples/redis-ambassador end to end: the app pod reads from the replicas 
   sentinels.forEach((p, i) => {
     manifest = replaceAll(manifest, `:${26380 + i}`, `:${p}`);
   });
-  manifest = replaceAll(manifest, 'hostPort: 8090', `hostPort: ${webPort}`);
-  manifest = replaceAll(manifest, 'hostPort: 9121', `hostPort: ${metricsPort}`);
+  manifest = replaceAll(manifest, 'hostPort: 29180', `hostPort: ${webPort}`);
+  manifest = replaceAll(manifest, 'hostPort: 29121', `hostPort: ${metricsPort}`);
   const manifestFile = path.join(state, 'pod.yaml');
   await fs.writeFile(manifestFile, manifest);
   manifests.push(manifestFile);
@@ -236,7 +223,7 @@ test('examples/redis-ambassador end to end: the app pod reads from the replicas 
 
   // The development variant: a plain redis-server in the ambassador's place, the app unchanged.
   let dev = await fs.readFile(path.join(EXAMPLE, 'pod-dev.yaml'), 'utf8');
-  dev = replaceAll(dev, 'hostPort: 8090', `hostPort: ${webPort}`);
+  dev = replaceAll(dev, 'hostPort: 29180', `hostPort: ${webPort}`);
   const devFile = path.join(state, 'pod-dev.yaml');
   await fs.writeFile(devFile, dev);
   manifests.push(devFile);

@@ -14,9 +14,12 @@ export const RuntimeErrorCode = {
   // Pods (`pod/`): admission, the worker, clean-up.
   POD_ADMISSION_FAILED: 'POD_ADMISSION_FAILED',
   POD_NOT_FOUND: 'POD_NOT_FOUND',
-  POD_START_FAILED: 'POD_START_FAILED',
   POD_WORKER_DIED: 'POD_WORKER_DIED',
   POD_CLEANUP_FAILED: 'POD_CLEANUP_FAILED',
+  // The node runtime (`node/`): one per state root, adopting what an earlier one left.
+  AGENT_RUNNING: 'AGENT_RUNNING',
+  AGENT_STOPPING: 'AGENT_STOPPING',
+  CONTAINER_NOT_RUNNING: 'CONTAINER_NOT_RUNNING',
   // Volumes (`volumes/`).
   VOLUME_UNAVAILABLE: 'VOLUME_UNAVAILABLE',
   VOLUME_SUBPATH_INVALID: 'VOLUME_SUBPATH_INVALID',
@@ -54,6 +57,7 @@ export const RuntimeErrorCode = {
   IMAGE_PLATFORM_NOT_FOUND: 'IMAGE_PLATFORM_NOT_FOUND',
   IMAGE_LAYER_UNSAFE: 'IMAGE_LAYER_UNSAFE',
   IMAGE_IN_USE: 'IMAGE_IN_USE',
+  IMAGE_ROOTFS_MISSING: 'IMAGE_ROOTFS_MISSING',
   IMAGE_BUILD_INVALID: 'IMAGE_BUILD_INVALID',
   ROOTFS_MOUNT_FAILED: 'ROOTFS_MOUNT_FAILED',
   // The registry client (`images/registry/`).
@@ -138,6 +142,7 @@ export function runtimeError(
  * - IMAGE_LAYER_UNSAFE: a layer tries to write outside its root, through a symlink, a device
  *   node in an unprivileged image, or breaks a size / entry-count limit; nothing is kept.
  * - IMAGE_IN_USE: `image rm` of an image a pod uses (without --force).
+ * - IMAGE_ROOTFS_MISSING: a `--rootfs` image whose directory was removed since `image add`.
  */
 export type ImageErrorCode = Extract<RuntimeErrorCode, `IMAGE_${string}`>;
 

@@ -10,6 +10,7 @@ import {
   type AgentInfo,
   type WireError,
 } from '../protocol.js';
+import { AgentErrorCode, agentError } from '../errors.js';
 
 /** How an exec ended: the command's exit code, or runc's own error. */
 export interface ExecResult {
@@ -200,7 +201,7 @@ export class AgentClient {
           if (result !== undefined) resolve(result);
           else
             reject(
-              new PodkitError('AGENT_LOST', 'the podkit agent closed the exec session', {
+              agentError(AgentErrorCode.AGENT_LOST, 'the podkit agent closed the exec session', {
                 hint: `see ${this.root}/agent.log`,
               }),
             );
@@ -253,8 +254,8 @@ function errorOf(text: string): PodkitError {
   } catch {
     // not JSON
   }
-  return new PodkitError(
-    'AGENT_PROTOCOL',
+  return agentError(
+    AgentErrorCode.AGENT_PROTOCOL,
     `unexpected answer from the podkit agent: ${text.slice(0, 200)}`,
   );
 }
@@ -262,8 +263,8 @@ function errorOf(text: string): PodkitError {
 function connectionError(err: Error, root: string): PodkitError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') {
-    return new PodkitError(
-      'HOST_NOT_ROOT',
+    return agentError(
+      AgentErrorCode.AGENT_ACCESS_DENIED,
       `cannot talk to the podkit agent of ${root} as uid ${process.geteuid?.() ?? -1}`,
       {
         cause: err,
@@ -271,8 +272,8 @@ function connectionError(err: Error, root: string): PodkitError {
       },
     );
   }
-  return new PodkitError(
-    'AGENT_LOST',
+  return agentError(
+    AgentErrorCode.AGENT_LOST,
     `lost the connection to the podkit agent of ${root}: ${err.message}`,
     {
       cause: err,

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PodkitError } from '@podkit/kit';
 import { agentLogPath } from '../protocol.js';
 import { AgentClient } from './agent-client.js';
+import { AgentErrorCode, agentError } from '../errors.js';
 
 /** How long a started agent may take to answer before the CLI gives up (with its log). */
 const START_TIMEOUT_MS = 20_000;
@@ -56,8 +57,8 @@ export async function ensureAgent(root: string, argv: readonly string[]): Promis
 
 function startFailed(root: string, log: string, waitedMs?: number): PodkitError {
   const tail = log.trimEnd().split('\n').slice(-8).join('\n');
-  return new PodkitError(
-    'AGENT_START_FAILED',
+  return agentError(
+    AgentErrorCode.AGENT_START_FAILED,
     `the podkit agent of ${root} ${waitedMs === undefined ? 'exited at start' : `did not answer within ${waitedMs / 1000}s`}${tail === '' ? '' : `:\n${tail}`}`,
     { hint: `see ${agentLogPath(root)}; \`podkit agent\` runs it in the foreground` },
   );

@@ -9,6 +9,7 @@ import {
   type SerializedObjects,
 } from '@podkit/runtime';
 import { httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
+import { AgentErrorCode, agentError } from '../errors.js';
 
 /** What `POST /v1/apply` carries: the pods of one manifest and the objects they use. */
 export interface ApplyRequest {
@@ -58,7 +59,7 @@ async function body<T>(req: IncomingMessage): Promise<T> {
   try {
     return JSON.parse(raw) as T;
   } catch (cause) {
-    throw new PodkitError('AGENT_BAD_REQUEST', 'the request body is not JSON', { cause });
+    throw agentError(AgentErrorCode.AGENT_BAD_REQUEST, 'the request body is not JSON', { cause });
   }
 }
 
@@ -212,7 +213,7 @@ export async function handleApi(
 }
 
 function notFound(p: string): PodkitError {
-  return new PodkitError('AGENT_NO_SUCH_CALL', `the agent has no ${p}`, {
+  return agentError(AgentErrorCode.AGENT_NO_SUCH_CALL, `the agent has no ${p}`, {
     hint: 'the CLI and the agent may be of different podkit versions: `podkit agent stop`, then retry',
   });
 }

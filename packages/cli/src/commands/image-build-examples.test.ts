@@ -373,8 +373,8 @@ test('nginx monitoring example from the OCI log-adapter and metrics-adapter imag
   await load(env, layouts.logAdapter, LOG_ADAPTER);
   await load(env, layouts.metricsAdapter, METRICS_ADAPTER);
   await addHostNginx(env);
-  // The example as a cluster gets it (no hostPorts 8080/9113/9114, which other tests'
-  // servers may hold here): nginx and its two adapters, reached at the pod's IP.
+  // The example as a cluster gets it (no hostPorts 29280/29213/29214, which a running example
+  // may hold here): nginx and its two adapters, reached at the pod's IP.
   const exported = await env.run(['kube', 'export', '-f', NGINX_EXAMPLE]);
   assert.equal(exported.code, 0, exported.err());
   assert.doesNotMatch(exported.out(), /hostPort/);

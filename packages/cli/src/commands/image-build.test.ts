@@ -155,7 +155,7 @@ test('build-node image loads into podkit and runs the redis monitoring example, 
     '["redis-server"]',
   ]);
   assert.equal(redis.code, 0, redis.err());
-  // The example as a cluster would get it: `kube export` drops its hostPort 9121, which
+  // The example as a cluster would get it: `kube export` drops its hostPort 29221, which
   // other tests' servers may hold on this machine.
   const exported = await env.run(['kube', 'export', '-f', REDIS_EXAMPLE]);
   assert.equal(exported.code, 0, exported.err());

@@ -27,6 +27,16 @@ export interface HostInfo {
   readonly cniPluginDir: string;
 }
 
+/**
+ * What to do about the problems as a whole: a user who is only not root needs sudo, not the
+ * set-up script (which installs packages, and needs root itself).
+ */
+function preflightHint(problems: readonly HostProblem[]): string {
+  if (problems.length > 0 && problems.every((p) => p.code === 'HOST_NOT_ROOT'))
+    return 'run podkit as root: sudo podkit … (or from a root shell)';
+  return 'run: bash scripts/setup.sh (as root), then try again';
+}
+
 /** Every host problem at once: the message lists them all, `problems` has them as data. */
 export class HostPreflightError extends PodkitError {
   readonly problems: readonly HostProblem[];
@@ -34,7 +44,7 @@ export class HostPreflightError extends PodkitError {
     super(
       RuntimeErrorCode.HOST_PREFLIGHT_FAILED,
       `this host cannot run pods:\n${problems.map((p) => `  - [${p.code}] ${p.message} (${p.hint})`).join('\n')}`,
-      { hint: 'run: bash scripts/setup.sh (as root), then try again' },
+      { hint: preflightHint(problems) },
     );
     this.name = 'HostPreflightError';
     this.problems = problems;

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import { familiarImageName, normaliseImageName } from './image-name.js';
+import { imageError } from '../errors.js';
 import { writeJsonAtomic } from '../state/atomic-write.js';
 import { RuntimeErrorCode } from '../errors.js';
 
@@ -158,10 +159,38 @@ export async function getImage(stateRoot: string, name: string): Promise<ImageRe
   return matches[0];
 }
 
-/** Like getImage, but a missing image is an IMAGE_NOT_FOUND error saying how to add it. */
+/**
+ * Refuses an image whose files live outside the store and are gone: a `--rootfs` image whose
+ * directory was removed (or replaced by a file) after `podkit image add`. Every start of it
+ * would fail to mount; admission says so once, up front, naming the image and the directory.
+ *
+ * @example
+ *   await assertImageUsable(await resolveImage(root, 'busybox:test')); // IMAGE_ROOTFS_MISSING
+ */
+export async function assertImageUsable(image: ImageRecord): Promise<void> {
+  if (image.kind !== 'rootfs') return;
+  const st = await stat(image.rootfs).catch(() => undefined);
+  if (st?.isDirectory() === true) return;
+  const short = familiarImageName(image.name);
+  throw imageError(
+    RuntimeErrorCode.IMAGE_ROOTFS_MISSING,
+    `image "${short}" cannot be used: its root filesystem directory ${image.rootfs} (podkit image add --rootfs) ${st === undefined ? 'no longer exists' : 'is no longer a directory'}`,
+    {
+      hint: `restore ${image.rootfs}, or define the image again from another directory: \`podkit image add ${short} --rootfs DIR\` (or remove it: \`podkit image rm ${short}\`)`,
+    },
+  );
+}
+
+/**
+ * Like getImage, but a missing image is an IMAGE_NOT_FOUND error saying how to add it, and an
+ * image that cannot be used (assertImageUsable) is refused.
+ */
 export async function resolveImage(stateRoot: string, name: string): Promise<ImageRecord> {
   const image = await getImage(stateRoot, name);
-  if (image !== undefined) return image;
+  if (image !== undefined) {
+    await assertImageUsable(image);
+    return image;
+  }
   const short = familiarImageName(normaliseImageName(name));
   throw new PodkitError(
     RuntimeErrorCode.IMAGE_NOT_FOUND,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { freeHostPort } from '../testing/host-port.js';
 import { findHostPortConflicts } from './host-ports.js';
 
 test('hostPort admission: a bound port, another pod’s port and a duplicate are each reported', async (t) => {
@@ -9,11 +10,9 @@ test('hostPort admission: a bound port, another pod’s port and a duplicate are
   await once(server, 'listening');
   t.after(() => server.close());
   const bound = (server.address() as AddressInfo).port;
-  // A free port: bind port 0 and give it back.
-  const probe = createServer().listen(0, '0.0.0.0');
-  await once(probe, 'listening');
-  const free = (probe.address() as AddressInfo).port;
-  await new Promise((r) => probe.close(r));
+  // A free port below the ephemeral range: a port-0 one could be taken by another test's
+  // connection before the check, and be reported as taken.
+  const free = await freeHostPort();
 
   const conflicts = await findHostPortConflicts(
     [

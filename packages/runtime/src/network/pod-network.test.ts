@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import {
   splitIptablesLine,
   type PodAttachment,
 } from './pod-network.js';
+import { freeHostPort } from '../testing/host-port.js';
 import { reserveTestSubnet } from '../testing/test-subnet.js';
 
 test('the default network is podkit0 on 10.89.0.0/16 with host-local under the state root', () => {
@@ -81,7 +82,7 @@ test('CNI ADD gives an IP, CHECK passes, DEL frees lease and rules and may repea
     ifname: 'eth0',
     portMappings: [
       {
-        hostPort: randomInt(30000, 50000),
+        hostPort: await freeHostPort(),
         containerPort: 80,
         protocol: 'tcp',
         hostIP: '127.0.0.1',

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 import { getImage, type ImageRecord } from '../images/image-store.js';
 import { mountsUnder } from '../host/mounts.js';
 import { collectGarbage } from '../sandbox/index.js';
@@ -125,7 +126,7 @@ export class NodeRuntime implements AsyncDisposable {
       });
     } catch (err) {
       throw new PodkitError(
-        'AGENT_RUNNING',
+        RuntimeErrorCode.AGENT_RUNNING,
         `another podkit agent runs for the state root ${layout.root}`,
         { cause: err, hint: '`podkit agent stop` stops it; pods keep running' },
       );
@@ -163,9 +164,13 @@ export class NodeRuntime implements AsyncDisposable {
   async require(namespace: string, name: string): Promise<PodRecord> {
     const r = await this.find(namespace, name);
     if (r === undefined) {
-      throw new PodkitError('POD_NOT_FOUND', `no pod named "${name}" in namespace "${namespace}"`, {
-        hint: 'see `podkit ps -a` for the pods there are',
-      });
+      throw new PodkitError(
+        RuntimeErrorCode.POD_NOT_FOUND,
+        `no pod named "${name}" in namespace "${namespace}"`,
+        {
+          hint: 'see `podkit ps -a` for the pods there are',
+        },
+      );
     }
     return r;
   }
@@ -475,7 +480,7 @@ export class NodeRuntime implements AsyncDisposable {
     const record = await this.require(namespace, name);
     const notRunning = (why: string): PodkitError =>
       new PodkitError(
-        'CLI_CONTAINER_NOT_RUNNING',
+        RuntimeErrorCode.CONTAINER_NOT_RUNNING,
         `container ${container} of pod ${name} is not running (${why})`,
         { hint: `\`podkit describe ${name}\` shows its state` },
       );
@@ -528,7 +533,8 @@ export class NodeRuntime implements AsyncDisposable {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new PodkitError('AGENT_STOPPING', 'the podkit agent is stopping');
+    if (this.#closed)
+      throw new PodkitError(RuntimeErrorCode.AGENT_STOPPING, 'the podkit agent is stopping');
   }
 }
 
@@ -536,7 +542,7 @@ export class NodeRuntime implements AsyncDisposable {
 async function removePodDir(layout: StateLayout, uid: string): Promise<void> {
   const dir = layout.podDir(uid);
   if ((await mountsUnder(dir)).length > 0) {
-    throw new PodkitError('POD_CLEANUP_FAILED', `${dir} still has mounts`, {
+    throw new PodkitError(RuntimeErrorCode.POD_CLEANUP_FAILED, `${dir} still has mounts`, {
       hint: 'run `podkit gc`',
     });
   }

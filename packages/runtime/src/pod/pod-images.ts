@@ -1,6 +1,6 @@
 import { PodkitError } from '@podkit/kit';
 import { familiarImageName, normaliseImageName } from '../images/image-name.js';
-import { getImage, type ImageRecord } from '../images/image-store.js';
+import { assertImageUsable, getImage, type ImageRecord } from '../images/image-store.js';
 import type { PullEvent } from '../images/registry/pull-image.js';
 import type { RetryPolicy } from '../images/registry/registry-client.js';
 import {
@@ -101,18 +101,29 @@ export async function resolvePodImages(
               ? `image "${image}" is not in the local image store and could not be pulled (ErrImagePull): ${pullFailureMessage(image, err)}; load it (\`podkit image load\`), pull it (\`podkit image pull ${familiarImageName(name)}\`) or define it (\`podkit image add ${familiarImageName(name)} --host …\` or \`--rootfs DIR\`)`
               : `image "${image}" could not be pulled (ErrImagePull, imagePullPolicy ${policy}): ${pullFailureMessage(image, err)}`;
         }
-      } else if (local === undefined) {
+      } else if (local !== undefined) {
+        // A local image whose files are gone (a removed --rootfs directory) cannot start.
+        try {
+          await assertImageUsable(local);
+        } catch (err) {
+          record = undefined;
+          const hint = err instanceof PodkitError && err.hint !== undefined ? ` (${err.hint})` : '';
+          problem = `${(err as Error).message}${hint}`;
+        }
+      } else {
         problem = `image "${image}" is not present with imagePullPolicy Never (ErrImageNeverPull): load or pull it first (\`podkit image pull ${familiarImageName(name)}\`), or define it (\`podkit image add ${familiarImageName(name)} --host …\` or \`--rootfs DIR\`)`;
       }
       return { users, record, problem };
     }),
   );
-  // In manifest order, whatever order the pulls finished in.
+  // In manifest order, whatever order the pulls finished in; an image's problem once, naming
+  // every container that uses it (not once per container).
   for (const { users, record, problem } of outcomes) {
-    for (const c of users) {
-      if (record !== undefined) images.set(c.name, record);
-      else if (problem !== undefined) problems.push(`container "${c.name}": ${problem}`);
-    }
+    if (record !== undefined) for (const c of users) images.set(c.name, record);
+    else if (problem !== undefined)
+      problems.push(
+        `${users.length === 1 ? 'container' : 'containers'} ${users.map((c) => `"${c.name}"`).join(', ')}: ${problem}`,
+      );
   }
   return { images, problems };
 }

@@ -322,7 +322,7 @@ async function startPause(
   }).catch((err: unknown) => {
     const why = (err as Error).message.replace(/^container \S+ did not start: /, '');
     throw runtimeError(
-      'SANDBOX_FAILED',
+      RuntimeErrorCode.SANDBOX_FAILED,
       `the pause container of ${sb.name} did not start: ${why}`,
       {
         cause: err,

@@ -30,3 +30,15 @@ export async function freeHostPort(): Promise<number> {
   }
   throw new Error('no free host port in 13000-28999');
 }
+
+/**
+ * `n` distinct hostPorts from freeHostPort's range, for a test that publishes several.
+ *
+ * @example
+ *   const [web, hook] = await freeHostPorts(2);
+ */
+export async function freeHostPorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freeHostPort());
+  return [...ports];
+}

@@ -1,3 +1,3 @@
 /** Helpers for podkit's own tests (`@podkit/runtime/testing`): not part of the runtime's API. */
-export { canBind, freeHostPort } from './host-port.js';
+export { canBind, freeHostPort, freeHostPorts } from './host-port.js';
 export { reserveTestSubnet } from './test-subnet.js';

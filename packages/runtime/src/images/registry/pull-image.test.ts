@@ -8,8 +8,10 @@ import { PodkitError } from '@podkit/kit';
 import { readLogs } from '../../logs/cri-log-reader.js';
 import { waitForPod } from '../../pod/pod-manager.js';
 import { containerLogPath } from '../../pod/pod-store.js';
+import { pullFailureMessage } from '../../pod/pod-images.js';
 import { podTestEnv } from '../../pod/test-pod-env.js';
 import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../../testing/busybox-rootfs.js';
+import { freeHostPort } from '../../testing/host-port.js';
 import {
   listenOnLoopback,
   makeTlsFiles,
@@ -21,7 +23,7 @@ import { getImage } from '../image-store.js';
 import { blobsDir, hasBlob, readBlobJson } from '../oci/blob-store.js';
 import { writeOciLayout, type Descriptor, type ImageInput } from '../oci/layout-writer.js';
 import { pullImage, type PullEvent } from './pull-image.js';
-import type { RegistrySettings } from './registry-settings.js';
+import { loadRegistrySettings, type RegistrySettings } from './registry-settings.js';
 
 /**
  * `pullImage` against Debian's docker-registry started by each test on 127.0.0.1 (htpasswd,
@@ -87,6 +89,20 @@ const isCode =
     if (pattern !== undefined) assert.match(`${err.message}\n${err.hint ?? ''}`, pattern);
     return true;
   };
+
+/** The error of a pull that must fail (a PodkitError; the test fails if the pull succeeds). */
+async function pullError(
+  root: string,
+  ref: string,
+  options: Parameters<typeof pullImage>[2],
+): Promise<PodkitError> {
+  const err = await pullImage(root, ref, options).then(
+    () => assert.fail(`pulled ${ref}`),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof PodkitError, String(err));
+  return err;
+}
 
 async function storedBlobs(root: string): Promise<string[]> {
   return (await readdir(blobsDir(root)).catch(() => [])).filter((f) => !f.startsWith('.'));
@@ -420,4 +436,74 @@ test('blobs download concurrently, at most `concurrency` at a time; an abort sto
   );
   assert.deepEqual(await readdir(blobsDir(root)).catch(() => []), []);
   assert.equal(await getImage(root, `${proxy}/busybox:v1`), undefined);
+});
+
+test('a registry nothing answers at: "unreachable", retried, never blamed on the name; as admission prints it', async (t) => {
+  // A port on loopback that nothing listens on (below the ephemeral range: no other test's
+  // connection holds it either).
+  const host = `127.0.0.1:${String(await freeHostPort())}`;
+  const events: PullEvent[] = [];
+  const err = await pullError(await stateRoot(t), `${host}/app:1`, {
+    settings: settingsFor({ insecureRegistries: [host] }),
+    retry: FAST_RETRY,
+    onEvent: (e) => events.push(e),
+  });
+  assert.equal(err.code, 'REGISTRY_UNREACHABLE');
+  assert.match(err.message, new RegExp(`^the registry ${host} is unreachable: .*ECONNREFUSED`));
+  assert.match(err.hint ?? '', /check that the registry runs .*tried 3 times/);
+  assert.equal(events.filter((e) => e.kind === 'retry').length, 2);
+  const printed = pullFailureMessage(`${host}/app:1`, err);
+  assert.match(printed, new RegExp(`registry ${host} is unreachable`));
+  assert.doesNotMatch(printed, /registry name|no such host|\n\s+at /);
+});
+
+test('a plain-HTTP registry not marked insecure: said once, not retried over HTTPS, with how to allow it', async (t) => {
+  const reg = await startRegistry(t);
+  await skopeoCopy(`oci:${layout}:v1`, `docker://${reg.host}/busybox:v1`);
+  const root = await stateRoot(t);
+  // The settings as `podkit up` loads them: its state root's registries.json (absent here).
+  const settings = await loadRegistrySettings(root, { certsDir: path.join(work, 'no-certs.d') });
+  const events: PullEvent[] = [];
+  const err = await pullError(root, `${reg.host}/busybox:v1`, {
+    settings,
+    retry: FAST_RETRY,
+    onEvent: (e) => events.push(e),
+  });
+  assert.equal(err.code, 'REGISTRY_TLS_FAILED');
+  assert.equal(
+    err.message.split(';')[0],
+    `${reg.host} answers plain HTTP, not HTTPS (the TLS handshake got an HTTP reply)`,
+  );
+  assert.deepEqual(
+    events.filter((e) => e.kind === 'retry'),
+    [],
+  );
+  const file = path.join(root, 'registries.json');
+  assert.ok(err.hint?.includes(`--insecure-registry ${reg.host}`), err.hint);
+  assert.ok(err.hint?.includes(`${file}: {"insecureRegistries": ["${reg.host}"]}`), err.hint);
+  // Doing what it says makes the pull work.
+  await writeFile(file, JSON.stringify({ insecureRegistries: [reg.host] }));
+  const r = await pullImage(root, `${reg.host}/busybox:v1`, {
+    settings: await loadRegistrySettings(root, { certsDir: path.join(work, 'no-certs.d') }),
+  });
+  assert.ok(await getImage(root, r.name));
+});
+
+test('a registry whose name does not resolve (as on an offline machine): "unreachable", the machine may be offline', async (t) => {
+  // `.invalid` never resolves (RFC 6761): what every registry name looks like offline.
+  const host = 'registry.podkit-test.invalid:5000';
+  const err = await pullError(await stateRoot(t), `${host}/app:1`, {
+    settings: settingsFor({}),
+    retry: FAST_RETRY,
+  });
+  assert.equal(err.code, 'REGISTRY_UNREACHABLE');
+  assert.match(
+    err.message,
+    new RegExp(`^the registry ${host} is unreachable: its name does not resolve`),
+  );
+  assert.match(err.hint ?? '', /offline or without DNS/);
+  assert.doesNotMatch(
+    pullFailureMessage(`${host}/app:1`, err),
+    /check the registry name|no such host/,
+  );
 });

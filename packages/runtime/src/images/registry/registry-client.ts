@@ -56,6 +56,15 @@ export const MANIFEST_ACCEPT = [
   MEDIA_TYPES.dockerManifest,
 ].join(', ');
 
+/** What OpenSSL says when the peer answers a TLS hello in plain HTTP. */
+const PLAIN_HTTP_PEER = /wrong version number|packet length too long|http request/i;
+
+/** How to let podkit use plain HTTP for `host`: the pull flag, or registries.json for pods. */
+function allowPlainHttpHint(host: string, settings: RegistrySettings): string {
+  const file = settings.file ?? '<state root>/registries.json';
+  return `if ${host} is meant to be plain HTTP, mark it insecure: \`podkit image pull --insecure-registry ${host} …\`, or for pods (\`podkit up\`) add it to ${file}: {"insecureRegistries": ["${host}"]} (see docs/registry.md)`;
+}
+
 /** An error worth retrying (network failure, 5xx, 429). */
 class TransientError extends PodkitError {
   readonly retryAfterMs: number | undefined;
@@ -252,32 +261,44 @@ export class RegistryClient implements AsyncDisposable {
     const e = err as NodeJS.ErrnoException;
     if (e.name === 'AbortError' || this.#o.signal?.aborted === true) return err;
     const code = e.code ?? '';
+    const host = this.ref.host;
+    if (PLAIN_HTTP_PEER.test(e.message)) {
+      // An HTTPS hello answered in plain HTTP: the registry works, TLS is what is missing.
+      // Retrying over HTTPS cannot help; saying how to allow plain HTTP does.
+      return registryError(
+        RuntimeErrorCode.REGISTRY_TLS_FAILED,
+        `${host} answers plain HTTP, not HTTPS (the TLS handshake got an HTTP reply); podkit uses plain HTTP only for registries marked insecure`,
+        { hint: allowPlainHttpHint(host, this.#o.settings), cause: err },
+      );
+    }
     if (TLS_CODES.has(code) || /certificate|ssl|tls/i.test(e.message)) {
       return registryError(
         RuntimeErrorCode.REGISTRY_TLS_FAILED,
-        `TLS connection to ${this.ref.host} failed: ${e.message}`,
+        `TLS connection to ${host} failed: ${e.message}`,
         {
-          hint: `trust the registry's CA with --ca-file FILE (or /etc/containers/certs.d/${this.ref.host}/ca.crt); a registry without TLS must be marked with --insecure-registry ${this.ref.host}`,
+          hint: `trust the registry's CA with --ca-file FILE (or /etc/containers/certs.d/${host}/ca.crt); ${allowPlainHttpHint(host, this.#o.settings)}`,
           cause: err,
         },
       );
     }
-    if (code === 'ENOTFOUND') {
-      // The name does not resolve: retrying will not change that.
-      return registryError(
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      // The name does not resolve: offline, no DNS, or a misspelt name. Only EAI_AGAIN (a DNS
+      // server that did not answer) may change on a retry.
+      const Made = code === 'EAI_AGAIN' ? TransientError : PodkitError;
+      return new Made(
         RuntimeErrorCode.REGISTRY_UNREACHABLE,
-        `cannot reach ${this.#base}: ${e.message}`,
+        `the registry ${host} is unreachable: its name does not resolve (${e.message})`,
         {
-          hint: `check the registry name ${this.ref.host} (no such host)`,
+          hint: `this machine may be offline or without DNS (or the name is misspelt); an image already here needs no registry: imagePullPolicy IfNotPresent or Never, \`podkit image load\` or \`podkit image add\``,
           cause: err,
         },
       );
     }
     return new TransientError(
       RuntimeErrorCode.REGISTRY_UNREACHABLE,
-      `cannot reach ${this.#base}: ${e.message}`,
+      `the registry ${host} is unreachable: cannot reach ${this.#base}: ${e.message}`,
       {
-        hint: 'check that the registry is running and reachable; podkit retried with backoff',
+        hint: `check that the registry runs and that this machine reaches it (podkit tried ${String(this.#retry.attempts)} times, with backoff); an image already here needs no registry: imagePullPolicy IfNotPresent or Never`,
         cause: err,
       },
     );

@@ -13,6 +13,8 @@ export interface RegistrySettings {
   certsDir: string;
   /** A docker-style auth file; undefined: podman's lookup order. */
   authFile?: string | undefined;
+  /** The registries.json these came from (named in messages saying what to change). */
+  file?: string | undefined;
 }
 
 export const DEFAULT_CERTS_DIR = '/etc/containers/certs.d';
@@ -72,6 +74,7 @@ export async function loadRegistrySettings(
     certsDir:
       extra.certsDir ?? (typeof json.certsDir === 'string' ? json.certsDir : DEFAULT_CERTS_DIR),
     ...(authFile === undefined ? {} : { authFile }),
+    file,
   };
 }
 

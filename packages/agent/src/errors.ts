@@ -1,0 +1,33 @@
+import { PodkitError } from '@podkit/kit';
+
+/**
+ * The agent's error catalogue: its channel's own failures (every code has a row in
+ * docs/errors.md). Errors of the work it does for the CLI keep the runtime's codes.
+ */
+export const AgentErrorCode = {
+  /** The agent the CLI started exited or did not answer in time. */
+  AGENT_START_FAILED: 'AGENT_START_FAILED',
+  /** The connection to the agent broke. */
+  AGENT_LOST: 'AGENT_LOST',
+  /** The agent's socket cannot be reached as this user. */
+  AGENT_ACCESS_DENIED: 'AGENT_ACCESS_DENIED',
+  /** A request body was not JSON. */
+  AGENT_BAD_REQUEST: 'AGENT_BAD_REQUEST',
+  /** A call the agent does not have (CLI and agent of different versions). */
+  AGENT_NO_SUCH_CALL: 'AGENT_NO_SUCH_CALL',
+  /** An answer the client cannot read. */
+  AGENT_PROTOCOL: 'AGENT_PROTOCOL',
+  /** A bug in the agent. */
+  AGENT_INTERNAL: 'AGENT_INTERNAL',
+} as const;
+
+export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];
+
+/** Builds a PodkitError with one of the agent's stable codes. */
+export function agentError(
+  code: AgentErrorCode,
+  message: string,
+  options: { cause?: unknown; hint?: string } = {},
+): PodkitError {
+  return new PodkitError(code, message, options);
+}
