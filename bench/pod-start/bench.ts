@@ -1,99 +1,124 @@
 /**
  * bench/pod-start: time from `podkit up -d` to every container running, beside `podman kube
- * play` of the same manifest, interleaved run by run so both see the same machine. Prints
- * p50/p95 and the ratio, and the resident memory of podkit's own processes per running pod.
+ * play` of the same manifest, interleaved run by run so both see the same machine; then the
+ * memory of podkit's own processes (the agent + every conmon) with 1 and with 10 running
+ * two-container pods, beside podman's conmons for the same pods. Prints p50/p95, ratios and
+ * MiB (RSS, and PSS: shared pages divided among the processes that map them).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { listPodRecords } from '../../packages/runtime/src/pod/pod-store.js';
-import { stateLayout } from '../../packages/runtime/src/state/state-root.js';
 import { makeBusyboxRootfs } from '../../packages/runtime/src/testing/busybox-rootfs.js';
 import { pct, run, timed } from '../lib/timing.js';
 
 const runs = Number(process.argv[2] ?? '20');
 const repo = path.resolve(import.meta.dirname, '../..');
-const manifest = path.join(repo, 'bench/pod-start/pod.yaml');
+const template = await readFile(path.join(repo, 'bench/pod-start/pod.yaml'), 'utf8');
 const image = 'localhost/podkit-bench-busybox:latest';
 const cli = path.join(repo, 'packages/cli/dist/bundle/podkit.js');
 
-async function rssOfTree(rootPids: number[]): Promise<number> {
-  // Sum VmRSS of the given processes and all their descendants.
-  const children = new Map<number, number[]>();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-  }
-  let kb = 0;
-  const seen = new Set<number>();
-  const stack = [...rootPids];
-  while (stack.length > 0) {
-    const pid = stack.pop() ?? 0;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return kb;
+interface Mem {
+  rssKb: number;
+  pssKb: number;
+  count: number;
 }
 
+/** RSS and PSS of every process whose command line satisfies `pick`. */
+async function memoryOf(pick: (argv: string[]) => boolean): Promise<Mem> {
+  const mem: Mem = { rssKb: 0, pssKb: 0, count: 0 };
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const argv = (await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (argv[0] === '' || !pick(argv)) continue;
+    const rollup = await readFile(`/proc/${name}/smaps_rollup`, 'utf8').catch(() => '');
+    mem.rssKb += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    mem.pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    mem.count++;
+  }
+  return mem;
+}
+
+const mib = (kb: number): string => (kb / 1024).toFixed(1);
 const work = await mkdtemp(path.join(tmpdir(), 'podkit-bench-'));
 const root = path.join(work, 'state');
+const manifests: string[] = [];
+for (let i = 0; i < 10; i++) {
+  const file = path.join(work, `pod-${String(i)}.yaml`);
+  await writeFile(file, template.replace('name: bench-pod', `name: bench-pod-${String(i)}`));
+  manifests.push(file);
+}
+const podkitCmd = (...args: string[]): string[] => [cli, '--root', root, ...args];
+const ofPodkit = (argv: string[]): boolean =>
+  (argv[0]?.endsWith('conmon') === true && argv.some((a) => a.startsWith(root))) ||
+  (argv.includes(cli) && argv.includes('agent') && argv.includes(root));
+const ofPodman = (argv: string[]): boolean =>
+  argv[0]?.endsWith('conmon') === true && !argv.some((a) => a.startsWith(root));
 try {
   const rootfs = await makeBusyboxRootfs(path.join(work, 'rootfs'));
-  run('node', [
-    cli,
-    '--root',
-    root,
-    'image',
-    'add',
-    image,
-    '--rootfs',
-    rootfs,
-    '--env',
-    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-  ]);
+  run(
+    'node',
+    podkitCmd(
+      'image',
+      'add',
+      image,
+      '--rootfs',
+      rootfs,
+      '--env',
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    ),
+  );
   // podman gets the same root filesystem as an image.
   execFileSync('sh', [
     '-c',
     `tar -C ${rootfs} -c . | podman import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - ${image} >/dev/null`,
   ]);
+  const first = manifests[0] ?? '';
+  // The agent is a long-lived process (like the kubelet): its own start is timed apart.
+  const cold = timed('node', podkitCmd('up', '-d', '-f', first));
+  run('node', podkitCmd('down', 'bench-pod-0'));
   const podkit: number[] = [];
   const podman: number[] = [];
-  let rssKb = 0;
   const loadBefore = loadavg()[0] ?? NaN;
   for (let i = 0; i < runs; i++) {
-    podkit.push(timed('node', [cli, '--root', root, 'up', '-d', '-f', manifest]));
-    if (i === 0) {
-      // The pod worker and its `runc run` supervisors (their tree also holds the two busybox
-      // `sleep`s, ~0.1 MiB each); the pause process is runc's, outside the tree, not counted.
-      const [rec] = await listPodRecords(stateLayout(root));
-      rssKb = await rssOfTree(rec?.worker === undefined ? [] : [rec.worker.pid]);
-    }
-    run('node', [cli, '--root', root, 'down', 'bench-pod']);
-    podman.push(timed('podman', ['kube', 'play', manifest]));
-    run('podman', ['kube', 'down', manifest]);
+    podkit.push(timed('node', podkitCmd('up', '-d', '-f', first)));
+    run('node', podkitCmd('down', 'bench-pod-0'));
+    podman.push(timed('podman', ['kube', 'play', first]));
+    run('podman', ['kube', 'down', first]);
+  }
+  const loadAfter = loadavg()[0] ?? NaN;
+  // Memory with 1 and with 10 running pods, each side alone on the machine.
+  const memory: Record<string, { podkit: Mem; podman: Mem }> = {};
+  for (const n of [1, 10]) {
+    for (const f of manifests.slice(0, n)) run('node', podkitCmd('up', '-d', '-f', f));
+    const pk = await memoryOf(ofPodkit);
+    for (let i = 0; i < n; i++) run('node', podkitCmd('down', `bench-pod-${String(i)}`));
+    for (const f of manifests.slice(0, n)) run('podman', ['kube', 'play', f]);
+    const pm = await memoryOf(ofPodman);
+    for (const f of manifests.slice(0, n)) run('podman', ['kube', 'down', f]);
+    memory[String(n)] = { podkit: pk, podman: pm };
   }
   const line = (name: string, xs: number[]): string =>
     `${name.padEnd(18)} p50 ${pct(xs, 50).toFixed(0).padStart(5)} ms   p95 ${pct(xs, 95).toFixed(0).padStart(5)} ms`;
   console.log(
-    `pod start, two busybox containers, ${String(runs)} runs each (interleaved); load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? NaN).toFixed(1)}`,
+    `pod start, two busybox containers, ${String(runs)} runs each (interleaved); load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
   );
   console.log(line('podkit up -d', podkit));
   console.log(line('podman kube play', podman));
   console.log(
     `ratio podkit/podman   p50 ${(pct(podkit, 50) / pct(podman, 50)).toFixed(2)}   p95 ${(pct(podkit, 95) / pct(podman, 95)).toFixed(2)}`,
   );
-  console.log(
-    `podkit's own processes per running pod (pod worker + runc supervisors): ${(rssKb / 1024).toFixed(1)} MiB RSS`,
-  );
+  console.log(`first up -d, which also started the agent: ${cold.toFixed(0)} ms`);
+  for (const [n, m] of Object.entries(memory)) {
+    console.log(
+      `${n.padStart(2)} running pod(s): podkit (agent + ${String(m.podkit.count - 1)} conmons) RSS ${mib(m.podkit.rssKb)} MiB, PSS ${mib(m.podkit.pssKb)} MiB;   podman's ${String(m.podman.count)} conmons RSS ${mib(m.podman.rssKb)} MiB, PSS ${mib(m.podman.pssKb)} MiB`,
+    );
+  }
 } finally {
-  spawnSync('node', [cli, '--root', root, 'down', 'bench-pod'], { stdio: 'ignore' });
-  spawnSync('podman', ['kube', 'down', manifest], { stdio: 'ignore' });
-  spawnSync('node', [cli, '--root', root, 'gc'], { stdio: 'ignore' });
+  for (let i = 0; i < 10; i++)
+    spawnSync('node', podkitCmd('down', `bench-pod-${String(i)}`), { stdio: 'ignore' });
+  for (const f of manifests) spawnSync('podman', ['kube', 'down', f], { stdio: 'ignore' });
+  spawnSync('node', podkitCmd('gc'), { stdio: 'ignore' });
+  spawnSync('node', podkitCmd('agent', 'stop'), { stdio: 'ignore' });
   await rm(work, { recursive: true, force: true });
 }

@@ -73,6 +73,8 @@ describe('examples/monitoring-adapter under podkit', () => {
     t.after(async () => {
       await podkit('down', '--force', '-f', manifest).catch(() => undefined);
       await podkit('gc').catch(() => undefined);
+      // The state root's agent (started by `up`) goes with the root.
+      await podkit('agent', 'stop').catch(() => undefined);
       await run('ip', ['link', 'del', bridge]).catch(() => undefined);
       await rm(root, { recursive: true, force: true });
     });

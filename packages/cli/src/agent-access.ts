@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { ensureAgent, type AgentClient } from '@podkit/agent/client';
+import { PodkitError } from '@podkit/kit';
+import { AgentErrorCode, ensureAgent, type AgentClient } from '@podkit/agent/client';
 import type { PodEvent, PodRecord } from '@podkit/runtime';
 import { layoutFor, requireStateAccess } from './context.js';
 import type { CliIo } from './io.js';
@@ -130,6 +131,8 @@ export async function waitForPod(
       client,
       [uid],
       (c) => {
+        // Lines already read when the wait ended are not looked at.
+        if (ac.signal.aborted) return;
         if (c.type === 'removed') {
           last = undefined;
           ac.abort();
@@ -142,6 +145,14 @@ export async function waitForPod(
     );
   } finally {
     clearTimeout(timer);
+  }
+  if (!ac.signal.aborted) {
+    // The agent ended the watch itself: it stopped or died (its pods run on).
+    throw new PodkitError(
+      AgentErrorCode.AGENT_LOST,
+      `the podkit agent of ${client.root} went away while waiting for the pod`,
+      { hint: `see ${client.root}/agent.log; the next podkit command starts the agent again` },
+    );
   }
   return last;
 }

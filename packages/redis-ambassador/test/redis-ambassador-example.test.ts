@@ -85,6 +85,8 @@ test('examples/redis-ambassador end to end: the app pod reads from the replicas 
   t.after(async () => {
     for (const m of manifests) await podkit('down', '--force', '-f', m).catch(() => undefined);
     await podkit('gc').catch(() => undefined);
+    // The state root's agent (started by `up`) goes with the root.
+    await podkit('agent', 'stop').catch(() => undefined);
     await backends('down').catch(() => undefined);
     await run('ip', ['link', 'del', bridge]).catch(() => undefined);
     await fs.rm(state, { recursive: true, force: true });

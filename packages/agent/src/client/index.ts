@@ -2,3 +2,4 @@
 export { AgentClient, type ExecIo, type ExecResult, type ExecSession } from './agent-client.js';
 export { ensureAgent } from './ensure-agent.js';
 export { agentLogPath, agentSocketPath, type AgentInfo } from '../protocol.js';
+export { AgentErrorCode } from '../errors.js';

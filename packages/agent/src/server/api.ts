@@ -143,13 +143,28 @@ export async function handleApi(
       const line = ndjson(res);
       const wanted = (c: PodChange): boolean =>
         uids.size === 0 || uids.has(c.type === 'changed' ? c.record.uid : c.uid);
+      // Changes that come while the current records are read are held back: a record on disk
+      // can be older than a change already announced (the write follows the announcement),
+      // so each pod is sent once, as the newest of the two, and the watch never goes back.
+      let held: PodChange[] | undefined = [];
       const off = rt.subscribe((c) => {
-        if (wanted(c)) line(c);
+        if (!wanted(c)) return;
+        if (held !== undefined) held.push(c);
+        else line(c);
       });
       res.on('close', off);
-      // The current state first, so a watcher misses nothing between its read and its watch.
-      for (const r of await rt.list())
-        if (uids.size === 0 || uids.has(r.uid)) line({ type: 'changed', record: r });
+      const newest = new Map<string, PodChange>();
+      for (const c of held) newest.set(c.type === 'changed' ? c.record.uid : c.uid, c);
+      const records = await rt.list();
+      for (const c of held) newest.set(c.type === 'changed' ? c.record.uid : c.uid, c);
+      held = undefined;
+      const sent = new Set<string>();
+      for (const r of records) {
+        if (uids.size > 0 && !uids.has(r.uid)) continue;
+        line(newest.get(r.uid) ?? { type: 'changed', record: r });
+        sent.add(r.uid);
+      }
+      for (const [uid, c] of newest) if (!sent.has(uid)) line(c);
       line({ type: 'synced' });
       return;
     }

@@ -22,6 +22,20 @@ export function registerAgent(program: Command, io: CliIo, _state: CommandState)
         root: layout.root,
         log: (line) => io.stderr.write(`${line}\n`),
       });
+      // A bug in one pod's supervision must not take every pod's agent down: it is logged
+      // with its stack (and the agent goes on); an uncaught exception still ends it.
+      const onRejection = (reason: unknown): void => {
+        io.stderr.write(
+          `${new Date().toISOString()} unhandled rejection (a bug in podkit): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
+        );
+      };
+      process.on('unhandledRejection', onRejection);
+      process.once('uncaughtException', (err) => {
+        io.stderr.write(
+          `${new Date().toISOString()} uncaught exception (a bug in podkit), the agent exits; pods keep running: ${err.stack ?? err.message}\n`,
+        );
+        process.exit(70);
+      });
       const source = io.signals ?? process;
       const stop = (): void => {
         void running.stop();
@@ -33,6 +47,7 @@ export function registerAgent(program: Command, io: CliIo, _state: CommandState)
       } finally {
         source.off('SIGINT', stop);
         source.off('SIGTERM', stop);
+        process.off('unhandledRejection', onRejection);
       }
     });
   agent

@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
-import type { AgentClient } from '@podkit/agent/client';
+import { AgentErrorCode, type AgentClient } from '@podkit/agent/client';
 import {
   podStarted,
   serializeObjects,
@@ -259,9 +259,13 @@ async function runForeground(
       ac.signal,
     );
     if (pending.size > 0) {
-      throw new PodkitError('AGENT_LOST', 'the podkit agent stopped while the pods ran', {
-        hint: 'the pods keep running; `podkit ps` starts the agent again',
-      });
+      throw new PodkitError(
+        AgentErrorCode.AGENT_LOST,
+        'the podkit agent stopped while the pods ran',
+        {
+          hint: 'the pods keep running; `podkit ps` starts the agent again',
+        },
+      );
     }
     // Each log stream ends once its container ended for good: the last lines are in.
     await Promise.all(followers.values());

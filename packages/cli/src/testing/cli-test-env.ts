@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
@@ -98,6 +98,10 @@ export async function cliTestEnv(t: TestContext): Promise<CliTestEnv> {
       await client.call('POST', '/v1/agent/stop').catch(() => undefined);
     }
     await runCommand(['ip', 'link', 'del', bridge], { allowFailure: true });
+    // A bug the agent logged (it goes on, or exits, without the test seeing why) is shown.
+    const agentLog = await readFile(path.join(root, 'agent.log'), 'utf8').catch(() => '');
+    if (/unhandled rejection|uncaught exception/.test(agentLog))
+      t.diagnostic(`agent.log:\n${agentLog}`);
     await rm(root, { recursive: true, force: true });
   });
   await writeFile(

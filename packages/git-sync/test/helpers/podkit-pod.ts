@@ -40,6 +40,8 @@ export async function gitSyncPodkit(t: TestContext, image: string): Promise<GitS
     );
   t.after(async () => {
     await podkit('down', '--force', '-f', manifestFile).catch(() => undefined);
+    // The state root's agent (started by `up`) goes with the root.
+    await podkit('agent', 'stop').catch(() => undefined);
     await fs.rm(state, { recursive: true, force: true });
   });
   await podkit(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import { RuntimeErrorCode } from '../errors.js';
@@ -393,6 +393,17 @@ export class NodeRuntime implements AsyncDisposable {
       });
       report.leftovers = removed;
       report.errors.push(...errors);
+      // Exit files conmon wrote for containers runc no longer knows (the rest are a live
+      // container's, or one whose exit its pod has yet to apply).
+      const known = new Set(
+        (await new Runc({ root: this.layout.runcRoot }).list().catch(() => [])).map((c) => c.id),
+      );
+      const exitDir = path.join(this.layout.root, 'exits');
+      for (const name of await readdir(exitDir).catch(() => [] as string[])) {
+        if (known.has(name)) continue;
+        await rm(path.join(exitDir, name), { force: true });
+        report.leftovers.push({ kind: 'exit file', id: name });
+      }
     } finally {
       await lock.release();
     }

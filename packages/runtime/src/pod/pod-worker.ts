@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
-import { PodkitError } from '@podkit/kit';
+import { Backoff, PodkitError } from '@podkit/kit';
 import { hostImageIsolation } from '../images/host-image.js';
 import type { ImageRecord } from '../images/image-store.js';
 import { readHostLimits } from '../oci/rlimits.js';
@@ -90,7 +90,8 @@ interface Slot {
   /** Set once the container will not run again. */
   done: boolean;
   lastStartedAt: number;
-  backoffMs: number;
+  /** CrashLoopBackOff of this container (kit's one backoff; its state is persisted). */
+  backoff: Backoff;
   /** While waiting in back-off: when the next start is due (clock time). */
   nextStartAt: number | undefined;
   /** Aborted when the current attempt ends or is being killed: its probes and postStart. */
@@ -198,7 +199,15 @@ export class PodWorker {
       attempt: undefined,
       done: false,
       lastStartedAt: this.#record.supervision?.[c.name]?.lastStartedAt ?? 0,
-      backoffMs: this.#record.supervision?.[c.name]?.backoffMs ?? 0,
+      backoff: new Backoff(
+        { ...this.#backoff, firstImmediate: true },
+        {
+          state: {
+            delayMs: this.#record.supervision?.[c.name]?.backoffMs ?? 0,
+            lastStartedAt: this.#record.supervision?.[c.name]?.lastStartedAt ?? null,
+          },
+        },
+      ),
       nextStartAt: this.#record.supervision?.[c.name]?.nextStartAt,
       attemptAbort: undefined,
       killing: undefined,
@@ -267,7 +276,11 @@ export class PodWorker {
     this.#record.supervision = Object.fromEntries(
       this.#slots.map((s) => [
         s.container.name,
-        { backoffMs: s.backoffMs, lastStartedAt: s.lastStartedAt, nextStartAt: s.nextStartAt },
+        {
+          backoffMs: s.backoff.state.delayMs,
+          lastStartedAt: s.lastStartedAt,
+          nextStartAt: s.nextStartAt,
+        },
       ]),
     );
     const snapshot = JSON.parse(JSON.stringify(this.#record)) as PodRecord;
@@ -579,6 +592,7 @@ export class PodWorker {
     // Admission pulled for the first start; a restart pulls again as its policy says.
     if (slot.status.restartCount > 0 && !(await this.#pullForRestart(slot))) return 'pullError';
     slot.lastStartedAt = this.#clock.now();
+    slot.backoff.started(slot.lastStartedAt);
     let attempt: ContainerHandle;
     try {
       attempt = await this.#create(slot);
@@ -650,6 +664,7 @@ export class PodWorker {
       }
     }
     slot.lastStartedAt = this.#clock.now();
+    slot.backoff.started(slot.lastStartedAt);
     slot.status.state = { running: { startedAt: this.#nowRfc3339() } };
     slot.status.started = c.startupProbe === undefined;
     slot.status.ready =
@@ -832,10 +847,8 @@ export class PodWorker {
    * container that never got created (config error) keeps its reason and no restart counts.
    */
   async #backoffBeforeRestart(slot: Slot, outcome: StartOutcome): Promise<void> {
-    const ranFor = this.#clock.now() - slot.lastStartedAt;
-    if (outcome === 'running' && ranFor >= this.#backoff.resetAfterMs) slot.backoffMs = 0;
-    const delay = slot.backoffMs;
-    slot.backoffMs = delay === 0 ? this.#backoff.baseMs : Math.min(delay * 2, this.#backoff.capMs);
+    // A container that ran cleanly for resetAfterMs starts the series over (kubelet: 10 min).
+    const delay = slot.backoff.next(outcome === 'running' ? this.#clock.now() : undefined);
     const name = slot.container.name;
     // A container that was not created (config error, image pull) did not restart.
     if (outcome !== 'configError' && outcome !== 'pullError') {

@@ -23,7 +23,8 @@ export type Leftover =
   | { kind: 'lease'; file: string; containerId: string }
   | { kind: 'iptables'; containerId: string }
   | { kind: 'mount'; path: string }
-  | { kind: 'cgroup'; path: string };
+  | { kind: 'cgroup'; path: string }
+  | { kind: 'exit file'; id: string };
 
 export interface GcOptions {
   /** The pod network whose leases and rules to scan (default: podkit's). */
