@@ -499,8 +499,23 @@ export class ClientSession {
       setImmediate(endTurn, ctx);
     }
     if (pool !== undefined) return pool;
-    if (this.ctx.readFrom === 'replica' && minOffset < 0) return undefined;
-    return nodes.master;
+    return this.fallbackPool(minOffset, undefined);
+  }
+
+  /**
+   * Where a read goes when no replica is usable by the normal rules: the master while it is
+   * up; while it is down (a failover), a healthy replica even if a connection to it failed a
+   * moment ago (Sentinel kills every client connection of the replicas it reconfigures: those
+   * replicas still serve), so reads keep flowing and only writes wait for the new master.
+   */
+  private fallbackPool(minOffset: number, except: NodePool | undefined): NodePool | undefined {
+    const master = this.ctx.nodes.master;
+    if (!master.isUp()) {
+      const replica = this.pickReplica(minOffset, except, true);
+      if (replica !== undefined) return replica;
+    }
+    if (this.ctx.readFrom === 'replica' && minOffset < 0 && except === undefined) return undefined;
+    return master;
   }
 
   /** Finds the master offset that covers every write answered so far (one lookup at a time). */
@@ -521,14 +536,18 @@ export class ClientSession {
   }
 
   /** A usable replica by the balancing policy (see Balance); undefined when none is usable. */
-  private pickReplica(minOffset: number, except: NodePool | undefined): NodePool | undefined {
+  private pickReplica(
+    minOffset: number,
+    except: NodePool | undefined,
+    evenIfMarked = false,
+  ): NodePool | undefined {
     const replicas = this.ctx.nodes.replicas;
     const n = replicas.length;
     const usable = (pool: NodePool | undefined): pool is NodePool =>
       pool !== undefined &&
       pool !== except &&
       pool.weight > 0 &&
-      pool.isUp() &&
+      (evenIfMarked ? pool.healthy : pool.isUp()) &&
       pool.offset >= minOffset;
     if (this.ctx.balance === 'least-outstanding') {
       let best: NodePool | undefined;
@@ -566,13 +585,12 @@ export class ClientSession {
    */
   retryRead(req: Request): boolean {
     const pool = req.pool;
-    if (req.retryBytes === undefined || req.attempt >= 2 || pool === undefined) return false;
+    if (req.retryBytes === undefined || req.attempt >= 3 || pool === undefined) return false;
     if (this.closed) return false;
     pool.markDown();
-    const next =
-      this.pickReplica(this.ctx.readYourWrites ? this.rywOffset : -1, pool) ??
-      this.ctx.nodes.master;
-    if (next === pool) return false;
+    const minOffset = this.ctx.readYourWrites ? this.rywOffset : -1;
+    const next = this.pickReplica(minOffset, pool) ?? this.fallbackPool(minOffset, pool);
+    if (next === undefined || next === pool) return false;
     this.sendAgain(req, req.retryBytes, next);
     return true;
   }
