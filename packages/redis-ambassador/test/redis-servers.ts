@@ -279,14 +279,15 @@ export async function info(port: number, section: string): Promise<Map<string, s
 /** Starts a master and `n` replicas and waits until each is online: link up, and synced as the master sees it. */
 export async function startReplicaSet(
   n: number,
+  args: string[] = [],
 ): Promise<{ master: RedisServer; replicas: RedisServer[]; stop(): Promise<void> }> {
-  const master = await startRedis();
+  const master = await startRedis({ args });
   const replicas: RedisServer[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all([master, ...replicas].map((s) => s.stop()));
   };
   try {
-    for (let i = 0; i < n; i++) replicas.push(await startRedis({ replicaOf: master.port }));
+    for (let i = 0; i < n; i++) replicas.push(await startRedis({ replicaOf: master.port, args }));
     for (const r of replicas) {
       for (let i = 0; ; i++) {
         if ((await info(r.port, 'replication')).get('master_link_status') === 'up') break;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createAmbassador } from './ambassador.js';
 import { command, info, startReplicaSet } from '../../test/redis-servers.js';
@@ -142,4 +143,62 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
   assert.equal(downWhileStopped, false, 'the SIGSTOPped replica is marked down');
   assert.equal(byName(stopped.port), true, 'the stopped replica is back after SIGCONT');
   assert.ok(readsAfter > readsBefore, 'the resumed replica serves reads again');
+});
+
+/** Reads from `sock` until `done(text so far)` holds; the text (latin1) is returned. */
+function readUntil(sock: net.Socket, done: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (d: Buffer): void => {
+      text += d.toString('latin1');
+      if (done(text)) {
+        sock.off('data', onData);
+        resolve(text);
+      }
+    };
+    sock.on('data', onData);
+    sock.once('close', () => {
+      reject(new Error(`closed after ${JSON.stringify(text.slice(0, 200))}`));
+    });
+  });
+}
+
+test('SYNC through the ambassador carries the replication stream; with a reply outstanding it is refused at once', async (t) => {
+  const set = await startReplicaSet(1);
+  t.after(() => set.stop());
+  const amb = await createAmbassador({
+    listen: '127.0.0.1:0',
+    master: `127.0.0.1:${set.master.port}`,
+    replicas: set.replicas.map((r) => `127.0.0.1:${r.port}`),
+  });
+  t.after(() => amb.close());
+
+  // The RDB payload (a bulk length, then that many bytes and no CRLF), then the master's
+  // commands as they replicate: a SET sent through another connection shows up.
+  const sync = net.connect(amb.address.port, '127.0.0.1');
+  t.after(() => {
+    sync.destroy();
+  });
+  sync.write('SYNC\r\n');
+  const payload = await readUntil(sync, (s) => {
+    const m = /^\n*\$(\d+)\r\n/.exec(s);
+    return m !== null && s.length >= m[0].length + Number(m[1]);
+  });
+  assert.match(payload, /REDIS/);
+  const streamed = readUntil(sync, (s) => s.includes('sync:key'));
+  await command(amb.address.port, ['SET', 'sync:key', 'v']);
+  assert.match(await streamed, /SET[\s\S]*sync:key/i);
+
+  // A blocking pop still waiting on this client's master connection: SYNC is refused (after
+  // the pop's reply, in request order), and the connection goes on.
+  const busy = net.connect(amb.address.port, '127.0.0.1');
+  t.after(() => {
+    busy.destroy();
+  });
+  busy.write('BLPOP sync:none 0.2\r\nSYNC\r\nPING\r\n');
+  const text = await readUntil(busy, (s) => s.includes('+PONG'));
+  assert.match(
+    text,
+    /^\*-1\r\n-ERR ambassador: SYNC refused \(AMBASSADOR_COMMAND_REFUSED\): [^\r]+\r\n\+PONG\r\n$/,
+  );
 });
