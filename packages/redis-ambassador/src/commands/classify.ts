@@ -109,6 +109,10 @@ const NODE_LOCAL = new Set([
   'latency',
   'command',
   'lolwut',
+  // Consumer-group bookkeeping (entries-read, lag) is not replicated exactly in 7.0: a replica
+  // answers XINFO STREAM FULL differently from the master (Redis's keyspace suite, COPY of a
+  // stream with groups), so XINFO describes one node's state: the master.
+  'xinfo',
 ]);
 
 const ADMIN = new Set([
@@ -145,6 +149,11 @@ const PASSTHROUGH = new Set([
   'client|tracking',
   'sync',
   'psync',
+  // One reply per channel (even when not subscribed: Redis's pubsub suite sends UNSUBSCRIBE
+  // of three channels on a plain connection and reads three replies).
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
 ]);
 
 /** Replication streams: carried as raw bytes (see {@link CommandRoute.replication}). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createAmbassador } from './ambassador.js';
-import { command, info, startReplicaSet } from '../../test/redis-servers.js';
+import { command, exchange, info, startReplicaSet } from '../../test/redis-servers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -201,4 +201,25 @@ test('SYNC through the ambassador carries the replication stream; with a reply o
     text,
     /^\*-1\r\n-ERR ambassador: SYNC refused \(AMBASSADOR_COMMAND_REFUSED\): [^\r]+\r\n\+PONG\r\n$/,
   );
+});
+
+test('UNSUBSCRIBE of three channels on a plain connection: three replies, then the connection goes on', async (t) => {
+  const set = await startReplicaSet(1);
+  t.after(() => set.stop());
+  const amb = await createAmbassador({
+    listen: '127.0.0.1:0',
+    master: `127.0.0.1:${set.master.port}`,
+    replicas: set.replicas.map((r) => `127.0.0.1:${r.port}`),
+  });
+  t.after(() => amb.close());
+  const request = 'UNSUBSCRIBE a b c\r\nPING\r\n';
+  const [direct] = await exchange(set.master.port, Buffer.from(request), 4).then((r) => [
+    Buffer.concat(r).toString('latin1'),
+  ]);
+  const sock = net.connect(amb.address.port, '127.0.0.1');
+  t.after(() => {
+    sock.destroy();
+  });
+  sock.write(request);
+  assert.equal(await readUntil(sock, (s) => s.includes('PONG')), direct);
 });

@@ -22,6 +22,14 @@ export const COALESCE_LIMIT = 64 * 1024;
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/**
+ * How deep a backend's reply may nest. Redis itself has no limit: a Lua script returning a
+ * self-referencing table is answered ~8,000 levels deep before `-ERR reached lua stack limit`
+ * (Redis's own scripting suite checks that), so the framer's default of 128 would drop a
+ * healthy connection. The framer keeps an explicit stack: depth costs memory, not recursion.
+ */
+const REPLY_MAX_DEPTH = 16_384;
+
 /** Swallows a reply (state replayed by the ambassador, broadcast copies). */
 export const DISCARD: ReplySink = {
   deliver() {
@@ -87,7 +95,7 @@ export class Upstream {
     onGone?: (up: Upstream) => void,
   ) {
     this.endpoint = endpoint;
-    this.framer = new ReplyFramer(limits);
+    this.framer = new ReplyFramer({ ...limits, maxDepth: limits.maxDepth ?? REPLY_MAX_DEPTH });
     this.socket = net.connect({
       host: endpoint.host,
       port: endpoint.port,
