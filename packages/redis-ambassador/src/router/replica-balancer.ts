@@ -16,13 +16,16 @@ export type Balance = 'round-robin' | 'least-outstanding';
  * reconfigures, and those replicas still serve). Positional arguments: no object per read.
  */
 export interface ReplicaBalancer {
-  pick(
-    replicas: readonly NodePool[],
-    minOffset: number,
-    except: NodePool | undefined,
-    evenIfMarked: boolean,
-  ): NodePool | undefined;
+  readonly pick: PickReplica;
 }
+
+/** {@link ReplicaBalancer.pick}'s signature, which every strategy implements. */
+export type PickReplica = (
+  replicas: readonly NodePool[],
+  minOffset: number,
+  except: NodePool | undefined,
+  evenIfMarked: boolean,
+) => NodePool | undefined;
 
 function usable(
   pool: NodePool | undefined,
@@ -45,12 +48,7 @@ function usable(
  * on the pools (`wrrCurrent`), so every session shares it.
  */
 export class RoundRobinBalancer implements ReplicaBalancer {
-  pick(
-    replicas: readonly NodePool[],
-    minOffset: number,
-    except: NodePool | undefined,
-    evenIfMarked: boolean,
-  ): NodePool | undefined {
+  readonly pick: PickReplica = (replicas, minOffset, except, evenIfMarked) => {
     let best: NodePool | undefined;
     let total = 0;
     for (const pool of replicas) {
@@ -61,7 +59,7 @@ export class RoundRobinBalancer implements ReplicaBalancer {
     }
     if (best !== undefined) best.wrrCurrent -= total;
     return best;
-  }
+  };
 }
 
 /** Fewest requests in flight (over all of a node's connections) per unit of weight. */
@@ -69,12 +67,7 @@ export class LeastOutstandingBalancer implements ReplicaBalancer {
   /** Where the scan starts, shared by every session so that ties rotate. */
   private start = 0;
 
-  pick(
-    replicas: readonly NodePool[],
-    minOffset: number,
-    except: NodePool | undefined,
-    evenIfMarked: boolean,
-  ): NodePool | undefined {
+  readonly pick: PickReplica = (replicas, minOffset, except, evenIfMarked) => {
     const n = replicas.length;
     let best: NodePool | undefined;
     let bestLoad = Infinity;
@@ -89,7 +82,7 @@ export class LeastOutstandingBalancer implements ReplicaBalancer {
       }
     }
     return best;
-  }
+  };
 }
 
 /** The strategy named by `--balance`. */

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Redis } from 'ioredis';
-import { createAmbassador } from './ambassador.js';
+import { createAmbassador, type Ambassador } from './ambassador.js';
 import { command, exchange, info, startReplicaSet } from '../../test/redis-servers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -12,7 +12,10 @@ function client(port: number): Redis {
   return new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, lazyConnect: true });
 }
 
-test('pub/sub and blocking pops through the ambassador', async (t) => {
+/** A master, one replica and an ambassador in front of them, all removed after the test. */
+async function masterAndReplica(
+  t: TestContext,
+): Promise<{ set: Awaited<ReturnType<typeof startReplicaSet>>; amb: Ambassador }> {
   const set = await startReplicaSet(1);
   t.after(() => set.stop());
   const amb = await createAmbassador({
@@ -21,6 +24,11 @@ test('pub/sub and blocking pops through the ambassador', async (t) => {
     replicas: set.replicas.map((r) => `127.0.0.1:${r.port}`),
   });
   t.after(() => amb.close());
+  return { set, amb };
+}
+
+test('pub/sub and blocking pops through the ambassador', async (t) => {
+  const { set, amb } = await masterAndReplica(t);
   const [sub, pub, blocker, pusher] = [0, 1, 2, 3].map(() => client(amb.address.port)) as [
     Redis,
     Redis,
@@ -164,14 +172,7 @@ function readUntil(sock: net.Socket, done: (text: string) => boolean): Promise<s
 }
 
 test('SYNC through the ambassador carries the replication stream; with a reply outstanding it is refused at once', async (t) => {
-  const set = await startReplicaSet(1);
-  t.after(() => set.stop());
-  const amb = await createAmbassador({
-    listen: '127.0.0.1:0',
-    master: `127.0.0.1:${set.master.port}`,
-    replicas: set.replicas.map((r) => `127.0.0.1:${r.port}`),
-  });
-  t.after(() => amb.close());
+  const { amb } = await masterAndReplica(t);
 
   // The RDB payload (a bulk length, then that many bytes and no CRLF), then the master's
   // commands as they replicate: a SET sent through another connection shows up.
@@ -204,14 +205,7 @@ test('SYNC through the ambassador carries the replication stream; with a reply o
 });
 
 test('UNSUBSCRIBE of three channels on a plain connection: three replies, then the connection goes on', async (t) => {
-  const set = await startReplicaSet(1);
-  t.after(() => set.stop());
-  const amb = await createAmbassador({
-    listen: '127.0.0.1:0',
-    master: `127.0.0.1:${set.master.port}`,
-    replicas: set.replicas.map((r) => `127.0.0.1:${r.port}`),
-  });
-  t.after(() => amb.close());
+  const { set, amb } = await masterAndReplica(t);
   const request = 'UNSUBSCRIBE a b c\r\nPING\r\n';
   const [direct] = await exchange(set.master.port, Buffer.from(request), 4).then((r) => [
     Buffer.concat(r).toString('latin1'),

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { createAmbassador } from '../router/ambassador.js';
@@ -44,7 +44,15 @@ test('discovery: replicas found in the master INFO replication get the reads', a
   }
 });
 
-test('Sentinel failover: master kill -9, writes resume on the promoted replica, none on the demoted one', async (t) => {
+/**
+ * A master, two replicas and three Sentinels watching them (down-after 2000 ms); `extra`
+ * takes servers the test starts later. All are removed after the test.
+ */
+async function sentinelSet(t: TestContext): Promise<{
+  set: Awaited<ReturnType<typeof startReplicaSet>>;
+  extra: RedisServer[];
+  sentinels: RedisServer[];
+}> {
   const set = await startReplicaSet(2);
   const extra: RedisServer[] = [];
   t.after(async () => {
@@ -53,6 +61,11 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   });
   const sentinels = await startSentinels(set.master.port, 3, 2, { downAfterMs: DOWN_AFTER });
   extra.push(...sentinels);
+  return { set, extra, sentinels };
+}
+
+test('Sentinel failover: master kill -9, writes resume on the promoted replica, none on the demoted one', async (t) => {
+  const { set, extra, sentinels } = await sentinelSet(t);
 
   let failovers = 0;
   const metrics: TopologyMetrics & { command(): void; readRetried(): void; clients(): void } = {
@@ -182,14 +195,7 @@ function startLoad(c: Redis, id: number): LoadClient {
 }
 
 test('Sentinel failover under GET/SET load (read-your-writes off): no read fails, writes resume, none on the demoted master', async (t) => {
-  const set = await startReplicaSet(2);
-  const extra: RedisServer[] = [];
-  t.after(async () => {
-    await Promise.all(extra.map((s) => s.stop()));
-    await set.stop();
-  });
-  const sentinels = await startSentinels(set.master.port, 3, 2, { downAfterMs: DOWN_AFTER });
-  extra.push(...sentinels);
+  const { set, extra, sentinels } = await sentinelSet(t);
   const amb = await createAmbassador({
     listen: '127.0.0.1:0',
     sentinels: sentinels.map((s) => `127.0.0.1:${s.port}`),
