@@ -158,6 +158,12 @@ interface LoadClient {
   stop(): Promise<void>;
 }
 
+/**
+ * Lets timers and I/O run: a client whose connection is gone rejects at once, and a loop of
+ * immediate rejections would otherwise hold the event loop (and the test's cleanup) for good.
+ */
+const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /** Three GETs to one SET on keys of its own, one request at a time, until stopped. */
 function startLoad(c: Redis, id: number): LoadClient {
   const run = { on: true };
@@ -180,6 +186,7 @@ function startLoad(c: Redis, id: number): LoadClient {
           state.writes++;
         } catch {
           state.writeErrors++;
+          await yieldTurn();
         }
       } else {
         try {
@@ -187,6 +194,7 @@ function startLoad(c: Redis, id: number): LoadClient {
           state.reads++;
         } catch (err) {
           state.readErrors.push(err instanceof Error ? err.message : String(err));
+          await yieldTurn();
         }
       }
     }
