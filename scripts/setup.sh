@@ -26,6 +26,7 @@ packages=(
   prometheus prometheus-redis-exporter prometheus-nginx-exporter # adapters: promtool, a real scraper, differential tests
   redis-server redis-sentinel redis-tools # redis-ambassador tests/bench: backends, Sentinel, redis-benchmark
   runc                        # executes containers
+  tcl                         # tclsh: bench/redis/suite.ts runs Redis's own TCL suites (their tree is not committed)
   skopeo umoci                # images: reference tools the OCI layout writer and registry tests check against
   zstd                        # the OCI layout writer compresses zstd layers (unpack-layer tests)
 )

@@ -42,11 +42,9 @@ import {
   monitorNode,
   startRedis,
   startReplicaSet,
-  startSentinel,
+  startSentinels,
   startWriter,
-  type RedisServer,
 } from '../../packages/redis-ambassador/test/redis-servers.js';
-import { flatMap } from '../../packages/redis-ambassador/src/topology/replication-info.js';
 import { DIST, MAIN, NODE_ARGS } from './ambassador-bin.js';
 
 const RUNS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
@@ -132,28 +130,9 @@ async function oneRun(): Promise<RunResult> {
   try {
     const set = await startReplicaSet(2);
     cleanup.push(() => set.stop());
-    const sentinels: RedisServer[] = [];
-    for (let i = 0; i < 3; i++) {
-      const s = await startSentinel(set.master.port, { downAfterMs: DOWN_AFTER });
-      cleanup.push(() => s.stop());
-      sentinels.push(s);
-    }
     // Quorum and promotion need every Sentinel to know the other two and both replicas.
-    await until(
-      'the Sentinels discover each other and the replicas',
-      async () => {
-        const views = await Promise.all(
-          sentinels.map(async (s) =>
-            flatMap(await command(s.port, ['SENTINEL', 'master', 'mymaster'])),
-          ),
-        );
-        return views.every(
-          (v) => v.get('num-other-sentinels') === '2' && v.get('num-slaves') === '2',
-        );
-      },
-      60_000,
-      100,
-    );
+    const sentinels = await startSentinels(set.master.port, 3, 2, { downAfterMs: DOWN_AFTER });
+    for (const s of sentinels) cleanup.push(() => s.stop());
 
     // The ambassador, as its bin, with its default health and Sentinel settings.
     const port = await freePort();

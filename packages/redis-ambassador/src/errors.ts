@@ -14,6 +14,12 @@ export const AmbassadorErrorCode = {
   AMBASSADOR_UPSTREAM: 'AMBASSADOR_UPSTREAM',
   /** Invalid ambassador options (addresses, modes) or an address that cannot be bound. */
   AMBASSADOR_CONFIG: 'AMBASSADOR_CONFIG',
+  /**
+   * A client command the ambassador cannot carry; the client gets
+   * `-ERR ambassador: <COMMAND> refused (AMBASSADOR_COMMAND_REFUSED): <why>` at once
+   * ({@link refusedReply}).
+   */
+  AMBASSADOR_COMMAND_REFUSED: 'AMBASSADOR_COMMAND_REFUSED',
 } as const;
 
 export type AmbassadorErrorCode = (typeof AmbassadorErrorCode)[keyof typeof AmbassadorErrorCode];
@@ -25,4 +31,16 @@ export function ambassadorError(
   options: { cause?: unknown; hint?: string } = {},
 ): PodkitError {
   return new PodkitError(code, message, options);
+}
+
+/**
+ * The error reply to a command the ambassador refuses (`AMBASSADOR_COMMAND_REFUSED`), naming
+ * the command and why.
+ *
+ * @example
+ *   refusedReply('sync', 'a replication stream needs a connection with no reply outstanding')
+ */
+export function refusedReply(command: string, why: string): Buffer {
+  const code: AmbassadorErrorCode = 'AMBASSADOR_COMMAND_REFUSED';
+  return Buffer.from(`-ERR ambassador: ${command.toUpperCase()} refused (${code}): ${why}\r\n`);
 }

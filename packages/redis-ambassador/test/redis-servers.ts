@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplyFramer } from '../src/resp/framer.js';
 import { decodeReply, encodeCommand, replyText, type RespValue } from '../src/resp/decode.js';
+import { flatMap } from '../src/topology/replication-info.js';
 
 /** A redis-server child process on 127.0.0.1, in its own process group and temp dir. */
 export interface RedisServer {
@@ -278,14 +279,15 @@ export async function info(port: number, section: string): Promise<Map<string, s
 /** Starts a master and `n` replicas and waits until each is online: link up, and synced as the master sees it. */
 export async function startReplicaSet(
   n: number,
+  args: string[] = [],
 ): Promise<{ master: RedisServer; replicas: RedisServer[]; stop(): Promise<void> }> {
-  const master = await startRedis();
+  const master = await startRedis({ args });
   const replicas: RedisServer[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all([master, ...replicas].map((s) => s.stop()));
   };
   try {
-    for (let i = 0; i < n; i++) replicas.push(await startRedis({ replicaOf: master.port }));
+    for (let i = 0; i < n; i++) replicas.push(await startRedis({ replicaOf: master.port, args }));
     for (const r of replicas) {
       for (let i = 0; ; i++) {
         if ((await info(r.port, 'replication')).get('master_link_status') === 'up') break;
@@ -354,4 +356,41 @@ export async function startSentinel(
     throw err;
   }
   return { port, pid: child.pid ?? 0, dir, stop };
+}
+
+/**
+ * Starts `n` Sentinels on the master at `masterPort` and waits until each knows the other
+ * Sentinels and `replicas` replicas (a failover needs the quorum to see them). On failure the
+ * ones started are stopped; otherwise the caller stops them.
+ */
+export async function startSentinels(
+  masterPort: number,
+  n: number,
+  replicas: number,
+  options: { downAfterMs?: number } = {},
+): Promise<RedisServer[]> {
+  const sentinels: RedisServer[] = [];
+  try {
+    for (let i = 0; i < n; i++) sentinels.push(await startSentinel(masterPort, options));
+    for (let i = 0; ; i++) {
+      const views = await Promise.all(
+        sentinels.map(async (s) =>
+          flatMap(await command(s.port, ['SENTINEL', 'master', 'mymaster'])),
+        ),
+      );
+      if (
+        views.every(
+          (v) =>
+            v.get('num-other-sentinels') === String(n - 1) &&
+            v.get('num-slaves') === String(replicas),
+        )
+      )
+        return sentinels;
+      if (i > 300) throw new Error('sentinels did not discover each other');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await Promise.all(sentinels.map((s) => s.stop()));
+    throw err;
+  }
 }

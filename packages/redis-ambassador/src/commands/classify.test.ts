@@ -63,6 +63,12 @@ const EXPECTED: [string, string | undefined, RouteClass][] = [
   ['keys', undefined, 'node-local'],
   ['info', undefined, 'node-local'],
   ['memory', 'usage', 'node-local'],
+  // One server's memory or state: answered by the master, as users expect (a replica may
+  // encode a value differently, and keeps consumer-group counters of its own).
+  ['object', 'encoding', 'node-local'],
+  ['xinfo', 'stream', 'node-local'],
+  ['debug', undefined, 'admin'],
+  ['client', 'list', 'admin'],
   ['config', 'set', 'admin'],
   ['client', 'kill', 'admin'],
   ['flushall', undefined, 'admin'],
@@ -155,4 +161,33 @@ test('the caution rules hold whatever flags a future server reports', () => {
   assert.equal(classifyCommand(spec('x', ['readonly'], [['RO', 'access']])), 'replica');
   assert.equal(classifyCommand(spec('x', ['write', 'blocking'])), 'pinned');
   assert.equal(classifyCommand(spec('x', ['readonly', 'blocking'], [['RO', 'access']])), 'replica');
+});
+
+test('route flags: pass-through, replication stream, replayed state, blocking, from one table', () => {
+  const table = new CommandTable(BUILTIN_COMMANDS);
+  const flags = (name: string, sub?: string): string => {
+    const r = table.lookup(name, sub);
+    return (['passthrough', 'replication', 'state', 'blocking'] as const)
+      .filter((f) => r[f])
+      .join(',');
+  };
+  for (const n of [
+    'subscribe',
+    'psubscribe',
+    'ssubscribe',
+    'unsubscribe',
+    'punsubscribe',
+    'monitor',
+  ])
+    assert.equal(flags(n), 'passthrough', n);
+  assert.equal(flags('client', 'reply'), 'passthrough');
+  assert.equal(flags('sync'), 'passthrough,replication');
+  assert.equal(flags('psync'), 'passthrough,replication');
+  for (const n of ['auth', 'hello', 'select']) assert.equal(flags(n), 'state', n);
+  assert.equal(flags('client', 'setname'), 'state');
+  for (const n of ['blpop', 'brpop', 'blmove', 'bzpopmin', 'xreadgroup', 'wait'])
+    assert.equal(flags(n), 'blocking', n);
+  // XREAD may block but is read-only: a replica serves it, nothing pins the session.
+  assert.equal(flags('xread'), '');
+  assert.equal(flags('get'), '');
 });

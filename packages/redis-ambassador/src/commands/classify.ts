@@ -34,6 +34,20 @@ export interface CommandRoute {
    * state), so it may share one backend connection with other clients' requests.
    */
   readonly shareable: boolean;
+  /**
+   * After it, the connection's replies come as an open-ended stream from the master
+   * (SUBSCRIBE, MONITOR, CLIENT REPLY, CLIENT TRACKING; SYNC/PSYNC, see `replication`).
+   */
+  readonly passthrough: boolean;
+  /**
+   * SYNC/PSYNC: the master answers with a replication stream (an RDB payload without a
+   * trailing CRLF, then commands), carried to the client as raw bytes, not as RESP replies.
+   */
+  readonly replication: boolean;
+  /** Connection state the session replays on every backend connection (AUTH, HELLO, SELECT, CLIENT SETNAME). */
+  readonly state: boolean;
+  /** Holds its connection until answered (BLPOP, XREADGROUP, WAIT …): the session stays on the master meanwhile. */
+  readonly blocking: boolean;
 }
 
 const SESSION = new Set([
@@ -95,6 +109,10 @@ const NODE_LOCAL = new Set([
   'latency',
   'command',
   'lolwut',
+  // Consumer-group bookkeeping (entries-read, lag) is not replicated exactly in 7.0: a replica
+  // answers XINFO STREAM FULL differently from the master (Redis's keyspace suite, COPY of a
+  // stream with groups), so XINFO describes one node's state: the master.
+  'xinfo',
 ]);
 
 const ADMIN = new Set([
@@ -120,6 +138,32 @@ const ADMIN = new Set([
   'client|no-evict',
   'cluster',
 ]);
+
+/** Commands after which the connection's replies are an open-ended stream from the master. */
+const PASSTHROUGH = new Set([
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'monitor',
+  'client|reply',
+  'client|tracking',
+  'sync',
+  'psync',
+  // One reply per channel (even when not subscribed: Redis's pubsub suite sends UNSUBSCRIBE
+  // of three channels on a plain connection and reads three replies).
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+]);
+
+/** Replication streams: carried as raw bytes (see {@link CommandRoute.replication}). */
+const REPLICATION = new Set(['sync', 'psync']);
+
+/** Session state replayed on every upstream connection the client uses. */
+const STATE = new Set(['auth', 'hello', 'select', 'client|setname']);
+
+/** Pinned commands that wait without the server's `blocking` flag. */
+const BLOCKING_BY_NAME = new Set(['wait', 'waitaof']);
 
 /** Not replicated, yet every node must have the script: broadcast to replicas too. */
 const BROADCAST = new Set(['script|load', 'script|flush']);
@@ -219,12 +263,7 @@ export class CommandTable {
   }
 
   private add(spec: CommandSpec): void {
-    const cls = classifyCommand(spec);
-    this.routes.set(spec.name, {
-      class: cls,
-      broadcast: BROADCAST.has(spec.name),
-      shareable: isShareable(spec, cls),
-    });
+    this.routes.set(spec.name, routeOf(spec));
   }
 
   /** Every command and subcommand name in the table. */
@@ -250,7 +289,32 @@ export class CommandTable {
   }
 }
 
-const UNKNOWN: CommandRoute = { class: 'unknown', broadcast: false, shareable: false };
+/** A command's route: its class and the flags the session acts on, computed once. */
+export function routeOf(spec: CommandSpec): CommandRoute {
+  const cls = classifyCommand(spec);
+  const name = spec.name;
+  return {
+    class: cls,
+    broadcast: BROADCAST.has(name),
+    shareable: isShareable(spec, cls),
+    passthrough: PASSTHROUGH.has(name),
+    replication: REPLICATION.has(name),
+    state: STATE.has(name),
+    blocking:
+      cls === 'pinned' &&
+      (BLOCKING_BY_NAME.has(name) || spec.flags.some((f) => f.toLowerCase() === 'blocking')),
+  };
+}
+
+const UNKNOWN: CommandRoute = {
+  class: 'unknown',
+  broadcast: false,
+  shareable: false,
+  passthrough: false,
+  replication: false,
+  state: false,
+  blocking: false,
+};
 
 /** ASCII lower case of one byte (Redis compares command names with strcasecmp). */
 function lowerByte(c: number): number {

@@ -5,7 +5,8 @@ import { BUILTIN_COMMANDS } from '../commands/builtin-table.js';
 import type { FramerLimits } from '../resp/framer.js';
 import { parseEndpoint, type Endpoint } from './address.js';
 import { queryNode, type PasswordSource } from './control.js';
-import { ClientSession, type Balance, type ReadFrom, type RouterContext } from './session.js';
+import { createBalancer, type Balance } from './replica-balancer.js';
+import { ClientSession, type ReadFrom, type RouterContext } from './session.js';
 import { ambassadorError, AmbassadorErrorCode } from '../errors.js';
 import type { RouterMetrics, TopologyMetrics } from '../metrics.js';
 import { Topology, type TopologyLog, type TopologyMode } from '../topology/topology.js';
@@ -151,10 +152,9 @@ export async function createAmbassador(options: AmbassadorOptions): Promise<Amba
     nodes: topology,
     readFrom,
     readYourWrites: options.readYourWrites ?? true,
-    balance: options.balance ?? 'round-robin',
+    balancer: createBalancer(options.balance ?? 'round-robin'),
     limits,
     metrics: options.metrics,
-    rr: 0,
   };
   const sessions = new Set<ClientSession>();
   // Half-open: a client that sends its requests and then FIN still gets every reply.

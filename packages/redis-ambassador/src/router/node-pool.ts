@@ -1,7 +1,7 @@
 import type { FramerLimits } from '../resp/framer.js';
 import { formatEndpoint, type Endpoint } from './address.js';
 import { authPreamble, type PasswordSource } from './control.js';
-import { Upstream } from './upstream.js';
+import { Upstream, type UpstreamOwner } from './upstream.js';
 
 /**
  * Connections to one node: idle connections in their default state, handed to client
@@ -77,13 +77,12 @@ export class NodePool {
     }
     // The password file is read again for every new connection, so a rotated secret is used
     // without a restart.
-    const up = new Upstream(this.endpoint, this.limits, authPreamble(this.password));
-    this.all.add(up);
-    up.socket.once('close', () => {
-      this.all.delete(up);
-      const i = this.idle.indexOf(up);
+    const up = new Upstream(this.endpoint, this.limits, authPreamble(this.password), (gone) => {
+      this.all.delete(gone);
+      const i = this.idle.indexOf(gone);
       if (i >= 0) this.idle.splice(i, 1);
     });
+    this.all.add(up);
     return up;
   }
 
@@ -95,26 +94,30 @@ export class NodePool {
   shared(): Upstream {
     const current = this.sharedUp;
     if (current !== undefined && !current.closed) return current;
-    const up = new Upstream(this.endpoint, this.limits, authPreamble(this.password));
-    up.shareAcrossClients();
-    up.onClose = (_hadError, connected) => {
-      if (!connected) this.markDown();
-    };
-    this.all.add(up);
-    up.socket.once('close', () => {
-      this.all.delete(up);
-      if (this.sharedUp === up) this.sharedUp = undefined;
+    const up = new Upstream(this.endpoint, this.limits, authPreamble(this.password), (gone) => {
+      this.all.delete(gone);
+      if (this.sharedUp === gone) this.sharedUp = undefined;
     });
+    up.shareAcrossClients();
+    up.setOwner(this.sharedOwner);
+    this.all.add(up);
     this.sharedUp = up;
     return up;
   }
 
+  /** The shared connection's owner: a connection that never connected marks the node down. */
+  private readonly sharedOwner: UpstreamOwner = {
+    onPush: () => undefined,
+    afterData: () => undefined,
+    onUpstreamClose: (_up, _hadError, connected) => {
+      if (!connected) this.markDown();
+    },
+  };
+
   /** Takes a connection back; the caller guarantees it is clean. */
   release(up: Upstream): void {
-    up.onPush = undefined;
-    up.onClose = undefined;
-    up.afterData = undefined;
-    if (up.closed || up.pending > 0 || up.passthrough || this.idle.length >= this.maxIdle) {
+    up.setOwner(undefined);
+    if (up.closed || up.pending > 0 || up.inPassthrough || this.idle.length >= this.maxIdle) {
       up.destroy();
       return;
     }

@@ -1,8 +1,9 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Redis } from 'ioredis';
-import { createAmbassador } from './ambassador.js';
-import { command, info, startReplicaSet } from '../../test/redis-servers.js';
+import { createAmbassador, type Ambassador } from './ambassador.js';
+import { command, exchange, info, startReplicaSet } from '../../test/redis-servers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -11,7 +12,10 @@ function client(port: number): Redis {
   return new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, lazyConnect: true });
 }
 
-test('pub/sub and blocking pops through the ambassador', async (t) => {
+/** A master, one replica and an ambassador in front of them, all removed after the test. */
+async function masterAndReplica(
+  t: TestContext,
+): Promise<{ set: Awaited<ReturnType<typeof startReplicaSet>>; amb: Ambassador }> {
   const set = await startReplicaSet(1);
   t.after(() => set.stop());
   const amb = await createAmbassador({
@@ -20,6 +24,11 @@ test('pub/sub and blocking pops through the ambassador', async (t) => {
     replicas: set.replicas.map((r) => `127.0.0.1:${r.port}`),
   });
   t.after(() => amb.close());
+  return { set, amb };
+}
+
+test('pub/sub and blocking pops through the ambassador', async (t) => {
+  const { set, amb } = await masterAndReplica(t);
   const [sub, pub, blocker, pusher] = [0, 1, 2, 3].map(() => client(amb.address.port)) as [
     Redis,
     Redis,
@@ -142,4 +151,69 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
   assert.equal(downWhileStopped, false, 'the SIGSTOPped replica is marked down');
   assert.equal(byName(stopped.port), true, 'the stopped replica is back after SIGCONT');
   assert.ok(readsAfter > readsBefore, 'the resumed replica serves reads again');
+});
+
+/** Reads from `sock` until `done(text so far)` holds; the text (latin1) is returned. */
+function readUntil(sock: net.Socket, done: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (d: Buffer): void => {
+      text += d.toString('latin1');
+      if (done(text)) {
+        sock.off('data', onData);
+        resolve(text);
+      }
+    };
+    sock.on('data', onData);
+    sock.once('close', () => {
+      reject(new Error(`closed after ${JSON.stringify(text.slice(0, 200))}`));
+    });
+  });
+}
+
+test('SYNC through the ambassador carries the replication stream; with a reply outstanding it is refused at once', async (t) => {
+  const { amb } = await masterAndReplica(t);
+
+  // The RDB payload (a bulk length, then that many bytes and no CRLF), then the master's
+  // commands as they replicate: a SET sent through another connection shows up.
+  const sync = net.connect(amb.address.port, '127.0.0.1');
+  t.after(() => {
+    sync.destroy();
+  });
+  sync.write('SYNC\r\n');
+  const payload = await readUntil(sync, (s) => {
+    const m = /^\n*\$(\d+)\r\n/.exec(s);
+    return m !== null && s.length >= m[0].length + Number(m[1]);
+  });
+  assert.match(payload, /REDIS/);
+  const streamed = readUntil(sync, (s) => s.includes('sync:key'));
+  await command(amb.address.port, ['SET', 'sync:key', 'v']);
+  assert.match(await streamed, /SET[\s\S]*sync:key/i);
+
+  // A blocking pop still waiting on this client's master connection: SYNC is refused (after
+  // the pop's reply, in request order), and the connection goes on.
+  const busy = net.connect(amb.address.port, '127.0.0.1');
+  t.after(() => {
+    busy.destroy();
+  });
+  busy.write('BLPOP sync:none 0.2\r\nSYNC\r\nPING\r\n');
+  const text = await readUntil(busy, (s) => s.includes('+PONG'));
+  assert.match(
+    text,
+    /^\*-1\r\n-ERR ambassador: SYNC refused \(AMBASSADOR_COMMAND_REFUSED\): [^\r]+\r\n\+PONG\r\n$/,
+  );
+});
+
+test('UNSUBSCRIBE of three channels on a plain connection: three replies, then the connection goes on', async (t) => {
+  const { set, amb } = await masterAndReplica(t);
+  const request = 'UNSUBSCRIBE a b c\r\nPING\r\n';
+  const [direct] = await exchange(set.master.port, Buffer.from(request), 4).then((r) => [
+    Buffer.concat(r).toString('latin1'),
+  ]);
+  const sock = net.connect(amb.address.port, '127.0.0.1');
+  t.after(() => {
+    sock.destroy();
+  });
+  sock.write(request);
+  assert.equal(await readUntil(sock, (s) => s.includes('PONG')), direct);
 });

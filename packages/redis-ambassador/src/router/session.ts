@@ -7,11 +7,29 @@ import {
   type FramePiece,
   type FramerLimits,
 } from '../resp/framer.js';
-import type { RouteLabel, RouterMetrics } from '../metrics.js';
+import { refusedReply } from '../errors.js';
+import type { RouterMetrics } from '../metrics.js';
 import type { NodePool } from './node-pool.js';
-import { ReplyQueue, ReplySlot } from './reply-queue.js';
+import { MASTER_ONLY, ReadYourWrites, type OffsetSource } from './read-your-writes.js';
+import type { ReplicaBalancer } from './replica-balancer.js';
+import { ReplyQueue, type ReplySlot } from './reply-queue.js';
+import {
+  BLOCKING,
+  READ,
+  Request,
+  STATE,
+  WRITE,
+  type RequestOwner,
+  type StateEntry,
+} from './request.js';
 import { inBatch, markDirty } from './write-batch.js';
-import { COALESCE_LIMIT, DISCARD, type ReplySink, type Upstream } from './upstream.js';
+import {
+  COALESCE_LIMIT,
+  DISCARD,
+  type ReplySink,
+  type Upstream,
+  type UpstreamOwner,
+} from './upstream.js';
 
 /**
  * Where reads go: `master` only; `replica`: replicas only (an error when none is healthy,
@@ -20,21 +38,10 @@ import { COALESCE_LIMIT, DISCARD, type ReplySink, type Upstream } from './upstre
  */
 export type ReadFrom = 'master' | 'replica' | 'prefer-replica';
 
-/**
- * How a read picks among the usable replicas: `round-robin` (smooth weighted round robin, as
- * nginx's: with equal weights plain alternation) or `least-outstanding` (fewest requests in
- * flight per unit of weight; ties rotate).
- */
-export type Balance = 'round-robin' | 'least-outstanding';
-
 /** The current nodes and their replication offsets (the Topology). */
-export interface NodeSet {
+export interface NodeSet extends OffsetSource {
   readonly master: NodePool;
   readonly replicas: readonly NodePool[];
-  /** The master's offset from a query sent after this call; undefined when unknown. */
-  masterOffsetNow(): Promise<number | undefined>;
-  /** Asks for quick replica offset polling until they reach `offset`. */
-  want(offset: number): void;
 }
 
 /** What every session of one ambassador shares. */
@@ -42,13 +49,12 @@ export interface RouterContext {
   readonly table: CommandTable;
   readonly nodes: NodeSet;
   readonly readFrom: ReadFrom;
-  readonly balance: Balance;
+  /** Picks the replica for a read (`--balance`). */
+  readonly balancer: ReplicaBalancer;
   /** After a client's write, its reads avoid replicas that have not applied that write. */
   readonly readYourWrites: boolean;
   readonly limits: FramerLimits;
   readonly metrics: RouterMetrics | undefined;
-  /** Round-robin cursor over the replicas, shared so load spreads across sessions. */
-  rr: number;
   /**
    * The replica the reads of the current event-loop turn go to (every client's): round robin
    * per turn, so the reads of one turn leave in one write to one node (see readPool).
@@ -61,22 +67,6 @@ function endTurn(ctx: RouterContext): void {
   ctx.turnReplica = undefined;
 }
 
-/** An offset no replica reaches: reads stay on the master until a lookup succeeds. */
-const UNKNOWN_OFFSET = Number.MAX_SAFE_INTEGER;
-
-/** Commands after which the session's replies come as an open-ended stream from the master. */
-const PASSTHROUGH = new Set([
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'monitor',
-  'client|reply',
-  'client|tracking',
-]);
-
-/** Session state replayed on every upstream connection the client uses, by kind. */
-const STATE_KINDS = new Set(['auth', 'hello', 'select', 'client|setname']);
-
 /** Held reply bytes (for later slots) above which the delivering backend is paused. */
 const HOLD_LIMIT = 8 * 1024 * 1024;
 
@@ -87,7 +77,7 @@ const HOLD_LIMIT = 8 * 1024 * 1024;
  * connection the client has open and replayed on any it opens later, so each backend sees the
  * client's database, user, protocol and name.
  */
-export class ClientSession {
+export class ClientSession implements RequestOwner, UpstreamOwner {
   private readonly client: net.Socket;
   private readonly ctx: RouterContext;
   private readonly framer: RequestFramer;
@@ -124,21 +114,15 @@ export class ClientSession {
   private closed = false;
   private readonly heldPaused = new Set<Upstream>();
   private readonly onClosed: (s: ClientSession) => void;
-  /* Read-your-writes bookkeeping (see docs/redis-ambassador.md). */
-  /** Writes sent whose reply has not come yet: reads go to the master meanwhile. */
-  private rywWrites = 0;
-  /** A write was answered since the last offset lookup started. */
-  private rywDirty = false;
-  /** An offset lookup is in flight: reads go to the master meanwhile. */
-  private rywLookup = false;
-  /** The master offset covering every answered write: replicas below it are not read from. */
-  private rywOffset = -1;
+  /** Read-your-writes bookkeeping; undefined when it is off. */
+  private readonly ryw: ReadYourWrites | undefined;
 
   constructor(client: net.Socket, ctx: RouterContext, onClosed: (s: ClientSession) => void) {
     this.client = client;
     this.ctx = ctx;
     this.onClosed = onClosed;
     this.framer = new RequestFramer(ctx.limits);
+    this.ryw = ctx.readYourWrites ? new ReadYourWrites(ctx.nodes) : undefined;
     this.queue = new ReplyQueue(
       (bytes) => {
         this.writeClient(bytes);
@@ -154,7 +138,7 @@ export class ClientSession {
       inBatch(this.onClientData, chunk);
     });
     client.on('drain', () => {
-      for (const up of this.upstreams.values()) up.socket.resume();
+      for (const up of this.upstreams.values()) up.resume();
       if (this.stalled === undefined) this.client.resume();
     });
     client.on('end', () => {
@@ -198,7 +182,7 @@ export class ClientSession {
       markDirty(this);
     }
     if (this.heldPaused.size > 0 && this.queue.heldBytes < HOLD_LIMIT / 2) {
-      for (const up of this.heldPaused) up.socket.resume();
+      for (const up of this.heldPaused) up.resume();
       this.heldPaused.clear();
     }
   }
@@ -224,7 +208,7 @@ export class ClientSession {
       // The client reads slower than the backends answer: stop reading from its own
       // connections, and stop taking its requests (a shared connection is not paused for one
       // slow client; what it already asked for is buffered).
-      for (const up of this.upstreams.values()) up.socket.pause();
+      for (const up of this.upstreams.values()) up.pause();
       this.client.pause();
     }
   }
@@ -270,18 +254,16 @@ export class ClientSession {
         ok = false;
         // Resumed on 'drain', or when the connection closes (a node that fails its health
         // check never drains: waiting for that left the client paused for good).
-        const resume = (): void => {
-          up.socket.off('drain', resume);
-          up.socket.off('close', resume);
-          if (!this.closed && this.stalled === undefined) this.client.resume();
-        };
-        up.socket.once('drain', resume);
-        up.socket.once('close', resume);
+        up.onceWritable(this.resumeClient);
       }
     }
     this.touched.clear();
     if (!ok) this.client.pause();
   }
+
+  private readonly resumeClient = (): void => {
+    if (!this.closed && this.stalled === undefined) this.client.resume();
+  };
 
   /**
    * @internal A reply on a shared connection ended: a waiting request may go on when none is
@@ -358,22 +340,34 @@ export class ClientSession {
       this.queue.local(OK);
       this.endAfterReplies();
       return true;
-    } else if (PASSTHROUGH.has(key)) {
+    } else if (route.passthrough) {
+      if (route.replication && this.hasOutstanding()) {
+        // The stream starts right after the reply to SYNC: with replies still due on this
+        // client's connections it could not be told apart from them.
+        this.queue.local(
+          refusedReply(name, 'a replication stream needs a connection with no reply outstanding'),
+        );
+        this.ctx.metrics?.command('local', 0);
+        return true;
+      }
       const master = this.upstream(this.ctx.nodes.master);
       const stream = this.queue.open({ endless: true });
       this.passthrough = stream;
-      master.passthrough = {
-        deliver: (bytes, last) => {
-          stream.fill(bytes, last);
+      master.startPassthrough(
+        {
+          deliver: (bytes, last) => {
+            stream.fill(bytes, last);
+          },
+          abort: () => {
+            // The master closed the stream (QUIT, or it went away): so does the ambassador.
+            this.endClient();
+          },
         },
-        abort: () => {
-          // The master closed the stream (QUIT, or it went away): so does the ambassador.
-          this.endClient();
-        },
-      };
+        route.replication,
+      );
       this.send(master, piece.bytes, undefined);
       targets = [master];
-    } else if (STATE_KINDS.has(key) || name === 'reset') {
+    } else if (route.state || name === 'reset') {
       targets = this.sendSessionCommand(key, piece.bytes);
     } else {
       if (name === 'multi') this.inMulti = true;
@@ -403,16 +397,16 @@ export class ClientSession {
       const up = this.upstream(this.ctx.nodes.master);
       let kind = 0;
       if (
-        this.ctx.readYourWrites &&
+        this.ryw !== undefined &&
         (route.class === 'master' ||
           route.class === 'pinned' ||
           route.class === 'unknown' ||
           route.class === 'admin')
       ) {
         kind |= WRITE;
-        this.rywWrites++;
+        this.ryw.writeSent();
       }
-      if (route.class === 'pinned' && !this.inMulti && isBlocking(name)) {
+      if (route.blocking && !this.inMulti) {
         kind |= BLOCKING;
         this.blocking++;
       }
@@ -470,93 +464,44 @@ export class ClientSession {
   }
 
   /**
-   * The node for a replica-eligible read: a healthy replica (round robin) that has applied
+   * The node for a replica-eligible read: a healthy replica (per `--balance`) that has applied
    * this client's writes when read-your-writes is on, else the master; undefined only in
    * `replica` mode with no usable replica and no read-your-writes reason to use the master.
    */
   private readPool(): NodePool | undefined {
-    const nodes = this.ctx.nodes;
-    if (this.ctx.readFrom === 'master') return nodes.master;
-    let minOffset = -1;
-    if (this.ctx.readYourWrites) {
-      if (this.rywWrites > 0 || this.rywLookup) return nodes.master;
-      if (this.rywDirty) {
-        this.startOffsetLookup();
-        return nodes.master;
-      }
-      minOffset = this.rywOffset;
-    }
-    // Round robin per event-loop turn: the reads of every client in one turn go to one replica
+    const ctx = this.ctx;
+    if (ctx.readFrom === 'master') return ctx.nodes.master;
+    const minOffset = this.ryw === undefined ? -1 : this.ryw.readOffset();
+    if (minOffset === MASTER_ONLY) return ctx.nodes.master;
+    // One replica per event-loop turn: the reads of every client in one turn go to one replica
     // (one write there, one read of the replies; a pipeline's replies come back in one piece),
     // the next turn's to the next one. Per read, each pipeline was split across the replicas
     // and its replies waited for the slower one; each turn cost a write to every replica.
-    const ctx = this.ctx;
     const turn = ctx.turnReplica;
     if (turn !== undefined && turn.isUp() && turn.offset >= minOffset) return turn;
-    const pool = this.pickReplica(minOffset, undefined);
-    if (pool !== undefined && turn === undefined) {
+    const pool = ctx.balancer.pick(ctx.nodes.replicas, minOffset, undefined, false);
+    if (pool === undefined) return this.fallbackPool(minOffset, undefined);
+    if (turn === undefined) {
       ctx.turnReplica = pool;
       setImmediate(endTurn, ctx);
     }
-    if (pool !== undefined) return pool;
-    if (this.ctx.readFrom === 'replica' && minOffset < 0) return undefined;
-    return nodes.master;
+    return pool;
   }
 
-  /** Finds the master offset that covers every write answered so far (one lookup at a time). */
-  private startOffsetLookup(): void {
-    this.rywDirty = false;
-    this.rywLookup = true;
-    const nodes = this.ctx.nodes;
-    void nodes.masterOffsetNow().then((off) => {
-      this.rywLookup = false;
-      if (off === undefined) {
-        this.rywOffset = UNKNOWN_OFFSET;
-        this.rywDirty = true; // try again on the next read
-        return;
-      }
-      this.rywOffset = this.rywOffset === UNKNOWN_OFFSET ? off : Math.max(this.rywOffset, off);
-      nodes.want(off);
-    });
-  }
-
-  /** A usable replica by the balancing policy (see Balance); undefined when none is usable. */
-  private pickReplica(minOffset: number, except: NodePool | undefined): NodePool | undefined {
-    const replicas = this.ctx.nodes.replicas;
-    const n = replicas.length;
-    const usable = (pool: NodePool | undefined): pool is NodePool =>
-      pool !== undefined &&
-      pool !== except &&
-      pool.weight > 0 &&
-      pool.isUp() &&
-      pool.offset >= minOffset;
-    if (this.ctx.balance === 'least-outstanding') {
-      let best: NodePool | undefined;
-      let bestLoad = Infinity;
-      const start = this.ctx.rr++ & 0x7fffffff;
-      for (let i = 0; i < n; i++) {
-        const pool = replicas[(start + i) % n];
-        if (!usable(pool)) continue;
-        const load = pool.outstanding() / pool.weight;
-        if (load < bestLoad) {
-          best = pool;
-          bestLoad = load;
-        }
-      }
-      return best;
+  /**
+   * Where a read goes when no replica is usable by the normal rules: the master while it is
+   * up; while it is down (a failover), a healthy replica even if a connection to it failed a
+   * moment ago (Sentinel kills every client connection of the replicas it reconfigures: those
+   * replicas still serve), so reads keep flowing and only writes wait for the new master.
+   */
+  private fallbackPool(minOffset: number, except: NodePool | undefined): NodePool | undefined {
+    const { master, replicas } = this.ctx.nodes;
+    if (!master.isUp()) {
+      const replica = this.ctx.balancer.pick(replicas, minOffset, except, true);
+      if (replica !== undefined) return replica;
     }
-    // Smooth weighted round robin: each usable replica gains its weight, the highest is
-    // picked and pays the total back; over any window reads follow the weights, interleaved.
-    let best: NodePool | undefined;
-    let total = 0;
-    for (const pool of replicas) {
-      if (!usable(pool)) continue;
-      pool.wrrCurrent += pool.weight;
-      total += pool.weight;
-      if (best === undefined || pool.wrrCurrent > best.wrrCurrent) best = pool;
-    }
-    if (best !== undefined) best.wrrCurrent -= total;
-    return best;
+    if (this.ctx.readFrom === 'replica' && minOffset < 0 && except === undefined) return undefined;
+    return master;
   }
 
   /**
@@ -566,13 +511,14 @@ export class ClientSession {
    */
   retryRead(req: Request): boolean {
     const pool = req.pool;
-    if (req.retryBytes === undefined || req.attempt >= 2 || pool === undefined) return false;
+    if (req.retryBytes === undefined || req.attempt >= 3 || pool === undefined) return false;
     if (this.closed) return false;
     pool.markDown();
+    const minOffset = this.ryw === undefined ? -1 : this.ryw.retryOffset;
     const next =
-      this.pickReplica(this.ctx.readYourWrites ? this.rywOffset : -1, pool) ??
-      this.ctx.nodes.master;
-    if (next === pool) return false;
+      this.ctx.balancer.pick(this.ctx.nodes.replicas, minOffset, pool, false) ??
+      this.fallbackPool(minOffset, pool);
+    if (next === undefined || next === pool) return false;
     this.sendAgain(req, req.retryBytes, next);
     return true;
   }
@@ -605,10 +551,7 @@ export class ClientSession {
     const kind = req.kind;
     if (kind & STATE) return;
     if (kind & BLOCKING) this.blocking--;
-    if (kind & WRITE) {
-      this.rywWrites--;
-      this.rywDirty = true;
-    }
+    if (kind & WRITE) this.ryw?.writeDone();
     const metrics = this.ctx.metrics;
     if (metrics !== undefined) metrics.command(req.label, (performance.now() - req.t0) / 1000);
   }
@@ -621,22 +564,39 @@ export class ClientSession {
     const up = pool.acquire();
     this.upstreams.set(pool, up);
     for (const { bytes } of this.state) up.send(bytes, DISCARD);
-    up.onPush = (bytes, last) => {
-      // Out-of-band RESP3 push: give it to the client between replies.
-      this.queue.open().fill(bytes, last);
-    };
-    up.onClose = (_hadError, connected) => {
-      if (!connected) pool.markDown();
-      if (this.upstreams.get(pool) === up) this.upstreams.delete(pool);
-    };
-    if (this.queue.heldBytes > HOLD_LIMIT) up.socket.pause();
-    up.afterData = () => {
-      if (this.queue.heldBytes > HOLD_LIMIT && !this.heldPaused.has(up)) {
-        up.socket.pause();
-        this.heldPaused.add(up);
-      }
-    };
+    up.setOwner(this);
+    if (this.queue.heldBytes > HOLD_LIMIT) up.pause();
     return up;
+  }
+
+  /** @internal Out-of-band RESP3 push: given to the client between replies. */
+  onPush(bytes: Buffer, last: boolean): void {
+    this.queue.open().fill(bytes, last);
+  }
+
+  /** @internal A connection of this client's closed. */
+  onUpstreamClose(up: Upstream, _hadError: boolean, connected: boolean): void {
+    for (const [pool, own] of this.upstreams) {
+      if (own !== up) continue;
+      if (!connected) pool.markDown();
+      this.upstreams.delete(pool);
+      return;
+    }
+  }
+
+  /** @internal A chunk of replies was handled: pause the connection while too much is held. */
+  afterData(up: Upstream): void {
+    if (this.queue.heldBytes > HOLD_LIMIT && !this.heldPaused.has(up)) {
+      up.pause();
+      this.heldPaused.add(up);
+    }
+  }
+
+  /** Whether a reply is still due on any of this client's connections. */
+  private hasOutstanding(): boolean {
+    if (this.sharedPending > 0) return true;
+    for (const up of this.upstreams.values()) if (up.pending > 0) return true;
+    return false;
   }
 
   private send(up: Upstream, bytes: Buffer, sink: ReplySink | undefined): void {
@@ -669,6 +629,7 @@ export class ClientSession {
 }
 
 const OK = Buffer.from('+OK\r\n');
+
 const NO_REPLICA = Buffer.from('-ERR ambassador: no healthy replica (read-from replica)\r\n');
 
 /** Whether a request may go over a connection shared with other clients. */
@@ -676,142 +637,6 @@ function shareable(route: CommandRoute, name: string, key: string, piece: FrameP
   if (route.shareable || key === 'client|setinfo') return true;
   if (name !== 'hello') return false;
   return piece.argc === 1 || (piece.argc === 2 && piece.args[1]?.toString() === '2');
-}
-
-/** Replayable session state: the command's kind (`select`, `auth` …) and its bytes. */
-interface StateEntry {
-  readonly kind: string;
-  readonly bytes: Buffer;
-}
-
-/* Request kinds (bits): what its reply means to the session besides reaching the client. */
-/** A replica-eligible read (may be retried elsewhere). */
-const READ = 1;
-/** A write for read-your-writes: reads stay on the master until it is answered. */
-const WRITE = 2;
-/** A blocking command: everything goes to the master until it is answered. */
-const BLOCKING = 4;
-/** A session command (AUTH, SELECT …): an error reply drops it from the replayed state. */
-const STATE = 8;
-
-/**
- * One forwarded request: its slot in the client's reply queue and the sink for its reply, in
- * one object (closures per request cost more than forwarding the request). If its node dies
- * before the first reply byte, a read is sent again elsewhere (ClientSession.retryRead); after
- * the first byte the client cannot be kept in step and is dropped; otherwise the client gets
- * an error reply in the request's place.
- */
-class Request extends ReplySlot implements ReplySink {
-  private readonly session: ClientSession;
-  /** READ | WRITE | BLOCKING | STATE bits. */
-  readonly kind: number;
-  /** Where it went, for metrics. */
-  label: RouteLabel;
-  /** performance.now() when forwarded (0 without metrics). */
-  readonly t0: number;
-  /** Reads: the node serving it. */
-  pool: NodePool | undefined;
-  /** Reads: the whole request, to send again (undefined when it arrived in pieces). */
-  readonly retryBytes: Buffer | undefined;
-  readonly state: StateEntry | undefined;
-  attempt = 0;
-  /** Counted in the session's requests out on shared connections. */
-  onShared = false;
-  private started = false;
-  private finished = false;
-
-  constructor(
-    session: ClientSession,
-    queue: ReplyQueue,
-    kind: number,
-    label: RouteLabel,
-    t0: number,
-    pool: NodePool | undefined,
-    retryBytes: Buffer | undefined,
-    state: StateEntry | undefined,
-  ) {
-    super(queue, false);
-    this.session = session;
-    this.kind = kind;
-    this.label = label;
-    this.t0 = t0;
-    this.pool = pool;
-    this.retryBytes = retryBytes;
-    this.state = state;
-  }
-
-  deliver(bytes: Buffer, last: boolean, type: number): void {
-    if (!this.started) {
-      // A replica without the script (scripts are not replicated, and a restarted replica has
-      // none): the master, where SCRIPT LOAD and EVAL always run, answers instead.
-      if (type === 0x2d && last && this.label === 'replica' && isNoScript(bytes)) {
-        const shared = this.onShared;
-        this.onShared = false;
-        if (this.session.retryOnMaster(this)) {
-          if (shared) this.session.sharedDone();
-          return;
-        }
-        this.onShared = shared;
-      }
-      this.started = true;
-      // '-' or '!': the master refused the session command.
-      if (this.state !== undefined && (type === 0x2d || type === 0x21)) {
-        this.session.dropState(this.state);
-      }
-    }
-    this.fill(bytes, last);
-    if (!last) return;
-    if (!this.finished) {
-      this.finished = true;
-      this.session.requestDone(this);
-    }
-    if (this.onShared) {
-      this.onShared = false;
-      this.session.sharedDone();
-    }
-  }
-
-  abort(reason: string): void {
-    if (this.finished) return;
-    const shared = this.onShared;
-    this.onShared = false;
-    if (this.started || (this.kind & READ) === 0 || !this.session.retryRead(this)) {
-      this.finished = true;
-      this.session.requestDone(this);
-      if (this.started) this.session.destroy();
-      // The request may or may not have run; say so instead of leaving the client hanging.
-      else this.fill(Buffer.from(`-ERR ambassador: backend ${reason}\r\n`), true);
-    }
-    if (shared) this.session.sharedDone();
-  }
-}
-
-const BLOCKING_COMMANDS = new Set([
-  'blpop',
-  'brpop',
-  'blmove',
-  'blmpop',
-  'brpoplpush',
-  'bzpopmin',
-  'bzpopmax',
-  'bzmpop',
-  'xreadgroup',
-  'wait',
-  'waitaof',
-]);
-
-function isBlocking(name: string): boolean {
-  return BLOCKING_COMMANDS.has(name);
-}
-
-const NOSCRIPT = Buffer.from('-NOSCRIPT');
-
-/** Whether an error reply is Redis's NOSCRIPT (the script is not in that node's cache). */
-function isNoScript(reply: Buffer): boolean {
-  return (
-    reply.length >= NOSCRIPT.length &&
-    reply.compare(NOSCRIPT, 0, NOSCRIPT.length, 0, NOSCRIPT.length) === 0
-  );
 }
 
 /** ASCII lower case of a command name (names are short; only they become strings). */

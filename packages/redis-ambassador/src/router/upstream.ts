@@ -22,6 +22,14 @@ export const COALESCE_LIMIT = 64 * 1024;
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/**
+ * How deep a backend's reply may nest. Redis itself has no limit: a Lua script returning a
+ * self-referencing table is answered ~8,000 levels deep before `-ERR reached lua stack limit`
+ * (Redis's own scripting suite checks that), so the framer's default of 128 would drop a
+ * healthy connection. The framer keeps an explicit stack: depth costs memory, not recursion.
+ */
+const REPLY_MAX_DEPTH = 16_384;
+
 /** Swallows a reply (state replayed by the ambassador, broadcast copies). */
 export const DISCARD: ReplySink = {
   deliver() {
@@ -33,13 +41,28 @@ export const DISCARD: ReplySink = {
 };
 
 /**
+ * Who uses a connection: told about out-of-band pushes, each handled chunk (for
+ * backpressure) and the connection's end. A client session while it holds the connection; the
+ * node pool for its shared connection.
+ */
+export interface UpstreamOwner {
+  /** An out-of-band RESP3 push frame (e.g. a tracking invalidation) outside pass-through. */
+  onPush(bytes: Buffer, last: boolean): void;
+  /** A chunk of replies was handled. */
+  afterData(up: Upstream): void;
+  /** The connection ended for any reason, after its pending sinks were aborted. */
+  onUpstreamClose(up: Upstream, hadError: boolean, connected: boolean): void;
+}
+
+/**
  * One connection to a backend node. Requests are queued with the sink for their reply; the
  * node answers in order, so replies are matched FIFO. Bytes are forwarded unchanged, batched
- * per event-loop turn with cork/uncork (one writev).
+ * per event-loop turn with cork/uncork (one writev). Its socket stays inside: users pause and
+ * resume it, and learn about it through their {@link UpstreamOwner}.
  */
 export class Upstream {
   readonly endpoint: Endpoint;
-  readonly socket: net.Socket;
+  private readonly socket: net.Socket;
   private readonly framer: ReplyFramer;
   private readonly sinks: ReplySink[] = [];
   private sinkHead = 0;
@@ -54,20 +77,25 @@ export class Upstream {
   private autoFlush = false;
   private flushScheduled = false;
   /** After the queued replies, every frame goes here (subscribe, MONITOR, CLIENT REPLY …). */
-  passthrough: ReplySink | undefined;
-  /** Out-of-band RESP3 push frames (e.g. tracking invalidations) outside pass-through. */
-  onPush: ((bytes: Buffer, last: boolean) => void) | undefined;
-  /** Called after each chunk of replies was handled (for backpressure decisions). */
-  afterData: (() => void) | undefined;
-  /** Called once when the connection ends for any reason, after pending sinks were aborted. */
-  onClose: ((hadError: boolean, connected: boolean) => void) | undefined;
+  private passthroughSink: ReplySink | undefined;
+  /** The pass-through carries raw bytes, not RESP frames (a SYNC/PSYNC replication stream). */
+  private raw = false;
+  private owner: UpstreamOwner | undefined;
   closed = false;
   private connected = false;
 
-  /** @param preamble sent first, its reply discarded (AUTH with the backend password) */
-  constructor(endpoint: Endpoint, limits: FramerLimits = {}, preamble?: Buffer) {
+  /**
+   * @param preamble sent first, its reply discarded (AUTH with the backend password)
+   * @param onGone called once when the connection has closed (the pool's bookkeeping)
+   */
+  constructor(
+    endpoint: Endpoint,
+    limits: FramerLimits = {},
+    preamble?: Buffer,
+    onGone?: (up: Upstream) => void,
+  ) {
     this.endpoint = endpoint;
-    this.framer = new ReplyFramer(limits);
+    this.framer = new ReplyFramer({ ...limits, maxDepth: limits.maxDepth ?? REPLY_MAX_DEPTH });
     this.socket = net.connect({
       host: endpoint.host,
       port: endpoint.port,
@@ -91,8 +119,50 @@ export class Upstream {
     });
     this.socket.on('close', (hadError) => {
       this.terminate(hadError ? 'connection error' : 'connection closed');
-      this.onClose?.(hadError, this.connected);
+      this.owner?.onUpstreamClose(this, hadError, this.connected);
+      onGone?.(this);
     });
+  }
+
+  /** Hands the connection to `owner` (undefined: back to nobody, e.g. idle in its pool). */
+  setOwner(owner: UpstreamOwner | undefined): void {
+    this.owner = owner;
+  }
+
+  /** Stops reading replies (the client reads slower than the node answers). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Calls `fn` once, when the socket drains or closes (whichever comes first). */
+  onceWritable(fn: () => void): void {
+    const once = (): void => {
+      this.socket.off('drain', once);
+      this.socket.off('close', once);
+      fn();
+    };
+    this.socket.once('drain', once);
+    this.socket.once('close', once);
+  }
+
+  /**
+   * After the replies already awaited, everything the node sends goes to `sink`: RESP frames
+   * (pub/sub, MONITOR …), or with `raw` the bytes as they come (a replication stream, whose
+   * RDB payload has no trailing CRLF). Raw mode starts at once: the caller has no reply
+   * outstanding on this connection.
+   */
+  startPassthrough(sink: ReplySink, raw: boolean): void {
+    this.passthroughSink = sink;
+    this.raw = raw;
+  }
+
+  /** Whether this connection is in pass-through (it is never reused). */
+  get inPassthrough(): boolean {
+    return this.passthroughSink !== undefined;
   }
 
   /** Requests whose replies have not fully arrived. */
@@ -159,8 +229,9 @@ export class Upstream {
 
   /** One chunk of replies; the client writes it completes leave when it returns. */
   private readonly onChunk = (chunk: Buffer): void => {
-    this.onData(chunk);
-    this.afterData?.();
+    if (this.raw) this.passthroughSink?.deliver(chunk, false, 0);
+    else this.onData(chunk);
+    this.owner?.afterData(this);
   };
 
   private onData(chunk: Buffer): void {
@@ -173,11 +244,14 @@ export class Upstream {
       }
       let sink = this.current;
       if (ev.first) {
-        if (ev.type === 0x3e /* '>' */ && (this.passthrough === undefined || this.pending > 0)) {
-          this.onPush?.(ev.bytes, ev.last);
+        if (
+          ev.type === 0x3e /* '>' */ &&
+          (this.passthroughSink === undefined || this.pending > 0)
+        ) {
+          this.owner?.onPush(ev.bytes, ev.last);
           continue;
         }
-        sink = this.sinkHead < this.sinks.length ? this.sinks[this.sinkHead] : this.passthrough;
+        sink = this.sinkHead < this.sinks.length ? this.sinks[this.sinkHead] : this.passthroughSink;
         if (sink === undefined) {
           this.socket.destroy(); // a reply nobody asked for: the stream is out of step
           return;
@@ -188,7 +262,7 @@ export class Upstream {
       sink.deliver(ev.bytes, ev.last, ev.type);
       if (ev.last) {
         this.current = undefined;
-        if (sink !== this.passthrough) this.shiftSink();
+        if (sink !== this.passthroughSink) this.shiftSink();
       }
     }
   }
@@ -208,6 +282,7 @@ export class Upstream {
     this.sinks.length = 0;
     this.sinkHead = 0;
     for (const s of pending) s.abort(reason);
-    if (this.passthrough && !pending.includes(this.passthrough)) this.passthrough.abort(reason);
+    if (this.passthroughSink && !pending.includes(this.passthroughSink))
+      this.passthroughSink.abort(reason);
   }
 }

@@ -12,6 +12,11 @@ export interface ReplicationInfo {
   readonly linkUp: boolean;
   /** Replica: seconds since the last interaction with its master (-1 when unknown). */
   readonly lastIoSecondsAgo: number;
+  /**
+   * Replica: seconds its master link has been down (`master_link_down_since_seconds`); -1 when
+   * the link is up or was never up (a new replica still on its first sync).
+   */
+  readonly linkDownSeconds: number;
   /** Master: its online replicas (`slaveN:ip=…,port=…,state=online`). */
   readonly replicas: readonly Endpoint[];
 }
@@ -57,6 +62,7 @@ export function parseReplicationInfo(reply: RespValue): ReplicationInfo {
         : undefined,
     linkUp: fields.get('master_link_status') === 'up',
     lastIoSecondsAgo: num('master_last_io_seconds_ago'),
+    linkDownSeconds: num('master_link_down_since_seconds'),
     replicas,
   };
 }

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { createAmbassador } from '../router/ambassador.js';
@@ -8,11 +8,10 @@ import {
   monitorNode,
   startRedis,
   startReplicaSet,
-  startSentinel,
+  startSentinels,
   startWriter,
   type RedisServer,
 } from '../../test/redis-servers.js';
-import { flatMap } from './replication-info.js';
 import { replyText } from '../resp/decode.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -45,31 +44,28 @@ test('discovery: replicas found in the master INFO replication get the reads', a
   }
 });
 
-test('Sentinel failover: master kill -9, writes resume on the promoted replica, none on the demoted one', async (t) => {
+/**
+ * A master, two replicas and three Sentinels watching them (down-after 2000 ms); `extra`
+ * takes servers the test starts later. All are removed after the test.
+ */
+async function sentinelSet(t: TestContext): Promise<{
+  set: Awaited<ReturnType<typeof startReplicaSet>>;
+  extra: RedisServer[];
+  sentinels: RedisServer[];
+}> {
   const set = await startReplicaSet(2);
   const extra: RedisServer[] = [];
   t.after(async () => {
     await Promise.all(extra.map((s) => s.stop()));
     await set.stop();
   });
-  const sentinels: RedisServer[] = [];
-  for (let i = 0; i < 3; i++) {
-    const s = await startSentinel(set.master.port, { downAfterMs: DOWN_AFTER });
-    extra.push(s);
-    sentinels.push(s);
-  }
-  // Wait until every Sentinel knows the other two and both replicas (quorum needs them).
-  for (let i = 0; ; i++) {
-    const views = await Promise.all(
-      sentinels.map(async (s) =>
-        flatMap(await command(s.port, ['SENTINEL', 'master', 'mymaster'])),
-      ),
-    );
-    if (views.every((v) => v.get('num-other-sentinels') === '2' && v.get('num-slaves') === '2'))
-      break;
-    if (i > 300) throw new Error('sentinels did not discover each other');
-    await sleep(100);
-  }
+  const sentinels = await startSentinels(set.master.port, 3, 2, { downAfterMs: DOWN_AFTER });
+  extra.push(...sentinels);
+  return { set, extra, sentinels };
+}
+
+test('Sentinel failover: master kill -9, writes resume on the promoted replica, none on the demoted one', async (t) => {
+  const { set, extra, sentinels } = await sentinelSet(t);
 
   let failovers = 0;
   const metrics: TopologyMetrics & { command(): void; readRetried(): void; clients(): void } = {
@@ -151,4 +147,145 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   const role = await command(revived.port, ['ROLE']);
   t.diagnostic(`revived old master is now: ${Array.isArray(role) ? replyText(role[0]) : '?'}`);
   assert.equal(failovers, 1);
+});
+
+/** One client's GET/SET mix through the ambassador: reads and writes counted apart. */
+interface LoadClient {
+  reads: number;
+  readErrors: string[];
+  writes: number;
+  writeErrors: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Lets timers and I/O run: a client whose connection is gone rejects at once, and a loop of
+ * immediate rejections would otherwise hold the event loop (and the test's cleanup) for good.
+ */
+const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Three GETs to one SET on keys of its own, one request at a time, until stopped. */
+function startLoad(c: Redis, id: number): LoadClient {
+  const run = { on: true };
+  const state: LoadClient = {
+    reads: 0,
+    readErrors: [],
+    writes: 0,
+    writeErrors: 0,
+    stop: async () => {
+      run.on = false;
+      await loop;
+    },
+  };
+  const loop = (async () => {
+    for (let i = 0; run.on; i++) {
+      const key = `load:${id}:${i % 100}`;
+      if (i % 4 === 0) {
+        try {
+          await c.set(key, String(i));
+          state.writes++;
+        } catch {
+          state.writeErrors++;
+          await yieldTurn();
+        }
+      } else {
+        try {
+          await c.get(key);
+          state.reads++;
+        } catch (err) {
+          state.readErrors.push(err instanceof Error ? err.message : String(err));
+          await yieldTurn();
+        }
+      }
+    }
+  })();
+  return state;
+}
+
+test('Sentinel failover under GET/SET load (read-your-writes off): no read fails, writes resume, none on the demoted master', async (t) => {
+  const { set, extra, sentinels } = await sentinelSet(t);
+  const amb = await createAmbassador({
+    listen: '127.0.0.1:0',
+    sentinels: sentinels.map((s) => `127.0.0.1:${s.port}`),
+    masterName: 'mymaster',
+    readYourWrites: false,
+    healthIntervalMs: 200,
+    healthTimeoutMs: 500,
+    sentinelPollMs: 500,
+  });
+  t.after(() => amb.close());
+  for (let i = 0; !amb.topology.replicas.every((r) => r.isUp()); i++) {
+    if (i > 1200) assert.fail('replicas not healthy after 30 s');
+    await sleep(25);
+  }
+
+  const clients: Redis[] = [];
+  const connect = (): Redis => {
+    const c = new Redis({ port: amb.address.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    c.on('error', () => undefined);
+    clients.push(c);
+    return c;
+  };
+  t.after(() => {
+    for (const c of clients) c.disconnect();
+  });
+  const load = Array.from({ length: 6 }, (_, id) => startLoad(connect(), id));
+  const writer = startWriter(connect(), 5);
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([...load.map((l) => l.stop()), writer.stop()]);
+  };
+  t.after(stopAll);
+  const reads = (): number => load.reduce((n, l) => n + l.reads, 0);
+  while (reads() < 2000) await sleep(20);
+
+  const oldPort = set.master.port;
+  process.kill(set.master.pid, 'SIGKILL');
+  const killedAt = Date.now();
+  const readsAtKill = reads();
+  while (amb.topology.master.endpoint.port === oldPort) {
+    if (Date.now() - killedAt > 60_000) assert.fail('the ambassador did not follow the failover');
+    await sleep(20);
+  }
+  const readsDuringOutage = reads() - readsAtKill;
+  const newPort = amb.topology.master.endpoint.port;
+  while (!writer.acked.some((a) => a.sent > killedAt)) await sleep(20);
+  const firstAfter = writer.acked.find((a) => a.sent > killedAt);
+
+  // The old master comes back empty on its old port, claiming to be master, until Sentinel
+  // makes it a replica of the new one; the load goes on until then. MONITOR shows what
+  // clients send it; writes replicated from the new master carry the new master's address.
+  const revived = await startRedis({ port: oldPort });
+  extra.push(revived);
+  const monitor = monitorNode(revived.port);
+  t.after(() => {
+    monitor.close();
+  });
+  await monitor.probe(['GET', 'monitor:probe']);
+  for (;;) {
+    const role = await command(revived.port, ['ROLE']);
+    if (Array.isArray(role) && role[0] === 'slave') break;
+    await sleep(100);
+  }
+  await stopAll();
+
+  const failedReads = load.flatMap((l) => l.readErrors);
+  const writeErrors = load.reduce((n, l) => n + l.writeErrors, 0);
+  t.diagnostic(
+    `reads: ${reads()} ok (${readsDuringOutage} between kill -9 and the switch), ${failedReads.length} failed; ` +
+      `load writes: ${load.reduce((n, l) => n + l.writes, 0)} ok, ${writeErrors} refused; ` +
+      `writes resumed ${String((firstAfter?.at ?? NaN) - killedAt)} ms after the kill (down-after ${DOWN_AFTER} ms)`,
+  );
+  assert.deepEqual(failedReads.slice(0, 5), [], `${failedReads.length} reads failed`);
+  assert.ok(readsDuringOutage > 0, 'no read was served while the master was down');
+  const clientWrites = monitor
+    .lines()
+    .filter((l) => /"set"/i.test(l) && !l.includes(`127.0.0.1:${newPort}]`));
+  t.diagnostic(`revived old master: ${clientWrites.length} client writes seen by MONITOR`);
+  assert.deepEqual(clientWrites, [], 'a write reached the demoted master');
+  const after = writer.acked.filter((a) => a.sent > killedAt);
+  const values = (await command(newPort, ['MGET', ...after.map((a) => `w:${a.i}`)])) as unknown[];
+  assert.deepEqual(
+    after.filter((a, k) => values[k] !== String(a.i)),
+    [],
+  );
 });

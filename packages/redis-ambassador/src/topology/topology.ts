@@ -4,7 +4,7 @@ import type { TopologyMetrics } from '../metrics.js';
 import { formatEndpoint, type Endpoint } from '../router/address.js';
 import { ControlConnection, type PasswordSource } from '../router/control.js';
 import { NodePool } from '../router/node-pool.js';
-import { parseReplicationInfo, parseRole } from './replication-info.js';
+import { parseReplicationInfo, parseRole, type ReplicationInfo } from './replication-info.js';
 import { SentinelWatch } from './sentinel.js';
 
 /** How the ambassador learns its nodes. */
@@ -170,24 +170,47 @@ export class Topology {
 
   private async checkReplica(pool: NodePool): Promise<void> {
     let ok = false;
-    let why = '';
+    let why: string;
     try {
       const info = parseReplicationInfo(
         await this.control(pool).query(['INFO', 'replication'], this.timeout()),
       );
-      const maxLag = this.opts.maxLagSeconds ?? 10;
-      if (info.role !== 'slave') why = `role ${info.role}`;
-      else if (!info.linkUp) why = 'master link down';
-      else if (info.lastIoSecondsAgo > maxLag) why = `lagging ${info.lastIoSecondsAgo}s`;
-      else if (this.opts.mode === 'sentinel' && !this.follows(info.masterOf)) {
-        why = 'replicates another master';
-      } else ok = true;
+      why = this.unusableReason(info);
+      ok = why === '';
       if (ok) pool.offset = Math.max(pool.offset, info.offset);
     } catch (err) {
       why = err instanceof Error ? err.message : String(err);
     }
     if (this.stop.signal.aborted || !this.replicas.includes(pool)) return;
     this.setReplicaHealth(pool, ok, why);
+  }
+
+  /**
+   * Why a replica that answered its health check is not read from; '' when it may be.
+   *
+   * While the master is down (or being replaced) a replica is read from although its link is
+   * down, it follows another master or was just promoted itself: its data is as fresh as any
+   * the ambassador can reach, and reads must not fail only because writes cannot be served.
+   * A link down for at most the lag limit is accepted too (it heard from its master that
+   * recently, as with a silent link), so the health check that sees a dead master's replicas
+   * before the master's own check failed does not take them away. A replica still on its
+   * first sync (link never up) is never read from.
+   */
+  private unusableReason(info: ReplicationInfo): string {
+    const maxLag = this.opts.maxLagSeconds ?? 10;
+    const masterDown = !this.masterReachable;
+    if (info.role === 'master') return masterDown ? '' : 'role master';
+    if (info.role !== 'slave') return `role ${info.role}`;
+    if (info.linkUp) {
+      if (info.lastIoSecondsAgo > maxLag) return `lagging ${info.lastIoSecondsAgo}s`;
+    } else if (info.linkDownSeconds < 0) return 'master link down (never synced)';
+    else if (!masterDown && info.linkDownSeconds > maxLag) {
+      return `master link down ${info.linkDownSeconds}s`;
+    }
+    if (this.opts.mode === 'sentinel' && !masterDown && !this.follows(info.masterOf)) {
+      return 'replicates another master';
+    }
+    return '';
   }
 
   private follows(masterOf: Endpoint | undefined): boolean {
@@ -332,6 +355,12 @@ export class Topology {
       }
     }
     for (const gone of byName.values()) {
+      // While the master is down the Sentinels stop listing replicas whose link to it is
+      // down (all of them): those still answer reads, so their own health checks decide.
+      if (!this.masterReachable) {
+        next.push(gone);
+        continue;
+      }
       gone.closeAll();
       this.controls.get(gone)?.close();
       this.controls.delete(gone);
