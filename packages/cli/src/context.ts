@@ -12,6 +12,7 @@ import {
   type ManifestSet,
   type PodRecord,
   type StateLayout,
+  RuntimeErrorCode,
 } from '@podkit/runtime';
 import { CliErrorCode, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -105,7 +106,7 @@ export async function readManifest(file: string): Promise<string> {
   try {
     return await readManifestFile(file);
   } catch (err) {
-    if (!isPodkitError(err, 'POD_MANIFEST_UNREADABLE')) throw err;
+    if (!isPodkitError(err, RuntimeErrorCode.POD_MANIFEST_UNREADABLE)) throw err;
     throw new UsageError(err.message, { hint: 'pass an existing manifest file with -f FILE' });
   }
 }

@@ -19,7 +19,6 @@ const packagesDir = join(repo, 'packages');
 const NOT_YET_SCANNED = [
   'packages/runtime/src/pod/',
   'packages/runtime/src/supervisor/',
-  'packages/cli/',
 ];
 
 const packages = readdirSync(packagesDir, { withFileTypes: true })

@@ -10,6 +10,7 @@ import {
   type ImageConfig,
   type ImageRecord,
   type ImageSource,
+  RuntimeErrorCode,
 } from '@podkit/runtime';
 import { layoutFor, requireStateAccess } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -224,7 +225,7 @@ export function registerImage(program: Command, io: CliIo, _state: CommandState)
         const users = usage?.get(record.name) ?? [];
         if (users.length > 0) {
           throw new PodkitError(
-            'IMAGE_IN_USE',
+            RuntimeErrorCode.IMAGE_IN_USE,
             `image "${n}" is used by pod${users.length === 1 ? '' : 's'} ${users.join(', ')}`,
             { hint: 'stop the pod first (podkit down …) or pass --force' },
           );
@@ -237,7 +238,7 @@ export function registerImage(program: Command, io: CliIo, _state: CommandState)
       }
       if (missing.length > 0) {
         throw new PodkitError(
-          'IMAGE_NOT_FOUND',
+          RuntimeErrorCode.IMAGE_NOT_FOUND,
           `no local image named ${missing.map((m) => `"${m}"`).join(', ')}`,
           { hint: 'see `podkit image ls`' },
         );

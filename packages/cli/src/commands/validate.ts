@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { isPodkitError } from '@podkit/kit';
-import { loadManifestFile, type ManifestSet } from '@podkit/runtime';
+import { RuntimeErrorCode, loadManifestFile, type ManifestSet } from '@podkit/runtime';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -35,7 +35,7 @@ export function registerValidate(program: Command, io: CliIo, state: CommandStat
         try {
           sets.push(await loadManifestFile(file));
         } catch (err) {
-          if (!isPodkitError(err, 'POD_MANIFEST_UNREADABLE')) throw err;
+          if (!isPodkitError(err, RuntimeErrorCode.POD_MANIFEST_UNREADABLE)) throw err;
           unreadable.push(err.message);
         }
       }
