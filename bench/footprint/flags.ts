@@ -11,15 +11,13 @@
  * is how a user raises or drops them. The flags the images set (containers/*\/Containerfile, ENV NODE_OPTIONS) were chosen with it;
  * docs/benchmarks.md has the run.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { freeHostPort } from '@podkit/runtime/testing';
-import { accepts, httpStatus, launch, readyAfter, stopAll, stops } from '../lib/launch.js';
+import { startRedis } from '../../packages/adapters/test/servers.js';
+import { httpStatus, launch, readyAfter, redisBenchmark, stopAll, stops } from '../lib/launch.js';
 import { memory } from '../lib/proc.js';
 
 const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a));
@@ -39,20 +37,17 @@ const CANDIDATES = [
 ];
 
 async function rps(port: number, pipeline: number): Promise<number> {
-  const child = spawn(
-    'redis-benchmark',
-    ['-h', '127.0.0.1', '-p', String(port), '--csv', '-c', '50', '-n', String(REQUESTS)].concat([
-      '-t',
-      'get,set',
-      '-P',
-      String(pipeline),
-    ]),
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`redis-benchmark exited with ${String(code)}`);
+  const out = await redisBenchmark(port, [
+    '--csv',
+    '-c',
+    '50',
+    '-n',
+    String(REQUESTS),
+    '-t',
+    'get,set',
+    '-P',
+    String(pipeline),
+  ]);
   const values = out
     .trim()
     .split('\n')
@@ -146,22 +141,9 @@ console.log(
 );
 const results = new Map<string, Row[]>();
 try {
-  const dir = await mkdtemp(join(tmpdir(), 'podkit-bench-flags-'));
-  stops.push(() => rm(dir, { recursive: true, force: true }));
-  const redisPort = await freeHostPort();
-  const redis = launch('redis-server', [
-    '--port',
-    String(redisPort),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]);
-  await readyAfter(redis, () => accepts(redisPort), 'redis-server');
+  const redis = await startRedis();
+  stops.push(() => redis.stop());
+  const redisPort = redis.port;
   for (let r = 0; r < ROUNDS; r++) {
     for (const c of CANDIDATES) {
       results.set(c, [...(results.get(c) ?? []), await measure(c, redisPort)]);

@@ -25,19 +25,19 @@
  * figure is the median over the rounds. Every process is a child in its own process group,
  * stopped at the end; temp dirs go too.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freeHostPort } from '@podkit/runtime/testing';
 import { makeRemote, tempRoot } from '../../packages/git-sync/test/helpers/git-remote.js';
+import { startNginx, startRedis } from '../../packages/adapters/test/servers.js';
 import {
   accepts,
   httpStatus,
   launch,
   readyAfter,
+  redisBenchmark,
   stopAll,
   stops,
   type Proc,
@@ -54,6 +54,8 @@ const LOAD_S = Number(
 );
 const IMAGE_FLAGS = !process.argv.includes('--no-image-flags');
 const SYNCS = 100;
+/** The ambassador's and twemproxy's load. */
+const BENCHMARK = ['-c', '50', '-n', '100000', '-t', 'get,set', '-q'];
 
 /** A container's shipped bin and the NODE_OPTIONS its image sets. */
 async function shipped(
@@ -85,16 +87,6 @@ async function scrapeAtTen(port: number, path: string): Promise<void> {
   }
 }
 
-async function redisBenchmark(port: number): Promise<void> {
-  const child = spawn(
-    'redis-benchmark',
-    ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', '100000', '-t', 'get,set', '-q'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`redis-benchmark exited with ${String(code)}`);
-}
-
 async function round(): Promise<Map<string, Figures>> {
   const out = new Map<string, Figures>();
   const dir = await mkdtemp(join(tmpdir(), 'podkit-bench-footprint-'));
@@ -103,42 +95,14 @@ async function round(): Promise<Map<string, Figures>> {
     IMAGE_FLAGS && nodeOptions !== '' ? { NODE_OPTIONS: nodeOptions } : {};
 
   // ── upstreams ──
-  const redisPort = await freeHostPort();
-  const redis = launch('redis-server', [
-    '--port',
-    String(redisPort),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]);
-  await readyAfter(redis, listening(redisPort), 'redis-server');
-  const nginxPort = await freeHostPort();
+  const redis = await startRedis();
+  stops.push(() => redis.stop());
+  const redisPort = redis.port;
+  const nginx = await startNginx();
+  stops.push(() => nginx.stop());
+  const nginxPort = nginx.port;
   const accessLog = join(dir, 'access.log');
   await writeFile(accessLog, '');
-  await writeFile(
-    join(dir, 'nginx.conf'),
-    [
-      'daemon off;',
-      'master_process off;',
-      `pid ${join(dir, 'nginx.pid')};`,
-      `error_log ${join(dir, 'error.log')};`,
-      'events {}',
-      'http {',
-      '  access_log off;',
-      `  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;`,
-      `  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;`,
-      `  server { listen 127.0.0.1:${nginxPort}; location = /stub_status { stub_status; } }`,
-      '}',
-      '',
-    ].join('\n'),
-  );
-  const nginx = launch('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
-  await readyAfter(nginx, listening(nginxPort), 'nginx');
   const stub = `http://127.0.0.1:${nginxPort}/stub_status`;
 
   // ── ambassador vs twemproxy ──
@@ -168,8 +132,8 @@ async function round(): Promise<Map<string, Figures>> {
   await settle();
   const ambIdle = await memory(ambassador.pid);
   const nutIdle = await memory(nut.pid);
-  await redisBenchmark(ambPort!);
-  await redisBenchmark(nutPort!);
+  await redisBenchmark(ambPort!, BENCHMARK);
+  await redisBenchmark(nutPort!, BENCHMARK);
   out.set('podkit-redis-ambassador', {
     ready: ambReady,
     idle: ambIdle,

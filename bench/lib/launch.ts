@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { portOpen } from '../../packages/adapters/test/servers.js';
 
 export interface Proc {
   readonly child: ChildProcess;
@@ -70,18 +70,7 @@ export function httpStatus(port: number, path: string): Promise<number> {
 }
 
 /** Whether 127.0.0.1:`port` accepts a connection. */
-export function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => {
-      resolve(false);
-    });
-  });
-}
+export const accepts = portOpen;
 
 /** ms from `p`'s exec until `ready()` holds (polled every ms or so). */
 export async function readyAfter(
@@ -95,4 +84,16 @@ export async function readyAfter(
     if (performance.now() - p.t0 > 30_000) throw new Error(`${what} not ready after 30 s`);
     await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/** Runs redis-benchmark against 127.0.0.1:`port` with `args` and returns its standard output. */
+export async function redisBenchmark(port: number, args: string[]): Promise<string> {
+  const child = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`redis-benchmark exited with ${String(code)}`);
+  return out;
 }

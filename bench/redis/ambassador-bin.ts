@@ -21,8 +21,10 @@ export const NODE_ARGS = DIST ? [] : ['--conditions=podkit-source', '--import', 
 
 /**
  * The environment the ambassador gets: with --dist, its image's NODE_OPTIONS (the V8 memory
- * flags of containers/redis-ambassador/Containerfile), so the figures are the image's.
+ * flags of containers/redis-ambassador/Containerfile), so the figures are the image's, unless
+ * --no-image-flags (to measure what the flags cost).
  */
-export const AMBASSADOR_ENV: NodeJS.ProcessEnv = DIST
-  ? { ...process.env, NODE_OPTIONS: await imageNodeOptions('redis-ambassador') }
-  : process.env;
+export const AMBASSADOR_ENV: NodeJS.ProcessEnv =
+  DIST && !process.argv.includes('--no-image-flags')
+    ? { ...process.env, NODE_OPTIONS: await imageNodeOptions('redis-ambassador') }
+    : process.env;

@@ -3,7 +3,7 @@
  * nutcracker, same single master) and podkit-redis-ambassador in master-only and split
  * modes, all in ONE run, printing ratios (compare only ratios measured together).
  *
- *   node --conditions=podkit-source --import tsx bench/redis/run.ts [requests] [--dist] [--latency-only]
+ *   node --conditions=podkit-source --import tsx bench/redis/run.ts [requests] [--dist [--no-image-flags]] [--latency-only]
  *
  * The ambassador runs from source through tsx by default; with --dist it runs the shipped
  * bundle `dist/bundle/podkit-redis-ambassador.js` with its image's NODE_OPTIONS (build it
@@ -256,7 +256,7 @@ try {
     .map((l) => l.toFixed(2))
     .join(' ');
   console.log(
-    `redis-benchmark -n ${N}, -c 50 unless noted; ambassador from ${DIST ? 'dist' : 'src (tsx)'}; ${new Date().toISOString()}; load average at the start ${startLoad.toFixed(2)}, at the end ${load}`,
+    `redis-benchmark -n ${N}, -c 50 unless noted; ambassador from ${DIST ? `dist, NODE_OPTIONS="${AMBASSADOR_ENV['NODE_OPTIONS'] ?? ''}"` : 'src (tsx)'}; ${new Date().toISOString()}; load average at the start ${startLoad.toFixed(2)}, at the end ${load}`,
   );
   console.log(['metric', ...targets.map(([n]) => n)].join(' | '));
   for (const m of metrics) {

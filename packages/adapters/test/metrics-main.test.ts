@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { parseConfig } from '@podkit/kit';
 import { freeHostPort } from '@podkit/runtime/testing';
 import { metricsConfigSpec } from '../src/metrics-config.js';
@@ -15,6 +15,51 @@ import { startNginx, startRedis } from './servers.js';
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const nodeArgs = binArgv('adapters', 'metrics-main', 'podkit-metrics-adapter');
 const env = { PATH: process.env['PATH'] };
+
+/**
+ * Starts the bin with `args` (its own cleanup registered on `t`) and waits for its "listening"
+ * log line: its URL, a view of its logs (stdout and stderr) and its exit code once SIGTERMed.
+ */
+async function startBin(
+  t: TestContext,
+  args: string[],
+): Promise<{ url: string; logs: () => string; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+    cwd: pkg,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit');
+  t.after(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+  let logs = '';
+  child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)","msg":"listening"/.exec(logs);
+      if (m?.[1] !== undefined) resolve(m[1]);
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    void exited.then(() => {
+      reject(new Error(`exited before listening: ${logs}`));
+    });
+  });
+  return {
+    url,
+    logs: () => logs,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
 
 describe('podkit-metrics-adapter (bin)', () => {
   it('listens on loopback unless told otherwise', () => {
@@ -47,40 +92,15 @@ describe('podkit-metrics-adapter (bin)', () => {
     t.after(() => redis.stop());
     const good = join(redis.dir, 'password');
     await writeFile(good, 's3cret-pw\n');
-    const child = spawn(
-      process.execPath,
-      [
-        ...nodeArgs,
-        '--source=redis',
-        `--target=127.0.0.1:${redis.port}`,
-        '--multi-target',
-        `--password-file=${good}`,
-        '--http-bind=127.0.0.1:0',
-        '--log-level=debug',
-      ],
-      { cwd: pkg, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = once(child, 'exit');
-    t.after(async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    });
-    let logs = '';
-    child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      const check = () => {
-        const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)","msg":"listening"/.exec(logs);
-        if (m?.[1] !== undefined) resolve(m[1]);
-      };
-      child.stdout.on('data', check);
-      child.stderr.on('data', check);
-      void exited.then(() => {
-        reject(new Error(`exited before listening: ${logs}`));
-      });
-    });
+    const bin = await startBin(t, [
+      '--source=redis',
+      `--target=127.0.0.1:${redis.port}`,
+      '--multi-target',
+      `--password-file=${good}`,
+      '--http-bind=127.0.0.1:0',
+      '--log-level=debug',
+    ]);
+    const url = bin.url;
     const body = await (await fetch(`${url}/metrics`)).text();
     assert.match(body, /^redis_up 1$/m);
     // The same server through /scrape, and an unreachable one: up 0, still HTTP 200.
@@ -91,51 +111,26 @@ describe('podkit-metrics-adapter (bin)', () => {
       `${url}/scrape?target=${encodeURIComponent('x:s3cret-pw@127.0.0.1:1')}`,
     );
     assert.match(await withCreds.text(), /^redis_up 0$/m);
-    child.kill('SIGTERM');
-    const [code] = (await exited) as [number | null];
-    assert.equal(code, 0);
-    assert.match(logs, /"level":"(debug|warn)"/);
+    assert.equal(await bin.stop(), 0);
+    assert.match(bin.logs(), /"level":"(debug|warn)"/);
     // The password file's path may be logged, its content never.
-    assert.doesNotMatch(body + logs, /s3cret-pw/);
+    assert.doesNotMatch(body + bin.logs(), /s3cret-pw/);
   });
 
   it('nginx stub_status and StatsD on one /metrics, text or OpenMetrics as asked, /readyz, SIGTERM exits 0', async (t) => {
     const nginx = await startNginx();
     t.after(() => nginx.stop());
     const [http, statsd] = [await freeHostPort(), await freeHostPort()];
-    const child = spawn(
-      process.execPath,
-      [
-        ...nodeArgs,
-        '--source=nginx',
-        `--target=http://127.0.0.1:${nginx.port}/stub_status`,
-        `--statsd-udp=127.0.0.1:${statsd}`,
-        `--http-bind=127.0.0.1:${http}`,
-        '--log-level=info',
-      ],
-      { cwd: pkg, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = once(child, 'exit');
-    t.after(async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    });
-    let logs = '';
-    child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (logs.includes('"msg":"listening"')) resolve();
-      };
-      child.stdout.on('data', check);
-      void exited.then(() => {
-        reject(new Error(`exited before listening: ${logs}`));
-      });
-    });
-    assert.match(logs, /"msg":"statsd listening"/);
-    const url = `http://127.0.0.1:${http}`;
+    const bin = await startBin(t, [
+      '--source=nginx',
+      `--target=http://127.0.0.1:${nginx.port}/stub_status`,
+      `--statsd-udp=127.0.0.1:${statsd}`,
+      `--http-bind=127.0.0.1:${http}`,
+      '--log-level=info',
+    ]);
+    assert.match(bin.logs(), /"msg":"statsd listening"/);
+    const url = bin.url;
+    assert.equal(url, `http://127.0.0.1:${http}`);
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
 
     // A StatsD counter over UDP, until it shows (UDP may be read after the scrape).
@@ -166,8 +161,6 @@ describe('podkit-metrics-adapter (bin)', () => {
     assert.match(omText, /^bundle_hits_total 3$/m);
     assert.match(omText, /# EOF\n$/);
 
-    child.kill('SIGTERM');
-    const [code] = (await exited) as [number | null];
-    assert.equal(code, 0, logs);
+    assert.equal(await bin.stop(), 0, bin.logs());
   });
 });
