@@ -31,7 +31,7 @@ say "first commit $(git_ rev-parse --short HEAD)"
 
 step "images: git-sync and nginx from this host"
 podkit image add ghcr.io/podkit/git-sync:0.1.0 --host --keep "$repo_root" \
-  --entrypoint "[\"node\",\"$repo_root/packages/git-sync/dist/main.js\"]"
+  --entrypoint "[\"node\",\"$repo_root/packages/git-sync/dist/bundle/podkit-git-sync.js\"]"
 podkit image add docker.io/library/nginx:1.22 --host \
   --entrypoint '["nginx","-g","daemon off; error_log stderr;"]' --stop-signal SIGQUIT
 

@@ -12,8 +12,8 @@
  *   node --conditions=podkit-source --import tsx bench/adapters/run.ts [scrapes] [lines]
  *
  * Defaults: 2000 scrapes per endpoint (after 100 warm-up scrapes), 1,000,000 lines. The
- * adapters run as built (packages/adapters/dist, as in the example's images: npm run build
- * first). Every program is a child on 127.0.0.1 in its own process group, stopped at the end;
+ * adapters run as shipped (the bundles in packages/adapters/dist/bundle, as in the images:
+ * npm run build first). Every program is a child on 127.0.0.1 in its own process group, stopped at the end;
  * the temp dir goes too. The whole run is bounded (15 min), then everything is stopped.
  */
 import { spawn } from 'node:child_process';
@@ -38,9 +38,11 @@ const LINES = Number(numbers[1] ?? 1_000_000);
 const WARMUP = 100;
 const BOUND_MS = 15 * 60_000;
 const METRICS_BIN = fileURLToPath(
-  new URL('../../packages/adapters/dist/metrics-main.js', import.meta.url),
+  new URL('../../packages/adapters/dist/bundle/podkit-metrics-adapter.js', import.meta.url),
 );
-const LOG_BIN = fileURLToPath(new URL('../../packages/adapters/dist/log-main.js', import.meta.url));
+const LOG_BIN = fileURLToPath(
+  new URL('../../packages/adapters/dist/bundle/podkit-log-adapter.js', import.meta.url),
+);
 // What Prometheus 2.42 sends (the exporters and the adapter all negotiate on it).
 const ACCEPT =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';

@@ -1,8 +1,8 @@
 /**
  * git-sync benchmark: push-to-served latency (p50/p95) with the inbound webhook and with
- * polling, and the idle CPU and memory of the sidecar. The sidecar is the built bin
- * (packages/git-sync/dist/main.js, as in the example's image) on a file:// remote; "served"
- * = the published tree's index.html (read through the link, as nginx does) holds the new
+ * polling, and the idle CPU and memory of the sidecar. The sidecar is the shipped bin
+ * (packages/git-sync/dist/bundle/podkit-git-sync.js, as in the image) on a file:// remote;
+ * "served" = the published tree's index.html (read through the link, as nginx does) holds the new
  * commit. kubernetes/git-sync itself is a Go binary not available offline here, so there is
  * no side-by-side run: its polling latency is bounded below by the same period arithmetic.
  *
@@ -21,7 +21,9 @@ import {
 
 const PUSHES = Number(process.argv[2] ?? 20);
 const IDLE_S = Number(process.argv[3] ?? 60);
-const BIN = fileURLToPath(new URL('../../packages/git-sync/dist/main.js', import.meta.url));
+const BIN = fileURLToPath(
+  new URL('../../packages/git-sync/dist/bundle/podkit-git-sync.js', import.meta.url),
+);
 const TOKEN = 'bench-token';
 
 interface Sidecar {

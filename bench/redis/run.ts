@@ -3,10 +3,11 @@
  * nutcracker, same single master) and podkit-redis-ambassador in master-only and split
  * modes, all in ONE run, printing ratios (compare only ratios measured together).
  *
- *   node --conditions=podkit-source --import tsx bench/redis/run.ts [requests] [--dist] [--latency-only]
+ *   node --conditions=podkit-source --import tsx bench/redis/run.ts [requests] [--dist [--no-image-flags]] [--latency-only]
  *
- * The ambassador runs from source through tsx by default; with --dist it runs the built
- * `dist/main.js` (build it first: npm run build). tsx only costs start-up and esbuild's
+ * The ambassador runs from source through tsx by default; with --dist it runs the shipped
+ * bundle `dist/bundle/podkit-redis-ambassador.js` with its image's NODE_OPTIONS (build it
+ * first: npm run build). tsx only costs start-up and esbuild's
  * name-keeping helper calls (< 1 % of a CPU profile under load), so the two should differ by
  * less than the noise.
  *
@@ -19,7 +20,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,8 @@ import {
   freePort,
   startReplicaSet,
 } from '../../packages/redis-ambassador/test/redis-servers.js';
-import { DIST, MAIN, NODE_ARGS } from './ambassador-bin.js';
+import { writeNutcrackerConfig } from '../lib/twemproxy.js';
+import { AMBASSADOR_ENV, DIST, MAIN, NODE_ARGS } from './ambassador-bin.js';
 import { probeLatency, quantile } from './latency-probe.js';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
@@ -40,8 +42,8 @@ interface Proc {
   readonly exited: Promise<unknown>;
 }
 
-function start(cmd: string, args: string[]): Proc {
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'ignore', 'inherit'] });
+function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Proc {
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'ignore', 'inherit'], env });
   return { child, exited: once(child, 'exit') };
 }
 
@@ -108,40 +110,30 @@ const procs: Proc[] = [];
 try {
   const master = set.master.port;
   const nutPort = await freePort();
-  await writeFile(
-    join(dir, 'nutcracker.yml'),
-    [
-      'pool:',
-      `  listen: 127.0.0.1:${nutPort}`,
-      '  redis: true',
-      '  hash: fnv1a_64',
-      '  distribution: ketama',
-      '  auto_eject_hosts: false',
-      '  preconnect: true',
-      '  servers:',
-      `    - 127.0.0.1:${master}:1`,
-      '',
-    ].join('\n'),
-  );
+  await writeNutcrackerConfig(join(dir, 'nutcracker.yml'), nutPort, master);
   procs.push(
     start('nutcracker', ['-c', join(dir, 'nutcracker.yml'), '-s', String(await freePort())]),
   );
   const twemproxy = procs[0]?.child.pid ?? 0;
   const ambassador = async (extra: string[]): Promise<[number, number]> => {
     const port = await freePort();
-    const p = start(process.execPath, [
-      ...NODE_ARGS,
-      MAIN,
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--master',
-      `127.0.0.1:${master}`,
-      '--http-bind',
-      `127.0.0.1:${await freePort()}`,
-      '--log-level',
-      'warn',
-      ...extra,
-    ]);
+    const p = start(
+      process.execPath,
+      [
+        ...NODE_ARGS,
+        MAIN,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--master',
+        `127.0.0.1:${master}`,
+        '--http-bind',
+        `127.0.0.1:${await freePort()}`,
+        '--log-level',
+        'warn',
+        ...extra,
+      ],
+      AMBASSADOR_ENV,
+    );
     procs.push(p);
     return [port, p.child.pid ?? 0];
   };
@@ -264,7 +256,7 @@ try {
     .map((l) => l.toFixed(2))
     .join(' ');
   console.log(
-    `redis-benchmark -n ${N}, -c 50 unless noted; ambassador from ${DIST ? 'dist' : 'src (tsx)'}; ${new Date().toISOString()}; load average at the start ${startLoad.toFixed(2)}, at the end ${load}`,
+    `redis-benchmark -n ${N}, -c 50 unless noted; ambassador from ${DIST ? `dist, NODE_OPTIONS="${AMBASSADOR_ENV['NODE_OPTIONS'] ?? ''}"` : 'src (tsx)'}; ${new Date().toISOString()}; load average at the start ${startLoad.toFixed(2)}, at the end ${load}`,
   );
   console.log(['metric', ...targets.map(([n]) => n)].join(' | '));
   for (const m of metrics) {

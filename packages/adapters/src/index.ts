@@ -17,10 +17,9 @@ export {
   sanitizeLabelName,
 } from './exposition/names.js';
 export { MetricSet, type Dropped, type DropReason } from './exposition/metric-set.js';
+export { encode, encodeOpenMetrics } from './exposition/encode-openmetrics.js';
 export {
-  encode,
   encodeText,
-  encodeOpenMetrics,
   formatValue,
   TEXT_CONTENT_TYPE,
   OPENMETRICS_CONTENT_TYPE,

@@ -5,24 +5,18 @@ import { metricsConfigSpec } from './metrics-config.js';
 import { SelfMetrics } from './server/self-metrics.js';
 import { startMetricsServer } from './server/metrics-server.js';
 import { redactUrl, type HttpAuth } from './sources/http-get.js';
-import { parseRedisTarget } from './sources/redis-client.js';
-import { JsonSource, parseJsonMapping } from './sources/json-source.js';
-import { loadYamlFile } from './sources/mapping-config.js';
-import { NginxSource } from './sources/nginx-source.js';
-import { PrometheusSource } from './sources/prometheus-source.js';
-import { RedisSource } from './sources/redis-source.js';
-import { parseRelabelRules } from './sources/relabel.js';
 import type { TargetSource } from './sources/source.js';
-import { StatsdMapper } from './statsd/statsd-mapping.js';
-import { startStatsdServer } from './statsd/statsd-server.js';
-import { StatsdStore } from './statsd/statsd-store.js';
+
+// Each source, the YAML mapping files and the StatsD server are imported when the
+// configuration asks for them (bundled, they are chunks of their own: scripts/bundle.ts), so
+// an adapter loads only the code it runs.
 
 /**
  * Refuses a `--target` that carries credentials (a command line is readable by every process
  * on the host, and ends up in pod specs and logs) and a malformed Redis address, before
  * anything is logged.
  */
-function checkTarget(source: string, target: string): void {
+async function checkTarget(source: string, target: string): Promise<void> {
   if (redactUrl(target) !== target) {
     throw adapterError(
       AdapterErrorCode.ADAPTER_CONFIG,
@@ -35,7 +29,7 @@ function checkTarget(source: string, target: string): void {
       },
     );
   }
-  if (source === 'redis') parseRedisTarget(target);
+  if (source === 'redis') (await import('./sources/redis-client.js')).parseRedisTarget(target);
 }
 
 /*
@@ -45,7 +39,7 @@ function checkTarget(source: string, target: string): void {
 void runMain(
   async (ctx) => {
     const cfg = parseConfig(metricsConfigSpec, process.argv.slice(2), process.env);
-    if (cfg.target !== undefined) checkTarget(cfg.source, cfg.target);
+    if (cfg.target !== undefined) await checkTarget(cfg.source, cfg.target);
     const log = createLogger({
       name: metricsConfigSpec.name,
       level: cfg.logLevel,
@@ -61,26 +55,40 @@ void runMain(
     const ns = cfg.namespace;
     let source: TargetSource | undefined;
     switch (cfg.source) {
-      case 'redis':
+      case 'redis': {
+        const { RedisSource } = await import('./sources/redis-source.js');
         source = new RedisSource({
           passwordFile: cfg.passwordFile,
           username: cfg.username,
           namespace: ns,
         });
         break;
-      case 'nginx':
+      }
+      case 'nginx': {
+        const { NginxSource } = await import('./sources/nginx-source.js');
         source = new NginxSource({ namespace: ns, auth });
         break;
-      case 'json':
+      }
+      case 'json': {
         if (cfg.mappingFile === undefined)
           throw adapterError(AdapterErrorCode.ADAPTER_CONFIG, '--source json needs --mapping-file');
+        const [{ JsonSource, parseJsonMapping }, { loadYamlFile }] = await Promise.all([
+          import('./sources/json-source.js'),
+          import('./sources/mapping-config.js'),
+        ]);
         source = new JsonSource({
           metrics: parseJsonMapping(loadYamlFile(cfg.mappingFile)),
           namespace: ns,
           auth,
         });
         break;
-      case 'prometheus':
+      }
+      case 'prometheus': {
+        const [{ PrometheusSource }, { parseRelabelRules }, { loadYamlFile }] = await Promise.all([
+          import('./sources/prometheus-source.js'),
+          import('./sources/relabel.js'),
+          import('./sources/mapping-config.js'),
+        ]);
         source = new PrometheusSource({
           rules:
             cfg.mappingFile === undefined ? [] : parseRelabelRules(loadYamlFile(cfg.mappingFile)),
@@ -88,6 +96,7 @@ void runMain(
           auth,
         });
         break;
+      }
       case 'none':
         break;
     }
@@ -101,6 +110,13 @@ void runMain(
     const self = new SelfMetrics();
     const registries = [];
     if (cfg.statsdUdp !== undefined || cfg.statsdTcp !== undefined) {
+      const [{ StatsdMapper }, { startStatsdServer }, { StatsdStore }, { loadYamlFile }] =
+        await Promise.all([
+          import('./statsd/statsd-mapping.js'),
+          import('./statsd/statsd-server.js'),
+          import('./statsd/statsd-store.js'),
+          import('./sources/mapping-config.js'),
+        ]);
       const mapper = new StatsdMapper(
         cfg.statsdMappingFile === undefined ? {} : loadYamlFile(cfg.statsdMappingFile),
       );

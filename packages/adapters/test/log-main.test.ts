@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { freeHostPort } from '@podkit/runtime/testing';
+import { binArgv } from '../../kit/test/bin-under-test.js';
 
-const bin = fileURLToPath(new URL('../src/log-main.ts', import.meta.url));
+const nodeArgs = binArgv('adapters', 'log-main', 'podkit-log-adapter');
 const README = fileURLToPath(
   new URL('../../../examples/monitoring-adapter/README.md', import.meta.url),
 );
@@ -24,17 +27,7 @@ describe('podkit-log-adapter (bin)', () => {
     ].join('\n');
     const r = spawnSync(
       process.execPath,
-      [
-        '--conditions=podkit-source',
-        '--import',
-        'tsx',
-        bin,
-        '--format',
-        'nginx',
-        '--stdin',
-        '--label',
-        'pod=web',
-      ],
+      [...nodeArgs, '--format', 'nginx', '--stdin', '--label', 'pod=web'],
       { input, encoding: 'utf8', env: { PATH: process.env['PATH'] }, timeout: 60_000 },
     );
     assert.equal(r.status, 0, r.stderr);
@@ -50,17 +43,13 @@ describe('podkit-log-adapter (bin)', () => {
 
   it("records and its own logs stay apart: separate streams, and in one merged log (a pod's, as `podkit logs` shows it) the README's filter keeps only records", async (t) => {
     const run = (stdout: number | 'pipe', stderr: number | 'pipe') =>
-      spawnSync(
-        process.execPath,
-        ['--conditions=podkit-source', '--import', 'tsx', bin, '--format', 'nginx', '--stdin'],
-        {
-          input: `${ACCESS_LINE}\n${ACCESS_LINE}\n`,
-          encoding: 'utf8',
-          stdio: ['pipe', stdout, stderr],
-          env: { PATH: process.env['PATH'] },
-          timeout: 60_000,
-        },
-      );
+      spawnSync(process.execPath, [...nodeArgs, '--format', 'nginx', '--stdin'], {
+        input: `${ACCESS_LINE}\n${ACCESS_LINE}\n`,
+        encoding: 'utf8',
+        stdio: ['pipe', stdout, stderr],
+        env: { PATH: process.env['PATH'] },
+        timeout: 60_000,
+      });
     // Apart: stdout only records, stderr only the adapter's own lines, each carrying its name.
     const apart = run('pipe', 'pipe');
     assert.equal(apart.status, 0, apart.stderr);
@@ -100,12 +89,68 @@ describe('podkit-log-adapter (bin)', () => {
 
   it('exits 2 on a bad flag or without input', () => {
     const run = (...args: string[]) =>
-      spawnSync(process.execPath, ['--conditions=podkit-source', '--import', 'tsx', bin, ...args], {
+      spawnSync(process.execPath, [...nodeArgs, ...args], {
         encoding: 'utf8',
         env: { PATH: process.env['PATH'] },
         timeout: 60_000,
       });
     assert.equal(run('--format', 'xml', '--stdin').status, 2);
     assert.equal(run('--format', 'nginx').status, 2);
+  });
+
+  it('follows a file: records on stdout, counts on --metrics-bind, /readyz, SIGTERM exits 0', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'podkit-log-main-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'access.log');
+    await writeFile(file, '');
+    const port = await freeHostPort();
+    const child = spawn(
+      process.execPath,
+      [
+        ...nodeArgs,
+        '--format=nginx',
+        `--file=${file}`,
+        `--metrics-bind=127.0.0.1:${port}`,
+        '--poll-interval=50ms',
+      ],
+      { env: { PATH: process.env['PATH'] }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = once(child, 'exit');
+    t.after(async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const url = `http://127.0.0.1:${port}`;
+    const status = async (): Promise<number> =>
+      (await fetch(`${url}/readyz`).catch(() => undefined))?.status ?? 0;
+    for (let i = 0; (await status()) !== 200; i++) {
+      if (child.exitCode !== null || i > 1500) assert.fail(`not ready: ${err}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The file is followed from its end once open: append until a record comes out.
+    const line =
+      '10.0.0.1 - - [07/Dec/2026:04:00:00 +0000] "GET /bundled HTTP/1.1" 404 12 "-" "test"\n';
+    for (let i = 0; !out.includes('"path":"/bundled"'); i++) {
+      if (i > 600) assert.fail(`no record after ${i} lines: ${out}${err}`);
+      await appendFile(file, line);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const record = JSON.parse(out.split('\n').find((l) => l.includes('/bundled')) ?? '') as Record<
+      string,
+      unknown
+    >;
+    assert.equal(record['status'], 404);
+    assert.equal(record['format'], 'nginx');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^log_http_requests_total\{status="404"\} [1-9]\d*$/m, metrics);
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0, err);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { runCommand } from '@podkit/kit';
+import { binArgv } from '../../kit/test/bin-under-test.js';
 import {
   eventually,
   prometheusApi,
@@ -15,8 +16,6 @@ import {
  * process) on loopback, negotiates OpenMetrics, and its HTTP API returns values that came
  * from a real redis-server through the adapter, with the right types in its metadata.
  */
-
-const bin = fileURLToPath(new URL('../src/metrics-main.ts', import.meta.url));
 
 describe('real Prometheus scraping the adapter', () => {
   it('targets up, queries return Redis values, metadata has the right types', async (t) => {
@@ -35,10 +34,7 @@ describe('real Prometheus scraping the adapter', () => {
         cwd: fileURLToPath(new URL('..', import.meta.url)),
         cmd: process.execPath,
         args: [
-          '--conditions=podkit-source',
-          '--import',
-          'tsx',
-          bin,
+          ...binArgv('adapters', 'metrics-main', 'podkit-metrics-adapter'),
           '--source',
           'redis',
           '--target',

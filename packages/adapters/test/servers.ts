@@ -28,7 +28,8 @@ export async function freePort(): Promise<number> {
   return addr.port;
 }
 
-async function portOpen(port: number): Promise<boolean> {
+/** Whether 127.0.0.1:`port` accepts a TCP connection. */
+export async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
     s.once('connect', () => {

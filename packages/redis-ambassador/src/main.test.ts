@@ -2,14 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { command, freePort, startRedis, startReplicaSet } from '../test/redis-servers.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+import { binArgv } from '../../kit/test/bin-under-test.js';
 
 interface Bin {
   readonly child: ChildProcess;
@@ -18,11 +17,11 @@ interface Bin {
   readonly exited: Promise<number | null>;
 }
 
-/** Runs the bin from source through tsx, in its own process group; collects its JSON log. */
+/** Runs the bin (source through tsx, or the bundle: binArgv), in its own process group; collects its JSON log. */
 function runBin(args: string[], env: Record<string, string> = {}): Bin {
   const child = spawn(
     process.execPath,
-    ['--conditions=podkit-source', '--import', 'tsx', MAIN, ...args],
+    [...binArgv('redis-ambassador', 'main', 'podkit-redis-ambassador'), ...args],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const bin: Bin = {

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { goldenSet } from '../../test/golden-set.js';
-import { canonicalNumber, encode, encodeOpenMetrics, encodeText } from './encode.js';
+import { canonicalNumber, encodeText } from './encode.js';
+import { encode, encodeOpenMetrics } from './encode-openmetrics.js';
 
 const golden = (name: string): string =>
   readFileSync(new URL(`../../test/golden/${name}`, import.meta.url), 'utf8');

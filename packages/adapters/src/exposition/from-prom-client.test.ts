@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { encodeOpenMetrics } from './encode.js';
+import { encodeOpenMetrics } from './encode-openmetrics.js';
 import { familiesFromRegistry } from './from-prom-client.js';
 import { MetricSet } from './metric-set.js';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@podkit/kit';
 import type { Registry } from 'prom-client';
 import { adapterError, AdapterErrorCode } from '../errors.js';
-import { encode } from '../exposition/encode.js';
+import { TEXT_CONTENT_TYPE, encodeText } from '../exposition/encode.js';
 import { familiesFromRegistry } from '../exposition/from-prom-client.js';
 import { MetricSet } from '../exposition/metric-set.js';
 import { negotiate } from '../exposition/negotiate.js';
@@ -36,6 +36,10 @@ export interface MetricsServer extends AsyncDisposable {
   readonly self: SelfMetrics;
   close(): Promise<void>;
 }
+
+/** The OpenMetrics encoder, loaded on the first scrape that asks for it. */
+let openMetrics: Promise<typeof import('../exposition/encode-openmetrics.js')> | undefined;
+const loadOpenMetrics = () => (openMetrics ??= import('../exposition/encode-openmetrics.js'));
 
 function reply(
   res: ServerResponse,
@@ -112,13 +116,16 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       : timeoutMs;
   };
 
-  const send = (req: IncomingMessage, res: ServerResponse, set: MetricSet): void => {
+  const send = async (req: IncomingMessage, res: ServerResponse, set: MetricSet): Promise<void> => {
     for (const d of set.dropped) self.dropped.inc({ reason: d.reason });
     if (set.dropped.length > 0) {
       log?.debug({ dropped: set.dropped.slice(0, 10) }, 'inputs dropped');
     }
     const format = options.openMetrics === false ? 'text-0.0.4' : negotiate(req.headers.accept);
-    const { body, contentType } = encode(set.families(), format);
+    const { body, contentType } =
+      format === 'text-0.0.4'
+        ? { body: encodeText(set.families()), contentType: TEXT_CONTENT_TYPE }
+        : (await loadOpenMetrics()).encode(set.families(), format);
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
@@ -149,7 +156,11 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
           reply(res, 400, "missing the 'target' parameter\n");
           return;
         }
-        send(req, res, await readTarget(new MetricSet(), options.source, target, budget(req)));
+        await send(
+          req,
+          res,
+          await readTarget(new MetricSet(), options.source, target, budget(req)),
+        );
         return;
       }
       default: {
@@ -165,7 +176,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
         const dropped = set.dropped.length;
         for (const f of await familiesFromRegistry(self.registry)) set.addFamily(f);
         set.dropped.splice(0, dropped);
-        send(req, res, set);
+        await send(req, res, set);
       }
     }
   };

@@ -18,6 +18,21 @@ async function podkit(argv: string[]) {
   return { code, out: c.out(), err: c.err() };
 }
 
+/** `podkit image build-node CONTAINERFILE --name NAME --context REPO -o OUT`. */
+function buildNamed(containerfile: string, name: string, out: string) {
+  return podkit([
+    'image',
+    'build-node',
+    containerfile,
+    '--name',
+    name,
+    '--context',
+    REPO,
+    '-o',
+    out,
+  ]);
+}
+
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'podkit-build-node-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -65,7 +80,8 @@ interface SkopeoConfig {
 
 test('build-node: a layered OCI layout that skopeo reads, with the Containerfile config', async (t) => {
   assert.match(buildOutput, new RegExp(`^built ${IMAGE} sha256:[0-9a-f]{64} → oci:${layoutDir}\n`));
-  assert.match(buildOutput, /layer 3: .*packages\/adapters, packages\/kit \(dist\)/);
+  assert.match(buildOutput, /layer 2: .*packages\/adapters \(dist\/bundle\)/);
+  assert.doesNotMatch(buildOutput, /layer 3/);
   const dir = layoutDir;
   const copy = path.join(await tempDir(t), 'copy.oci');
   const inspect = await runCommand(['skopeo', 'inspect', `oci:${dir}`]);
@@ -73,7 +89,7 @@ test('build-node: a layered OCI layout that skopeo reads, with the Containerfile
     Layers: string[];
     Labels: Record<string, string>;
   };
-  assert.equal(manifest.Layers.length, 3);
+  assert.equal(manifest.Layers.length, 2);
   const raw = await runCommand(['skopeo', 'inspect', '--config', `oci:${dir}`]);
   const config = JSON.parse(raw.stdout) as SkopeoConfig;
   const want = finalStageConfig(parseContainerfile(await readFile(CONTAINERFILE, 'utf8')));
@@ -87,13 +103,13 @@ test('build-node: a layered OCI layout that skopeo reads, with the Containerfile
   assert.deepEqual(Object.keys(config.config.ExposedPorts ?? {}), want.exposedPorts);
   assert.ok(config.config.Env?.includes('NODE_ENV=production'));
   assert.ok(config.config.Env?.some((e) => e.startsWith('PATH=')));
-  assert.equal(config.rootfs.diff_ids.length, 3);
+  assert.equal(config.rootfs.diff_ids.length, 2);
+  // The bundled bin is self-contained: no node_modules layer.
   assert.deepEqual(
     config.history.map((h) => (h.created_by ?? '').replace(/\d+/g, 'N')),
     [
       'podkit build-node: node vN.N.N + N shared libraries, /etc',
-      'podkit build-node: N production packages (node_modules)',
-      'podkit build-node: packages/adapters, packages/kit (dist)',
+      'podkit build-node: packages/adapters (dist/bundle)',
     ],
   );
   // skopeo copies it like any image (e.g. to a registry); here: to another layout.
@@ -104,22 +120,28 @@ test('build-node: a layered OCI layout that skopeo reads, with the Containerfile
   assert.deepEqual(copied.Layers, manifest.Layers);
 });
 
+test('build-node: an unbundled entrypoint (the tsc output) gets its node_modules and workspace dist', async (t) => {
+  const dir = await tempDir(t);
+  const containerfile = path.join(dir, 'Containerfile');
+  await writeFile(
+    containerfile,
+    (await readFile(CONTAINERFILE, 'utf8')).replace(
+      /^ENTRYPOINT .*$/m,
+      'ENTRYPOINT ["node", "/app/packages/adapters/dist/metrics-main.js"]',
+    ),
+  );
+  const r = await buildNamed(containerfile, 'x/unbundled:1', path.join(dir, 'unbundled.oci'));
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /layer 2: .*production packages \(node_modules\)/);
+  assert.match(r.out, /layer 3: .*packages\/adapters, packages\/kit \(dist\)/);
+});
+
 test('build-node: what it cannot build is a usage error, and nothing is left', async (t) => {
   const dir = await tempDir(t);
   const bad = path.join(dir, 'Containerfile');
   await writeFile(bad, 'FROM node:20-slim AS b\nFROM node:20-slim\nENTRYPOINT ["nginx"]\n');
   const out = path.join(dir, 'out.oci');
-  const r = await podkit([
-    'image',
-    'build-node',
-    bad,
-    '--name',
-    'x/bad:1',
-    '--context',
-    REPO,
-    '-o',
-    out,
-  ]);
+  const r = await buildNamed(bad, 'x/bad:1', out);
   assert.equal(r.code, 2, r.err);
   assert.match(
     r.err,

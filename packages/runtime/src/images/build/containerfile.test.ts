@@ -74,8 +74,8 @@ function lintContainerfile(cf: Containerfile, want: Expectation): string[] {
   const runs = builds.filter((i) => i.keyword === 'RUN').map((i) => i.args);
   if (!runs.some((r) => /\bnpm ci\b/.test(r))) problems.push('a build stage must run npm ci');
   if (!runs.some((r) => /\btsc\b/.test(r))) problems.push('a build stage must compile (tsc)');
-  if (!runs.some((r) => /\bnpm ci\b.*--omit=dev/.test(r))) {
-    problems.push('production dependencies only: npm ci --omit=dev in a stage');
+  if (!runs.some((r) => /\bscripts\/bundle\.ts\b/.test(r))) {
+    problems.push('a build stage must bundle the bin (node --import tsx scripts/bundle.ts)');
   }
   if (!/^(docker\.io\/library\/)?node:20[.\w-]*-slim$/.test(final.from)) {
     at(final.line, `final stage must be a Node 20 slim image, got ${final.from}`);
@@ -83,6 +83,9 @@ function lintContainerfile(cf: Containerfile, want: Expectation): string[] {
   for (const ins of final.instructions) {
     if (ins.keyword === 'COPY' && !ins.args.includes('--from=')) {
       at(ins.line, 'the final stage copies built files from other stages only (COPY --from=)');
+    }
+    if (ins.keyword === 'COPY' && /node_modules/.test(ins.args)) {
+      at(ins.line, 'the bundled bin needs no node_modules: do not copy them');
     }
   }
   const one = (keyword: string) => final.instructions.filter((i) => i.keyword === keyword).at(-1);

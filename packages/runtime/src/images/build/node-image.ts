@@ -91,7 +91,7 @@ const exists = async (p: string): Promise<boolean> => {
 };
 
 /**
- * The image's three layers, from the bottom:
+ * The image's layers, from the bottom:
  *
  * 1. runtime: the host's node binary at /usr/local/bin/node, the shared libraries it (and
  *    every `include`d ELF file) loads, found with ldd, copied with the symlinks of their
@@ -101,6 +101,10 @@ const exists = async (p: string): Promise<boolean> => {
  *    package.json files and resolved as Node resolves them, at the same paths under /app;
  * 3. the workspace packages themselves (package.json + dist/ of the package and of the
  *    workspace packages it depends on) and node_modules links to them, as npm makes them.
+ *
+ * An ENTRYPOINT under `dist/bundle/` (the pattern containers' bins, bundled by
+ * scripts/bundle.ts) is self-contained: the image then has two layers, the runtime and the
+ * package's package.json (for `"type": "module"`) + `dist/bundle/`, and no node_modules.
  *
  * The config (entrypoint, cmd, env, workdir, user, stop signal, labels, exposed ports) is
  * the Containerfile's final stage's, so both builds give the same image contract.
@@ -137,7 +141,9 @@ export async function buildNodeImage(
   if (!(await exists(scriptOnHost))) {
     throw invalid(
       `${scriptOnHost} does not exist`,
-      `build the package first: npx tsc -b ${packageRel}/tsconfig.build.json`,
+      bundled(script)
+        ? 'build the workspace first: npm run build (tsc, then scripts/bundle.ts)'
+        : `build the package first: npx tsc -b ${packageRel}/tsconfig.build.json`,
     );
   }
   await prepareOutput(options.output);
@@ -149,26 +155,26 @@ export async function buildNodeImage(
       string,
     ];
     const baseFiles = await stageRuntime(base, cf, options);
-    const { thirdParty, workspace } = await dependencyClosure(
-      context,
-      path.join(context, packageRel),
-    );
-    const moduleFiles = await stagePackages(context, modules, thirdParty);
-    const appFiles = await stageWorkspace(context, app, workspace);
+    const runtimeLayer = {
+      dir: base,
+      files: baseFiles.files,
+      createdBy: `podkit build-node: node ${process.version} + ${baseFiles.libraries} shared libraries, /etc`,
+    };
+    const layers = bundled(script)
+      ? [
+          runtimeLayer,
+          {
+            dir: app,
+            files: await stageBundle(context, app, packageRel),
+            createdBy: `podkit build-node: ${packageRel} (dist/bundle)`,
+          },
+        ]
+      : [runtimeLayer, ...(await stageUnbundled(context, packageRel, modules, app))];
     const config = imageConfig(cf);
-    const createdBy = [
-      `podkit build-node: node ${process.version} + ${baseFiles.libraries} shared libraries, /etc`,
-      `podkit build-node: ${thirdParty.length} production packages (node_modules)`,
-      `podkit build-node: ${workspace.map((w) => w.rel).join(', ')} (dist)`,
-    ];
     const result = await writeOciLayout(options.output, [
       {
         refName: options.name,
-        layers: [
-          { dir: base, createdBy: createdBy[0] },
-          { dir: modules, createdBy: createdBy[1] },
-          { dir: app, createdBy: createdBy[2] },
-        ],
+        layers: layers.map(({ dir, createdBy }) => ({ dir, createdBy })),
         config,
         platform: { os: 'linux', architecture: process.arch === 'arm64' ? 'arm64' : 'amd64' },
       },
@@ -178,11 +184,7 @@ export async function buildNodeImage(
     return {
       image,
       config,
-      layers: [
-        { createdBy: createdBy[0] ?? '', files: baseFiles.files },
-        { createdBy: createdBy[1] ?? '', files: moduleFiles },
-        { createdBy: createdBy[2] ?? '', files: appFiles },
-      ],
+      layers: layers.map(({ createdBy, files }) => ({ createdBy, files })),
     };
   } catch (err) {
     await rm(options.output, { recursive: true, force: true });
@@ -191,6 +193,52 @@ export async function buildNodeImage(
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** Whether the entrypoint is a bundled bin (`/app/packages/<p>/dist/bundle/<bin>.js`). */
+const bundled = (script: string): boolean => /^\/app\/packages\/[^/]+\/dist\/bundle\//.test(script);
+
+interface StagedLayer {
+  dir: string;
+  files: number;
+  createdBy: string;
+}
+
+/** Layers 2 and 3 of an unbundled package: its production node_modules, then the workspace. */
+async function stageUnbundled(
+  context: string,
+  packageRel: string,
+  modules: string,
+  app: string,
+): Promise<StagedLayer[]> {
+  const { thirdParty, workspace } = await dependencyClosure(
+    context,
+    path.join(context, packageRel),
+  );
+  return [
+    {
+      dir: modules,
+      files: await stagePackages(context, modules, thirdParty),
+      createdBy: `podkit build-node: ${thirdParty.length} production packages (node_modules)`,
+    },
+    {
+      dir: app,
+      files: await stageWorkspace(context, app, workspace),
+      createdBy: `podkit build-node: ${workspace.map((w) => w.rel).join(', ')} (dist)`,
+    },
+  ];
+}
+
+/** The app layer of a bundled bin: the package's package.json and dist/bundle/ alone. */
+async function stageBundle(context: string, root: string, packageRel: string): Promise<number> {
+  const target = path.join(root, 'app', packageRel);
+  await mkdir(path.join(target, 'dist'), { recursive: true });
+  await copyFile(path.join(context, packageRel, 'package.json'), path.join(target, 'package.json'));
+  await cp(path.join(context, packageRel, 'dist', 'bundle'), path.join(target, 'dist', 'bundle'), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
+  return countFiles(root);
 }
 
 async function prepareOutput(output: string): Promise<void> {

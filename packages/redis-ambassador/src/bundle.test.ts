@@ -1,0 +1,13 @@
+// The shipped bins are esbuild bundles (scripts/bundle.ts; package.json `bin`, the images):
+// this file checks they are self-contained, then runs the bin tests (main) again against them
+// (PODKIT_TEST_BIN=bundle: binArgv starts the bundle instead of the sources). `npm run build`
+// first.
+import { test } from 'node:test';
+import { checkShippedBundles } from '../../kit/test/bin-under-test.js';
+
+process.env['PODKIT_TEST_BIN'] = 'bundle';
+
+test('the package bins are bundles that run without node_modules', () =>
+  checkShippedBundles('redis-ambassador'));
+
+await import('./main.test.js');
