@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAgent } from './commands/agent.js';
+import { PODKIT_VERSION } from './version.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerDown } from './commands/down.js';
 import { registerExec } from './commands/exec.js';
@@ -27,6 +28,7 @@ export interface CommandState {
 export function buildProgram(io: CliIo, state: CommandState): Command {
   const program = new Command('podkit')
     .description('run Kubernetes Pods on one Linux machine, with kubelet semantics')
+    .version(PODKIT_VERSION, '-V, --version', 'print the version of podkit')
     .exitOverride()
     .showHelpAfterError('(run podkit --help for usage)')
     .configureOutput({

@@ -115,6 +115,38 @@ spec:
   assert.equal(down.code, 0, down.err());
 });
 
+test('up FILE (no -f) again after its pod ended replaces the pod, as compose re-runs, and says so', async (t) => {
+  const env = await cliTestEnv(t);
+  const file = await env.manifest(
+    'once.yaml',
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: once
+spec:
+  restartPolicy: Never
+  containers:
+    - name: c
+      image: busybox:test
+      command: [sh, -c, 'echo once']
+`,
+  );
+  const first = await env.run(['up', file]);
+  assert.equal(first.code, 0, first.err());
+  assert.equal(first.out(), 'c | once\nc exited with code 0\n');
+  const again = await env.run(['up', file]);
+  assert.equal(again.code, 0, again.err());
+  assert.match(again.err(), /^pod\/once replaced \(it had ended: Succeeded\)$/m);
+  assert.equal(again.out(), 'c | once\nc exited with code 0\n');
+  assert.equal((await listPodRecords(env.layout)).length, 1);
+  const twice = await env.run(['up', file, '-f', `${file}.other`]);
+  assert.equal(twice.code, 2);
+  assert.match(twice.err(), /pass the manifest once/);
+  const none = await env.run(['up']);
+  assert.equal(none.code, 2);
+  assert.match(none.err(), /name the manifest to run/);
+});
+
 test('foreground up: names in their own colours on a terminal; Ctrl+C stops the pod, exit 130', async (t) => {
   const env = await cliTestEnv(t);
   const file = await env.manifest(

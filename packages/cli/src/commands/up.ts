@@ -11,8 +11,16 @@ import {
   type PullEvent,
 } from '@podkit/runtime';
 import { loadManifest, parseDurationFlag, requireHost } from '../context.js';
-import { agentFor, podEvents, stopPod, waitForPod, watchPods } from '../agent-access.js';
-import { CliErrorCode } from '../errors.js';
+import {
+  agentFor,
+  listPods,
+  podEvents,
+  removePod,
+  stopPod,
+  waitForPod,
+  watchPods,
+} from '../agent-access.js';
+import { CliErrorCode, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { PullProgress } from '../pull-progress.js';
@@ -21,7 +29,7 @@ import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic, renderSummary, type Colors } from '../render.js';
 
 interface UpOptions {
-  file: string;
+  file?: string | undefined;
   detach?: boolean | undefined;
   wait?: boolean | undefined;
   timeout?: string | undefined;
@@ -39,17 +47,23 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
   program
     .command('up')
     .description('run the pods of a manifest file (foreground: stream their logs)')
-    .requiredOption('-f, --file <file>', 'manifest file: Pods with their ConfigMaps and Secrets')
+    .argument('[file]', 'the manifest file (or -f FILE)')
+    .option('-f, --file <file>', 'manifest file: Pods with their ConfigMaps and Secrets')
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
     .option('--wait', 'like -d, but wait until every pod is Ready (fail with the reason)')
     .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
-    .action(async (options: UpOptions, command: Command) => {
+    .action(async (positional: string | undefined, options: UpOptions, command: Command) => {
       traceMark('cli.up');
+      if (positional !== undefined && options.file !== undefined && positional !== options.file)
+        throw new UsageError('pass the manifest once: as FILE or as -f FILE');
+      const file = options.file ?? positional;
+      if (file === undefined)
+        throw new UsageError('name the manifest to run', { hint: 'podkit up -f pod.yaml' });
       const timeoutMs = parseDurationFlag('--timeout', options.timeout) ?? DEFAULT_START_TIMEOUT_MS;
       // The host check runs while the file is read; its verdict counts only for a valid file.
       const host = requireHost();
       host.catch(() => undefined);
-      const set = await loadManifest(options.file);
+      const set = await loadManifest(file);
       const c = colorsFor(io);
       if (!reportDiagnostics(set, io, c)) {
         state.exitCode = ExitCode.FAILURE;
@@ -70,6 +84,7 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         (text) => io.stderr.write(text),
         (io.stderr as { isTTY?: boolean }).isTTY === true,
       );
+      await replaceEnded(client, set, io, c);
       const records = await startPods(client, set, (e) => {
         progress.onEvent(e);
       }).finally(() => {
@@ -90,6 +105,30 @@ function reportDiagnostics(set: ManifestSet, io: CliIo, c: Colors): boolean {
   const invalid = set.diagnostics.some((d) => d.severity === 'error');
   if (invalid) io.stderr.write(`${renderSummary(set, c)}\n`);
   return !invalid;
+}
+
+/**
+ * `up` again after Ctrl+C or a failure, as compose users do: pods of the file that exist but
+ * ended (Succeeded or Failed, released) are removed first, and it says so. A pod that still
+ * runs is left alone (admission then says to `podkit down` it first).
+ */
+async function replaceEnded(
+  client: AgentClient,
+  set: ManifestSet,
+  io: CliIo,
+  c: Colors,
+): Promise<void> {
+  const existing = await listPods(client);
+  for (const pod of set.pods) {
+    const r = existing.find(
+      (x) => x.name === pod.metadata.name && x.namespace === pod.metadata.namespace,
+    );
+    if (r === undefined) continue;
+    const ended = r.released || r.status.phase === 'Succeeded' || r.status.phase === 'Failed';
+    if (!ended) continue;
+    await removePod(client, r.namespace, r.name, { force: true });
+    io.stderr.write(`pod/${r.name} ${c.yellow('replaced')} (it had ended: ${r.status.phase})\n`);
+  }
 }
 
 /**
@@ -223,9 +262,10 @@ async function runForeground(
   const onSignal = (sig: NodeJS.Signals): void => {
     stopRequests++;
     stopSignal ??= sig;
+    const graceS = Math.max(...records.map((r) => r.pod.spec.terminationGracePeriodSeconds));
     io.stderr.write(
       stopRequests === 1
-        ? 'Gracefully stopping... (press Ctrl+C again to force)\n'
+        ? `Gracefully stopping... waiting up to ${String(graceS)}s for the containers to exit (terminationGracePeriodSeconds; press Ctrl+C again to force)\n`
         : 'Forcing stop...\n',
     );
     for (const r of pending.values())
