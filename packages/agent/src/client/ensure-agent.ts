@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PodkitError } from '@podkit/kit';
+import { PodkitError, startGroup } from '@podkit/kit';
 import { agentLogPath } from '../protocol.js';
 import { AgentClient } from './agent-client.js';
 import { AgentErrorCode, agentError } from '../errors.js';
@@ -28,12 +27,12 @@ export async function ensureAgent(root: string, argv: readonly string[]): Promis
     if (cmd === undefined) throw new Error('no agent command line');
     // The agent never verifies a TLS peer of its own accord, and Node parses
     // NODE_EXTRA_CA_CERTS eagerly at start-up: the agent's pulls read registries.json instead.
-    const child = spawn(cmd, args, {
-      detached: true,
+    // Its own session and process group (kit's one spawn): the agent outlives this CLI.
+    const { child, spawned } = startGroup(cmd, args, {
       stdio: ['ignore', log.fd, log.fd],
       env: { ...process.env, PODKIT_ROOT: root },
     });
-    child.on('error', () => undefined);
+    spawned.catch(() => undefined); // an agent that cannot start is seen below (exit, log)
     child.unref();
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {

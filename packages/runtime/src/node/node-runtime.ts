@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PodkitError } from '@podkit/kit';
+import { PodkitError, startGroup } from '@podkit/kit';
 import { RuntimeErrorCode } from '../errors.js';
 import { getImage, type ImageRecord } from '../images/image-store.js';
 import { mountsUnder } from '../host/mounts.js';
@@ -31,7 +31,6 @@ import {
 } from '../pod/pod-store.js';
 import { KUBELET_BACKOFF, PodWorker, type BackoffPolicy } from '../pod/pod-worker.js';
 import { traceMark } from '../trace.js';
-import { spawn } from 'node:child_process';
 import { readLogs } from '../logs/cri-log-reader.js';
 import { containerLogPath } from '../pod/pod-store.js';
 import { Runc, type RuncExit, type RuncProcess } from '../runc/runc.js';
@@ -514,10 +513,11 @@ export class NodeRuntime implements AsyncDisposable {
         ? `stty rows ${Math.floor(options.rows)} cols ${Math.floor(options.cols)} 2>/dev/null; `
         : '';
     const inner = `${size}exec ${[runc.binary, '--root', runc.root, 'exec', '--tty', id, ...argv].map(q).join(' ')}`;
-    const child = spawn('script', ['-q', '-e', '-c', inner, '/dev/null'], {
+    const { child, spawned } = startGroup('script', ['-q', '-e', '-c', inner, '/dev/null'], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
+      env: process.env,
     });
+    spawned.catch(() => undefined); // reported through the child's 'error' below
     const exited = new Promise<RuncExit>((resolve) => {
       child.once('error', (e) => {
         resolve({ code: 127, signal: null, runcError: e.message });

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path, { join } from 'node:path';
-import { PodkitError } from '@podkit/kit';
+import { PodkitError, startGroup } from '@podkit/kit';
 import type { OciConfig } from '../oci/config.js';
 import { which } from '../host/preflight.js';
 import { runcMessage, type Runc } from '../runc/runc.js';
@@ -203,7 +202,8 @@ export async function runContainer(options: RunContainerOptions): Promise<Contai
   traceMark(`conmon.${id}.spawn`);
   let sync: { data: number; message?: string | undefined };
   try {
-    const child = spawn(
+    // conmon daemonizes: the process started here exits at once, the monitor lives on.
+    const { child, spawned } = startGroup(
       conmon,
       [
         '--api-version',
@@ -243,10 +243,9 @@ export async function runContainer(options: RunContainerOptions): Promise<Contai
       {
         stdio: ['ignore', conmonLog.fd, conmonLog.fd, 'pipe'],
         env: { ...process.env, _OCI_SYNCPIPE: '3' },
-        detached: true,
       },
     );
-    child.on('error', () => undefined);
+    spawned.catch(() => undefined); // a conmon that cannot start closes the sync pipe: reported there
     child.unref();
     const pipe = child.stdio[3] as (NodeJS.ReadableStream & { destroy(): void }) | null;
     sync =
