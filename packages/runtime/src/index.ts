@@ -1,30 +1,10 @@
-/** @podkit/runtime — the local kubelet. */
-export * from './spec/index.js';
-export { RuntimeErrorCode } from './errors.js';
-export * from './host/index.js';
-export * from './state/index.js';
-export * from './runc/index.js';
-export * from './network/index.js';
-export * from './sandbox/index.js';
-export * from './pod/index.js';
-export * from './volumes/index.js';
-export {
-  addImage,
-  getImage,
-  listImages,
-  removeImage,
-  resolveImage,
-  type ImageConfig,
-  type ImageRecord,
-  type ImageSource,
-} from './images/image-store.js';
-export { normaliseImageName, familiarImageName } from './images/image-name.js';
-export { readLogs, type LogEntry, type ReadLogsOptions } from './logs/cri-log-reader.js';
-export * from './oci/index.js';
-export * from './images/index.js';
-export * from './logs/index.js';
-export * from './supervisor/index.js';
-export { traceMark, tracing } from './trace.js';
+/**
+ * @podkit/runtime — the local kubelet. Its face is `NodeRuntime` (the node agent runs every pod
+ * through it); besides, what the CLI needs to read manifests, manage images and render pods.
+ * Every export is named here: the modules behind them are the runtime's own.
+ */
+
+// The facade the agent uses: one per state root; apply, stop, remove, watch, exec, logs, gc.
 export {
   NodeRuntime,
   type ApplyInput,
@@ -33,8 +13,62 @@ export {
   type RemoveOptions,
 } from './node/node-runtime.js';
 export { containerEnded } from './node/container-log.js';
+export { podStarted, type GcReport } from './pod/pod-manager.js';
 export {
   serializeObjects,
   deserializeObjects,
   type SerializedObjects,
 } from './pod/serialized-objects.js';
+
+// Pods as records and as Kubernetes objects (what the agent answers; the CLI renders them).
+export { listPodRecords, readPodRecord, type PodRecord } from './pod/pod-store.js';
+export type { ContainerState, ContainerStatus, PodEvent, PodStatus } from './pod/pod-status.js';
+export { toKubernetesPod } from './pod/pod-object.js';
+export { imageUsage } from './pod/image-usage.js';
+
+// Manifests: YAML 1.1 parsing with positions, validation, defaulting, diagnostics.
+export {
+  loadManifestFile,
+  parseManifests,
+  readManifestFile,
+  type ManifestSet,
+} from './spec/manifests.js';
+export {
+  childPath,
+  indexPath,
+  parseYamlDocuments,
+  type JsonObject,
+  type JsonValue,
+  type ParsedDocument,
+} from './spec/yaml-documents.js';
+export { formatDiagnostic, sortDiagnostics, type Diagnostic } from './spec/diagnostic.js';
+export type { Container, Pod, Probe, Volume } from './spec/types.js';
+
+// Images: the local store, loads, pulls, builds, OCI layouts.
+export {
+  addImage,
+  getImage,
+  listImages,
+  removeImage,
+  type ImageConfig,
+  type ImageRecord,
+  type ImageSource,
+} from './images/image-store.js';
+export { familiarImageName, normaliseImageName } from './images/image-name.js';
+export { loadImageArchive } from './images/oci/load-archive.js';
+export { pruneImageStore } from './images/oci/prune.js';
+export { tarDirectory, writeOciLayout } from './images/oci/layout-writer.js';
+export { pullImage, type PullEvent } from './images/registry/pull-image.js';
+export { loadRegistrySettings } from './images/registry/registry-settings.js';
+export { buildNodeImage } from './images/build/node-image.js';
+export { finalStageConfig, parseContainerfile } from './images/build/containerfile.js';
+
+// The host and the state root.
+export { HostPreflightError, preflight, type HostInfo } from './host/preflight.js';
+export { runCommand } from './host/run-command.js';
+export { resolveStateRoot, stateLayout, type StateLayout } from './state/state-root.js';
+export { isProcessAlive, processIdentity } from './state/process-identity.js';
+export type { RuncExit } from './runc/runc.js';
+
+export { RuntimeErrorCode } from './errors.js';
+export { traceMark } from './trace.js';
