@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm, rmdir, stat, symlink } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  rmdir,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { isPodkitError } from '@podkit/kit';
@@ -271,5 +281,62 @@ test(
       );
       assert.equal(await f.runc.state(id), undefined);
     }
+  },
+);
+
+test(
+  'conmon rotates the CRI log past --log-size-max; a follower of the file goes on in the new one',
+  { timeout: 60_000 },
+  async (t) => {
+    const f = await fixture(t);
+    const id = `podkit-test-${process.pid}-${++seq}`;
+    const containerDir = join(f.dir, id);
+    const logPath = join(containerDir, '0.log');
+    await using rootfs = await mountRootfs({ lowerDirs: [f.busybox], containerDir });
+    // 300 lines of ~100 bytes (~40 KiB of CRI records) into a log limited to 4 KiB; the
+    // container waits for the follower's go (a file) before it writes.
+    const script =
+      'while [ ! -f /tmp/go ]; do sleep 0.02; done; ' +
+      'i=0; while [ $i -lt 300 ]; do printf "line %03d %s\\n" $i ' +
+      '"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; ' +
+      'i=$((i+1)); done; sleep 0.5; echo last';
+    const config = buildOciConfig({
+      rootfs: rootfs.path,
+      args: ['/bin/sh', '-c', script],
+      env: [PATH_ENV],
+      user: root,
+    });
+    await using c = await runContainer({
+      runc: f.runc,
+      id,
+      bundleDir: containerDir,
+      config,
+      logPath,
+      logSizeMax: 4096,
+    });
+    const seen: string[] = [];
+    const stop = new AbortController();
+    const following = (async () => {
+      for await (const e of readLogs(logPath, { follow: true, pollMs: 20, signal: stop.signal })) {
+        seen.push(e.line.toString('utf8'));
+        if (seen.at(-1) === 'last') stop.abort();
+      }
+    })();
+    await writeFile(join(rootfs.path, 'tmp', 'go'), '');
+    const exit = await c.exited;
+    assert.equal(exit.exitCode, 0);
+    await Promise.race([
+      following,
+      new Promise((_, reject) =>
+        setTimeout(() => {
+          reject(new Error(`the follower stopped at ${String(seen.at(-1))}`));
+        }, 10_000),
+      ),
+    ]);
+    stop.abort();
+    // Rotated: the file holds the end only (conmon truncates, as CRI-O's k8s-file does).
+    const size = (await stat(logPath)).size;
+    assert.ok(size <= 4096 + 200, `log file ${String(size)} bytes`);
+    assert.equal(seen.at(-1), 'last', 'the follower reached the last line after rotations');
   },
 );
