@@ -52,8 +52,11 @@ const podkitCmd = (...args: string[]): string[] => [cli, '--root', root, ...args
 const ofPodkit = (argv: string[]): boolean =>
   (argv[0]?.endsWith('conmon') === true && argv.some((a) => a.startsWith(root))) ||
   (argv.includes(cli) && argv.includes('agent') && argv.includes(root));
+// podman's conmons keep their state under its storage (`/var/lib/containers`, `/run/libpod`);
+// conmons of other podkit roots (tests running beside) are neither.
 const ofPodman = (argv: string[]): boolean =>
-  argv[0]?.endsWith('conmon') === true && !argv.some((a) => a.startsWith(root));
+  argv[0]?.endsWith('conmon') === true &&
+  argv.some((a) => a.includes('/var/lib/containers') || a.includes('libpod'));
 try {
   const rootfs = await makeBusyboxRootfs(path.join(work, 'rootfs'));
   run(
