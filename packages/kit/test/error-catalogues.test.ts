@@ -16,11 +16,7 @@ const packagesDir = join(repo, 'packages');
  * Not scanned for ad-hoc codes yet: others are rewriting these now. Remove an entry once its
  * string codes are replaced by catalogue references; the test then holds it to the rule.
  */
-const NOT_YET_SCANNED = [
-  'packages/runtime/src/pod/',
-  'packages/runtime/src/supervisor/',
-  'packages/cli/',
-];
+const NOT_YET_SCANNED = ['packages/cli/'];
 
 const packages = readdirSync(packagesDir, { withFileTypes: true })
   .filter((d) => d.isDirectory())

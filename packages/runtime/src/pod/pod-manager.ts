@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 import { unmountRootfs } from '../images/rootfs-mount.js';
 import { Runc } from '../runc/runc.js';
 import { destroySandbox, loadSandbox, type Leftover } from '../sandbox/index.js';
@@ -44,16 +45,21 @@ export async function waitForPod(
     for (;;) {
       options.signal?.throwIfAborted();
       const r = await readPodRecord(layout, uid);
-      if (r === undefined) throw new PodkitError('POD_NOT_FOUND', `pod uid ${uid} disappeared`);
+      if (r === undefined)
+        throw new PodkitError(RuntimeErrorCode.POD_NOT_FOUND, `pod uid ${uid} disappeared`);
       if (until(r)) return r;
       if (r.worker !== undefined) seenWorker = true;
       if (seenWorker && !r.released && !(await isWorkerAlive(r))) {
         // The worker may have finished between the read and the check: read once more.
         const last = await readPodRecord(layout, uid);
         if (last !== undefined && (until(last) || last.released)) return last;
-        throw new PodkitError('POD_WORKER_DIED', `the worker of pod ${r.name} died`, {
-          hint: `see ${path.join(layout.podDir(uid), 'worker.log')}; \`podkit gc\` removes what it left`,
-        });
+        throw new PodkitError(
+          RuntimeErrorCode.POD_WORKER_DIED,
+          `the worker of pod ${r.name} died`,
+          {
+            hint: `see ${path.join(layout.podDir(uid), 'worker.log')}; \`podkit gc\` removes what it left`,
+          },
+        );
       }
       if (Date.now() > deadline) return r;
       await changed.next(options.intervalMs ?? 20);

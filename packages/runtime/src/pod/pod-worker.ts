@@ -1,6 +1,7 @@
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import { Backoff, PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 import { hostImageIsolation } from '../images/host-image.js';
 import type { ImageRecord } from '../images/image-store.js';
 import { readHostLimits } from '../oci/rlimits.js';
@@ -438,7 +439,7 @@ export class PodWorker {
     const sb = await loadSandbox(this.#layout, this.#record.uid);
     if (sb === undefined) {
       throw new PodkitError(
-        'SANDBOX_FAILED',
+        RuntimeErrorCode.SANDBOX_FAILED,
         `the sandbox of pod ${pod.metadata.name} is gone: it cannot be resumed`,
       );
     }
@@ -599,10 +600,10 @@ export class PodWorker {
     } catch (err) {
       const e = err as PodkitError;
       const configError =
-        e.code === 'CONTAINER_CONFIG_INVALID' ||
-        e.code === 'CONTAINER_NO_COMMAND' ||
-        e.code === 'CONTAINER_USER_INVALID' ||
-        e.code === 'CONTAINER_CAPABILITY_UNKNOWN';
+        e.code === RuntimeErrorCode.CONTAINER_CONFIG_INVALID ||
+        e.code === RuntimeErrorCode.CONTAINER_NO_COMMAND ||
+        e.code === RuntimeErrorCode.CONTAINER_USER_INVALID ||
+        e.code === RuntimeErrorCode.CONTAINER_CAPABILITY_UNKNOWN;
       await this.#event('Warning', 'Failed', objectRef(slot), `Error: ${e.message}`);
       if (configError) {
         slot.status.state = {
