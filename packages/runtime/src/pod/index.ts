@@ -24,5 +24,5 @@ export {
 } from './pod-store.js';
 export type * from './pod-status.js';
 export { toKubernetesPod, type KubernetesPod } from './pod-object.js';
-export { KUBELET_BACKOFF, type BackoffPolicy } from './pod-worker.js';
+export { KUBELET_BACKOFF, type BackoffPolicy } from './restart-policy.js';
 export { imageUsage } from './image-usage.js';

@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
-import { Backoff, PodkitError } from '@podkit/kit';
+import { PodkitError, type Backoff } from '@podkit/kit';
 import { RuntimeErrorCode } from '../errors.js';
 import { hostImageIsolation } from '../images/host-image.js';
 import type { ImageRecord } from '../images/image-store.js';
@@ -47,20 +47,20 @@ import { appendPodEvent, containerLogPath, writePodRecord, type PodRecord } from
 import { loadPullImage, pullFailureMessage, shouldPull } from './pod-images.js';
 import { loadRegistrySettings } from '../images/registry/registry-settings.js';
 import { traceMark } from '../trace.js';
+import {
+  KUBELET_BACKOFF,
+  backoffDisplay,
+  countsAsRestart,
+  crashLoopBackoff,
+  finishedForGood,
+  isConfigError,
+  shouldRestart,
+  type BackoffPolicy,
+  type ContainerKind,
+  type StartOutcome,
+} from './restart-policy.js';
 
-/** CrashLoopBackOff: 0 for the first restart, then base, 2×base … capped (kubelet: 10 s, 300 s). */
-export interface BackoffPolicy {
-  baseMs: number;
-  capMs: number;
-  /** A container that ran this long cleanly has its backoff reset (kubelet: 10 min). */
-  resetAfterMs: number;
-}
-
-export const KUBELET_BACKOFF: BackoffPolicy = {
-  baseMs: 10_000,
-  capMs: 300_000,
-  resetAfterMs: 600_000,
-};
+export { KUBELET_BACKOFF, type BackoffPolicy } from './restart-policy.js';
 
 export interface PodWorkerOptions {
   layout: StateLayout;
@@ -81,7 +81,7 @@ export interface PodWorkerOptions {
 /** kubelet's minimumGracePeriodInSeconds: a stop signal is never followed by SIGKILL sooner. */
 export const MIN_KILL_GRACE_MS = 2000;
 
-type Kind = 'init' | 'sidecar' | 'main';
+type Kind = ContainerKind;
 
 interface Slot {
   container: Container;
@@ -100,9 +100,6 @@ interface Slot {
   /** The kill of the current attempt in progress (one at a time). */
   killing: Promise<void> | undefined;
 }
-
-/** How one start of a container went. */
-type StartOutcome = 'running' | 'killed' | 'configError' | 'startError' | 'pullError';
 
 function objectRef(slot: Slot): string {
   return `${slot.kind === 'main' ? 'spec.containers' : 'spec.initContainers'}{${slot.container.name}}`;
@@ -200,15 +197,7 @@ export class PodWorker {
       attempt: undefined,
       done: false,
       lastStartedAt: this.#record.supervision?.[c.name]?.lastStartedAt ?? 0,
-      backoff: new Backoff(
-        { ...this.#backoff, firstImmediate: true },
-        {
-          state: {
-            delayMs: this.#record.supervision?.[c.name]?.backoffMs ?? 0,
-            lastStartedAt: this.#record.supervision?.[c.name]?.lastStartedAt ?? null,
-          },
-        },
-      ),
+      backoff: crashLoopBackoff(this.#backoff, this.#record.supervision?.[c.name]),
       nextStartAt: this.#record.supervision?.[c.name]?.nextStartAt,
       attemptAbort: undefined,
       killing: undefined,
@@ -427,10 +416,8 @@ export class PodWorker {
 
   /** A container that finished for good before the agent restarted is not supervised again. */
   #markDoneIfFinished(slot: Slot): void {
-    const t = slot.status.state.terminated;
-    if (t === undefined || slot.kind === 'sidecar') return;
-    if (slot.kind === 'init') slot.done = t.exitCode === 0;
-    else slot.done = !this.#shouldRestart(slot, t.exitCode);
+    const done = finishedForGood(slot.kind, this.#record.pod.spec.restartPolicy, slot.status.state);
+    if (done !== undefined) slot.done = done;
   }
 
   /** What #setUp made, found again for resume(): sandbox, volumes, host facts. */
@@ -599,11 +586,7 @@ export class PodWorker {
       attempt = await this.#create(slot);
     } catch (err) {
       const e = err as PodkitError;
-      const configError =
-        e.code === RuntimeErrorCode.CONTAINER_CONFIG_INVALID ||
-        e.code === RuntimeErrorCode.CONTAINER_NO_COMMAND ||
-        e.code === RuntimeErrorCode.CONTAINER_USER_INVALID ||
-        e.code === RuntimeErrorCode.CONTAINER_CAPABILITY_UNKNOWN;
+      const configError = isConfigError(e.code);
       await this.#event('Warning', 'Failed', objectRef(slot), `Error: ${e.message}`);
       if (configError) {
         slot.status.state = {
@@ -824,12 +807,7 @@ export class PodWorker {
   }
 
   #shouldRestart(slot: Slot, exitCode: number): boolean {
-    if (this.#stopping) return false;
-    if (slot.kind === 'sidecar') return true;
-    const policy = this.#record.pod.spec.restartPolicy;
-    return policy === 'Always'
-      ? slot.kind === 'main' || exitCode !== 0
-      : policy === 'OnFailure' && exitCode !== 0;
+    return shouldRestart(slot.kind, this.#record.pod.spec.restartPolicy, exitCode, this.#stopping);
   }
 
   /** Waits `ms` unless a stop request comes first. */
@@ -850,41 +828,14 @@ export class PodWorker {
   async #backoffBeforeRestart(slot: Slot, outcome: StartOutcome): Promise<void> {
     // A container that ran cleanly for resetAfterMs starts the series over (kubelet: 10 min).
     const delay = slot.backoff.next(outcome === 'running' ? this.#clock.now() : undefined);
-    const name = slot.container.name;
-    // A container that was not created (config error, image pull) did not restart.
-    if (outcome !== 'configError' && outcome !== 'pullError') {
+    if (countsAsRestart(outcome)) {
       slot.status.lastState = slot.status.state;
       slot.status.restartCount++;
     }
     if (delay > 0) {
-      const message = `back-off ${Math.round(delay / 1000)}s restarting failed container=${name} pod=${this.#record.name}`;
-      const reason =
-        outcome === 'configError'
-          ? 'CreateContainerConfigError'
-          : outcome === 'startError'
-            ? 'RunContainerError'
-            : outcome === 'pullError'
-              ? 'ImagePullBackOff'
-              : 'CrashLoopBackOff';
-      slot.status.state = {
-        waiting: {
-          reason,
-          message:
-            reason === 'CrashLoopBackOff'
-              ? message
-              : reason === 'ImagePullBackOff'
-                ? `Back-off pulling image "${slot.container.image}": ${slot.status.state.waiting?.message ?? ''}`
-                : `${slot.status.lastState.terminated?.message ?? slot.status.state.waiting?.message ?? ''} (${message})`,
-        },
-      };
-      await this.#event(
-        'Warning',
-        'BackOff',
-        objectRef(slot),
-        outcome === 'pullError'
-          ? `Back-off pulling image "${slot.container.image}"`
-          : 'Back-off restarting failed container',
-      );
+      const shown = backoffDisplay(outcome, delay, slot.container, this.#record.name, slot.status);
+      slot.status.state = { waiting: shown.waiting };
+      await this.#event('Warning', 'BackOff', objectRef(slot), shown.event);
       slot.nextStartAt = this.#clock.now() + delay;
       await this.#save();
       await this.#pause(delay);
