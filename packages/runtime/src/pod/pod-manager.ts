@@ -1,15 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
 import { RuntimeErrorCode } from '../errors.js';
-import { unmountRootfs } from '../images/rootfs-mount.js';
-import { Runc } from '../runc/runc.js';
-import { destroySandbox, loadSandbox, type Leftover } from '../sandbox/index.js';
+import type { Leftover } from '../sandbox/index.js';
 import type { StateLayout } from '../state/state-root.js';
-import { unmountAll } from '../host/mounts.js';
-import { releaseVolumes } from '../volumes/volume-manager.js';
-import { forgetContainer } from '../supervisor/run-container.js';
 import { isWorkerAlive, readPodRecord, type PodRecord } from './pod-store.js';
 
 /** True once every container of the pod has started at least once (or the pod ended). */
@@ -104,32 +98,6 @@ function watchDir(dir: string): { next(ms: number): Promise<void>; close(): void
       watcher?.close();
     },
   };
-}
-
-/** Removes every resource a pod may hold (containers, mounts, volumes, sandbox). Idempotent. */
-export async function releasePodResources(layout: StateLayout, uid: string): Promise<void> {
-  const podDir = layout.podDir(uid);
-  const runc = new Runc({ root: layout.runcRoot });
-  const sb = await loadSandbox(layout, uid).catch(() => undefined);
-  if (sb !== undefined) {
-    for (const c of await runc.list().catch(() => [])) {
-      if (c.id.startsWith(`${sb.id}-`) && c.id !== sb.pauseId) {
-        await runc.delete(c.id, { force: true });
-        await forgetContainer(
-          runc,
-          c.id,
-          path.join(podDir, 'containers', c.id.slice(sb.id.length + 1)),
-        );
-      }
-    }
-  }
-  const containersDir = path.join(podDir, 'containers');
-  for (const name of await readdir(containersDir).catch(() => [] as string[])) {
-    await unmountRootfs(path.join(containersDir, name)).catch(() => undefined);
-  }
-  await releaseVolumes(podDir);
-  if (sb !== undefined) await destroySandbox(sb);
-  await unmountAll(podDir);
 }
 
 /** What `gc` removed. */

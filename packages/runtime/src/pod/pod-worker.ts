@@ -8,10 +8,10 @@ import { readHostLimits } from '../oci/rlimits.js';
 import { loadRuntimeDefaultSeccomp } from '../oci/seccomp.js';
 import type { DockerSeccompProfile } from '../oci/seccomp.js';
 import { Runc } from '../runc/runc.js';
-import { createSandbox, destroySandbox, loadSandbox, type Sandbox } from '../sandbox/index.js';
+import { createSandbox, loadSandbox, type Sandbox } from '../sandbox/index.js';
 import type { Container } from '../spec/types.js';
 import type { StateLayout } from '../state/state-root.js';
-import { prepareVolumes, releaseVolumes, type PreparedVolume } from '../volumes/volume-manager.js';
+import { prepareVolumes, type PreparedVolume } from '../volumes/volume-manager.js';
 import type { DownwardFacts } from '../volumes/types.js';
 import { loadPodNetwork } from './network-config.js';
 import { machineCapacity, podPortMappings, volumeObjects } from './admission.js';
@@ -47,6 +47,7 @@ import { appendPodEvent, containerLogPath, writePodRecord, type PodRecord } from
 import { loadPullImage, pullFailureMessage, shouldPull } from './pod-images.js';
 import { loadRegistrySettings } from '../images/registry/registry-settings.js';
 import { traceMark } from '../trace.js';
+import { releasePodResources } from './pod-release.js';
 import {
   KUBELET_BACKOFF,
   backoffDisplay,
@@ -1063,17 +1064,10 @@ export class PodWorker {
     // Overlays mounted ahead but never used are removed with the rest (once they settled).
     await Promise.all(this.#premounts.values());
     this.#premounts.clear();
-    for (const s of this.#slots) {
-      await cleanupAttempt(
-        this.#runc,
-        this.#runcId(s.container.name),
-        this.#containerDir(s.container.name),
-      ).catch(() => undefined);
-    }
-    await releaseVolumes(this.#layout.podDir(this.#record.uid)).catch(() => undefined);
-    const sb =
-      this.#sandbox ?? (await loadSandbox(this.#layout, this.#record.uid).catch(() => undefined));
-    if (sb !== undefined) await destroySandbox(sb).catch(() => undefined);
+    // The same release as `remove` and `gc`; a failed step is left to `podkit gc`.
+    await releasePodResources(this.#layout, this.#record.uid, { sandbox: this.#sandbox }).catch(
+      () => undefined,
+    );
     this.#sandbox = undefined;
     this.#record.released = true;
     this.#record.worker = undefined;
