@@ -48,6 +48,7 @@ import { loadPullImage, pullFailureMessage, shouldPull } from './pod-images.js';
 import { loadRegistrySettings } from '../images/registry/registry-settings.js';
 import { traceMark } from '../trace.js';
 import { releasePodResources } from './pod-release.js';
+import { stopContainer, terminateInOrder, type TerminationContext } from './termination.js';
 import {
   KUBELET_BACKOFF,
   backoffDisplay,
@@ -79,8 +80,7 @@ export interface PodWorkerOptions {
   onChange?: ((record: PodRecord) => void) | undefined;
 }
 
-/** kubelet's minimumGracePeriodInSeconds: a stop signal is never followed by SIGKILL sooner. */
-export const MIN_KILL_GRACE_MS = 2000;
+export { MIN_KILL_GRACE_MS } from './termination.js';
 
 type Kind = ContainerKind;
 
@@ -160,6 +160,8 @@ export class PodWorker {
   #wake: (() => void) | undefined;
   readonly #waiters = new Set<() => void>();
   #writeChain: Promise<void> = Promise.resolve();
+  /** What termination.ts needs of this pod to stop its containers. */
+  readonly #termination: TerminationContext<Slot>;
 
   constructor(options: PodWorkerOptions) {
     this.#o = options;
@@ -213,6 +215,18 @@ export class PodWorker {
     this.#record.status.containerStatuses = this.#slots
       .filter((s) => s.kind === 'main')
       .map((s) => s.status);
+    this.#termination = {
+      clock: this.#clock,
+      prober: this.#prober,
+      podName: this.#record.name,
+      force: this.#force.signal,
+      stopSignal: (slot) =>
+        (this.#o.images.get(slot.container.name)?.config.stopSignal ?? 'SIGTERM') as NodeJS.Signals,
+      target: (slot) => this.#target(slot),
+      objectRef,
+      event: (type, reason, object, message) => this.#event(type, reason, object, message),
+      changed: () => void this.#save(),
+    };
   }
 
   /** Asks the pod to stop: graceful the first time, forced (SIGKILL now) the second. */
@@ -978,58 +992,9 @@ export class PodWorker {
     }
   }
 
-  /**
-   * Kills the current attempt as kubelet's killContainer: preStop (skipped when the grace
-   * period is 0; its time counts against the grace period), the image's stop signal, at least
-   * 2 s more, SIGKILL. A forced stop sends SIGKILL at once.
-   */
+  /** Kills the current attempt (termination.ts: preStop, stop signal, grace, SIGKILL). */
   async #stop(slot: Slot, graceMs: number, message: string): Promise<void> {
-    const attempt = slot.attempt;
-    if (attempt === undefined) return;
-    slot.killing ??= (async () => {
-      slot.attemptAbort?.abort();
-      if (slot.status.ready) {
-        slot.status.ready = false;
-        void this.#save();
-      }
-      // An object, so that TypeScript does not narrow the flag across awaits.
-      const exit = { gone: false };
-      void attempt.exited.then(() => (exit.gone = true));
-      await this.#event('Normal', 'Killing', objectRef(slot), message);
-      let grace = graceMs;
-      const preStop = slot.container.lifecycle?.preStop;
-      if (preStop !== undefined && grace > 0 && !this.#forced && !exit.gone) {
-        const t0 = this.#clock.now();
-        const hookAbort = AbortSignal.any([this.#force.signal, AbortSignal.timeout(grace)]);
-        const r = await Promise.race([
-          runLifecycleHook({
-            name: 'PreStop',
-            handler: preStop,
-            container: slot.container.name,
-            pod: this.#record.name,
-            prober: this.#prober,
-            target: this.#target(slot),
-            clock: this.#clock,
-            timeoutMs: grace,
-            signal: hookAbort,
-          }),
-          attempt.exited.then(() => ({ ok: true, output: '' })),
-        ]);
-        if (!r.ok && !hookAbort.aborted)
-          await this.#event('Warning', 'FailedPreStopHook', objectRef(slot), r.output);
-        grace -= this.#clock.now() - t0;
-      }
-      grace = Math.max(grace, MIN_KILL_GRACE_MS);
-      if (!this.#forced && !exit.gone) {
-        const image = this.#o.images.get(slot.container.name);
-        const stopSignal = (image?.config.stopSignal ?? 'SIGTERM') as NodeJS.Signals;
-        await attempt.kill(stopSignal).catch(() => undefined);
-        await Promise.race([attempt.exited, this.#clock.sleep(grace, this.#force.signal)]);
-      }
-      if (!exit.gone) await attempt.kill('SIGKILL').catch(() => undefined);
-      await attempt.exited;
-    })();
-    await slot.killing;
+    await stopContainer(this.#termination, slot, graceMs, message);
   }
 
   /** Ordered termination: main (and init) containers in parallel, then sidecars in reverse. */
@@ -1037,14 +1002,7 @@ export class PodWorker {
     this.#stopping = true;
     this.#wake?.();
     for (const s of this.#slots) s.attemptAbort?.abort();
-    const grace = this.#podGraceMs();
-    const deadline = this.#clock.now() + grace;
-    const stopMsg = (s: Slot): string => `Stopping container ${s.container.name}`;
-    await Promise.all(
-      this.#slots.filter((s) => s.kind !== 'sidecar').map((s) => this.#stop(s, grace, stopMsg(s))),
-    );
-    for (const s of this.#slots.filter((x) => x.kind === 'sidecar').reverse())
-      await this.#stop(s, Math.max(deadline - this.#clock.now(), 0), stopMsg(s));
+    await terminateInOrder(this.#termination, this.#slots, this.#podGraceMs());
     // Let the supervising loops record the exits (bounded: a lost exit must not hang us).
     await Promise.race([
       this.#until(() => this.#slots.every((s) => s.attempt === undefined)),
