@@ -31,9 +31,7 @@ import {
 } from '../supervisor/run-container.js';
 import { preparedVolumesOf } from '../volumes/volume-manager.js';
 import { systemClock, type Clock } from '../probes/clock.js';
-import { ProbeWorker, type ProbeKind } from '../probes/probe-worker.js';
 import type { Prober, ProbeTarget } from '../probes/types.js';
-import type { Probe } from '../spec/types.js';
 import { runLifecycleHook } from './lifecycle-hooks.js';
 import {
   nowRfc3339,
@@ -48,6 +46,7 @@ import { loadPullImage, pullFailureMessage, shouldPull } from './pod-images.js';
 import { loadRegistrySettings } from '../images/registry/registry-settings.js';
 import { traceMark } from '../trace.js';
 import { releasePodResources } from './pod-release.js';
+import { startProbes, type ProbeContext } from './probe-manager.js';
 import { stopContainer, terminateInOrder, type TerminationContext } from './termination.js';
 import {
   KUBELET_BACKOFF,
@@ -120,12 +119,6 @@ function lazyProber(runc: Runc): Prober {
   };
 }
 
-const PROBE_TITLE: Record<ProbeKind, string> = {
-  liveness: 'Liveness',
-  readiness: 'Readiness',
-  startup: 'Startup',
-};
-
 /**
  * The pod worker: one per pod, in its own process, like kubelet's pod worker. It creates the
  * sandbox and volumes, runs init containers one at a time (a native sidecar must be *started*
@@ -162,6 +155,8 @@ export class PodWorker {
   #writeChain: Promise<void> = Promise.resolve();
   /** What termination.ts needs of this pod to stop its containers. */
   readonly #termination: TerminationContext<Slot>;
+  /** What probe-manager.ts needs of this pod to probe its containers. */
+  readonly #probes: ProbeContext<Slot>;
 
   constructor(options: PodWorkerOptions) {
     this.#o = options;
@@ -226,6 +221,16 @@ export class PodWorker {
       objectRef,
       event: (type, reason, object, message) => this.#event(type, reason, object, message),
       changed: () => void this.#save(),
+    };
+    this.#probes = {
+      prober: this.#prober,
+      clock: this.#clock,
+      podGraceSeconds: this.#record.pod.spec.terminationGracePeriodSeconds,
+      target: (slot) => this.#target(slot),
+      objectRef,
+      event: (type, reason, object, message) => this.#event(type, reason, object, message),
+      changed: () => void this.#save(),
+      kill: (slot, graceMs, message) => void this.#stop(slot, graceMs, message),
     };
   }
 
@@ -714,79 +719,9 @@ export class PodWorker {
     return Math.max(this.#record.pod.spec.terminationGracePeriodSeconds, 0) * 1000;
   }
 
-  /** Starts the probes of a running attempt; they all stop when `signal` aborts. */
+  /** Starts the probes of a running attempt (probe-manager.ts); they stop when `signal` aborts. */
   #startProbes(slot: Slot, signal: AbortSignal, resumed = false): void {
-    const c = slot.container;
-    const workers: ProbeWorker[] = [];
-    // Probes resumed after an agent restart count their delays from the container's start and
-    // keep its readiness until they decide otherwise.
-    const running = slot.status.state.running?.startedAt;
-    const startedAt = resumed && running !== undefined ? Date.parse(running) : this.#clock.now();
-    const spawn = (kind: ProbeKind, probe: Probe, onResult: (ok: boolean) => void): void => {
-      if (signal.aborted) return;
-      const w = new ProbeWorker({
-        kind,
-        probe,
-        prober: this.#prober,
-        target: this.#target(slot),
-        clock: this.#clock,
-        startedAt,
-        initialResult: resumed && kind === 'readiness' ? slot.status.ready : undefined,
-        onProbe: (r) => {
-          if (!r.ok && !signal.aborted) {
-            void this.#event(
-              'Warning',
-              'Unhealthy',
-              objectRef(slot),
-              `${PROBE_TITLE[kind]} probe failed: ${r.output}`,
-            );
-          }
-        },
-        onResult: (ok) => {
-          if (!signal.aborted) onResult(ok);
-        },
-      });
-      workers.push(w);
-      void w.start();
-    };
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const w of workers) w.stop();
-      },
-      { once: true },
-    );
-    const killFor = (kind: ProbeKind, probe: Probe): void => {
-      const grace =
-        (probe.terminationGracePeriodSeconds ??
-          this.#record.pod.spec.terminationGracePeriodSeconds) * 1000;
-      void this.#stop(slot, grace, `Container ${c.name} failed ${kind} probe, will be restarted`);
-    };
-    const others = (): void => {
-      const { livenessProbe, readinessProbe } = c;
-      if (livenessProbe !== undefined)
-        spawn('liveness', livenessProbe, (ok) => {
-          if (!ok) killFor('liveness', livenessProbe);
-        });
-      if (readinessProbe !== undefined)
-        spawn('readiness', readinessProbe, (ok) => {
-          slot.status.ready = ok;
-          void this.#save();
-        });
-    };
-    const startupProbe = c.startupProbe;
-    if (startupProbe === undefined || (resumed && slot.status.started)) others();
-    else
-      spawn('startup', startupProbe, (ok) => {
-        if (!ok) {
-          killFor('startup', startupProbe);
-          return;
-        }
-        slot.status.started = true;
-        slot.status.ready = c.readinessProbe === undefined;
-        void this.#save();
-        others();
-      });
+    startProbes(this.#probes, slot, signal, resumed);
   }
 
   /** Records an exit and removes what the attempt left. */
