@@ -33,19 +33,13 @@ import { preparedVolumesOf } from '../volumes/volume-manager.js';
 import { systemClock, type Clock } from '../probes/clock.js';
 import type { Prober, ProbeTarget } from '../probes/types.js';
 import { runLifecycleHook } from './lifecycle-hooks.js';
-import {
-  nowRfc3339,
-  terminatedReason,
-  type ContainerStatus,
-  type PodCondition,
-  type PodConditionType,
-  type PodEvent,
-} from './pod-status.js';
+import { nowRfc3339, terminatedReason, type ContainerStatus, type PodEvent } from './pod-status.js';
 import { appendPodEvent, containerLogPath, writePodRecord, type PodRecord } from './pod-store.js';
 import { loadPullImage, pullFailureMessage, shouldPull } from './pod-images.js';
 import { loadRegistrySettings } from '../images/registry/registry-settings.js';
 import { traceMark } from '../trace.js';
 import { releasePodResources } from './pod-release.js';
+import { refreshPodStatus } from './pod-status-manager.js';
 import { startProbes, type ProbeContext } from './probe-manager.js';
 import { stopContainer, terminateInOrder, type TerminationContext } from './termination.js';
 import {
@@ -315,46 +309,17 @@ export class PodWorker {
     }
   }
 
-  #setCondition(type: PodConditionType, value: boolean, reason?: string): void {
-    const status = value ? 'True' : 'False';
-    const list = this.#record.status.conditions;
-    const existing = list.find((c) => c.type === type);
-    if (existing?.status === status && existing.reason === (value ? undefined : reason)) return;
-    const cond: PodCondition = {
-      type,
-      status,
-      lastTransitionTime:
-        existing?.status === status ? existing.lastTransitionTime : this.#nowRfc3339(),
-      reason: value ? undefined : reason,
-    };
-    if (existing === undefined) list.push(cond);
-    else Object.assign(existing, cond);
-  }
-
+  /** Conditions and Pending → Running (pod-status-manager.ts), from the slots. */
   #refreshConditions(): void {
-    const st = this.#record.status;
-    const sidecars = this.#slots.filter((s) => s.kind === 'sidecar');
-    const mains = this.#slots.filter((s) => s.kind === 'main');
-    const ended = st.phase === 'Succeeded' || st.phase === 'Failed';
-    this.#setCondition(
-      'PodReadyToStartContainers',
-      this.#sandbox !== undefined && !ended,
-      'SandboxNotReady',
+    refreshPodStatus(
+      this.#record.status,
+      {
+        sandboxReady: this.#sandbox !== undefined,
+        initialized: this.#initialized,
+        containers: this.#slots,
+      },
+      this.#nowRfc3339(),
     );
-    this.#setCondition('Initialized', this.#initialized, 'ContainersNotInitialized');
-    const ready = this.#initialized && [...sidecars, ...mains].every((s) => s.status.ready);
-    const why = ended ? 'PodCompleted' : 'ContainersNotReady';
-    this.#setCondition('ContainersReady', ready && !ended, why);
-    this.#setCondition('Ready', ready && !ended, why);
-    if (
-      st.phase === 'Pending' &&
-      this.#initialized &&
-      mains.some(
-        (s) => s.status.state.running !== undefined || s.status.state.terminated !== undefined,
-      )
-    ) {
-      st.phase = 'Running';
-    }
   }
 
   /** Runs the pod to its end (completion, failure or a stop request) and releases it. */
