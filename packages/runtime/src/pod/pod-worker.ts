@@ -1,8 +1,7 @@
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
-import { PodkitError, type Backoff } from '@podkit/kit';
+import { PodkitError } from '@podkit/kit';
 import { RuntimeErrorCode } from '../errors.js';
-import { hostImageIsolation } from '../images/host-image.js';
 import type { ImageRecord } from '../images/image-store.js';
 import { readHostLimits } from '../oci/rlimits.js';
 import { loadRuntimeDefaultSeccomp } from '../oci/seccomp.js';
@@ -15,30 +14,18 @@ import { prepareVolumes, type PreparedVolume } from '../volumes/volume-manager.j
 import type { DownwardFacts } from '../volumes/types.js';
 import { loadPodNetwork } from './network-config.js';
 import { machineCapacity, podPortMappings, volumeObjects } from './admission.js';
-import { resolveContainerEnv, type PodObjects } from './container-env.js';
-import { buildContainerPlan } from './container-plan.js';
-import {
-  cleanupAttempt,
-  prepareRootfs,
-  startAttempt,
-  type ContainerExit,
-} from './container-runner.js';
+import type { PodObjects } from './container-env.js';
+import { prepareRootfs, type ContainerExit } from './container-runner.js';
 import type { RootfsMount } from '../images/rootfs-mount.js';
-import {
-  adoptContainer,
-  type AdoptedContainer,
-  type ContainerHandle,
-} from '../supervisor/run-container.js';
+import { adoptContainer, type AdoptedContainer } from '../supervisor/run-container.js';
 import { preparedVolumesOf } from '../volumes/volume-manager.js';
 import { systemClock, type Clock } from '../probes/clock.js';
 import type { Prober, ProbeTarget } from '../probes/types.js';
-import { runLifecycleHook } from './lifecycle-hooks.js';
-import { nowRfc3339, terminatedReason, type ContainerStatus, type PodEvent } from './pod-status.js';
-import { appendPodEvent, containerLogPath, writePodRecord, type PodRecord } from './pod-store.js';
-import { loadPullImage, pullFailureMessage, shouldPull } from './pod-images.js';
-import { loadRegistrySettings } from '../images/registry/registry-settings.js';
+import { nowRfc3339, type PodEvent } from './pod-status.js';
+import { appendPodEvent, writePodRecord, type PodRecord } from './pod-store.js';
 import { traceMark } from '../trace.js';
 import { releasePodResources } from './pod-release.js';
+import { ContainerLifecycle, objectRef, type ContainerSlot } from './container-lifecycle.js';
 import { refreshPodStatus } from './pod-status-manager.js';
 import { startProbes, type ProbeContext } from './probe-manager.js';
 import { stopContainer, terminateInOrder, type TerminationContext } from './termination.js';
@@ -48,7 +35,6 @@ import {
   countsAsRestart,
   crashLoopBackoff,
   finishedForGood,
-  isConfigError,
   shouldRestart,
   type BackoffPolicy,
   type ContainerKind,
@@ -77,27 +63,7 @@ export { MIN_KILL_GRACE_MS } from './termination.js';
 
 type Kind = ContainerKind;
 
-interface Slot {
-  container: Container;
-  kind: Kind;
-  status: ContainerStatus;
-  attempt: ContainerHandle | undefined;
-  /** Set once the container will not run again. */
-  done: boolean;
-  lastStartedAt: number;
-  /** CrashLoopBackOff of this container (kit's one backoff; its state is persisted). */
-  backoff: Backoff;
-  /** While waiting in back-off: when the next start is due (clock time). */
-  nextStartAt: number | undefined;
-  /** Aborted when the current attempt ends or is being killed: its probes and postStart. */
-  attemptAbort: AbortController | undefined;
-  /** The kill of the current attempt in progress (one at a time). */
-  killing: Promise<void> | undefined;
-}
-
-function objectRef(slot: Slot): string {
-  return `${slot.kind === 'main' ? 'spec.containers' : 'spec.initContainers'}{${slot.container.name}}`;
-}
+type Slot = ContainerSlot;
 
 /**
  * The real prober, loaded on its first probe or hook: its http/https/http2/net modules cost
@@ -151,6 +117,8 @@ export class PodWorker {
   readonly #termination: TerminationContext<Slot>;
   /** What probe-manager.ts needs of this pod to probe its containers. */
   readonly #probes: ProbeContext<Slot>;
+  /** One container's start, exit and adoption (container-lifecycle.ts). */
+  readonly #lifecycle: ContainerLifecycle;
 
   constructor(options: PodWorkerOptions) {
     this.#o = options;
@@ -226,6 +194,36 @@ export class PodWorker {
       changed: () => void this.#save(),
       kill: (slot, graceMs, message) => void this.#stop(slot, graceMs, message),
     };
+    this.#lifecycle = new ContainerLifecycle({
+      runc: this.#runc,
+      layout: options.layout,
+      record: this.#record,
+      objects: options.objects,
+      images: options.images,
+      hiddenHostPaths: options.hiddenHostPaths,
+      clock: this.#clock,
+      prober: this.#prober,
+      pulled: this.#pulled,
+      premounts: this.#premounts,
+      force: this.#force.signal,
+      sandbox: () => this.#sandbox,
+      facts: () => this.#facts,
+      volumes: () => this.#volumes,
+      hostLimits: () => this.#hostLimits,
+      seccomp: () => this.#seccomp,
+      isStopping: () => this.#stopping,
+      runcId: (name) => this.#runcId(name),
+      containerDir: (name) => this.#containerDir(name),
+      target: (slot) => this.#target(slot),
+      podGraceMs: () => this.#podGraceMs(),
+      event: (type, reason, object, message) => this.#event(type, reason, object, message),
+      save: () => this.#save(),
+      stop: (slot, graceMs, message) => this.#stop(slot, graceMs, message),
+      startProbes: (slot, signal, resumed) => {
+        this.#startProbes(slot, signal, resumed);
+      },
+      pause: (ms) => this.#pause(ms),
+    });
   }
 
   /** Asks the pod to stop: graceful the first time, forced (SIGKILL now) the second. */
@@ -511,175 +509,6 @@ export class PodWorker {
     };
   }
 
-  /** Creates and starts one attempt of the container (runc), before any hook or probe. */
-  async #create(slot: Slot): Promise<ContainerHandle> {
-    const sb = this.#sandbox;
-    const facts = this.#facts;
-    if (sb === undefined || facts === undefined) throw new Error('sandbox not ready');
-    const image = this.#pulled.get(slot.container.name) ?? this.#o.images.get(slot.container.name);
-    if (image === undefined) throw new Error(`no image for ${slot.container.name}`);
-    const c = slot.container;
-    const isolation =
-      image.kind === 'host'
-        ? await hostImageIsolation({
-            stateRoot: this.#layout.root,
-            extraHidden: this.#o.hiddenHostPaths,
-            keep: image.keep,
-          })
-        : undefined;
-    const env = resolveContainerEnv(c, this.#o.objects, facts).env;
-    const premount = this.#premounts.get(c.name);
-    this.#premounts.delete(c.name);
-    const attempt = await startAttempt({
-      rootfs: await premount,
-      runc: this.#runc,
-      id: this.#runcId(c.name),
-      containerDir: this.#containerDir(c.name),
-      stateRoot: this.#layout.root,
-      image,
-      logPath: containerLogPath(this.#layout, this.#record.uid, c.name),
-      hostFacts: { hostLimits: this.#hostLimits },
-      plan: (rootfs) =>
-        buildContainerPlan({
-          pod: this.#record.pod,
-          container: c,
-          image,
-          rootfs,
-          sandbox: sb,
-          volumes: this.#volumes,
-          env,
-          isolation,
-          runtimeDefaultSeccomp: this.#seccomp,
-        }),
-    });
-    slot.status.imageID = image.name;
-    return attempt;
-  }
-
-  /**
-   * One start: create the container, run postStart (the container is not Running until it
-   * returns; a failure kills it), then mark it Running and start its probes.
-   */
-  async #startOnce(slot: Slot): Promise<StartOutcome> {
-    const c = slot.container;
-    // Admission pulled for the first start; a restart pulls again as its policy says.
-    if (slot.status.restartCount > 0 && !(await this.#pullForRestart(slot))) return 'pullError';
-    slot.lastStartedAt = this.#clock.now();
-    slot.backoff.started(slot.lastStartedAt);
-    let attempt: ContainerHandle;
-    try {
-      attempt = await this.#create(slot);
-    } catch (err) {
-      const e = err as PodkitError;
-      const configError = isConfigError(e.code);
-      await this.#event('Warning', 'Failed', objectRef(slot), `Error: ${e.message}`);
-      if (configError) {
-        slot.status.state = {
-          waiting: { reason: 'CreateContainerConfigError', message: e.message },
-        };
-        await this.#save();
-        return 'configError';
-      }
-      // runc could not start the process (e.g. the command does not exist): as containerd
-      // reports it, a container that terminated with 128, reason StartError.
-      const at = this.#nowRfc3339();
-      slot.status.state = {
-        terminated: {
-          exitCode: 128,
-          reason: 'StartError',
-          message: e.message,
-          startedAt: at,
-          finishedAt: at,
-        },
-      };
-      await this.#save();
-      return 'startError';
-    }
-    slot.attempt = attempt;
-    const ac = new AbortController();
-    slot.attemptAbort = ac;
-    slot.status.containerID = `runc://${attempt.id}`;
-    await this.#event('Normal', 'Created', objectRef(slot), `Created container ${c.name}`);
-    await this.#event('Normal', 'Started', objectRef(slot), `Started container ${c.name}`);
-    if (this.#stopping) {
-      // Termination began while this container was being created: it must not outlive it.
-      await attempt.kill('SIGKILL').catch(() => undefined);
-      return 'killed';
-    }
-    const postStart = c.lifecycle?.postStart;
-    if (postStart !== undefined) {
-      // Not Running until the hook returns (a restart's CrashLoopBackOff is over by now).
-      slot.status.state = { waiting: { reason: 'ContainerCreating' } };
-      await this.#save();
-      const r = await Promise.race([
-        runLifecycleHook({
-          name: 'PostStart',
-          handler: postStart,
-          container: c.name,
-          pod: this.#record.name,
-          prober: this.#prober,
-          target: this.#target(slot),
-          clock: this.#clock,
-          timeoutMs: Infinity,
-          signal: ac.signal,
-        }),
-        attempt.exited.then(() => ({ ok: false, output: 'the container exited' })),
-      ]);
-      if (ac.signal.aborted) return 'killed';
-      if (!r.ok) {
-        await this.#event('Warning', 'FailedPostStartHook', objectRef(slot), r.output);
-        void this.#stop(slot, this.#podGraceMs(), 'FailedPostStartHook');
-        return 'killed';
-      }
-    }
-    slot.lastStartedAt = this.#clock.now();
-    slot.backoff.started(slot.lastStartedAt);
-    slot.status.state = { running: { startedAt: this.#nowRfc3339() } };
-    slot.status.started = c.startupProbe === undefined;
-    slot.status.ready =
-      slot.status.started && c.readinessProbe === undefined && slot.kind !== 'init';
-    if (slot.kind !== 'init') this.#startProbes(slot, ac.signal);
-    await this.#save();
-    traceMark(`container.${c.name}.saved-running`);
-    return 'running';
-  }
-
-  /**
-   * kubelet's image step of a container start: with imagePullPolicy Always (an OCI image) the
-   * image is pulled again; a failure leaves the container Waiting with ErrImagePull (false).
-   */
-  async #pullForRestart(slot: Slot): Promise<boolean> {
-    const c = slot.container;
-    const local = this.#pulled.get(c.name) ?? this.#o.images.get(c.name);
-    if (!shouldPull(c.imagePullPolicy, local)) return true;
-    await this.#event('Normal', 'Pulling', objectRef(slot), `Pulling image "${c.image}"`);
-    try {
-      const settings = await loadRegistrySettings(this.#layout.root);
-      // A forced stop ends the pull at once; a graceful one lets it finish (its retries are bounded).
-      const pullImage = await loadPullImage();
-      const r = await pullImage(this.#layout.root, c.image, {
-        settings,
-        signal: this.#force.signal,
-      });
-      const record = r.records.find((x) => x.name === r.name) ?? r.records[0];
-      if (record !== undefined) this.#pulled.set(c.name, record);
-      await this.#event(
-        'Normal',
-        'Pulled',
-        objectRef(slot),
-        `Successfully pulled image "${c.image}"`,
-      );
-      return true;
-    } catch (err) {
-      const message = pullFailureMessage(c.image, err);
-      slot.status.state = { waiting: { reason: 'ErrImagePull', message } };
-      await this.#event('Warning', 'Failed', objectRef(slot), message);
-      await this.#event('Warning', 'Failed', objectRef(slot), 'Error: ErrImagePull');
-      await this.#save();
-      return false;
-    }
-  }
-
   #podGraceMs(): number {
     return Math.max(this.#record.pod.spec.terminationGracePeriodSeconds, 0) * 1000;
   }
@@ -687,38 +516,6 @@ export class PodWorker {
   /** Starts the probes of a running attempt (probe-manager.ts); they stop when `signal` aborts. */
   #startProbes(slot: Slot, signal: AbortSignal, resumed = false): void {
     startProbes(this.#probes, slot, signal, resumed);
-  }
-
-  /** Records an exit and removes what the attempt left. */
-  async #recordExit(slot: Slot, exit: ContainerExit): Promise<void> {
-    slot.attemptAbort?.abort();
-    const started = slot.status.state.running?.startedAt;
-    slot.status.state = {
-      terminated: {
-        exitCode: exit.exitCode,
-        signal: exit.signal === undefined ? undefined : exit.exitCode - 128,
-        reason:
-          exit.lost === true
-            ? 'ContainerStatusUnknown'
-            : terminatedReason(exit.exitCode, exit.oomKilled),
-        message:
-          exit.lost === true
-            ? 'The container could not be located when the pod was adopted'
-            : undefined,
-        startedAt: started,
-        finishedAt: this.#nowRfc3339(),
-      },
-    };
-    slot.status.ready = false;
-    slot.status.started = false;
-    slot.attempt = undefined;
-    slot.killing = undefined;
-    await cleanupAttempt(
-      this.#runc,
-      this.#runcId(slot.container.name),
-      this.#containerDir(slot.container.name),
-    ).catch(() => undefined);
-    await this.#save();
   }
 
   #shouldRestart(slot: Slot, exitCode: number): boolean {
@@ -775,10 +572,10 @@ export class PodWorker {
         let exit: ContainerExit | undefined;
         let outcome: StartOutcome;
         if (resumed !== undefined) {
-          ({ outcome, exit } = await this.#resumeAttempt(slot, resumed));
+          ({ outcome, exit } = await this.#lifecycle.resumeAttempt(slot, resumed));
           resumed = undefined;
         } else {
-          outcome = await this.#startOnce(slot);
+          outcome = await this.#lifecycle.startOnce(slot);
         }
         first?.();
         first = undefined;
@@ -790,7 +587,7 @@ export class PodWorker {
         const attempt = slot.attempt;
         if (exit === undefined && attempt !== undefined) exit = await attempt.exited;
         if (exit !== undefined) {
-          await this.#recordExit(slot, exit);
+          await this.#lifecycle.recordExit(slot, exit);
           exitCode = exit.exitCode;
         }
         if (slot.kind === 'init' && exitCode === 0) break;
@@ -802,41 +599,6 @@ export class PodWorker {
       slot.done = true;
       await this.#save();
     }
-  }
-
-  /**
-   * The first turn of a container found by resume(): a running one gets its handle and probes
-   * back; an exit conmon recorded meanwhile is returned to be applied; a container that was
-   * running and is gone without an exit is lost; one waiting in back-off waits the rest of it.
-   */
-  async #resumeAttempt(
-    slot: Slot,
-    adopted: AdoptedContainer,
-  ): Promise<{ outcome: StartOutcome; exit?: ContainerExit | undefined }> {
-    if (adopted.state === 'running') {
-      slot.attempt = adopted.handle;
-      const ac = new AbortController();
-      slot.attemptAbort = ac;
-      if (slot.kind !== 'init') this.#startProbes(slot, ac.signal, true);
-      return { outcome: 'running' };
-    }
-    if (adopted.state === 'exited') return { outcome: 'running', exit: adopted.exit };
-    if (slot.status.state.running !== undefined) {
-      const lost: ContainerExit = {
-        exitCode: 137,
-        signal: 'SIGKILL',
-        oomKilled: false,
-        lost: true,
-        finishedAt: new Date(),
-      };
-      return { outcome: 'running', exit: lost };
-    }
-    if (slot.nextStartAt !== undefined) {
-      await this.#pause(slot.nextStartAt - this.#clock.now());
-      slot.nextStartAt = undefined;
-      if (this.#isStopping()) return { outcome: 'killed' };
-    }
-    return { outcome: await this.#startOnce(slot) };
   }
 
   /** Init containers and sidecars in order; false when the pod failed (or stops) in init. */
