@@ -1,7 +1,18 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerState, PodStatus } from './pod-status.js';
-import { refreshPodStatus, setCondition, type PodFacts } from './pod-status-manager.js';
+import { virtualClock } from '../probes/clock.js';
+import { stateLayout } from '../state/state-root.js';
+import {
+  PodStatusManager,
+  refreshPodStatus,
+  setCondition,
+  type PodFacts,
+} from './pod-status-manager.js';
+import { readPodEvents, readPodRecord, type PodRecord } from './pod-store.js';
 
 const status = (phase: PodStatus['phase'] = 'Pending'): PodStatus => ({
   phase,
@@ -108,4 +119,52 @@ test('lastTransitionTime moves only when a condition flips', () => {
   assert.deepEqual(list, [
     { type: 'Ready', status: 'True', lastTransitionTime: 't3', reason: undefined },
   ]);
+});
+
+test('saves land in order with the supervision state; watchers and waiters hear of each', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'podkit-status-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const layout = stateLayout(root);
+  await mkdir(layout.podDir('u1'), { recursive: true });
+  const record = {
+    uid: 'u1',
+    name: 'p',
+    namespace: 'default',
+    status: status(),
+  } as unknown as PodRecord;
+  let backoffMs = 0;
+  let ready = false;
+  const seen: string[] = [];
+  const m = new PodStatusManager({
+    layout,
+    record,
+    clock: virtualClock(0),
+    facts: () => ({
+      sandboxReady: true,
+      initialized: true,
+      containers: [{ kind: 'main', status: { ready, state: running } }],
+    }),
+    supervision: () => ({ c: { backoffMs, lastStartedAt: 0 } }),
+    onChange: (r) => seen.push(`${r.status.phase} ${String(r.supervision?.['c']?.backoffMs)}`),
+  });
+  const becameReady = m.until(() =>
+    record.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+  void m.save();
+  backoffMs = 10_000;
+  ready = true;
+  await m.save();
+  await becameReady;
+  assert.deepEqual(seen, ['Running 0', 'Running 10000']);
+  // The last write is the one on disk, whatever order the writes' I/O finished in.
+  const onDisk = await readPodRecord(layout, 'u1');
+  assert.ok(onDisk !== undefined);
+  assert.equal(onDisk.supervision?.['c']?.backoffMs, 10_000);
+  assert.equal(onDisk.status.conditions.find((c) => c.type === 'Ready')?.status, 'True');
+  await m.event('Warning', 'BackOff', 'spec.containers{c}', 'Back-off restarting failed container');
+  const events = await readPodEvents(layout, 'u1');
+  assert.deepEqual(
+    events.map((e) => `${e.reason} ${e.object}`),
+    ['BackOff spec.containers{c}'],
+  );
 });

@@ -1,10 +1,26 @@
-import type { ContainerStatus, PodCondition, PodConditionType, PodStatus } from './pod-status.js';
+import type { Clock } from '../probes/clock.js';
+import type { StateLayout } from '../state/state-root.js';
+import {
+  nowRfc3339,
+  type ContainerStatus,
+  type PodCondition,
+  type PodConditionType,
+  type PodEvent,
+  type PodStatus,
+} from './pod-status.js';
+import {
+  appendPodEvent,
+  writePodRecord,
+  type ContainerSupervision,
+  type PodRecord,
+} from './pod-store.js';
 import type { ContainerKind } from './restart-policy.js';
 
 /**
- * The pod's conditions and phase as kubelet's status manager derives them from its
- * containers: plain data in, the status updated in place. The pod worker calls
- * `refreshPodStatus` before each save.
+ * kubelet's status manager for one pod: the conditions and phase derived from its containers
+ * (plain data in, the status updated in place), and the record's persistence — writes chained
+ * so they land in order, the back-off state (`supervision`) saved with it, watchers told,
+ * waiters woken — and the pod's events.
  */
 
 /** What the rules read of the pod besides its status. */
@@ -71,5 +87,79 @@ export function refreshPodStatus(st: PodStatus, facts: PodFacts, now: string): v
     )
   ) {
     st.phase = 'Running';
+  }
+}
+
+export interface PodStatusManagerOptions {
+  layout: StateLayout;
+  /** The record the worker mutates; saved as it is at each save. */
+  record: PodRecord;
+  clock: Clock;
+  /** What the condition rules read, at each save. */
+  facts: () => PodFacts;
+  /** Each container's back-off state, persisted so an adopting agent resumes it. */
+  supervision: () => Record<string, ContainerSupervision>;
+  /** Called with a snapshot of the record after every status change (the agent's watchers). */
+  onChange?: ((record: PodRecord) => void) | undefined;
+}
+
+/** The record, its saves, its waiters and the pod's events. */
+export class PodStatusManager {
+  readonly #o: PodStatusManagerOptions;
+  readonly #waiters = new Set<() => void>();
+  #writeChain: Promise<void> = Promise.resolve();
+
+  constructor(options: PodStatusManagerOptions) {
+    this.#o = options;
+  }
+
+  /** Appends an event (best effort: a full disk must not stop the pod). */
+  async event(
+    type: PodEvent['type'],
+    reason: string,
+    object: string,
+    message: string,
+  ): Promise<void> {
+    await appendPodEvent(this.#o.layout, this.#o.record.uid, {
+      time: nowRfc3339(),
+      type,
+      reason,
+      object,
+      message,
+    }).catch(() => undefined);
+  }
+
+  /**
+   * Refreshes the conditions, persists the record (writes chained so they land in order; the
+   * snapshot is taken now, so a later change cannot leak into this write) and wakes waiters.
+   */
+  save(): Promise<void> {
+    const record = this.#o.record;
+    refreshPodStatus(
+      record.status,
+      this.#o.facts(),
+      nowRfc3339(() => this.#o.clock.now()),
+    );
+    record.supervision = this.#o.supervision();
+    const snapshot = JSON.parse(JSON.stringify(record)) as PodRecord;
+    this.#o.onChange?.(snapshot);
+    this.#writeChain = this.#writeChain
+      .then(() => writePodRecord(this.#o.layout, snapshot))
+      .catch(() => undefined);
+    for (const w of [...this.#waiters]) w();
+    return this.#writeChain;
+  }
+
+  /** Resolves once `pred` holds (checked after every save). */
+  async until(pred: () => boolean): Promise<void> {
+    while (!pred()) {
+      await new Promise<void>((resolve) => {
+        const w = (): void => {
+          this.#waiters.delete(w);
+          resolve();
+        };
+        this.#waiters.add(w);
+      });
+    }
   }
 }

@@ -22,11 +22,11 @@ import { preparedVolumesOf } from '../volumes/volume-manager.js';
 import { systemClock, type Clock } from '../probes/clock.js';
 import type { Prober, ProbeTarget } from '../probes/types.js';
 import { nowRfc3339, type PodEvent } from './pod-status.js';
-import { appendPodEvent, writePodRecord, type PodRecord } from './pod-store.js';
+import type { PodRecord } from './pod-store.js';
 import { traceMark } from '../trace.js';
 import { releasePodResources } from './pod-release.js';
 import { ContainerLifecycle, objectRef, type ContainerSlot } from './container-lifecycle.js';
-import { refreshPodStatus } from './pod-status-manager.js';
+import { PodStatusManager } from './pod-status-manager.js';
 import { startProbes, type ProbeContext } from './probe-manager.js';
 import { stopContainer, terminateInOrder, type TerminationContext } from './termination.js';
 import {
@@ -111,8 +111,8 @@ export class PodWorker {
   readonly #force = new AbortController();
   #terminating: Promise<void> | undefined;
   #wake: (() => void) | undefined;
-  readonly #waiters = new Set<() => void>();
-  #writeChain: Promise<void> = Promise.resolve();
+  /** The record, its saves and waiters, the pod's events (pod-status-manager.ts). */
+  readonly #status: PodStatusManager;
   /** What termination.ts needs of this pod to stop its containers. */
   readonly #termination: TerminationContext<Slot>;
   /** What probe-manager.ts needs of this pod to probe its containers. */
@@ -172,6 +172,28 @@ export class PodWorker {
     this.#record.status.containerStatuses = this.#slots
       .filter((s) => s.kind === 'main')
       .map((s) => s.status);
+    this.#status = new PodStatusManager({
+      layout: options.layout,
+      record: this.#record,
+      clock: this.#clock,
+      facts: () => ({
+        sandboxReady: this.#sandbox !== undefined,
+        initialized: this.#initialized,
+        containers: this.#slots,
+      }),
+      supervision: () =>
+        Object.fromEntries(
+          this.#slots.map((s) => [
+            s.container.name,
+            {
+              backoffMs: s.backoff.state.delayMs,
+              lastStartedAt: s.lastStartedAt,
+              nextStartAt: s.nextStartAt,
+            },
+          ]),
+        ),
+      onChange: options.onChange,
+    });
     this.#termination = {
       clock: this.#clock,
       prober: this.#prober,
@@ -257,67 +279,18 @@ export class PodWorker {
     return nowRfc3339(() => this.#clock.now());
   }
 
-  async #event(
-    type: PodEvent['type'],
-    reason: string,
-    object: string,
-    message: string,
-  ): Promise<void> {
-    await appendPodEvent(this.#layout, this.#record.uid, {
-      time: nowRfc3339(),
-      type,
-      reason,
-      object,
-      message,
-    }).catch(() => undefined);
+  #event(type: PodEvent['type'], reason: string, object: string, message: string): Promise<void> {
+    return this.#status.event(type, reason, object, message);
   }
 
-  /** Persists the record (writes chained so they land in order) and wakes status waiters. */
+  /** Persists the record and wakes status waiters (pod-status-manager.ts). */
   #save(): Promise<void> {
-    this.#refreshConditions();
-    this.#record.supervision = Object.fromEntries(
-      this.#slots.map((s) => [
-        s.container.name,
-        {
-          backoffMs: s.backoff.state.delayMs,
-          lastStartedAt: s.lastStartedAt,
-          nextStartAt: s.nextStartAt,
-        },
-      ]),
-    );
-    const snapshot = JSON.parse(JSON.stringify(this.#record)) as PodRecord;
-    this.#o.onChange?.(snapshot);
-    this.#writeChain = this.#writeChain
-      .then(() => writePodRecord(this.#layout, snapshot))
-      .catch(() => undefined);
-    for (const w of [...this.#waiters]) w();
-    return this.#writeChain;
+    return this.#status.save();
   }
 
   /** Resolves once `pred` holds (checked after every status change). */
-  async #until(pred: () => boolean): Promise<void> {
-    while (!pred()) {
-      await new Promise<void>((resolve) => {
-        const w = (): void => {
-          this.#waiters.delete(w);
-          resolve();
-        };
-        this.#waiters.add(w);
-      });
-    }
-  }
-
-  /** Conditions and Pending → Running (pod-status-manager.ts), from the slots. */
-  #refreshConditions(): void {
-    refreshPodStatus(
-      this.#record.status,
-      {
-        sandboxReady: this.#sandbox !== undefined,
-        initialized: this.#initialized,
-        containers: this.#slots,
-      },
-      this.#nowRfc3339(),
-    );
+  #until(pred: () => boolean): Promise<void> {
+    return this.#status.until(pred);
   }
 
   /** Runs the pod to its end (completion, failure or a stop request) and releases it. */
