@@ -87,6 +87,12 @@ function lazyProber(runc: Runc): Prober {
  * the restart policy with CrashLoopBackOff, keeps the Kubernetes-shaped status in the pod
  * record, and on stop (or completion) terminates main containers in parallel, then sidecars in
  * reverse order (preStop, stop signal, grace, SIGKILL), and releases every resource.
+ *
+ * What remains here is the state machine: set-up, start order, each container's supervise
+ * loop, run/resume, release. Each concern it composes has its own file, as kubelet's
+ * kuberuntime does: container-lifecycle.ts (one start, exit, adoption), restart-policy.ts (the
+ * restart decision and CrashLoopBackOff), probe-manager.ts, termination.ts,
+ * pod-status-manager.ts (conditions, saves, events) and pod-release.ts.
  */
 export class PodWorker {
   readonly #o: PodWorkerOptions;
