@@ -18,7 +18,8 @@ import { ensureStateLayout, type StateLayout } from '../state/state-root.js';
 import { admitPod } from '../pod/admission.js';
 import type { PodPullOptions } from '../pod/pod-images.js';
 import { loadPodNetwork } from '../pod/network-config.js';
-import { releasePodResources, type GcReport } from '../pod/pod-manager.js';
+import type { GcReport } from '../pod/pod-manager.js';
+import { releasePodResources } from '../pod/pod-release.js';
 import { loadPodObjects, releasePodObjects, savePodObjects } from '../pod/pod-objects.js';
 import { nowRfc3339, type PodEvent } from '../pod/pod-status.js';
 import {
@@ -271,8 +272,8 @@ export class NodeRuntime implements AsyncDisposable {
       .catch((err: unknown) => {
         this.#o.log?.(`pod ${record.namespace}/${record.name}: ${String(err)}`);
       })
-      .finally(async () => {
-        await releasePodObjects(this.layout.podDir(record.uid)).catch(() => undefined);
+      .finally(() => {
+        // The worker released everything (releasePodResources) before its run ended.
         this.#running.delete(record.uid);
       });
     this.#running.set(record.uid, { worker, done });
@@ -349,7 +350,6 @@ export class NodeRuntime implements AsyncDisposable {
       }
     }
     await releasePodResources(this.layout, record.uid);
-    await releasePodObjects(this.layout.podDir(record.uid));
     await removePodDir(this.layout, record.uid);
     this.#emit({ type: 'removed', uid: record.uid, namespace, name });
     return record;
@@ -379,7 +379,6 @@ export class NodeRuntime implements AsyncDisposable {
         }
         try {
           await releasePodResources(this.layout, r.uid);
-          await releasePodObjects(this.layout.podDir(r.uid));
           await removePodDir(this.layout, r.uid);
           report.pods.push(`${r.namespace}/${r.name}`);
         } catch (err) {

@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 import type { ImageRecord } from '../images/image-store.js';
 import type { PortMapping } from '../network/pod-network.js';
 import { findHostPortConflicts } from '../network/host-ports.js';
@@ -17,7 +18,7 @@ export class AdmissionError extends PodkitError {
   readonly problems: readonly string[];
   constructor(pod: Pod, problems: readonly string[]) {
     super(
-      'POD_ADMISSION_FAILED',
+      RuntimeErrorCode.POD_ADMISSION_FAILED,
       `pod ${pod.metadata.namespace}/${pod.metadata.name} cannot start (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       { hint: 'fix the problems above and run the command again; nothing was created' },
     );

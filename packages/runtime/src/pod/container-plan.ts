@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 import { resolveCommand } from '../oci/command.js';
 import type { BindMountPlan, ContainerPlan, TmpfsPlan } from '../oci/config.js';
 import { mergeEnv, type EnvEntry } from '../oci/expand-env.js';
@@ -46,9 +47,13 @@ async function readOptional(file: string): Promise<string | undefined> {
 }
 
 function configError(container: Container, message: string, hint?: string): PodkitError {
-  return new PodkitError('CONTAINER_CONFIG_INVALID', `container "${container.name}": ${message}`, {
-    ...(hint === undefined ? {} : { hint }),
-  });
+  return new PodkitError(
+    RuntimeErrorCode.CONTAINER_CONFIG_INVALID,
+    `container "${container.name}": ${message}`,
+    {
+      ...(hint === undefined ? {} : { hint }),
+    },
+  );
 }
 
 /**

@@ -12,7 +12,8 @@ export { resolveContainerEnv, type PodObjects } from './container-env.js';
 export { resolvePodImages, shouldPull, type PodPullOptions } from './pod-images.js';
 export { buildContainerPlan, type ContainerPlanInput } from './container-plan.js';
 export { loadPodNetwork } from './network-config.js';
-export { waitForPod, podStarted, releasePodResources, type GcReport } from './pod-manager.js';
+export { waitForPod, podStarted, type GcReport } from './pod-manager.js';
+export { releasePodResources } from './pod-release.js';
 export {
   listPodRecords,
   findPodRecord,
@@ -24,5 +25,5 @@ export {
 } from './pod-store.js';
 export type * from './pod-status.js';
 export { toKubernetesPod, type KubernetesPod } from './pod-object.js';
-export { KUBELET_BACKOFF, type BackoffPolicy } from './pod-worker.js';
+export { KUBELET_BACKOFF, type BackoffPolicy } from './restart-policy.js';
 export { imageUsage } from './image-usage.js';

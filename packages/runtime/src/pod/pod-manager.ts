@@ -1,14 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
-import { unmountRootfs } from '../images/rootfs-mount.js';
-import { Runc } from '../runc/runc.js';
-import { destroySandbox, loadSandbox, type Leftover } from '../sandbox/index.js';
+import { RuntimeErrorCode } from '../errors.js';
+import type { Leftover } from '../sandbox/index.js';
 import type { StateLayout } from '../state/state-root.js';
-import { unmountAll } from '../host/mounts.js';
-import { releaseVolumes } from '../volumes/volume-manager.js';
-import { forgetContainer } from '../supervisor/run-container.js';
 import { isWorkerAlive, readPodRecord, type PodRecord } from './pod-store.js';
 
 /** True once every container of the pod has started at least once (or the pod ended). */
@@ -44,16 +39,21 @@ export async function waitForPod(
     for (;;) {
       options.signal?.throwIfAborted();
       const r = await readPodRecord(layout, uid);
-      if (r === undefined) throw new PodkitError('POD_NOT_FOUND', `pod uid ${uid} disappeared`);
+      if (r === undefined)
+        throw new PodkitError(RuntimeErrorCode.POD_NOT_FOUND, `pod uid ${uid} disappeared`);
       if (until(r)) return r;
       if (r.worker !== undefined) seenWorker = true;
       if (seenWorker && !r.released && !(await isWorkerAlive(r))) {
         // The worker may have finished between the read and the check: read once more.
         const last = await readPodRecord(layout, uid);
         if (last !== undefined && (until(last) || last.released)) return last;
-        throw new PodkitError('POD_WORKER_DIED', `the worker of pod ${r.name} died`, {
-          hint: `see ${path.join(layout.podDir(uid), 'worker.log')}; \`podkit gc\` removes what it left`,
-        });
+        throw new PodkitError(
+          RuntimeErrorCode.POD_WORKER_DIED,
+          `the worker of pod ${r.name} died`,
+          {
+            hint: `see ${path.join(layout.podDir(uid), 'worker.log')}; \`podkit gc\` removes what it left`,
+          },
+        );
       }
       if (Date.now() > deadline) return r;
       await changed.next(options.intervalMs ?? 20);
@@ -98,32 +98,6 @@ function watchDir(dir: string): { next(ms: number): Promise<void>; close(): void
       watcher?.close();
     },
   };
-}
-
-/** Removes every resource a pod may hold (containers, mounts, volumes, sandbox). Idempotent. */
-export async function releasePodResources(layout: StateLayout, uid: string): Promise<void> {
-  const podDir = layout.podDir(uid);
-  const runc = new Runc({ root: layout.runcRoot });
-  const sb = await loadSandbox(layout, uid).catch(() => undefined);
-  if (sb !== undefined) {
-    for (const c of await runc.list().catch(() => [])) {
-      if (c.id.startsWith(`${sb.id}-`) && c.id !== sb.pauseId) {
-        await runc.delete(c.id, { force: true });
-        await forgetContainer(
-          runc,
-          c.id,
-          path.join(podDir, 'containers', c.id.slice(sb.id.length + 1)),
-        );
-      }
-    }
-  }
-  const containersDir = path.join(podDir, 'containers');
-  for (const name of await readdir(containersDir).catch(() => [] as string[])) {
-    await unmountRootfs(path.join(containersDir, name)).catch(() => undefined);
-  }
-  await releaseVolumes(podDir);
-  if (sb !== undefined) await destroySandbox(sb);
-  await unmountAll(podDir);
 }
 
 /** What `gc` removed. */

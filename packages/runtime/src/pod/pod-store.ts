@@ -4,7 +4,7 @@ import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
 import { isProcessAlive, type ProcessIdentity } from '../state/process-identity.js';
 import type { StateLayout } from '../state/state-root.js';
 import type { Pod } from '../spec/types.js';
-import type { BackoffPolicy } from './pod-worker.js';
+import type { BackoffPolicy } from './restart-policy.js';
 import type { PodEvent, PodStatus } from './pod-status.js';
 
 /**

@@ -1,65 +1,47 @@
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
-import { Backoff, PodkitError } from '@podkit/kit';
-import { hostImageIsolation } from '../images/host-image.js';
+import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 import type { ImageRecord } from '../images/image-store.js';
 import { readHostLimits } from '../oci/rlimits.js';
 import { loadRuntimeDefaultSeccomp } from '../oci/seccomp.js';
 import type { DockerSeccompProfile } from '../oci/seccomp.js';
 import { Runc } from '../runc/runc.js';
-import { createSandbox, destroySandbox, loadSandbox, type Sandbox } from '../sandbox/index.js';
+import { createSandbox, loadSandbox, type Sandbox } from '../sandbox/index.js';
 import type { Container } from '../spec/types.js';
 import type { StateLayout } from '../state/state-root.js';
-import { prepareVolumes, releaseVolumes, type PreparedVolume } from '../volumes/volume-manager.js';
+import { prepareVolumes, type PreparedVolume } from '../volumes/volume-manager.js';
 import type { DownwardFacts } from '../volumes/types.js';
 import { loadPodNetwork } from './network-config.js';
 import { machineCapacity, podPortMappings, volumeObjects } from './admission.js';
-import { resolveContainerEnv, type PodObjects } from './container-env.js';
-import { buildContainerPlan } from './container-plan.js';
-import {
-  cleanupAttempt,
-  prepareRootfs,
-  startAttempt,
-  type ContainerExit,
-} from './container-runner.js';
+import type { PodObjects } from './container-env.js';
+import { prepareRootfs, type ContainerExit } from './container-runner.js';
 import type { RootfsMount } from '../images/rootfs-mount.js';
-import {
-  adoptContainer,
-  type AdoptedContainer,
-  type ContainerHandle,
-} from '../supervisor/run-container.js';
+import { adoptContainer, type AdoptedContainer } from '../supervisor/run-container.js';
 import { preparedVolumesOf } from '../volumes/volume-manager.js';
 import { systemClock, type Clock } from '../probes/clock.js';
-import { ProbeWorker, type ProbeKind } from '../probes/probe-worker.js';
 import type { Prober, ProbeTarget } from '../probes/types.js';
-import type { Probe } from '../spec/types.js';
-import { runLifecycleHook } from './lifecycle-hooks.js';
-import {
-  nowRfc3339,
-  terminatedReason,
-  type ContainerStatus,
-  type PodCondition,
-  type PodConditionType,
-  type PodEvent,
-} from './pod-status.js';
-import { appendPodEvent, containerLogPath, writePodRecord, type PodRecord } from './pod-store.js';
-import { loadPullImage, pullFailureMessage, shouldPull } from './pod-images.js';
-import { loadRegistrySettings } from '../images/registry/registry-settings.js';
+import { nowRfc3339, type PodEvent } from './pod-status.js';
+import type { PodRecord } from './pod-store.js';
 import { traceMark } from '../trace.js';
+import { releasePodResources } from './pod-release.js';
+import { ContainerLifecycle, objectRef, type ContainerSlot } from './container-lifecycle.js';
+import { PodStatusManager } from './pod-status-manager.js';
+import { startProbes, type ProbeContext } from './probe-manager.js';
+import { stopContainer, terminateInOrder, type TerminationContext } from './termination.js';
+import {
+  KUBELET_BACKOFF,
+  backoffDisplay,
+  countsAsRestart,
+  crashLoopBackoff,
+  finishedForGood,
+  shouldRestart,
+  type BackoffPolicy,
+  type ContainerKind,
+  type StartOutcome,
+} from './restart-policy.js';
 
-/** CrashLoopBackOff: 0 for the first restart, then base, 2×base … capped (kubelet: 10 s, 300 s). */
-export interface BackoffPolicy {
-  baseMs: number;
-  capMs: number;
-  /** A container that ran this long cleanly has its backoff reset (kubelet: 10 min). */
-  resetAfterMs: number;
-}
-
-export const KUBELET_BACKOFF: BackoffPolicy = {
-  baseMs: 10_000,
-  capMs: 300_000,
-  resetAfterMs: 600_000,
-};
+export { KUBELET_BACKOFF, type BackoffPolicy } from './restart-policy.js';
 
 export interface PodWorkerOptions {
   layout: StateLayout;
@@ -77,35 +59,11 @@ export interface PodWorkerOptions {
   onChange?: ((record: PodRecord) => void) | undefined;
 }
 
-/** kubelet's minimumGracePeriodInSeconds: a stop signal is never followed by SIGKILL sooner. */
-export const MIN_KILL_GRACE_MS = 2000;
+export { MIN_KILL_GRACE_MS } from './termination.js';
 
-type Kind = 'init' | 'sidecar' | 'main';
+type Kind = ContainerKind;
 
-interface Slot {
-  container: Container;
-  kind: Kind;
-  status: ContainerStatus;
-  attempt: ContainerHandle | undefined;
-  /** Set once the container will not run again. */
-  done: boolean;
-  lastStartedAt: number;
-  /** CrashLoopBackOff of this container (kit's one backoff; its state is persisted). */
-  backoff: Backoff;
-  /** While waiting in back-off: when the next start is due (clock time). */
-  nextStartAt: number | undefined;
-  /** Aborted when the current attempt ends or is being killed: its probes and postStart. */
-  attemptAbort: AbortController | undefined;
-  /** The kill of the current attempt in progress (one at a time). */
-  killing: Promise<void> | undefined;
-}
-
-/** How one start of a container went. */
-type StartOutcome = 'running' | 'killed' | 'configError' | 'startError' | 'pullError';
-
-function objectRef(slot: Slot): string {
-  return `${slot.kind === 'main' ? 'spec.containers' : 'spec.initContainers'}{${slot.container.name}}`;
-}
+type Slot = ContainerSlot;
 
 /**
  * The real prober, loaded on its first probe or hook: its http/https/http2/net modules cost
@@ -121,12 +79,6 @@ function lazyProber(runc: Runc): Prober {
   };
 }
 
-const PROBE_TITLE: Record<ProbeKind, string> = {
-  liveness: 'Liveness',
-  readiness: 'Readiness',
-  startup: 'Startup',
-};
-
 /**
  * The pod worker: one per pod, in its own process, like kubelet's pod worker. It creates the
  * sandbox and volumes, runs init containers one at a time (a native sidecar must be *started*
@@ -135,6 +87,12 @@ const PROBE_TITLE: Record<ProbeKind, string> = {
  * the restart policy with CrashLoopBackOff, keeps the Kubernetes-shaped status in the pod
  * record, and on stop (or completion) terminates main containers in parallel, then sidecars in
  * reverse order (preStop, stop signal, grace, SIGKILL), and releases every resource.
+ *
+ * What remains here is the state machine: set-up, start order, each container's supervise
+ * loop, run/resume, release. Each concern it composes has its own file, as kubelet's
+ * kuberuntime does: container-lifecycle.ts (one start, exit, adoption), restart-policy.ts (the
+ * restart decision and CrashLoopBackOff), probe-manager.ts, termination.ts,
+ * pod-status-manager.ts (conditions, saves, events) and pod-release.ts.
  */
 export class PodWorker {
   readonly #o: PodWorkerOptions;
@@ -159,8 +117,14 @@ export class PodWorker {
   readonly #force = new AbortController();
   #terminating: Promise<void> | undefined;
   #wake: (() => void) | undefined;
-  readonly #waiters = new Set<() => void>();
-  #writeChain: Promise<void> = Promise.resolve();
+  /** The record, its saves and waiters, the pod's events (pod-status-manager.ts). */
+  readonly #status: PodStatusManager;
+  /** What termination.ts needs of this pod to stop its containers. */
+  readonly #termination: TerminationContext<Slot>;
+  /** What probe-manager.ts needs of this pod to probe its containers. */
+  readonly #probes: ProbeContext<Slot>;
+  /** One container's start, exit and adoption (container-lifecycle.ts). */
+  readonly #lifecycle: ContainerLifecycle;
 
   constructor(options: PodWorkerOptions) {
     this.#o = options;
@@ -199,15 +163,7 @@ export class PodWorker {
       attempt: undefined,
       done: false,
       lastStartedAt: this.#record.supervision?.[c.name]?.lastStartedAt ?? 0,
-      backoff: new Backoff(
-        { ...this.#backoff, firstImmediate: true },
-        {
-          state: {
-            delayMs: this.#record.supervision?.[c.name]?.backoffMs ?? 0,
-            lastStartedAt: this.#record.supervision?.[c.name]?.lastStartedAt ?? null,
-          },
-        },
-      ),
+      backoff: crashLoopBackoff(this.#backoff, this.#record.supervision?.[c.name]),
       nextStartAt: this.#record.supervision?.[c.name]?.nextStartAt,
       attemptAbort: undefined,
       killing: undefined,
@@ -222,6 +178,80 @@ export class PodWorker {
     this.#record.status.containerStatuses = this.#slots
       .filter((s) => s.kind === 'main')
       .map((s) => s.status);
+    this.#status = new PodStatusManager({
+      layout: options.layout,
+      record: this.#record,
+      clock: this.#clock,
+      facts: () => ({
+        sandboxReady: this.#sandbox !== undefined,
+        initialized: this.#initialized,
+        containers: this.#slots,
+      }),
+      supervision: () =>
+        Object.fromEntries(
+          this.#slots.map((s) => [
+            s.container.name,
+            {
+              backoffMs: s.backoff.state.delayMs,
+              lastStartedAt: s.lastStartedAt,
+              nextStartAt: s.nextStartAt,
+            },
+          ]),
+        ),
+      onChange: options.onChange,
+    });
+    this.#termination = {
+      clock: this.#clock,
+      prober: this.#prober,
+      podName: this.#record.name,
+      force: this.#force.signal,
+      stopSignal: (slot) =>
+        (this.#o.images.get(slot.container.name)?.config.stopSignal ?? 'SIGTERM') as NodeJS.Signals,
+      target: (slot) => this.#target(slot),
+      objectRef,
+      event: (type, reason, object, message) => this.#event(type, reason, object, message),
+      changed: () => void this.#save(),
+    };
+    this.#probes = {
+      prober: this.#prober,
+      clock: this.#clock,
+      podGraceSeconds: this.#record.pod.spec.terminationGracePeriodSeconds,
+      target: (slot) => this.#target(slot),
+      objectRef,
+      event: (type, reason, object, message) => this.#event(type, reason, object, message),
+      changed: () => void this.#save(),
+      kill: (slot, graceMs, message) => void this.#stop(slot, graceMs, message),
+    };
+    this.#lifecycle = new ContainerLifecycle({
+      runc: this.#runc,
+      layout: options.layout,
+      record: this.#record,
+      objects: options.objects,
+      images: options.images,
+      hiddenHostPaths: options.hiddenHostPaths,
+      clock: this.#clock,
+      prober: this.#prober,
+      pulled: this.#pulled,
+      premounts: this.#premounts,
+      force: this.#force.signal,
+      sandbox: () => this.#sandbox,
+      facts: () => this.#facts,
+      volumes: () => this.#volumes,
+      hostLimits: () => this.#hostLimits,
+      seccomp: () => this.#seccomp,
+      isStopping: () => this.#stopping,
+      runcId: (name) => this.#runcId(name),
+      containerDir: (name) => this.#containerDir(name),
+      target: (slot) => this.#target(slot),
+      podGraceMs: () => this.#podGraceMs(),
+      event: (type, reason, object, message) => this.#event(type, reason, object, message),
+      save: () => this.#save(),
+      stop: (slot, graceMs, message) => this.#stop(slot, graceMs, message),
+      startProbes: (slot, signal, resumed) => {
+        this.#startProbes(slot, signal, resumed);
+      },
+      pause: (ms) => this.#pause(ms),
+    });
   }
 
   /** Asks the pod to stop: graceful the first time, forced (SIGKILL now) the second. */
@@ -255,96 +285,18 @@ export class PodWorker {
     return nowRfc3339(() => this.#clock.now());
   }
 
-  async #event(
-    type: PodEvent['type'],
-    reason: string,
-    object: string,
-    message: string,
-  ): Promise<void> {
-    await appendPodEvent(this.#layout, this.#record.uid, {
-      time: nowRfc3339(),
-      type,
-      reason,
-      object,
-      message,
-    }).catch(() => undefined);
+  #event(type: PodEvent['type'], reason: string, object: string, message: string): Promise<void> {
+    return this.#status.event(type, reason, object, message);
   }
 
-  /** Persists the record (writes chained so they land in order) and wakes status waiters. */
+  /** Persists the record and wakes status waiters (pod-status-manager.ts). */
   #save(): Promise<void> {
-    this.#refreshConditions();
-    this.#record.supervision = Object.fromEntries(
-      this.#slots.map((s) => [
-        s.container.name,
-        {
-          backoffMs: s.backoff.state.delayMs,
-          lastStartedAt: s.lastStartedAt,
-          nextStartAt: s.nextStartAt,
-        },
-      ]),
-    );
-    const snapshot = JSON.parse(JSON.stringify(this.#record)) as PodRecord;
-    this.#o.onChange?.(snapshot);
-    this.#writeChain = this.#writeChain
-      .then(() => writePodRecord(this.#layout, snapshot))
-      .catch(() => undefined);
-    for (const w of [...this.#waiters]) w();
-    return this.#writeChain;
+    return this.#status.save();
   }
 
   /** Resolves once `pred` holds (checked after every status change). */
-  async #until(pred: () => boolean): Promise<void> {
-    while (!pred()) {
-      await new Promise<void>((resolve) => {
-        const w = (): void => {
-          this.#waiters.delete(w);
-          resolve();
-        };
-        this.#waiters.add(w);
-      });
-    }
-  }
-
-  #setCondition(type: PodConditionType, value: boolean, reason?: string): void {
-    const status = value ? 'True' : 'False';
-    const list = this.#record.status.conditions;
-    const existing = list.find((c) => c.type === type);
-    if (existing?.status === status && existing.reason === (value ? undefined : reason)) return;
-    const cond: PodCondition = {
-      type,
-      status,
-      lastTransitionTime:
-        existing?.status === status ? existing.lastTransitionTime : this.#nowRfc3339(),
-      reason: value ? undefined : reason,
-    };
-    if (existing === undefined) list.push(cond);
-    else Object.assign(existing, cond);
-  }
-
-  #refreshConditions(): void {
-    const st = this.#record.status;
-    const sidecars = this.#slots.filter((s) => s.kind === 'sidecar');
-    const mains = this.#slots.filter((s) => s.kind === 'main');
-    const ended = st.phase === 'Succeeded' || st.phase === 'Failed';
-    this.#setCondition(
-      'PodReadyToStartContainers',
-      this.#sandbox !== undefined && !ended,
-      'SandboxNotReady',
-    );
-    this.#setCondition('Initialized', this.#initialized, 'ContainersNotInitialized');
-    const ready = this.#initialized && [...sidecars, ...mains].every((s) => s.status.ready);
-    const why = ended ? 'PodCompleted' : 'ContainersNotReady';
-    this.#setCondition('ContainersReady', ready && !ended, why);
-    this.#setCondition('Ready', ready && !ended, why);
-    if (
-      st.phase === 'Pending' &&
-      this.#initialized &&
-      mains.some(
-        (s) => s.status.state.running !== undefined || s.status.state.terminated !== undefined,
-      )
-    ) {
-      st.phase = 'Running';
-    }
+  #until(pred: () => boolean): Promise<void> {
+    return this.#status.until(pred);
   }
 
   /** Runs the pod to its end (completion, failure or a stop request) and releases it. */
@@ -426,10 +378,8 @@ export class PodWorker {
 
   /** A container that finished for good before the agent restarted is not supervised again. */
   #markDoneIfFinished(slot: Slot): void {
-    const t = slot.status.state.terminated;
-    if (t === undefined || slot.kind === 'sidecar') return;
-    if (slot.kind === 'init') slot.done = t.exitCode === 0;
-    else slot.done = !this.#shouldRestart(slot, t.exitCode);
+    const done = finishedForGood(slot.kind, this.#record.pod.spec.restartPolicy, slot.status.state);
+    if (done !== undefined) slot.done = done;
   }
 
   /** What #setUp made, found again for resume(): sandbox, volumes, host facts. */
@@ -438,7 +388,7 @@ export class PodWorker {
     const sb = await loadSandbox(this.#layout, this.#record.uid);
     if (sb === undefined) {
       throw new PodkitError(
-        'SANDBOX_FAILED',
+        RuntimeErrorCode.SANDBOX_FAILED,
         `the sandbox of pod ${pod.metadata.name} is gone: it cannot be resumed`,
       );
     }
@@ -538,297 +488,17 @@ export class PodWorker {
     };
   }
 
-  /** Creates and starts one attempt of the container (runc), before any hook or probe. */
-  async #create(slot: Slot): Promise<ContainerHandle> {
-    const sb = this.#sandbox;
-    const facts = this.#facts;
-    if (sb === undefined || facts === undefined) throw new Error('sandbox not ready');
-    const image = this.#pulled.get(slot.container.name) ?? this.#o.images.get(slot.container.name);
-    if (image === undefined) throw new Error(`no image for ${slot.container.name}`);
-    const c = slot.container;
-    const isolation =
-      image.kind === 'host'
-        ? await hostImageIsolation({
-            stateRoot: this.#layout.root,
-            extraHidden: this.#o.hiddenHostPaths,
-            keep: image.keep,
-          })
-        : undefined;
-    const env = resolveContainerEnv(c, this.#o.objects, facts).env;
-    const premount = this.#premounts.get(c.name);
-    this.#premounts.delete(c.name);
-    const attempt = await startAttempt({
-      rootfs: await premount,
-      runc: this.#runc,
-      id: this.#runcId(c.name),
-      containerDir: this.#containerDir(c.name),
-      stateRoot: this.#layout.root,
-      image,
-      logPath: containerLogPath(this.#layout, this.#record.uid, c.name),
-      hostFacts: { hostLimits: this.#hostLimits },
-      plan: (rootfs) =>
-        buildContainerPlan({
-          pod: this.#record.pod,
-          container: c,
-          image,
-          rootfs,
-          sandbox: sb,
-          volumes: this.#volumes,
-          env,
-          isolation,
-          runtimeDefaultSeccomp: this.#seccomp,
-        }),
-    });
-    slot.status.imageID = image.name;
-    return attempt;
-  }
-
-  /**
-   * One start: create the container, run postStart (the container is not Running until it
-   * returns; a failure kills it), then mark it Running and start its probes.
-   */
-  async #startOnce(slot: Slot): Promise<StartOutcome> {
-    const c = slot.container;
-    // Admission pulled for the first start; a restart pulls again as its policy says.
-    if (slot.status.restartCount > 0 && !(await this.#pullForRestart(slot))) return 'pullError';
-    slot.lastStartedAt = this.#clock.now();
-    slot.backoff.started(slot.lastStartedAt);
-    let attempt: ContainerHandle;
-    try {
-      attempt = await this.#create(slot);
-    } catch (err) {
-      const e = err as PodkitError;
-      const configError =
-        e.code === 'CONTAINER_CONFIG_INVALID' ||
-        e.code === 'CONTAINER_NO_COMMAND' ||
-        e.code === 'CONTAINER_USER_INVALID' ||
-        e.code === 'CONTAINER_CAPABILITY_UNKNOWN';
-      await this.#event('Warning', 'Failed', objectRef(slot), `Error: ${e.message}`);
-      if (configError) {
-        slot.status.state = {
-          waiting: { reason: 'CreateContainerConfigError', message: e.message },
-        };
-        await this.#save();
-        return 'configError';
-      }
-      // runc could not start the process (e.g. the command does not exist): as containerd
-      // reports it, a container that terminated with 128, reason StartError.
-      const at = this.#nowRfc3339();
-      slot.status.state = {
-        terminated: {
-          exitCode: 128,
-          reason: 'StartError',
-          message: e.message,
-          startedAt: at,
-          finishedAt: at,
-        },
-      };
-      await this.#save();
-      return 'startError';
-    }
-    slot.attempt = attempt;
-    const ac = new AbortController();
-    slot.attemptAbort = ac;
-    slot.status.containerID = `runc://${attempt.id}`;
-    await this.#event('Normal', 'Created', objectRef(slot), `Created container ${c.name}`);
-    await this.#event('Normal', 'Started', objectRef(slot), `Started container ${c.name}`);
-    if (this.#stopping) {
-      // Termination began while this container was being created: it must not outlive it.
-      await attempt.kill('SIGKILL').catch(() => undefined);
-      return 'killed';
-    }
-    const postStart = c.lifecycle?.postStart;
-    if (postStart !== undefined) {
-      // Not Running until the hook returns (a restart's CrashLoopBackOff is over by now).
-      slot.status.state = { waiting: { reason: 'ContainerCreating' } };
-      await this.#save();
-      const r = await Promise.race([
-        runLifecycleHook({
-          name: 'PostStart',
-          handler: postStart,
-          container: c.name,
-          pod: this.#record.name,
-          prober: this.#prober,
-          target: this.#target(slot),
-          clock: this.#clock,
-          timeoutMs: Infinity,
-          signal: ac.signal,
-        }),
-        attempt.exited.then(() => ({ ok: false, output: 'the container exited' })),
-      ]);
-      if (ac.signal.aborted) return 'killed';
-      if (!r.ok) {
-        await this.#event('Warning', 'FailedPostStartHook', objectRef(slot), r.output);
-        void this.#stop(slot, this.#podGraceMs(), 'FailedPostStartHook');
-        return 'killed';
-      }
-    }
-    slot.lastStartedAt = this.#clock.now();
-    slot.backoff.started(slot.lastStartedAt);
-    slot.status.state = { running: { startedAt: this.#nowRfc3339() } };
-    slot.status.started = c.startupProbe === undefined;
-    slot.status.ready =
-      slot.status.started && c.readinessProbe === undefined && slot.kind !== 'init';
-    if (slot.kind !== 'init') this.#startProbes(slot, ac.signal);
-    await this.#save();
-    traceMark(`container.${c.name}.saved-running`);
-    return 'running';
-  }
-
-  /**
-   * kubelet's image step of a container start: with imagePullPolicy Always (an OCI image) the
-   * image is pulled again; a failure leaves the container Waiting with ErrImagePull (false).
-   */
-  async #pullForRestart(slot: Slot): Promise<boolean> {
-    const c = slot.container;
-    const local = this.#pulled.get(c.name) ?? this.#o.images.get(c.name);
-    if (!shouldPull(c.imagePullPolicy, local)) return true;
-    await this.#event('Normal', 'Pulling', objectRef(slot), `Pulling image "${c.image}"`);
-    try {
-      const settings = await loadRegistrySettings(this.#layout.root);
-      // A forced stop ends the pull at once; a graceful one lets it finish (its retries are bounded).
-      const pullImage = await loadPullImage();
-      const r = await pullImage(this.#layout.root, c.image, {
-        settings,
-        signal: this.#force.signal,
-      });
-      const record = r.records.find((x) => x.name === r.name) ?? r.records[0];
-      if (record !== undefined) this.#pulled.set(c.name, record);
-      await this.#event(
-        'Normal',
-        'Pulled',
-        objectRef(slot),
-        `Successfully pulled image "${c.image}"`,
-      );
-      return true;
-    } catch (err) {
-      const message = pullFailureMessage(c.image, err);
-      slot.status.state = { waiting: { reason: 'ErrImagePull', message } };
-      await this.#event('Warning', 'Failed', objectRef(slot), message);
-      await this.#event('Warning', 'Failed', objectRef(slot), 'Error: ErrImagePull');
-      await this.#save();
-      return false;
-    }
-  }
-
   #podGraceMs(): number {
     return Math.max(this.#record.pod.spec.terminationGracePeriodSeconds, 0) * 1000;
   }
 
-  /** Starts the probes of a running attempt; they all stop when `signal` aborts. */
+  /** Starts the probes of a running attempt (probe-manager.ts); they stop when `signal` aborts. */
   #startProbes(slot: Slot, signal: AbortSignal, resumed = false): void {
-    const c = slot.container;
-    const workers: ProbeWorker[] = [];
-    // Probes resumed after an agent restart count their delays from the container's start and
-    // keep its readiness until they decide otherwise.
-    const running = slot.status.state.running?.startedAt;
-    const startedAt = resumed && running !== undefined ? Date.parse(running) : this.#clock.now();
-    const spawn = (kind: ProbeKind, probe: Probe, onResult: (ok: boolean) => void): void => {
-      if (signal.aborted) return;
-      const w = new ProbeWorker({
-        kind,
-        probe,
-        prober: this.#prober,
-        target: this.#target(slot),
-        clock: this.#clock,
-        startedAt,
-        initialResult: resumed && kind === 'readiness' ? slot.status.ready : undefined,
-        onProbe: (r) => {
-          if (!r.ok && !signal.aborted) {
-            void this.#event(
-              'Warning',
-              'Unhealthy',
-              objectRef(slot),
-              `${PROBE_TITLE[kind]} probe failed: ${r.output}`,
-            );
-          }
-        },
-        onResult: (ok) => {
-          if (!signal.aborted) onResult(ok);
-        },
-      });
-      workers.push(w);
-      void w.start();
-    };
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const w of workers) w.stop();
-      },
-      { once: true },
-    );
-    const killFor = (kind: ProbeKind, probe: Probe): void => {
-      const grace =
-        (probe.terminationGracePeriodSeconds ??
-          this.#record.pod.spec.terminationGracePeriodSeconds) * 1000;
-      void this.#stop(slot, grace, `Container ${c.name} failed ${kind} probe, will be restarted`);
-    };
-    const others = (): void => {
-      const { livenessProbe, readinessProbe } = c;
-      if (livenessProbe !== undefined)
-        spawn('liveness', livenessProbe, (ok) => {
-          if (!ok) killFor('liveness', livenessProbe);
-        });
-      if (readinessProbe !== undefined)
-        spawn('readiness', readinessProbe, (ok) => {
-          slot.status.ready = ok;
-          void this.#save();
-        });
-    };
-    const startupProbe = c.startupProbe;
-    if (startupProbe === undefined || (resumed && slot.status.started)) others();
-    else
-      spawn('startup', startupProbe, (ok) => {
-        if (!ok) {
-          killFor('startup', startupProbe);
-          return;
-        }
-        slot.status.started = true;
-        slot.status.ready = c.readinessProbe === undefined;
-        void this.#save();
-        others();
-      });
-  }
-
-  /** Records an exit and removes what the attempt left. */
-  async #recordExit(slot: Slot, exit: ContainerExit): Promise<void> {
-    slot.attemptAbort?.abort();
-    const started = slot.status.state.running?.startedAt;
-    slot.status.state = {
-      terminated: {
-        exitCode: exit.exitCode,
-        signal: exit.signal === undefined ? undefined : exit.exitCode - 128,
-        reason:
-          exit.lost === true
-            ? 'ContainerStatusUnknown'
-            : terminatedReason(exit.exitCode, exit.oomKilled),
-        message:
-          exit.lost === true
-            ? 'The container could not be located when the pod was adopted'
-            : undefined,
-        startedAt: started,
-        finishedAt: this.#nowRfc3339(),
-      },
-    };
-    slot.status.ready = false;
-    slot.status.started = false;
-    slot.attempt = undefined;
-    slot.killing = undefined;
-    await cleanupAttempt(
-      this.#runc,
-      this.#runcId(slot.container.name),
-      this.#containerDir(slot.container.name),
-    ).catch(() => undefined);
-    await this.#save();
+    startProbes(this.#probes, slot, signal, resumed);
   }
 
   #shouldRestart(slot: Slot, exitCode: number): boolean {
-    if (this.#stopping) return false;
-    if (slot.kind === 'sidecar') return true;
-    const policy = this.#record.pod.spec.restartPolicy;
-    return policy === 'Always'
-      ? slot.kind === 'main' || exitCode !== 0
-      : policy === 'OnFailure' && exitCode !== 0;
+    return shouldRestart(slot.kind, this.#record.pod.spec.restartPolicy, exitCode, this.#stopping);
   }
 
   /** Waits `ms` unless a stop request comes first. */
@@ -849,41 +519,14 @@ export class PodWorker {
   async #backoffBeforeRestart(slot: Slot, outcome: StartOutcome): Promise<void> {
     // A container that ran cleanly for resetAfterMs starts the series over (kubelet: 10 min).
     const delay = slot.backoff.next(outcome === 'running' ? this.#clock.now() : undefined);
-    const name = slot.container.name;
-    // A container that was not created (config error, image pull) did not restart.
-    if (outcome !== 'configError' && outcome !== 'pullError') {
+    if (countsAsRestart(outcome)) {
       slot.status.lastState = slot.status.state;
       slot.status.restartCount++;
     }
     if (delay > 0) {
-      const message = `back-off ${Math.round(delay / 1000)}s restarting failed container=${name} pod=${this.#record.name}`;
-      const reason =
-        outcome === 'configError'
-          ? 'CreateContainerConfigError'
-          : outcome === 'startError'
-            ? 'RunContainerError'
-            : outcome === 'pullError'
-              ? 'ImagePullBackOff'
-              : 'CrashLoopBackOff';
-      slot.status.state = {
-        waiting: {
-          reason,
-          message:
-            reason === 'CrashLoopBackOff'
-              ? message
-              : reason === 'ImagePullBackOff'
-                ? `Back-off pulling image "${slot.container.image}": ${slot.status.state.waiting?.message ?? ''}`
-                : `${slot.status.lastState.terminated?.message ?? slot.status.state.waiting?.message ?? ''} (${message})`,
-        },
-      };
-      await this.#event(
-        'Warning',
-        'BackOff',
-        objectRef(slot),
-        outcome === 'pullError'
-          ? `Back-off pulling image "${slot.container.image}"`
-          : 'Back-off restarting failed container',
-      );
+      const shown = backoffDisplay(outcome, delay, slot.container, this.#record.name, slot.status);
+      slot.status.state = { waiting: shown.waiting };
+      await this.#event('Warning', 'BackOff', objectRef(slot), shown.event);
       slot.nextStartAt = this.#clock.now() + delay;
       await this.#save();
       await this.#pause(delay);
@@ -908,10 +551,10 @@ export class PodWorker {
         let exit: ContainerExit | undefined;
         let outcome: StartOutcome;
         if (resumed !== undefined) {
-          ({ outcome, exit } = await this.#resumeAttempt(slot, resumed));
+          ({ outcome, exit } = await this.#lifecycle.resumeAttempt(slot, resumed));
           resumed = undefined;
         } else {
-          outcome = await this.#startOnce(slot);
+          outcome = await this.#lifecycle.startOnce(slot);
         }
         first?.();
         first = undefined;
@@ -923,7 +566,7 @@ export class PodWorker {
         const attempt = slot.attempt;
         if (exit === undefined && attempt !== undefined) exit = await attempt.exited;
         if (exit !== undefined) {
-          await this.#recordExit(slot, exit);
+          await this.#lifecycle.recordExit(slot, exit);
           exitCode = exit.exitCode;
         }
         if (slot.kind === 'init' && exitCode === 0) break;
@@ -935,41 +578,6 @@ export class PodWorker {
       slot.done = true;
       await this.#save();
     }
-  }
-
-  /**
-   * The first turn of a container found by resume(): a running one gets its handle and probes
-   * back; an exit conmon recorded meanwhile is returned to be applied; a container that was
-   * running and is gone without an exit is lost; one waiting in back-off waits the rest of it.
-   */
-  async #resumeAttempt(
-    slot: Slot,
-    adopted: AdoptedContainer,
-  ): Promise<{ outcome: StartOutcome; exit?: ContainerExit | undefined }> {
-    if (adopted.state === 'running') {
-      slot.attempt = adopted.handle;
-      const ac = new AbortController();
-      slot.attemptAbort = ac;
-      if (slot.kind !== 'init') this.#startProbes(slot, ac.signal, true);
-      return { outcome: 'running' };
-    }
-    if (adopted.state === 'exited') return { outcome: 'running', exit: adopted.exit };
-    if (slot.status.state.running !== undefined) {
-      const lost: ContainerExit = {
-        exitCode: 137,
-        signal: 'SIGKILL',
-        oomKilled: false,
-        lost: true,
-        finishedAt: new Date(),
-      };
-      return { outcome: 'running', exit: lost };
-    }
-    if (slot.nextStartAt !== undefined) {
-      await this.#pause(slot.nextStartAt - this.#clock.now());
-      slot.nextStartAt = undefined;
-      if (this.#isStopping()) return { outcome: 'killed' };
-    }
-    return { outcome: await this.#startOnce(slot) };
   }
 
   /** Init containers and sidecars in order; false when the pod failed (or stops) in init. */
@@ -1025,58 +633,9 @@ export class PodWorker {
     }
   }
 
-  /**
-   * Kills the current attempt as kubelet's killContainer: preStop (skipped when the grace
-   * period is 0; its time counts against the grace period), the image's stop signal, at least
-   * 2 s more, SIGKILL. A forced stop sends SIGKILL at once.
-   */
+  /** Kills the current attempt (termination.ts: preStop, stop signal, grace, SIGKILL). */
   async #stop(slot: Slot, graceMs: number, message: string): Promise<void> {
-    const attempt = slot.attempt;
-    if (attempt === undefined) return;
-    slot.killing ??= (async () => {
-      slot.attemptAbort?.abort();
-      if (slot.status.ready) {
-        slot.status.ready = false;
-        void this.#save();
-      }
-      // An object, so that TypeScript does not narrow the flag across awaits.
-      const exit = { gone: false };
-      void attempt.exited.then(() => (exit.gone = true));
-      await this.#event('Normal', 'Killing', objectRef(slot), message);
-      let grace = graceMs;
-      const preStop = slot.container.lifecycle?.preStop;
-      if (preStop !== undefined && grace > 0 && !this.#forced && !exit.gone) {
-        const t0 = this.#clock.now();
-        const hookAbort = AbortSignal.any([this.#force.signal, AbortSignal.timeout(grace)]);
-        const r = await Promise.race([
-          runLifecycleHook({
-            name: 'PreStop',
-            handler: preStop,
-            container: slot.container.name,
-            pod: this.#record.name,
-            prober: this.#prober,
-            target: this.#target(slot),
-            clock: this.#clock,
-            timeoutMs: grace,
-            signal: hookAbort,
-          }),
-          attempt.exited.then(() => ({ ok: true, output: '' })),
-        ]);
-        if (!r.ok && !hookAbort.aborted)
-          await this.#event('Warning', 'FailedPreStopHook', objectRef(slot), r.output);
-        grace -= this.#clock.now() - t0;
-      }
-      grace = Math.max(grace, MIN_KILL_GRACE_MS);
-      if (!this.#forced && !exit.gone) {
-        const image = this.#o.images.get(slot.container.name);
-        const stopSignal = (image?.config.stopSignal ?? 'SIGTERM') as NodeJS.Signals;
-        await attempt.kill(stopSignal).catch(() => undefined);
-        await Promise.race([attempt.exited, this.#clock.sleep(grace, this.#force.signal)]);
-      }
-      if (!exit.gone) await attempt.kill('SIGKILL').catch(() => undefined);
-      await attempt.exited;
-    })();
-    await slot.killing;
+    await stopContainer(this.#termination, slot, graceMs, message);
   }
 
   /** Ordered termination: main (and init) containers in parallel, then sidecars in reverse. */
@@ -1084,14 +643,7 @@ export class PodWorker {
     this.#stopping = true;
     this.#wake?.();
     for (const s of this.#slots) s.attemptAbort?.abort();
-    const grace = this.#podGraceMs();
-    const deadline = this.#clock.now() + grace;
-    const stopMsg = (s: Slot): string => `Stopping container ${s.container.name}`;
-    await Promise.all(
-      this.#slots.filter((s) => s.kind !== 'sidecar').map((s) => this.#stop(s, grace, stopMsg(s))),
-    );
-    for (const s of this.#slots.filter((x) => x.kind === 'sidecar').reverse())
-      await this.#stop(s, Math.max(deadline - this.#clock.now(), 0), stopMsg(s));
+    await terminateInOrder(this.#termination, this.#slots, this.#podGraceMs());
     // Let the supervising loops record the exits (bounded: a lost exit must not hang us).
     await Promise.race([
       this.#until(() => this.#slots.every((s) => s.attempt === undefined)),
@@ -1111,17 +663,10 @@ export class PodWorker {
     // Overlays mounted ahead but never used are removed with the rest (once they settled).
     await Promise.all(this.#premounts.values());
     this.#premounts.clear();
-    for (const s of this.#slots) {
-      await cleanupAttempt(
-        this.#runc,
-        this.#runcId(s.container.name),
-        this.#containerDir(s.container.name),
-      ).catch(() => undefined);
-    }
-    await releaseVolumes(this.#layout.podDir(this.#record.uid)).catch(() => undefined);
-    const sb =
-      this.#sandbox ?? (await loadSandbox(this.#layout, this.#record.uid).catch(() => undefined));
-    if (sb !== undefined) await destroySandbox(sb).catch(() => undefined);
+    // The same release as `remove` and `gc`; a failed step is left to `podkit gc`.
+    await releasePodResources(this.#layout, this.#record.uid, { sandbox: this.#sandbox }).catch(
+      () => undefined,
+    );
     this.#sandbox = undefined;
     this.#record.released = true;
     this.#record.worker = undefined;

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path, { join } from 'node:path';
 import { PodkitError, startGroup } from '@podkit/kit';
+import { RuntimeErrorCode } from '../errors.js';
 import type { OciConfig } from '../oci/config.js';
 import { which } from '../host/preflight.js';
 import { runcMessage, type Runc } from '../runc/runc.js';
@@ -259,9 +260,13 @@ export async function runContainer(options: RunContainerOptions): Promise<Contai
   const fail = async (why: string): Promise<never> => {
     await killConmon(files.conmonPidFile);
     await runc.delete(id, { force: true }).catch(() => undefined);
-    throw new PodkitError('CONTAINER_START_FAILED', `container ${id} did not start: ${why}`, {
-      hint: "check the image (command exists in it?) and the container spec; the container log has runc's output",
-    });
+    throw new PodkitError(
+      RuntimeErrorCode.CONTAINER_START_FAILED,
+      `container ${id} did not start: ${why}`,
+      {
+        hint: "check the image (command exists in it?) and the container spec; the container log has runc's output",
+      },
+    );
   };
   if (sync.data <= 0) return fail(runcReason(sync.message));
   const pid = sync.data;
