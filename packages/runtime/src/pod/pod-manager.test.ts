@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readLogs } from '../logs/cri-log-reader.js';
 import { containerLogPath, readPodRecord, type PodRecord } from './pod-store.js';
 import { waitForPod } from './pod-manager.js';
-import { podTestEnv } from './test-pod-env.js';
+import { podTestEnv, stopPodWorker } from './test-pod-env.js';
 import type { StateLayout } from '../state/state-root.js';
 
 /** A container's stdout lines (stderr holds the retry loop's "connection refused" noise). */
@@ -63,4 +63,27 @@ spec:
   assert.ok(a?.state.running !== undefined, 'the server keeps running');
   await runtime.remove('default', 'duo');
   assert.equal(await readPodRecord(layout, rec.uid), undefined);
+});
+
+test('a pod whose only container never started (StartError), then stopped, ends Failed', async (t) => {
+  const { layout, up } = await podTestEnv(t);
+  const rec = await up(`
+apiVersion: v1
+kind: Pod
+metadata: { name: never }
+spec:
+  containers:
+    - name: c
+      image: busybox:test
+      command: [/no/such/program]
+`);
+  // The start fails (exit 128, StartError); the container then waits to be retried.
+  await waitForPod(
+    layout,
+    rec.uid,
+    (r) => r.status.containerStatuses[0]?.lastState.terminated?.reason === 'StartError',
+    { timeoutMs: 30_000 },
+  );
+  const stopped = await stopPodWorker(layout, rec.uid);
+  assert.equal(stopped.status.phase, 'Failed', JSON.stringify(stopped.status));
 });

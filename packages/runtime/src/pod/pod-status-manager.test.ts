@@ -8,6 +8,7 @@ import { virtualClock } from '../probes/clock.js';
 import { stateLayout } from '../state/state-root.js';
 import {
   PodStatusManager,
+  endPhase,
   refreshPodStatus,
   setCondition,
   type PodFacts,
@@ -167,4 +168,33 @@ test('saves land in order with the supervision state; watchers and waiters hear 
     events.map((e) => `${e.reason} ${e.object}`),
     ['BackOff spec.containers{c}'],
   );
+});
+
+test('a pod ends Failed when a main container last failed, never ran on an error, or was lost', () => {
+  const at = '2026-12-07T00:00:00Z';
+  const st = (state: ContainerState, last: ContainerState = {}) => ({
+    name: 'c',
+    image: 'i',
+    imageID: '',
+    state,
+    lastState: last,
+    ready: false,
+    started: false,
+    restartCount: 0,
+  });
+  const term = (exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error') => ({
+    terminated: { exitCode, reason, startedAt: at, finishedAt: at },
+  });
+  assert.equal(endPhase([st(term(0))]), 'Succeeded');
+  assert.equal(endPhase([st(term(0)), st(term(3))]), 'Failed');
+  // StartError (128), then stopped while waiting in back-off (issue: shown as Succeeded).
+  assert.equal(
+    endPhase([st({ waiting: { reason: 'RunContainerError' } }, term(128, 'StartError'))]),
+    'Failed',
+  );
+  // A config error never ran; one still being created when the pod stopped is no failure.
+  assert.equal(endPhase([st({ waiting: { reason: 'CreateContainerConfigError' } })]), 'Failed');
+  assert.equal(endPhase([st({ waiting: { reason: 'ContainerCreating' } })]), 'Succeeded');
+  // Restarted after a clean exit and waiting again: its last run succeeded.
+  assert.equal(endPhase([st({ waiting: { reason: 'CrashLoopBackOff' } }, term(0))]), 'Succeeded');
 });

@@ -90,6 +90,28 @@ export function refreshPodStatus(st: PodStatus, facts: PodFacts, now: string): v
   }
 }
 
+/** Waiting reasons of a container that has simply not started yet (no failure). */
+const NOT_YET = new Set(['ContainerCreating', 'PodInitializing']);
+
+/**
+ * Whether a main container counts as failed when its pod ends: its last termination was not
+ * exit 0 — the current one, or the one before a wait (a container waiting in back-off after a
+ * StartError ended with 128) — or it never ran and waits on an error (config, pull, start).
+ * The kubelet reports such a pod Failed, never Succeeded.
+ */
+export function endedInFailure(st: ContainerStatus): boolean {
+  const t =
+    st.state.terminated ?? (st.state.waiting === undefined ? undefined : st.lastState.terminated);
+  if (t !== undefined) return t.exitCode !== 0;
+  const waiting = st.state.waiting?.reason;
+  return waiting !== undefined && !NOT_YET.has(waiting);
+}
+
+/** The phase of a pod whose containers will not run again: Failed if any main one failed. */
+export function endPhase(mains: readonly ContainerStatus[]): 'Succeeded' | 'Failed' {
+  return mains.some(endedInFailure) ? 'Failed' : 'Succeeded';
+}
+
 export interface PodStatusManagerOptions {
   layout: StateLayout;
   /** The record the worker mutates; saved as it is at each save. */

@@ -26,7 +26,7 @@ import type { PodRecord } from './pod-store.js';
 import { traceMark } from '../trace.js';
 import { releasePodResources } from './pod-release.js';
 import { ContainerLifecycle, objectRef, type ContainerSlot } from './container-lifecycle.js';
-import { PodStatusManager } from './pod-status-manager.js';
+import { PodStatusManager, endPhase } from './pod-status-manager.js';
 import { startProbes, type ProbeContext } from './probe-manager.js';
 import { stopContainer, terminateInOrder, type TerminationContext } from './termination.js';
 import {
@@ -627,10 +627,7 @@ export class PodWorker {
       if (slot.container.lifecycle?.postStart !== undefined) await firstStart;
     }
     await Promise.all(loops);
-    if (!this.#stopping) {
-      const failed = mains.some((s) => (s.status.state.terminated?.exitCode ?? 0) !== 0);
-      this.#record.status.phase = failed ? 'Failed' : 'Succeeded';
-    }
+    if (!this.#stopping) this.#record.status.phase = endPhase(mains.map((s) => s.status));
   }
 
   /** Kills the current attempt (termination.ts: preStop, stop signal, grace, SIGKILL). */
@@ -651,9 +648,7 @@ export class PodWorker {
     ]);
     const st = this.#record.status;
     if (st.phase === 'Pending' || st.phase === 'Running') {
-      const mains = this.#slots.filter((s) => s.kind === 'main');
-      const failed = mains.some((s) => (s.status.state.terminated?.exitCode ?? 0) !== 0);
-      st.phase = failed ? 'Failed' : 'Succeeded';
+      st.phase = endPhase(this.#slots.filter((s) => s.kind === 'main').map((s) => s.status));
     }
     await this.#save();
   }
