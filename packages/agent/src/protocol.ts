@@ -99,3 +99,15 @@ export interface AgentInfo {
   root: string;
   startedAt: string;
 }
+
+/** The path segments (decoded) and query of a request to the agent. */
+export function callOf(rawUrl: string | undefined): { parts: string[]; query: URLSearchParams } {
+  const url = new URL(rawUrl ?? '/', 'http://agent');
+  return {
+    parts: url.pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent),
+    query: url.searchParams,
+  };
+}

@@ -8,7 +8,7 @@ import {
   type PodChange,
   type SerializedObjects,
 } from '@podkit/runtime';
-import { httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
+import { callOf, httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
 import { AgentErrorCode, agentError } from '../errors.js';
 
 /** What `POST /v1/apply` carries: the pods of one manifest and the objects they use. */
@@ -84,16 +84,12 @@ export async function handleApi(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://agent');
-  const parts = url.pathname
-    .split('/')
-    .filter((p) => p !== '')
-    .map(decodeURIComponent);
-  const q = url.searchParams;
+  const { parts, query: q } = callOf(req.url);
+  const pathname = `/${parts.join('/')}`;
   const method = req.method ?? 'GET';
   const rt = ctx.runtime;
   try {
-    if (parts[0] !== 'v1') throw notFound(url.pathname);
+    if (parts[0] !== 'v1') throw notFound(pathname);
     const [, what, ns, name, sub] = parts;
     if (what === 'agent' && ns === undefined && method === 'GET') {
       sendJson(res, 200, ctx.info);
@@ -221,7 +217,7 @@ export async function handleApi(
         return;
       }
     }
-    throw notFound(url.pathname);
+    throw notFound(pathname);
   } catch (err) {
     sendError(res, err);
   }

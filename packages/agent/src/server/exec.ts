@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NodeRuntime } from '@podkit/runtime';
-import { encodeFrame, Frame, FrameDecoder, toWireError } from '../protocol.js';
+import { callOf, encodeFrame, Frame, FrameDecoder, toWireError } from '../protocol.js';
 
 /**
  * `POST /v1/pods/NS/NAME/exec?container=C&tty=1&stdin=1&rows=R&cols=C` with
@@ -14,13 +14,8 @@ export async function handleExec(
   req: IncomingMessage,
   socket: Duplex,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://agent');
-  const parts = url.pathname
-    .split('/')
-    .filter((p) => p !== '')
-    .map(decodeURIComponent);
+  const { parts, query: q } = callOf(req.url);
   const [, , ns = '', name = ''] = parts;
-  const q = url.searchParams;
   socket.write(
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: podkit-exec\r\nConnection: Upgrade\r\n\r\n',
   );

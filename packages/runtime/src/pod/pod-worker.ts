@@ -316,11 +316,7 @@ export class PodWorker {
       if (!this.#stopping && (await this.#runInitContainers())) await this.#runMainContainers();
       await this.#terminateOnce();
     } catch (err) {
-      st.phase = 'Failed';
-      st.reason = err instanceof PodkitError ? err.code : 'Error';
-      st.message = err instanceof Error ? err.message : String(err);
-      await this.#event('Warning', 'Failed', '', st.message);
-      await this.#terminateOnce().catch(() => undefined);
+      await this.#failPod(err);
     } finally {
       await this.#release();
     }
@@ -366,14 +362,20 @@ export class PodWorker {
       }
       await this.#terminateOnce();
     } catch (err) {
-      st.phase = 'Failed';
-      st.reason = err instanceof PodkitError ? err.code : 'Error';
-      st.message = err instanceof Error ? err.message : String(err);
-      await this.#event('Warning', 'Failed', '', st.message);
-      await this.#terminateOnce().catch(() => undefined);
+      await this.#failPod(err);
     } finally {
       await this.#release();
     }
+  }
+
+  /** The pod could not be run (set-up or adoption failed): Failed, with why; then terminated. */
+  async #failPod(err: unknown): Promise<void> {
+    const st = this.#record.status;
+    st.phase = 'Failed';
+    st.reason = err instanceof PodkitError ? err.code : 'Error';
+    st.message = err instanceof Error ? err.message : String(err);
+    await this.#event('Warning', 'Failed', '', st.message);
+    await this.#terminateOnce().catch(() => undefined);
   }
 
   /** A container that finished for good before the agent restarted is not supervised again. */
