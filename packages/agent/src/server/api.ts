@@ -150,7 +150,6 @@ export async function handleApi(
       });
       res.on('close', off);
       const newest = new Map<string, PodChange>();
-      for (const c of held) newest.set(c.type === 'changed' ? c.record.uid : c.uid, c);
       const records = await rt.list();
       for (const c of held) newest.set(c.type === 'changed' ? c.record.uid : c.uid, c);
       held = undefined;

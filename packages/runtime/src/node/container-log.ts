@@ -1,5 +1,7 @@
 import { readLogs, type LogEntry } from '../logs/cri-log-reader.js';
-import type { PodRecord } from '../pod/pod-store.js';
+import { containerLogPath, readPodRecord, type PodRecord } from '../pod/pod-store.js';
+import type { StateLayout } from '../state/state-root.js';
+import type { PodChange } from './node-runtime.js';
 
 /** True once the container exited and its pod's restart policy will not run it again. */
 export function containerEnded(record: PodRecord, name: string): boolean {
@@ -62,5 +64,67 @@ export async function* containerLog(
     }
   } catch {
     return;
+  }
+}
+
+export interface PodLogOptions {
+  follow?: boolean | undefined;
+  tail?: number | undefined;
+  timestamps?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * What `podkit logs` prints of a pod's container (`output` of each entry); with `follow`, new
+ * lines until the container ended for good (told by `subscribe`'s changes), the pod is
+ * removed, or `signal` aborts.
+ */
+export async function* podLog(
+  layout: StateLayout,
+  record: PodRecord,
+  container: string,
+  options: PodLogOptions,
+  subscribe: (listener: (change: PodChange) => void) => () => void,
+): AsyncGenerator<Buffer> {
+  const file = containerLogPath(layout, record.uid, container);
+  const { tail, timestamps, signal } = options;
+  if (options.follow !== true) {
+    for await (const e of containerLog(file, { tail, timestamps })) {
+      if (signal?.aborted === true) return;
+      yield e.output;
+    }
+    return;
+  }
+  // No log yet is an error now, not a silent wait.
+  const probe = readLogs(file);
+  try {
+    await probe.next();
+  } finally {
+    await probe.return(undefined);
+  }
+  const until = new AbortController();
+  const end = (): void => {
+    until.abort();
+  };
+  const off = subscribe((ch) => {
+    if (ch.type === 'removed' && ch.uid === record.uid) end();
+    if (
+      ch.type === 'changed' &&
+      ch.record.uid === record.uid &&
+      containerEnded(ch.record, container)
+    )
+      end();
+  });
+  signal?.addEventListener('abort', end, { once: true });
+  try {
+    const now = await readPodRecord(layout, record.uid);
+    if (now === undefined || containerEnded(now, container)) end();
+    for await (const e of containerLog(file, { tail, timestamps, until: until.signal })) {
+      if (signal?.aborted === true) return;
+      yield e.output;
+    }
+  } finally {
+    off();
+    signal?.removeEventListener('abort', end);
   }
 }

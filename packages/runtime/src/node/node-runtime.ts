@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PodkitError, startGroup } from '@podkit/kit';
+import { PodkitError } from '@podkit/kit';
 import { RuntimeErrorCode } from '../errors.js';
 import { getImage, type ImageRecord } from '../images/image-store.js';
 import { mountsUnder } from '../host/mounts.js';
@@ -21,22 +21,20 @@ import { loadPodNetwork } from '../pod/network-config.js';
 import type { GcReport } from '../pod/pod-manager.js';
 import { releasePodResources } from '../pod/pod-release.js';
 import { loadPodObjects, releasePodObjects, savePodObjects } from '../pod/pod-objects.js';
+import type { PodObjects } from '../pod/container-env.js';
 import { nowRfc3339, type PodEvent } from '../pod/pod-status.js';
 import {
   findPodRecord,
   listPodRecords,
   readPodEvents,
-  readPodRecord,
   writePodRecord,
   type PodRecord,
 } from '../pod/pod-store.js';
 import { KUBELET_BACKOFF, PodWorker, type BackoffPolicy } from '../pod/pod-worker.js';
 import { traceMark } from '../trace.js';
-import { readLogs } from '../logs/cri-log-reader.js';
-import { containerLogPath } from '../pod/pod-store.js';
-import { Runc, type RuncExit, type RuncProcess } from '../runc/runc.js';
-import { loadSandbox } from '../sandbox/index.js';
-import { containerEnded, containerLog } from './container-log.js';
+import type { RuncProcess } from '../runc/runc.js';
+import { podLog, type PodLogOptions } from './container-log.js';
+import { execInContainer, type ExecOptions } from './container-exec.js';
 
 export interface NodeRuntimeOptions {
   layout: StateLayout;
@@ -209,11 +207,11 @@ export class NodeRuntime implements AsyncDisposable {
     const podDir = layout.podDir(uid);
     let record: PodRecord;
     let images: Map<string, ImageRecord>;
+    const objects = {
+      configMaps: new Map(input.configMaps.map((c) => [c.metadata.name, c])),
+      secrets: new Map(input.secrets.map((s) => [s.metadata.name, s])),
+    };
     try {
-      const objects = {
-        configMaps: new Map(input.configMaps.map((c) => [c.metadata.name, c])),
-        secrets: new Map(input.secrets.map((s) => [s.metadata.name, s])),
-      };
       images = (await admitPod(layout, pod, objects, { pull: input.pull })).images;
       traceMark('up.admitted');
       await mkdir(podDir, { recursive: true, mode: 0o700 });
@@ -245,7 +243,6 @@ export class NodeRuntime implements AsyncDisposable {
     } finally {
       await lock.release();
     }
-    const objects = await loadPodObjects(podDir);
     this.#start(record, images, objects, (w) => w.run());
     this.#emit({ type: 'changed', record });
     return record;
@@ -254,7 +251,7 @@ export class NodeRuntime implements AsyncDisposable {
   #start(
     record: PodRecord,
     images: Map<string, ImageRecord>,
-    objects: Awaited<ReturnType<typeof loadPodObjects>>,
+    objects: PodObjects,
     go: (w: PodWorker) => Promise<void>,
   ): void {
     const worker = new PodWorker({
@@ -292,9 +289,7 @@ export class NodeRuntime implements AsyncDisposable {
           (await isProcessAlive(r.worker))
         )
           return;
-        const fresh = await readPodRecord(this.layout, r.uid);
-        if (fresh === undefined) return;
-        fresh.worker = this.#self;
+        const fresh = { ...r, worker: this.#self };
         const images = new Map<string, ImageRecord>();
         for (const c of [...fresh.pod.spec.initContainers, ...fresh.pod.spec.containers]) {
           const image = await getImage(this.layout.root, c.image);
@@ -391,17 +386,6 @@ export class NodeRuntime implements AsyncDisposable {
       });
       report.leftovers = removed;
       report.errors.push(...errors);
-      // Exit files conmon wrote for containers runc no longer knows (the rest are a live
-      // container's, or one whose exit its pod has yet to apply).
-      const known = new Set(
-        (await new Runc({ root: this.layout.runcRoot }).list().catch(() => [])).map((c) => c.id),
-      );
-      const exitDir = path.join(this.layout.root, 'exits');
-      for (const name of await readdir(exitDir).catch(() => [] as string[])) {
-        if (known.has(name)) continue;
-        await rm(path.join(exitDir, name), { force: true });
-        report.leftovers.push({ kind: 'exit file', id: name });
-      }
     } finally {
       await lock.release();
     }
@@ -417,115 +401,25 @@ export class NodeRuntime implements AsyncDisposable {
     namespace: string,
     name: string,
     container: string,
-    options: {
-      follow?: boolean | undefined;
-      tail?: number | undefined;
-      timestamps?: boolean | undefined;
-      signal?: AbortSignal | undefined;
-    } = {},
+    options: PodLogOptions = {},
   ): AsyncGenerator<Buffer> {
     const record = await this.require(namespace, name);
-    const file = containerLogPath(this.layout, record.uid, container);
-    const { tail, timestamps, signal } = options;
-    if (options.follow !== true) {
-      for await (const e of containerLog(file, { tail, timestamps })) {
-        if (signal?.aborted === true) return;
-        yield e.output;
-      }
-      return;
-    }
-    // No log yet is an error now, not a silent wait.
-    const probe = readLogs(file);
-    try {
-      await probe.next();
-    } finally {
-      await probe.return(undefined);
-    }
-    const until = new AbortController();
-    const end = (): void => {
-      until.abort();
-    };
-    const off = this.subscribe((ch) => {
-      if (ch.type === 'removed' && ch.uid === record.uid) end();
-      if (
-        ch.type === 'changed' &&
-        ch.record.uid === record.uid &&
-        containerEnded(ch.record, container)
-      )
-        end();
-    });
-    signal?.addEventListener('abort', end, { once: true });
-    try {
-      const now = await readPodRecord(this.layout, record.uid);
-      if (now === undefined || containerEnded(now, container)) end();
-      for await (const e of containerLog(file, { tail, timestamps, until: until.signal })) {
-        if (signal?.aborted === true) return;
-        yield e.output;
-      }
-    } finally {
-      off();
-      signal?.removeEventListener('abort', end);
-    }
+    yield* podLog(this.layout, record, container, options, (l) => this.subscribe(l));
   }
 
   /**
-   * Runs a command in a running container (`runc exec`: its env, user and working
-   * directory). With `tty` the command gets a terminal of `rows`×`cols`: runc runs inside
-   * `script(1)`, whose pseudo-terminal runc takes as the one to relay, so that the caller
-   * needs only byte streams. CONTAINER_NOT_RUNNING when the container is not running.
+   * Runs a command in a running container (see container-exec.ts); CONTAINER_NOT_RUNNING when
+   * it is not running.
    */
   async exec(
     namespace: string,
     name: string,
     container: string,
     argv: readonly string[],
-    options: {
-      tty?: boolean | undefined;
-      stdin?: boolean | undefined;
-      rows?: number | undefined;
-      cols?: number | undefined;
-    } = {},
+    options: ExecOptions = {},
   ): Promise<RuncProcess> {
     const record = await this.require(namespace, name);
-    const notRunning = (why: string): PodkitError =>
-      new PodkitError(
-        RuntimeErrorCode.CONTAINER_NOT_RUNNING,
-        `container ${container} of pod ${name} is not running (${why})`,
-        { hint: `\`podkit describe ${name}\` shows its state` },
-      );
-    const sandbox = await loadSandbox(this.layout, record.uid);
-    if (record.released || sandbox === undefined)
-      throw notRunning(`the pod ended: ${record.status.phase}`);
-    const id = `${sandbox.id}-${container}`;
-    const runc = new Runc({ root: this.layout.runcRoot });
-    const state = await runc.state(id);
-    if (state?.status !== 'running') throw notRunning(state?.status ?? 'gone');
-    if (options.tty !== true) {
-      return runc.exec(id, {
-        args: argv,
-        stdio: [options.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      });
-    }
-    const q = (a: string): string => `'${a.replace(/'/g, "'\\''")}'`;
-    const size =
-      options.rows !== undefined && options.cols !== undefined
-        ? `stty rows ${Math.floor(options.rows)} cols ${Math.floor(options.cols)} 2>/dev/null; `
-        : '';
-    const inner = `${size}exec ${[runc.binary, '--root', runc.root, 'exec', '--tty', id, ...argv].map(q).join(' ')}`;
-    const { child, spawned } = startGroup('script', ['-q', '-e', '-c', inner, '/dev/null'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: process.env,
-    });
-    spawned.catch(() => undefined); // reported through the child's 'error' below
-    const exited = new Promise<RuncExit>((resolve) => {
-      child.once('error', (e) => {
-        resolve({ code: 127, signal: null, runcError: e.message });
-      });
-      child.once('exit', (code, sig) => {
-        resolve({ code: code ?? 128, signal: sig, runcError: undefined });
-      });
-    });
-    return { child, exited };
+    return execInContainer(this.layout, record, container, argv, options);
   }
 
   /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { unmountAll } from '../host/mounts.js';
 import { unmountRootfs } from '../images/rootfs-mount.js';
 import { Runc } from '../runc/runc.js';
-import { destroySandbox, loadSandbox, type Sandbox } from '../sandbox/index.js';
+import { containerRuncId, destroySandbox, loadSandbox, type Sandbox } from '../sandbox/index.js';
 import type { StateLayout } from '../state/state-root.js';
 import { forgetContainer } from '../supervisor/run-container.js';
 import { releaseVolumes } from '../volumes/volume-manager.js';
@@ -38,10 +38,10 @@ export async function releasePodResources(
   if (sb !== undefined) {
     // runc keeps a directory per container under its root: reading it finds the pod's
     // containers without spawning runc (a pod's stop is on the user's critical path).
-    const prefix = `${sb.id}-`;
+    const prefix = containerRuncId(sb, '');
     const known = await readdir(runc.root).catch(() => [] as string[]);
     const ids = new Set(known.filter((id) => id.startsWith(prefix) && id !== sb.pauseId));
-    for (const name of names) ids.add(`${prefix}${name}`);
+    for (const name of names) ids.add(containerRuncId(sb, name));
     for (const id of ids) {
       if (known.includes(id)) await step(() => runc.delete(id, { force: true }));
       // Also for containers runc no longer knows: conmon's exit and pid files outlive them.

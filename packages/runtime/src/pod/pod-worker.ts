@@ -7,7 +7,7 @@ import { readHostLimits } from '../oci/rlimits.js';
 import { loadRuntimeDefaultSeccomp } from '../oci/seccomp.js';
 import type { DockerSeccompProfile } from '../oci/seccomp.js';
 import { Runc } from '../runc/runc.js';
-import { createSandbox, loadSandbox, type Sandbox } from '../sandbox/index.js';
+import { containerRuncId, createSandbox, loadSandbox, type Sandbox } from '../sandbox/index.js';
 import type { Container } from '../spec/types.js';
 import type { StateLayout } from '../state/state-root.js';
 import { prepareVolumes, type PreparedVolume } from '../volumes/volume-manager.js';
@@ -477,7 +477,7 @@ export class PodWorker {
   }
 
   #runcId(name: string): string {
-    return `${this.#sandbox?.id ?? 'x'}-${name}`;
+    return containerRuncId(this.#sandbox ?? { id: 'x' }, name);
   }
 
   #target(slot: Slot): ProbeTarget {

@@ -1,4 +1,4 @@
-import { rm, unlink } from 'node:fs/promises';
+import { readdir, rm, unlink } from 'node:fs/promises';
 import {
   defaultPodNetwork,
   deleteNetns,
@@ -14,6 +14,8 @@ import { removeCgroup, childCgroups } from './cgroups.js';
 import { destroySandbox, listSandboxes, netnsNameFor, rootTag } from './sandbox.js';
 import type { Sandbox } from './sandbox-record.js';
 import { mountsUnder, unmountAll } from '../host/mounts.js';
+import { ExitWatcher } from '../supervisor/exit-watcher.js';
+import { exitDirOf } from '../supervisor/run-container.js';
 
 /** Something gc would remove. */
 export type Leftover =
@@ -159,6 +161,15 @@ export async function collectGarbage(
     } catch (err) {
       errors.push(err as Error);
     }
+  }
+  // Exit files conmon wrote for containers runc no longer knows (the others are a live
+  // container's, or one whose exit its pod has yet to apply).
+  const known = new Set((await runc.list(options.signal).catch(() => [])).map((c) => c.id));
+  const exits = ExitWatcher.for(exitDirOf(runc));
+  for (const id of await readdir(exits.dir).catch(() => [] as string[])) {
+    if (known.has(id)) continue;
+    await rm(exits.fileOf(id), { force: true });
+    removed.push({ kind: 'exit file', id });
   }
   return { removed, errors };
 }

@@ -1,5 +1,6 @@
 /** Pod sandboxes (netns + CNI, pause container, per-pod /etc files and /dev/shm) and gc. */
 export type { Sandbox, SandboxNetwork } from './sandbox-record.js';
+export { containerRuncId } from './sandbox-record.js';
 export {
   DEFAULT_SHM_SIZE_BYTES,
   checkHostPorts,

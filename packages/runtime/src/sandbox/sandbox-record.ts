@@ -62,3 +62,11 @@ export interface SandboxNetwork {
   readonly result: CniResult | undefined;
   readonly hostVeth: string | undefined;
 }
+
+/**
+ * The runc id of a pod's container: the sandbox id and the container name, so every container
+ * of a pod (and only those) shares the sandbox's prefix, the pause included (`<id>-pause`).
+ */
+export function containerRuncId(sandbox: Pick<Sandbox, 'id'>, container: string): string {
+  return `${sandbox.id}-${container}`;
+}

@@ -32,7 +32,7 @@ import {
 import { removeCgroup } from './cgroups.js';
 import { buildEtcHosts, buildResolvConf, type HostAlias, type PodDnsConfig } from './etc-files.js';
 import { buildPauseConfig } from './pause-bundle.js';
-import type { Sandbox } from './sandbox-record.js';
+import { containerRuncId, type Sandbox } from './sandbox-record.js';
 import { unmountAll } from '../host/mounts.js';
 import { mountShm } from './shm.js';
 import { traceMark } from '../trace.js';
@@ -161,7 +161,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
           result: undefined,
           hostVeth: undefined,
         },
-    pauseId: `${id}-pause`,
+    pauseId: containerRuncId({ id }, 'pause'),
     pausePid: undefined,
     pauseStartTime: undefined,
     cgroupParent: `/podkit/${id}`,

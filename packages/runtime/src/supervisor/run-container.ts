@@ -104,29 +104,21 @@ function conmonFiles(bundleDir: string): {
   };
 }
 
-let binaries: Promise<{ conmon: string; runc: Map<string, string> }> | undefined;
+/** Paths of programs found on PATH, looked up once per process. */
+const found = new Map<string, Promise<string>>();
 
-async function conmonBinary(): Promise<string> {
-  binaries ??= (async () => ({
-    conmon:
-      (await which('conmon', `${process.env.PATH ?? ''}:/usr/bin:/usr/libexec/podman`)) ??
-      '/usr/bin/conmon',
-    runc: new Map<string, string>(),
-  }))();
-  return (await binaries).conmon;
-}
-
-/** conmon needs the runtime's path, not a name to look up. */
-async function runtimePath(runc: Runc): Promise<string> {
-  if (runc.binary.includes('/')) return runc.binary;
-  await conmonBinary();
-  const b = await binaries;
-  const known = b?.runc.get(runc.binary);
-  if (known !== undefined) return known;
-  const found =
-    (await which(runc.binary, `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin:/sbin`)) ?? runc.binary;
-  b?.runc.set(runc.binary, found);
-  return found;
+/**
+ * conmon needs the path of itself and of the runtime, not names to look up: `name` on PATH
+ * (then `extraPath`), else `fallback`.
+ */
+function programPath(name: string, extraPath: string, fallback: string): Promise<string> {
+  if (name.includes('/')) return Promise.resolve(name);
+  let p = found.get(name);
+  if (p === undefined) {
+    p = which(name, `${process.env.PATH ?? ''}:${extraPath}`).then((f) => f ?? fallback);
+    found.set(name, p);
+  }
+  return p;
 }
 
 /** The first message conmon writes on its sync pipe: `{"data": pid}` or an error. */
@@ -198,7 +190,10 @@ export async function runContainer(options: RunContainerOptions): Promise<Contai
     mkdir(path.dirname(options.logPath), { recursive: true, mode: 0o700 }),
   ]);
   await mkdir(files.persistDir, { mode: 0o700 });
-  const [conmon, runtime] = await Promise.all([conmonBinary(), runtimePath(runc)]);
+  const [conmon, runtime] = await Promise.all([
+    programPath('conmon', '/usr/bin:/usr/libexec/podman', '/usr/bin/conmon'),
+    programPath(runc.binary, '/usr/sbin:/usr/bin:/sbin', runc.binary),
+  ]);
   const conmonLog = await open(files.log, 'a', 0o600);
   traceMark(`conmon.${id}.spawn`);
   let sync: { data: number; message?: string | undefined };
