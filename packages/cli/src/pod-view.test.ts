@@ -2,14 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerStatus, PodRecord } from '@podkit/runtime';
 import { gcSummary } from './commands/gc.js';
-import {
-  WORKER_LOST_STATUS,
-  humanAge,
-  podStatusText,
-  portsText,
-  readyText,
-  restartsOf,
-} from './pod-view.js';
+import { humanAge, podStatusText, portsText, readyText, restartsOf } from './pod-view.js';
 import { renderTable } from './table.js';
 
 test('humanAge follows kubectl (apimachinery HumanDuration)', () => {
@@ -111,10 +104,9 @@ function record(over: {
 }
 
 test("podStatusText uses kubectl's words", () => {
-  const alive = { workerLost: false };
   const running = { running: { startedAt: 'x' } };
   assert.equal(
-    podStatusText(record({ main: [status('a', running), status('b', running)] }), alive),
+    podStatusText(record({ main: [status('a', running), status('b', running)] })),
     'Running',
   );
   assert.equal(
@@ -125,24 +117,20 @@ test("podStatusText uses kubectl's words", () => {
           status('b', { waiting: { reason: 'CrashLoopBackOff' } }, { restartCount: 3 }),
         ],
       }),
-      alive,
     ),
     'CrashLoopBackOff',
   );
   const completed = { terminated: { exitCode: 0, reason: 'Completed', finishedAt: 'x' } };
   assert.equal(
-    podStatusText(record({ main: [status('a', completed), status('b', running)] }), alive),
+    podStatusText(record({ main: [status('a', completed), status('b', running)] })),
     'Running',
   );
   assert.equal(
-    podStatusText(record({ phase: 'Succeeded', main: [status('a', completed)] }), alive),
+    podStatusText(record({ phase: 'Succeeded', main: [status('a', completed)] })),
     'Completed',
   );
   const error = { terminated: { exitCode: 4, reason: 'Error', finishedAt: 'x' } };
-  assert.equal(
-    podStatusText(record({ phase: 'Failed', main: [status('a', error)] }), alive),
-    'Error',
-  );
+  assert.equal(podStatusText(record({ phase: 'Failed', main: [status('a', error)] })), 'Error');
   assert.equal(
     podStatusText(
       record({
@@ -151,7 +139,6 @@ test("podStatusText uses kubectl's words", () => {
         init: [status('i', running)],
         main: [status('a', { waiting: { reason: 'PodInitializing' } })],
       }),
-      alive,
     ),
     'Init:0/1',
   );
@@ -163,13 +150,8 @@ test("podStatusText uses kubectl's words", () => {
         init: [status('i', error)],
         main: [status('a', { waiting: { reason: 'PodInitializing' } })],
       }),
-      alive,
     ),
     'Init:Error',
-  );
-  assert.equal(
-    podStatusText(record({ main: [status('a', running)] }), { workerLost: true }),
-    WORKER_LOST_STATUS,
   );
 });
 

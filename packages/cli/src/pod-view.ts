@@ -1,13 +1,5 @@
 import type { Container, ContainerStatus, Pod, PodRecord } from '@podkit/runtime';
 
-/** What the CLI knows of a pod besides its record: is its worker still there? */
-export interface PodLiveness {
-  /** False when the worker died before releasing the pod (a crash, a SIGKILL, a reboot). */
-  workerLost: boolean;
-}
-
-export const WORKER_LOST_STATUS = 'Unknown (worker lost; run podkit gc)';
-
 /**
  * A duration as kubectl prints ages (apimachinery's duration.HumanDuration): `45s`, `3m12s`,
  * `15m`, `5h3m`, `30h`, `3d4h`, `40d`, `2y10d`.
@@ -62,10 +54,9 @@ export function containerStatusText(status: ContainerStatus | undefined): string
  * The STATUS column of `kubectl get pods` (its printPod rules): the phase, overridden by the
  * pod's reason, by an init container still at work (`Init:0/1`, `Init:Error`), then by the
  * waiting or terminated reason of a main container; `Completed` turns back into `Running`
- * while another container still runs. A pod whose worker vanished is Unknown.
+ * while another container still runs.
  */
-export function podStatusText(record: PodRecord, live: PodLiveness): string {
-  if (live.workerLost) return WORKER_LOST_STATUS;
+export function podStatusText(record: PodRecord): string {
   const st = record.status;
   let reason: string = st.reason ?? st.phase;
   const spec = record.pod.spec;

@@ -11,7 +11,7 @@ import {
 import { globalOptions } from '../context.js';
 import { agentFor, getPod, podEvents } from '../agent-access.js';
 import type { CliIo } from '../io.js';
-import { humanAge, podStatusText, statusOf, type PodLiveness } from '../pod-view.js';
+import { humanAge, statusOf } from '../pod-view.js';
 import type { CommandState } from '../program.js';
 import { renderTable } from '../table.js';
 
@@ -233,7 +233,6 @@ function volumeBlock(b: Block, v: Volume): void {
 export function renderDescribe(
   record: PodRecord,
   events: readonly PodEvent[],
-  live: PodLiveness,
   now: number,
 ): string {
   const pod = record.pod;
@@ -252,7 +251,7 @@ export function renderDescribe(
     'Annotations',
     Object.entries(pod.metadata.annotations).map(([k, v]) => `${k}: ${v}`),
   );
-  b.add(0, 'Status', live.workerLost ? podStatusText(record, live) : st.phase);
+  b.add(0, 'Status', st.phase);
   if (st.reason !== undefined) b.add(0, 'Reason', st.reason);
   if (st.message !== undefined) b.add(0, 'Message', st.message);
   b.add(0, 'IP', st.podIP ?? '');
@@ -302,6 +301,6 @@ export function registerDescribe(program: Command, io: CliIo, _state: CommandSta
       const client = await agentFor(command, io);
       const record = await getPod(client, globalOptions(command).namespace, name);
       const events = await podEvents(client, record.namespace, record.name);
-      io.stdout.write(renderDescribe(record, events, { workerLost: false }, Date.now()));
+      io.stdout.write(renderDescribe(record, events, Date.now()));
     });
 }

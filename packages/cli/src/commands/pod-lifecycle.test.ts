@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentClient } from '@podkit/agent/client';
@@ -121,6 +123,8 @@ test('up -d, ps, logs, exec, describe, down of a two-container pod', async (t) =
 });
 
 test('a pod whose agent was SIGKILLed: the next agent adopts it (ps Running, gc leaves it)', async (t) => {
+  // The kill lands between the container's start and the write that records it (the record on
+  // disk still says ContainerCreating): adoption finds it running and says so.
   const env = await cliTestEnv(t);
   const file = await env.manifest(
     'lost.yaml',
@@ -140,6 +144,14 @@ spec:
   const { pid } = await client.info();
   process.kill(pid, 'SIGKILL');
   while (await client.alive()) await sleep(10);
+  const [record] = await listPodRecords(env.layout);
+  assert.ok(record !== undefined);
+  const c = record.status.containerStatuses[0];
+  assert.ok(c?.state.running !== undefined, 'up -d answered once the start was on disk');
+  c.state = { waiting: { reason: 'ContainerCreating' } };
+  c.started = false;
+  c.ready = false;
+  await writeFile(path.join(env.layout.podDir(record.uid), 'pod.json'), JSON.stringify(record));
   // The next command starts a new agent, which adopts the pod: its container ran on.
   const ps = await env.run(['ps']);
   assert.equal(ps.code, 0, ps.err());

@@ -11,7 +11,6 @@ import {
   readyText,
   restartsOf,
   statusOf,
-  type PodLiveness,
 } from '../pod-view.js';
 import type { CommandState } from '../program.js';
 import { colorsFor, type Colors } from '../render.js';
@@ -45,14 +44,14 @@ export interface PsPod {
   }[];
 }
 
-export function psPod(record: PodRecord, live: PodLiveness): PsPod {
+export function psPod(record: PodRecord): PsPod {
   const spec = record.pod.spec;
   return {
     name: record.name,
     namespace: record.namespace,
     uid: record.uid,
-    phase: live.workerLost ? 'Unknown' : record.status.phase,
-    status: podStatusText(record, live),
+    phase: record.status.phase,
+    status: podStatusText(record),
     ready: readyText(record),
     restarts: restartsOf(record),
     ip: record.status.podIP,
@@ -141,7 +140,7 @@ export function registerPs(program: Command, io: CliIo, _state: CommandState): v
       const pods: PsPod[] = [];
       for (const r of await listPods(client)) {
         if (r.released && options.all !== true) continue;
-        pods.push(psPod(r, { workerLost: false }));
+        pods.push(psPod(r));
       }
       if (options.output === 'json') {
         io.stdout.write(`${JSON.stringify({ pods }, null, 2)}\n`);

@@ -297,7 +297,10 @@ export class NodeRuntime implements AsyncDisposable {
         }
         const objects = await loadPodObjects(this.layout.podDir(fresh.uid));
         this.#o.log?.(`adopting pod ${fresh.namespace}/${fresh.name} (${fresh.uid})`);
-        this.#start(fresh, images, objects, (w) => w.resume());
+        // The runtime answers once each record says what runs (resume's first save).
+        await new Promise<void>((adopted) => {
+          this.#start(fresh, images, objects, (w) => w.resume(adopted));
+        });
       }),
     );
   }

@@ -302,6 +302,21 @@ export class ContainerLifecycle {
   }
 
   /**
+   * Brings the record in line with a container adoption found running: the agent died after
+   * the container started and before its record said so, so the record says it runs (since
+   * runc created it). Saved by the caller with the rest of the adoption.
+   */
+  reconcileAdopted(slot: ContainerSlot, adopted: AdoptedContainer): void {
+    if (adopted.state !== 'running' || slot.status.state.running !== undefined) return;
+    slot.lastStartedAt = adopted.handle.startedAt.getTime();
+    slot.backoff.started(slot.lastStartedAt);
+    slot.status.state = { running: { startedAt: nowRfc3339(() => slot.lastStartedAt) } };
+    slot.status.started = slot.container.startupProbe === undefined;
+    slot.status.ready =
+      slot.status.started && slot.container.readinessProbe === undefined && slot.kind !== 'init';
+  }
+
+  /**
    * The first turn of a container found by resume(): a running one gets its handle and probes
    * back; an exit conmon recorded meanwhile is returned to be applied; a container that was
    * running and is gone without an exit is lost; one waiting in back-off waits the rest of it.

@@ -164,9 +164,12 @@ export class PodStatusManager {
     );
     record.supervision = this.#o.supervision();
     const snapshot = JSON.parse(JSON.stringify(record)) as PodRecord;
-    this.#o.onChange?.(snapshot);
+    // Watchers hear of a change once it is on disk: what a client was told (say, "started")
+    // is what an agent restarted after a SIGKILL reads back.
     this.#writeChain = this.#writeChain
       .then(() => writePodRecord(this.#o.layout, snapshot))
+      .catch(() => undefined)
+      .then(() => this.#o.onChange?.(snapshot))
       .catch(() => undefined);
     for (const w of [...this.#waiters]) w();
     return this.#writeChain;

@@ -57,8 +57,9 @@ export function containerLogPath(layout: StateLayout, uid: string, container: st
 }
 
 export async function writePodRecord(layout: StateLayout, record: PodRecord): Promise<void> {
-  // Atomic but not fsynced: the worker rewrites the status at every change, and after a crash
-  // the record is reconciled from what runs (WorkerLost), not trusted for durability.
+  // Atomic but not fsynced: the worker rewrites the status at every change. An agent killed
+  // leaves the write in the page cache; after a machine crash, adoption reconciles the record
+  // with what runs (container-lifecycle.ts resumeAttempt).
   await writeJsonAtomic(podRecordPath(layout, record.uid), record, 0o600, { durable: false });
 }
 

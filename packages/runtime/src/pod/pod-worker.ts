@@ -327,9 +327,10 @@ export class PodWorker {
    * by their conmons): the sandbox and volumes are found again, each container that still runs
    * gets its handle and its probes back, an exit that happened meanwhile is recorded and the
    * restart policy applied to it, a back-off in progress resumes where it was. Then the pod
-   * goes on as under run().
+   * goes on as under run(). `onAdopted` is called once the record on disk says what runs (a
+   * container started just before the old agent died included), or the adoption failed.
    */
-  async resume(): Promise<void> {
+  async resume(onAdopted: () => void = () => undefined): Promise<void> {
     const st = this.#record.status;
     this.#initialized = st.conditions.some((c) => c.type === 'Initialized' && c.status === 'True');
     try {
@@ -343,12 +344,14 @@ export class PodWorker {
             runc: this.#runc,
             id: this.#runcId(s.container.name),
             bundleDir: this.#containerDir(s.container.name),
-            startedAt: new Date(s.status.state.running?.startedAt ?? Date.now()),
+            startedAt: startedAtOf(s.status.state.running?.startedAt),
           });
+          this.#lifecycle.reconcileAdopted(s, a);
           adopted.set(s, a);
         }),
       );
       await this.#save();
+      onAdopted();
       if (st.phase === 'Succeeded' || st.phase === 'Failed') {
         await this.#terminateOnce();
         return;
@@ -362,6 +365,7 @@ export class PodWorker {
       }
       await this.#terminateOnce();
     } catch (err) {
+      onAdopted();
       await this.#failPod(err);
     } finally {
       await this.#release();
@@ -669,4 +673,9 @@ export class PodWorker {
     this.#record.worker = undefined;
     await this.#save();
   }
+}
+
+/** A recorded RFC 3339 start time as a Date; undefined when none was recorded. */
+function startedAtOf(recorded: string | undefined): Date | undefined {
+  return recorded === undefined ? undefined : new Date(recorded);
 }

@@ -299,7 +299,8 @@ export async function adoptContainer(options: {
   runc: Runc;
   id: string;
   bundleDir: string;
-  startedAt: Date;
+  /** When the record says it started; runc's creation time when the record does not know. */
+  startedAt?: Date | undefined;
 }): Promise<AdoptedContainer> {
   const { runc, id, bundleDir } = options;
   const files = conmonFiles(bundleDir);
@@ -336,7 +337,7 @@ export async function adoptContainer(options: {
       id,
       bundleDir,
       pid: state.pid,
-      startedAt: options.startedAt,
+      startedAt: options.startedAt ?? new Date(state.created),
       monitor,
     }),
   };
