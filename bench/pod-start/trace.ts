@@ -1,8 +1,9 @@
 /**
- * bench/pod-start/trace.ts: where a `podkit up -d` of the bench pod spends its time. Runs the
- * start RUNS times with PODKIT_TRACE set (every podkit process appends `<epoch ms> <pid> <mark>`
- * lines) and prints, per mark, the median time since the CLI process started, and which process
- * reached it (cli / worker). Run as root: node --import tsx bench/pod-start/trace.ts [RUNS]
+ * bench/pod-start/trace.ts: where a `podkit up -d` of the bench pod spends its time. Starts the
+ * agent, then runs the start RUNS times with PODKIT_TRACE set (every podkit process appends
+ * `<epoch ms> <pid> <mark>` lines to one file; each run's are those between its spawn and its
+ * CLI's exit) and prints, per mark, the median time since the CLI process started, and which
+ * process reached it (cli / agent). Run as root: node --import tsx bench/pod-start/trace.ts [RUNS]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -23,34 +24,43 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env): void {
 
 const work = await mkdtemp(path.join(tmpdir(), 'podkit-trace-'));
 const root = path.join(work, 'state');
+const file = path.join(work, 'trace.txt');
+const traced = { ...process.env, PODKIT_TRACE: file };
 const marks = new Map<string, number[]>();
 const order: string[] = [];
 const totals: number[] = [];
+const now = (): number => performance.timeOrigin + performance.now();
 try {
   const rootfs = await makeBusyboxRootfs(path.join(work, 'rootfs'));
   run(['--root', root, 'image', 'add', image, '--rootfs', rootfs]);
+  // The agent runs before the pods are started (as the bench times it), tracing to the same file.
+  run(['--root', root, 'ps'], traced);
+  const windows: { t0: number; t1: number }[] = [];
   for (let i = 0; i < runs; i++) {
-    const file = path.join(work, `trace-${String(i)}.txt`);
-    const t0 = performance.timeOrigin + performance.now();
-    run(['--root', root, 'up', '-d', '-f', manifest], { ...process.env, PODKIT_TRACE: file });
-    totals.push(performance.timeOrigin + performance.now() - t0);
+    const t0 = now();
+    run(['--root', root, 'up', '-d', '-f', manifest], traced);
+    const t1 = now();
+    totals.push(t1 - t0);
+    windows.push({ t0, t1 });
     run(['--root', root, 'down', 'bench-pod']);
-    const lines = (await readFile(file, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => l.split(' '));
-    // The CLI is the process that reached `cli.up`; times count from its start.
-    const cliPid = lines.find((l) => l[2] === 'cli.up')?.[1];
-    const start = Number(lines.find((l) => l[1] === cliPid && l[2] === 'process.start')?.[0]);
-    // As the bench sees it: when it spawned the CLI, and when the CLI had exited.
-    lines.push(
-      [String(t0), 'bench', 'spawn'],
-      [String(t0 + (totals.at(-1) ?? 0)), 'bench', 'exited'],
-    );
-    for (const [at, pid, raw] of lines) {
+  }
+  const lines = (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
+  const agentPid = lines.find((l) => l[2] === 'up.locked')?.[1];
+  for (const { t0, t1 } of windows) {
+    // The lines of this run: the CLI's own (the process that reached `cli.up` in the window)
+    // and the agent's between the spawn and the CLI's exit; times count from the CLI's start.
+    const inRun = lines.filter((l) => Number(l[0]) >= t0 - 1 && Number(l[0]) <= t1 + 1);
+    const cliPid = inRun.find((l) => l[2] === 'cli.up')?.[1];
+    const start = Number(inRun.find((l) => l[1] === cliPid && l[2] === 'process.start')?.[0]);
+    const mine = inRun.filter((l) => l[1] === cliPid || l[1] === agentPid);
+    mine.push([String(t0), 'bench', 'spawn'], [String(t1), 'bench', 'exited']);
+    for (const [at, pid, raw] of mine) {
       // Container ids carry the pod's sandbox id: `runc.<id>-one.pid` → `runc.one.pid`.
       const mark = (raw ?? '?').replace(/\.[0-9a-f]{16}-/, '.');
-      const who = pid === cliPid ? 'cli   ' : pid === 'bench' ? 'bench ' : 'worker';
+      const who = pid === cliPid ? 'cli   ' : pid === 'bench' ? 'bench ' : 'agent ';
       const key = `${who} ${mark}`;
       if (!marks.has(key)) {
         marks.set(key, []);
@@ -70,5 +80,6 @@ try {
 } finally {
   spawnSync('node', [cli, '--root', root, 'down', 'bench-pod'], { stdio: 'ignore' });
   spawnSync('node', [cli, '--root', root, 'gc'], { stdio: 'ignore' });
+  spawnSync('node', [cli, '--root', root, 'agent', 'stop'], { stdio: 'ignore' });
   await rm(work, { recursive: true, force: true });
 }

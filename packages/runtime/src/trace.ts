@@ -2,8 +2,8 @@ import { appendFileSync } from 'node:fs';
 
 /**
  * Start-up tracing for `bench/pod-start` and anyone asking where a pod's start goes: with
- * `PODKIT_TRACE=<file>` in the environment, every process of a start (the CLI, the pod worker
- * it spawns, which inherits the variable) appends `<epoch ms> <pid> <mark>` lines to that
+ * `PODKIT_TRACE=<file>` in the environment, every process of a start (the CLI, the agent it
+ * spawns, which inherits the variable) appends `<epoch ms> <pid> <mark>` lines to that
  * file; the first line of each process is its own start (`process.start`, Node's time origin),
  * so the time spent loading modules shows too. Off (one env read) without the variable.
  * Appends are single small `write`s on an O_APPEND file: lines of processes do not interleave.
