@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { chmod, rm } from 'node:fs/promises';
-import { NodeRuntime, stateLayout } from '@podkit/runtime';
+import { stateLayout } from '@podkit/runtime';
+import { NodeRuntime } from '@podkit/runtime/node';
 import { agentSocketPath, type AgentInfo } from './protocol.js';
 import { handleApi } from './server/api.js';
 import { handleExec } from './server/exec.js';

@@ -1,19 +1,13 @@
 /**
- * @podkit/runtime — the local kubelet. Its face is `NodeRuntime` (the node agent runs every pod
- * through it); besides, what the CLI needs to read manifests, manage images and render pods.
- * Every export is named here: the modules behind them are the runtime's own.
+ * @podkit/runtime — the local kubelet. Its face is `NodeRuntime`, in `@podkit/runtime/node`
+ * (the node agent runs every pod through it). This entry is what the CLI needs to read
+ * manifests, look up images and render pods, and nothing that a CLI start would pay for in
+ * vain; image loads, pulls and builds are `@podkit/runtime/images`. Every export is named.
  */
 
-// The facade the agent uses: one per state root; apply, stop, remove, watch, exec, logs, gc.
-export {
-  NodeRuntime,
-  type ApplyInput,
-  type NodeRuntimeOptions,
-  type PodChange,
-  type RemoveOptions,
-} from './node/node-runtime.js';
-export { containerEnded } from './node/container-log.js';
-export { podStarted, type GcReport } from './pod/pod-manager.js';
+// The facade the agent uses (one per state root: apply, stop, remove, watch, exec, logs, gc) is
+// `@podkit/runtime/node`; the CLI, which only talks to the agent, does not load it.
+export type { GcReport } from './node/node-runtime.js';
 export {
   serializeObjects,
   deserializeObjects,
@@ -21,7 +15,7 @@ export {
 } from './pod/serialized-objects.js';
 
 // Pods as records and as Kubernetes objects (what the agent answers; the CLI renders them).
-export { listPodRecords, readPodRecord, type PodRecord } from './pod/pod-store.js';
+export { listPodRecords, podStarted, readPodRecord, type PodRecord } from './pod/pod-store.js';
 export type { ContainerState, ContainerStatus, PodEvent, PodStatus } from './pod/pod-status.js';
 export { toKubernetesPod } from './pod/pod-object.js';
 export { imageUsage } from './pod/image-usage.js';
@@ -55,13 +49,8 @@ export {
   type ImageSource,
 } from './images/image-store.js';
 export { familiarImageName, normaliseImageName } from './images/image-name.js';
-export { loadImageArchive } from './images/oci/load-archive.js';
-export { pruneImageStore } from './images/oci/prune.js';
-export { tarDirectory, writeOciLayout } from './images/oci/layout-writer.js';
-export { pullImage, type PullEvent } from './images/registry/pull-image.js';
-export { loadRegistrySettings } from './images/registry/registry-settings.js';
-export { buildNodeImage } from './images/build/node-image.js';
-export { finalStageConfig, parseContainerfile } from './images/build/containerfile.js';
+export type { PullEvent } from './images/registry/pull-image.js';
+// Loads, pulls, builds and OCI layouts are `@podkit/runtime/images` (loaded when used).
 
 // The host and the state root.
 export { HostPreflightError, preflight, type HostInfo } from './host/preflight.js';

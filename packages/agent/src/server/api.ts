@@ -1,13 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { PodkitError } from '@podkit/kit';
-import {
-  deserializeObjects,
-  type NodeRuntime,
-  type Pod,
-  type PodChange,
-  type SerializedObjects,
-} from '@podkit/runtime';
+import { deserializeObjects, type Pod, type SerializedObjects } from '@podkit/runtime';
+import type { NodeRuntime, PodChange } from '@podkit/runtime/node';
 import { callOf, httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
 import { AgentErrorCode, agentError } from '../errors.js';
 

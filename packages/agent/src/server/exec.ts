@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { NodeRuntime } from '@podkit/runtime';
+import type { NodeRuntime } from '@podkit/runtime/node';
 import { callOf, encodeFrame, Frame, FrameDecoder, toWireError } from '../protocol.js';
 
 /**

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { finalStageConfig, parseContainerfile, runCommand } from '@podkit/runtime';
+import { runCommand } from '@podkit/runtime';
+import { finalStageConfig, parseContainerfile } from '@podkit/runtime/images';
 import { runCli } from '../run-cli.js';
 import { REPO, capture, cliTestEnv } from '../testing/cli-test-env.js';
 

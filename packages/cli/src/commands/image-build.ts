@@ -1,12 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import {
-  buildNodeImage,
-  finalStageConfig,
-  normaliseImageName,
-  parseContainerfile,
-} from '@podkit/runtime';
+import { normaliseImageName } from '@podkit/runtime';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
@@ -66,6 +61,8 @@ export function registerImageBuild(program: Command, io: CliIo, _state: CommandS
       [],
     )
     .action(async (arg: string, options: BuildNodeOptions) => {
+      const { buildNodeImage, finalStageConfig, parseContainerfile } =
+        await import('@podkit/runtime/images');
       const containerfile = await containerfilePath(arg);
       let name = options.name;
       if (name === undefined) {

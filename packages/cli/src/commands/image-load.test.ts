@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { getImage, tarDirectory, writeOciLayout } from '@podkit/runtime';
+import { getImage } from '@podkit/runtime';
+import { tarDirectory, writeOciLayout } from '@podkit/runtime/images';
 import { BUSYBOX_PATH_ENV, cliTestEnv, makeBusyboxRootfs } from '../testing/cli-test-env.js';
 
 test('image load (OCI tar), ls, rm refused while a pod uses it, rm --force / prune', async (t) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { familiarImageName, loadImageArchive, pruneImageStore } from '@podkit/runtime';
+import { familiarImageName } from '@podkit/runtime';
 import { layoutFor, requireStateAccess } from '../context.js';
 import type { CliIo } from '../io.js';
 import { colorsFor } from '../render.js';
@@ -39,6 +39,7 @@ export function registerImageLoad(image: Command, io: CliIo): void {
     .action(async (source: string, options: { name: string[] }, command: Command) => {
       const layout = layoutFor(command, io);
       await requireStateAccess(layout);
+      const { loadImageArchive } = await import('@podkit/runtime/images');
       const loaded = await loadImageArchive(layout.root, source, {
         names: options.name,
       });
@@ -56,6 +57,7 @@ export function registerImageLoad(image: Command, io: CliIo): void {
     .action(async (_options: unknown, command: Command) => {
       const layout = layoutFor(command, io);
       await requireStateAccess(layout);
+      const { pruneImageStore } = await import('@podkit/runtime/images');
       const r = await pruneImageStore(layout.root);
       io.stdout.write(
         `removed ${String(r.blobs.length)} blob${r.blobs.length === 1 ? '' : 's'} and ${String(r.layers.length)} layer${r.layers.length === 1 ? '' : 's'}, ${humanSize(r.bytes)} of blobs freed\n`,

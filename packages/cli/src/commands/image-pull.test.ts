@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { writeOciLayout } from '@podkit/runtime';
+import { writeOciLayout } from '@podkit/runtime/images';
 // The runtime's registry test helpers (test code only; not part of its public face).
 import { skopeoCopy, startRegistry } from '../../../runtime/src/testing/registry-server.js';
 import { runCli } from '../run-cli.js';

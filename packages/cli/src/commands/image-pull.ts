@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { familiarImageName, loadRegistrySettings, pullImage } from '@podkit/runtime';
+import { familiarImageName } from '@podkit/runtime';
 import { layoutFor, requireStateAccess } from '../context.js';
 import type { CliIo } from '../io.js';
 import { PullProgress } from '../pull-progress.js';
@@ -45,6 +45,7 @@ export function registerImagePull(image: Command, io: CliIo): void {
     .action(async (ref: string, options: PullOptions, command: Command) => {
       const layout = layoutFor(command, io);
       await requireStateAccess(layout);
+      const { loadRegistrySettings, pullImage } = await import('@podkit/runtime/images');
       const settings = await loadRegistrySettings(layout.root, {
         insecureRegistries: options.insecureRegistry,
         caFiles: options.caFile,

@@ -18,7 +18,7 @@ import { ensureStateLayout, type StateLayout } from '../state/state-root.js';
 import { admitPod } from '../pod/admission.js';
 import type { PodPullOptions } from '../pod/pod-images.js';
 import { loadPodNetwork } from '../pod/network-config.js';
-import type { GcReport } from '../pod/pod-manager.js';
+import type { Leftover } from '../sandbox/index.js';
 import { releasePodResources } from '../pod/pod-release.js';
 import { loadPodObjects, releasePodObjects, savePodObjects } from '../pod/pod-objects.js';
 import type { PodObjects } from '../pod/container-env.js';
@@ -73,6 +73,13 @@ export type PodChange =
 interface Running {
   worker: PodWorker;
   done: Promise<void>;
+}
+
+/** What `gc` removed. */
+export interface GcReport {
+  pods: string[];
+  leftovers: Leftover[];
+  errors: Error[];
 }
 
 /**

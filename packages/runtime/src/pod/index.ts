@@ -12,14 +12,14 @@ export { resolveContainerEnv, type PodObjects } from './container-env.js';
 export { resolvePodImages, shouldPull, type PodPullOptions } from './pod-images.js';
 export { buildContainerPlan, type ContainerPlanInput } from './container-plan.js';
 export { loadPodNetwork } from './network-config.js';
-export { waitForPod, podStarted, type GcReport } from './pod-manager.js';
+export { waitForPod } from './wait-for-pod.js';
 export { releasePodResources } from './pod-release.js';
 export {
   listPodRecords,
   findPodRecord,
   readPodRecord,
   readPodEvents,
-  isWorkerAlive,
+  podStarted,
   containerLogPath,
   type PodRecord,
 } from './pod-store.js';

@@ -9,7 +9,8 @@ import { loadSandbox } from '../sandbox/index.js';
 import { parseManifests, assertValid } from '../spec/manifests.js';
 import type { StateLayout } from '../state/state-root.js';
 import { BUSYBOX_PATH_ENV } from '../testing/busybox-rootfs.js';
-import { podStarted, waitForPod } from './pod-manager.js';
+import { podStarted } from './pod-store.js';
+import { waitForPod } from './wait-for-pod.js';
 import { containerLogPath, readPodEvents, type PodRecord } from './pod-store.js';
 import { containerStatus, podTestEnv, stopPodWorker } from './test-pod-env.js';
 

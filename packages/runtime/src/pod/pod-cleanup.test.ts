@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { snapshotHostResources } from '../sandbox/index.js';
 import { loadPodNetwork } from './network-config.js';
-import { podStarted, waitForPod } from './pod-manager.js';
+import { podStarted } from './pod-store.js';
+import { waitForPod } from './wait-for-pod.js';
 import { podTestEnv } from './test-pod-env.js';
 import { freeHostPort } from '../testing/host-port.js';
 

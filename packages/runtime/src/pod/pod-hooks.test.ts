@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { podStarted, waitForPod } from './pod-manager.js';
+import { podStarted } from './pod-store.js';
+import { waitForPod } from './wait-for-pod.js';
 import { readPodEvents } from './pod-store.js';
 import {
   containerStatus,

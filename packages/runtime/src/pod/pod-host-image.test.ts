@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { addImage } from '../images/image-store.js';
 import { readLogs } from '../logs/cri-log-reader.js';
-import { waitForPod } from './pod-manager.js';
+import { waitForPod } from './wait-for-pod.js';
 import { containerLogPath } from './pod-store.js';
 import { podTestEnv } from './test-pod-env.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { waitForPod } from './pod-manager.js';
+import { waitForPod } from './wait-for-pod.js';
 import { containerStatus, hostDir, podTestEnv, readMarks, UPTIME } from './test-pod-env.js';
 
 const pod = (dir: string, policy: string, init2: string): string => `

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readLogs } from '../logs/cri-log-reader.js';
 import { containerLogPath, readPodRecord, type PodRecord } from './pod-store.js';
-import { waitForPod } from './pod-manager.js';
+import { waitForPod } from './wait-for-pod.js';
 import { podTestEnv, stopPodWorker } from './test-pod-env.js';
 import type { StateLayout } from '../state/state-root.js';
 

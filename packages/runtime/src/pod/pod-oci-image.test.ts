@@ -13,7 +13,7 @@ import {
 import { loadImageArchive } from '../images/oci/load-archive.js';
 import { readLogs } from '../logs/cri-log-reader.js';
 import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../testing/busybox-rootfs.js';
-import { waitForPod } from './pod-manager.js';
+import { waitForPod } from './wait-for-pod.js';
 import { containerLogPath } from './pod-store.js';
 import { hostDir, podTestEnv } from './test-pod-env.js';
 

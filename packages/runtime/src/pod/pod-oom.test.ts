@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitForPod } from './pod-manager.js';
+import { waitForPod } from './wait-for-pod.js';
 import { containerStatus, podTestEnv } from './test-pod-env.js';
 
 test('a container over its 16Mi memory limit is OOMKilled (exit 137), the pod Failed', async (t) => {

@@ -4,7 +4,7 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitForPod } from './pod-manager.js';
+import { waitForPod } from './wait-for-pod.js';
 import { readPodEvents, type PodRecord } from './pod-store.js';
 import type { PodEvent } from './pod-status.js';
 import { containerStatus, hostDir, podTestEnv, readMarks, UPTIME } from './test-pod-env.js';

@@ -8,7 +8,7 @@ import { readLogs } from '../logs/cri-log-reader.js';
 import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../testing/busybox-rootfs.js';
 import { skopeoCopy, startRegistry } from '../testing/registry-server.js';
 import { AdmissionError } from './admission.js';
-import { waitForPod } from './pod-manager.js';
+import { waitForPod } from './wait-for-pod.js';
 import { containerLogPath, listPodRecords, readPodEvents } from './pod-store.js';
 import { containerStatus, podTestEnv } from './test-pod-env.js';
 

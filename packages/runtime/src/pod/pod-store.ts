@@ -1,7 +1,7 @@
 import { appendFile, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
-import { isProcessAlive, type ProcessIdentity } from '../state/process-identity.js';
+import type { ProcessIdentity } from '../state/process-identity.js';
 import type { StateLayout } from '../state/state-root.js';
 import type { Pod } from '../spec/types.js';
 import type { BackoffPolicy } from './restart-policy.js';
@@ -101,9 +101,18 @@ export async function findPodRecord(
   return (await listPodRecords(layout)).find((r) => r.name === name && r.namespace === namespace);
 }
 
-/** True while the pod's worker process lives. */
-export async function isWorkerAlive(record: PodRecord): Promise<boolean> {
-  return record.worker !== undefined && (await isProcessAlive(record.worker));
+/** True once every container of the pod has started at least once (or the pod ended). */
+export function podStarted(record: PodRecord): boolean {
+  const st = record.status;
+  if (record.released || st.phase === 'Succeeded' || st.phase === 'Failed') return true;
+  const want = record.pod.spec.containers.length;
+  return (
+    st.containerStatuses.length === want &&
+    st.containerStatuses.every(
+      (c) =>
+        c.state.running !== undefined || c.state.terminated !== undefined || c.restartCount > 0,
+    )
+  );
 }
 
 export async function appendPodEvent(

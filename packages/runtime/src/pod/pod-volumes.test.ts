@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readLogs } from '../logs/cri-log-reader.js';
 import type { StateLayout } from '../state/state-root.js';
-import { waitForPod } from './pod-manager.js';
+import { waitForPod } from './wait-for-pod.js';
 import { containerLogPath, type PodRecord } from './pod-store.js';
 import { podTestEnv } from './test-pod-env.js';
 

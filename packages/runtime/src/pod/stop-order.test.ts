@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { podStarted, waitForPod } from './pod-manager.js';
+import { podStarted } from './pod-store.js';
+import { waitForPod } from './wait-for-pod.js';
 import { findPodRecord } from './pod-store.js';
 import { hostDir, podTestEnv, readMarks, UPTIME, startupSidecar } from './test-pod-env.js';
 

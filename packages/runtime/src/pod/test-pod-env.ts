@@ -9,7 +9,7 @@ import { parseManifests } from '../spec/manifests.js';
 import { assertValid } from '../spec/manifests.js';
 import { ensureStateLayout, stateLayout, type StateLayout } from '../state/state-root.js';
 import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../testing/busybox-rootfs.js';
-import { waitForPod } from './pod-manager.js';
+import { waitForPod } from './wait-for-pod.js';
 import { NodeRuntime } from '../node/node-runtime.js';
 import type { ContainerStatus } from './pod-status.js';
 import { listPodRecords, type PodRecord } from './pod-store.js';

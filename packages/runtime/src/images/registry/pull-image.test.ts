@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { PodkitError } from '@podkit/kit';
 import { readLogs } from '../../logs/cri-log-reader.js';
-import { waitForPod } from '../../pod/pod-manager.js';
+import { waitForPod } from '../../pod/wait-for-pod.js';
 import { containerLogPath } from '../../pod/pod-store.js';
 import { pullFailureMessage } from '../../pod/pod-images.js';
 import { podTestEnv } from '../../pod/test-pod-env.js';

@@ -1,0 +1,13 @@
+/**
+ * `@podkit/runtime/node`: the node runtime, the facade the agent runs every pod through (one per
+ * state root: apply, stop, remove, watch, exec, logs, gc, adoption).
+ */
+export {
+  NodeRuntime,
+  type ApplyInput,
+  type GcReport,
+  type NodeRuntimeOptions,
+  type PodChange,
+  type RemoveOptions,
+} from './node-runtime.js';
+export { containerEnded } from './container-log.js';
