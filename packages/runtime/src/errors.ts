@@ -14,7 +14,6 @@ export const RuntimeErrorCode = {
   // Pods (`pod/`): admission, the worker, clean-up.
   POD_ADMISSION_FAILED: 'POD_ADMISSION_FAILED',
   POD_NOT_FOUND: 'POD_NOT_FOUND',
-  POD_WORKER_DIED: 'POD_WORKER_DIED',
   POD_CLEANUP_FAILED: 'POD_CLEANUP_FAILED',
   // The node runtime (`node/`): one per state root, adopting what an earlier one left.
   AGENT_RUNNING: 'AGENT_RUNNING',
