@@ -7,9 +7,11 @@ import { checkShippedBundles } from '../../kit/test/bin-under-test.js';
 
 process.env['PODKIT_TEST_BIN'] = 'bundle';
 
-test('the package bins are bundles that run without node_modules', () =>
-  checkShippedBundles('adapters'));
-
+// Imported before this file's own test is declared: with --test-force-exit, tests registered
+// after the first one finished (an import still loading under load) would never run.
 await import('./metrics-main.test.js');
 await import('./log-main.test.js');
 await import('./prometheus.test.js');
+
+test('the package bins are bundles that run without node_modules', () =>
+  checkShippedBundles('adapters'));

@@ -7,8 +7,10 @@ import { checkShippedBundles } from '../../kit/test/bin-under-test.js';
 
 process.env['PODKIT_TEST_BIN'] = 'bundle';
 
-test('the package bins are bundles that run without node_modules', () =>
-  checkShippedBundles('git-sync'));
-
+// Imported before this file's own test is declared: with --test-force-exit, tests registered
+// after the first one finished (an import still loading under load) would never run.
 await import('./program.test.js');
 await import('./program-features.test.js');
+
+test('the package bins are bundles that run without node_modules', () =>
+  checkShippedBundles('git-sync'));

@@ -7,7 +7,9 @@ import { checkShippedBundles } from '../../kit/test/bin-under-test.js';
 
 process.env['PODKIT_TEST_BIN'] = 'bundle';
 
+// Imported before this file's own test is declared: with --test-force-exit, tests registered
+// after the first one finished (an import still loading under load) would never run.
+await import('./main.test.js');
+
 test('the package bins are bundles that run without node_modules', () =>
   checkShippedBundles('redis-ambassador'));
-
-await import('./main.test.js');
