@@ -27,6 +27,16 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
+/**
+ * The namespace a manifest's objects are read into: `-n NS` when given (objects without a
+ * namespace go there, others must match it, as with kubectl), else undefined (each object's
+ * own, else `default`).
+ */
+export function manifestNamespace(command: Command): string | undefined {
+  if (command.getOptionValueSourceWithGlobals('namespace') !== 'cli') return undefined;
+  return globalOptions(command).namespace;
+}
+
 /** The state root: `--root`, else `$PODKIT_ROOT`, else /var/lib/podkit. */
 export function layoutFor(command: Command, io: CliIo): StateLayout {
   return stateLayout(resolveStateRoot(globalOptions(command).root, io.env));
@@ -96,9 +106,12 @@ export function pickContainer(record: PodRecord, wanted: string | undefined): st
   );
 }
 
-/** Reads a manifest; an unreadable file is a usage error (exit 2), like `podkit validate`. */
-export async function loadManifest(file: string): Promise<ManifestSet> {
-  return parseManifests(await readManifest(file), file);
+/**
+ * Reads a manifest (into `namespace`, see manifestNamespace); an unreadable file is a usage
+ * error (exit 2), like `podkit validate`.
+ */
+export async function loadManifest(file: string, namespace?: string): Promise<ManifestSet> {
+  return parseManifests(await readManifest(file), file, { namespace });
 }
 
 /** A manifest file's text; an unreadable file is a usage error (exit 2), as for loadManifest. */

@@ -25,6 +25,7 @@ export {
   loadManifestFile,
   parseManifests,
   readManifestFile,
+  type ManifestOptions,
   type ManifestSet,
 } from './spec/manifests.js';
 export {

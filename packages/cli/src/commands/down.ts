@@ -1,12 +1,18 @@
 import type { Command } from 'commander';
 import { isPodkitError } from '@podkit/kit';
-import { globalOptions, loadManifest, parseDurationFlag, requireHost } from '../context.js';
+import {
+  globalOptions,
+  loadManifest,
+  manifestNamespace,
+  parseDurationFlag,
+  requireHost,
+} from '../context.js';
 import { agentFor, removePod } from '../agent-access.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
-import { colorsFor } from '../render.js';
+import { colorsFor, renderDiagnostic } from '../render.js';
 
 interface DownOptions {
   file?: string | undefined;
@@ -33,7 +39,15 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       let targets: { name: string; namespace: string }[];
       if (options.file !== undefined) {
         if (names.length > 0) throw new UsageError('pass pod names or -f FILE, not both');
-        const set = await loadManifest(options.file);
+        const set = await loadManifest(options.file, manifestNamespace(command));
+        // An object of another namespace than -n: nothing is removed, as up starts nothing.
+        const mismatched = set.diagnostics.filter((d) => d.code === 'namespace-mismatch');
+        if (mismatched.length > 0) {
+          const c = colorsFor(io);
+          for (const d of mismatched) io.stderr.write(`${renderDiagnostic(d, c)}\n`);
+          state.exitCode = ExitCode.FAILURE;
+          return;
+        }
         targets = set.pods.map((p) => ({ name: p.metadata.name, namespace: p.metadata.namespace }));
         if (targets.length === 0) {
           throw new UsageError(`${options.file} holds no valid Pod`, {

@@ -10,7 +10,7 @@ import {
   type PodRecord,
   type PullEvent,
 } from '@podkit/runtime';
-import { loadManifest, parseDurationFlag, requireHost } from '../context.js';
+import { loadManifest, manifestNamespace, parseDurationFlag, requireHost } from '../context.js';
 import {
   agentFor,
   listPods,
@@ -63,7 +63,7 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       // The host check runs while the file is read; its verdict counts only for a valid file.
       const host = requireHost();
       host.catch(() => undefined);
-      const set = await loadManifest(file);
+      const set = await loadManifest(file, manifestNamespace(command));
       const c = colorsFor(io);
       if (!reportDiagnostics(set, io, c)) {
         state.exitCode = ExitCode.FAILURE;

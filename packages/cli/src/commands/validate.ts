@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { isPodkitError } from '@podkit/kit';
 import { RuntimeErrorCode, loadManifestFile, type ManifestSet } from '@podkit/runtime';
+import { manifestNamespace } from '../context.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -28,12 +29,13 @@ export function registerValidate(program: Command, io: CliIo, state: CommandStat
         .choices(['text', 'json'])
         .default('text'),
     )
-    .action(async (files: string[], options: ValidateOptions) => {
+    .action(async (files: string[], options: ValidateOptions, command: Command) => {
+      const namespace = manifestNamespace(command);
       const sets: ManifestSet[] = [];
       const unreadable: string[] = [];
       for (const file of files) {
         try {
-          sets.push(await loadManifestFile(file));
+          sets.push(await loadManifestFile(file, undefined, { namespace }));
         } catch (err) {
           if (!isPodkitError(err, RuntimeErrorCode.POD_MANIFEST_UNREADABLE)) throw err;
           unreadable.push(err.message);

@@ -6,6 +6,7 @@ export {
   loadManifestFile,
   readManifestFile,
   assertValid,
+  type ManifestOptions,
   type ManifestSet,
 } from './manifests.js';
 export {

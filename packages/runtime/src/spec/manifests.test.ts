@@ -85,3 +85,42 @@ describe('parseManifests', () => {
     );
   });
 });
+
+describe('parseManifests with a namespace (podkit -n NS)', () => {
+  const text = `${POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n`;
+
+  it('puts objects without metadata.namespace into it; without it they are in default', () => {
+    const set = parseManifests(text, 'p.yaml', { namespace: 'team-a' });
+    assert.deepEqual(set.diagnostics, []);
+    assert.equal(set.pods[0]?.metadata.namespace, 'team-a');
+    assert.equal(set.configMaps[0]?.metadata.namespace, 'team-a');
+    assert.equal(parseManifests(text, 'p.yaml').pods[0]?.metadata.namespace, 'default');
+  });
+
+  it("accepts an object's own equal namespace; another one is kubectl's error, at its position", () => {
+    const own = (ns: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ${ns}}\nspec: {containers: [{name: c, image: i}]}\n`;
+    assert.deepEqual(
+      parseManifests(own('team-a'), 'p.yaml', { namespace: 'team-a' }).diagnostics,
+      [],
+    );
+    const set = parseManifests(own('team-b'), 'p.yaml', { namespace: 'team-a' });
+    assert.deepEqual(set.pods, []);
+    assert.deepEqual(set.diagnostics.map(formatDiagnostic), [
+      'p.yaml:3:32 metadata.namespace: the namespace from the provided object "team-b" does not match the namespace "team-a"; pass -n team-b (or no -n) to perform this operation',
+    ]);
+    assert.equal(set.diagnostics[0]?.code, 'namespace-mismatch');
+    // Without -n, the object's own namespace is kept.
+    assert.equal(parseManifests(own('team-b'), 'p.yaml').pods[0]?.metadata.namespace, 'team-b');
+  });
+
+  it("a workload's pod takes the namespace too (its template's own is not checked)", () => {
+    const job = `apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    metadata: {namespace: other}\n    spec: {restartPolicy: Never, containers: [{name: c, image: i}]}\n`;
+    const set = parseManifests(job, 'j.yaml', { namespace: 'team-a' });
+    assert.deepEqual(
+      set.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
+    assert.equal(set.pods[0]?.metadata.namespace, 'team-a');
+  });
+});

@@ -18,20 +18,35 @@ export interface ManifestSet {
   diagnostics: Diagnostic[];
 }
 
+/** How a manifest is read. */
+export interface ManifestOptions {
+  /**
+   * The namespace asked for (`podkit -n NS`, kubectl's `--namespace`): objects without
+   * `metadata.namespace` go there, and an object naming another one is an error
+   * (`namespace-mismatch`). Without it, objects keep their own namespace, else `default`.
+   */
+  namespace?: string | undefined;
+}
+
 /**
  * Parses and validates every document of a manifest text (YAML 1.1 or JSON, several
  * documents separated by `---`). Never throws for a bad manifest: problems are diagnostics.
  *
  * @example
- *   const set = parseManifests(text, 'pod.yaml');
+ *   const set = parseManifests(text, 'pod.yaml', { namespace: 'staging' });
  *   for (const d of set.diagnostics) console.log(formatDiagnostic(d));
  */
-export function parseManifests(text: string, file: string): ManifestSet {
+export function parseManifests(
+  text: string,
+  file: string,
+  options: ManifestOptions = {},
+): ManifestSet {
   const parsed = parseYamlDocuments(text, file);
   const diagnostics = [...parsed.diagnostics];
   const objects: ManifestObjects = { pods: [], configMaps: [], secrets: [] };
   for (const doc of parsed.documents) {
-    readObject(new SpecContext(file, doc.positions, diagnostics), doc.value, '', objects);
+    const ctx = new SpecContext(file, doc.positions, diagnostics, options.namespace);
+    readObject(ctx, doc.value, '', objects);
   }
   if (parsed.documents.length === 0 && diagnostics.length === 0) {
     diagnostics.push({
@@ -79,8 +94,12 @@ function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]
  * Reads and parses a manifest file. Diagnostics name the file by `path` as given. Throws a
  * `POD_MANIFEST_UNREADABLE` PodkitError when the file cannot be read.
  */
-export async function loadManifestFile(path: string, signal?: AbortSignal): Promise<ManifestSet> {
-  return parseManifests(await readManifestFile(path, signal), path);
+export async function loadManifestFile(
+  path: string,
+  signal?: AbortSignal,
+  options: ManifestOptions = {},
+): Promise<ManifestSet> {
+  return parseManifests(await readManifestFile(path, signal), path, options);
 }
 
 /**

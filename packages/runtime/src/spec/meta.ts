@@ -26,7 +26,9 @@ const SERVER_FIELDS = [
 
 /**
  * Reads `metadata`. The name must be a DNS-1123 subdomain unless `nameRequired` is false
- * (a workload's pod template takes its name from the workload).
+ * (a workload's pod template takes its name and namespace from the workload). The namespace
+ * defaults to the context's (`-n`), else `default`; a top-level object naming another
+ * namespace than an explicit `-n` is an error, as kubectl refuses it.
  */
 export function readObjectMeta(f: Fields, nameRequired: boolean): ObjectMeta {
   const ctx = f.ctx;
@@ -41,6 +43,13 @@ export function readObjectMeta(f: Fields, nameRequired: boolean): ObjectMeta {
   if (namespace !== undefined && namespace !== '') {
     const bad = checkDns1123Label(namespace);
     if (bad !== undefined) ctx.error(f.at('namespace'), bad);
+    else if (nameRequired && ctx.namespace !== undefined && namespace !== ctx.namespace) {
+      ctx.error(
+        f.at('namespace'),
+        `the namespace from the provided object ${JSON.stringify(namespace)} does not match the namespace ${JSON.stringify(ctx.namespace)}; pass -n ${namespace} (or no -n) to perform this operation`,
+        'namespace-mismatch',
+      );
+    }
   }
   const labels = f.stringMap('labels') ?? {};
   for (const [key, value] of Object.entries(labels)) {
@@ -69,7 +78,8 @@ export function readObjectMeta(f: Fields, nameRequired: boolean): ObjectMeta {
   }
   return {
     name: name ?? '',
-    namespace: namespace === undefined || namespace === '' ? 'default' : namespace,
+    namespace:
+      namespace === undefined || namespace === '' ? (ctx.namespace ?? 'default') : namespace,
     labels,
     annotations,
   };

@@ -14,11 +14,18 @@ export class SpecContext {
   readonly file: string;
   readonly positions: PositionMap;
   readonly diagnostics: Diagnostic[];
+  /**
+   * The namespace the objects are read into (`podkit -n NS`): an object without one is
+   * placed there, and one naming another namespace is an error (kubectl's rule). Undefined:
+   * objects keep their own, else `default`.
+   */
+  readonly namespace: string | undefined;
 
-  constructor(file: string, positions: PositionMap, diagnostics: Diagnostic[]) {
+  constructor(file: string, positions: PositionMap, diagnostics: Diagnostic[], namespace?: string) {
     this.file = file;
     this.positions = positions;
     this.diagnostics = diagnostics;
+    this.namespace = namespace;
   }
 
   /** Reports an error on the value at `path` (or its key, or its nearest ancestor). */
