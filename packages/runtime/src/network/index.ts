@@ -18,16 +18,20 @@ export {
   buildConflist,
   checkPodNetwork,
   defaultPodNetwork,
-  iptablesRulesOf,
   listLeases,
-  purgeIptablesRules,
   removePodNetwork,
-  splitIptablesLine,
   type PodAttachment,
   type PodNetworkConfig,
   type PodNetworkStatus,
   type PortMapping,
 } from './pod-network.js';
+export {
+  addPodMasquerade,
+  iptablesRulesOf,
+  masqueradeChain,
+  purgeIptablesRules,
+  splitIptablesLine,
+} from './nat-rules.js';
 export {
   findHostPortConflicts,
   type HostPortConflict,

@@ -11,12 +11,11 @@ import {
   buildConflist,
   checkPodNetwork,
   defaultPodNetwork,
-  iptablesRulesOf,
   listLeases,
   removePodNetwork,
-  splitIptablesLine,
   type PodAttachment,
 } from './pod-network.js';
+import { iptablesRulesOf, masqueradeChain, splitIptablesLine } from './nat-rules.js';
 import { freeHostPort } from '../testing/host-port.js';
 import { reserveTestSubnet } from '../testing/test-subnet.js';
 
@@ -32,7 +31,8 @@ test('the default network is podkit0 on 10.89.0.0/16 with host-local under the s
   };
   assert.equal(bridge.bridge, 'podkit0');
   assert.equal(bridge.isGateway, true);
-  assert.equal(bridge.ipMasq, true);
+  // podkit writes the masquerade itself (nat-rules.ts), so the plugin does not.
+  assert.equal(bridge.ipMasq, false);
   assert.deepEqual(bridge.ipam.ranges, [[{ subnet: '10.89.0.0/16' }]]);
   assert.equal(bridge.ipam.dataDir, '/var/lib/podkit/cni');
   assert.deepEqual(list.plugins[1]?.capabilities, { portMappings: true });
@@ -96,7 +96,17 @@ test('CNI ADD gives an IP, CHECK passes, DEL frees lease and rules and may repea
     (await listLeases(network)).map((l) => [l.ip, l.containerId]),
     [[st.ip, att.containerId]],
   );
-  assert.ok((await iptablesRulesOf(network.name, att.containerId)).length >= 3);
+  // The masquerade podkit writes itself (one iptables-restore), as the bridge plugin's ipMasq
+  // would: the pod's source to its chain, the subnet accepted, the rest masqueraded.
+  const chainName = masqueradeChain(network.name, att.containerId);
+  const rules = await iptablesRulesOf(network.name, att.containerId);
+  const tag = `--comment "name: \\"${network.name}\\" id: \\"${att.containerId}\\""`;
+  for (const want of [
+    `-A POSTROUTING -s ${st.ip}/32 -m comment ${tag} -j ${chainName}`,
+    `-A ${chainName} -d ${network.subnet} -m comment ${tag} -j ACCEPT`,
+    `-A ${chainName} ! -d 224.0.0.0/4 -m comment ${tag} -j MASQUERADE`,
+  ])
+    assert.ok(rules.includes(want), `${want} in\n${rules.join('\n')}`);
   const lo = await runCommand(['ip', '-n', nsName, '-o', 'link', 'show', 'lo']);
   assert.match(lo.stdout, /UP/);
   await checkPodNetwork(att, st.result);

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { readdir, readFile, unlink } from 'node:fs/promises';
-import { runCommand } from '../host/run-command.js';
 import { DEFAULT_CNI_PLUGIN_DIR } from '../host/preflight.js';
 import { runtimeError, RuntimeErrorCode } from '../errors.js';
 import { invokeCniPlugin, type CniResult } from './cni-plugin.js';
+import { addPodMasquerade, purgeIptablesRules } from './nat-rules.js';
 
 /** A hostPort publication, as CNI's portmap `portMappings` capability takes it. */
 export interface PortMapping {
@@ -60,7 +60,9 @@ export function buildConflist(net: PodNetworkConfig): {
         type: 'bridge',
         bridge: net.bridge,
         isGateway: true,
-        ipMasq: true,
+        // The outbound masquerade is podkit's own (nat-rules.ts): the same chain in one
+        // iptables-restore instead of the plugin's five iptables runs.
+        ipMasq: false,
         // A pod must reach itself through its own hostPort / service-like paths.
         hairpinMode: true,
         ipam: {
@@ -125,13 +127,33 @@ export async function addPodNetwork(
     const list = buildConflist(att.network);
     const chain = async (): Promise<CniResult | undefined> => {
       let prev: CniResult | undefined;
-      for (const plugin of list.plugins) {
-        // portmap's ADD without port mappings returns its prevResult untouched (plugins
-        // v1.1 `cmdAdd`): skip the process. Its DEL still runs (it is idempotent).
-        if (plugin.type === 'portmap' && att.portMappings.length === 0 && prev !== undefined)
-          continue;
-        prev = await invokeChainPlugin('ADD', list, plugin, att, prev, signal);
+      let masquerade: Promise<void> | undefined;
+      try {
+        for (const plugin of list.plugins) {
+          // portmap's ADD without port mappings returns its prevResult untouched (plugins
+          // v1.1 `cmdAdd`): skip the process. Its DEL still runs (it is idempotent).
+          if (plugin.type === 'portmap' && att.portMappings.length === 0 && prev !== undefined)
+            continue;
+          prev = await invokeChainPlugin('ADD', list, plugin, att, prev, signal);
+          // Once the bridge gave the pod its address, its masquerade goes in beside the rest.
+          const podIp = prev?.ips?.[0]?.address.split('/')[0];
+          if (plugin.type === 'bridge' && podIp !== undefined) {
+            masquerade = addPodMasquerade(
+              {
+                networkName: att.network.name,
+                containerId: att.containerId,
+                podIp,
+                subnet: att.network.subnet,
+              },
+              signal,
+            );
+          }
+        }
+      } finally {
+        // Settled before anything fails or returns: the DEL of a failure must not race it.
+        await masquerade?.catch(() => undefined);
       }
+      await masquerade;
       return prev;
     };
     // Both settle before a failure is handled: the DEL below must not race a running ADD.
@@ -293,78 +315,6 @@ function cniArgs(att: PodAttachment): Record<string, string> {
     ...(att.podUid === undefined ? {} : { K8S_POD_UID: att.podUid }),
     K8S_POD_INFRA_CONTAINER_ID: att.containerId,
   };
-}
-
-/** The CNI plugins tag their nat rules with this comment fragment. */
-function commentTag(networkName: string, containerId?: string): string {
-  return containerId === undefined
-    ? `name: \\"${networkName}\\"`
-    : `name: \\"${networkName}\\" id: \\"${containerId}\\"`;
-}
-
-/** nat-table rules (as iptables-save lines) carrying this network's comment, optionally for one id. */
-export async function iptablesRulesOf(
-  networkName: string,
-  containerId?: string,
-  signal?: AbortSignal,
-): Promise<string[]> {
-  const r = await runCommand(['iptables-save', '-t', 'nat'], { signal });
-  const tag = commentTag(networkName, containerId);
-  return r.stdout.split('\n').filter((l) => l.startsWith('-A ') && l.includes(tag));
-}
-
-/**
- * Removes every nat rule tagged with (network, containerId) and the per-container chains they
- * jump to (bridge's CNI-<hash> masquerade chain, portmap's CNI-DN-<hash>). Safe to repeat.
- */
-export async function purgeIptablesRules(
-  networkName: string,
-  containerId: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  const rules = await iptablesRulesOf(networkName, containerId, signal);
-  if (rules.length === 0) return;
-  const chains = new Set<string>();
-  for (const rule of rules) {
-    const argv = splitIptablesLine(rule);
-    const chain = argv[1];
-    const j = argv.indexOf('-j');
-    const target = j >= 0 ? argv[j + 1] : undefined;
-    if (target !== undefined && /^CNI-(DN-)?[0-9a-f]{16,}$/.test(target)) chains.add(target);
-    if (chain !== undefined && /^CNI-(DN-)?[0-9a-f]{16,}$/.test(chain)) chains.add(chain);
-    await runCommand(['iptables', '-w', '-t', 'nat', '-D', ...argv.slice(1)], {
-      signal,
-      allowFailure: true,
-    });
-  }
-  for (const chain of chains) {
-    await runCommand(['iptables', '-w', '-t', 'nat', '-F', chain], { signal, allowFailure: true });
-    await runCommand(['iptables', '-w', '-t', 'nat', '-X', chain], { signal, allowFailure: true });
-  }
-}
-
-/** Splits an iptables-save rule line into argv, honouring "…" quotes with \" escapes. */
-export function splitIptablesLine(line: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < line.length) {
-    while (line[i] === ' ') i++;
-    if (i >= line.length) break;
-    let token = '';
-    if (line[i] === '"') {
-      i++;
-      while (i < line.length && line[i] !== '"') {
-        if (line[i] === '\\' && i + 1 < line.length) i++;
-        token += line.charAt(i);
-        i++;
-      }
-      i++;
-    } else {
-      while (i < line.length && line[i] !== ' ') token += line.charAt(i++);
-    }
-    out.push(token);
-  }
-  return out;
 }
 
 /** host-local lease files (`<dataDir>/<network>/<ip>`) and the container id each holds. */
