@@ -23,6 +23,9 @@ export function namespacePinsIn(sandboxDir: string): NamespacePins {
  * join them by path; whoever removes the sandbox unmounts the files (any process, any time:
  * the mounts are in the host's mount table, found by `mountsUnder` of the sandbox dir).
  *
+ * The pins live in the mount namespace of the process that makes them, which must be the
+ * host's (as for `ip netns add` and the pod's /dev/shm): the agent does not unshare mounts.
+ *
  * util-linux `unshare --ipc=FILE --uts=FILE hostname NAME` does it in one step: it unshares
  * both, a child of it bind-mounts /proc/<pid>/ns/{ipc,uts} on the files, then it execs
  * `hostname` inside the new UTS namespace. The files must exist beforehand.
