@@ -52,15 +52,22 @@ test(`${CYCLES} up/down cycles return the machine to what it was`, async (t) => 
       assert.equal(during.netns.length, 1);
       assert.equal(during.veths.length, 1);
       assert.equal(during.leases.length, 1);
-      assert.ok(during.mounts.length >= 5, `mounts while running: ${during.mounts.join(', ')}`);
-      assert.ok(during.runcContainers.length === 3, `runc: ${during.runcContainers.join(', ')}`);
-      // Each container (the pause too) is held by its conmon.
+      assert.ok(during.mounts.length >= 7, `mounts while running: ${during.mounts.join(', ')}`);
+      // The pod's ipc/uts are pinned by two mounts: no pause container, no conmon for it.
+      for (const ns of ['ipc', 'uts']) {
+        assert.ok(
+          during.mounts.some((m) => m.endsWith(`/${rec.uid}/sandbox/ns/${ns}`)),
+          `${ns} pin: ${during.mounts.join(', ')}`,
+        );
+      }
+      assert.ok(during.runcContainers.length === 2, `runc: ${during.runcContainers.join(', ')}`);
+      // Each container is held by its conmon.
       const conmons = [];
       for (const pid of during.processes) {
         const argv = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
         if (path.basename(argv.split('\0')[0] ?? '') === 'conmon') conmons.push(pid);
       }
-      assert.equal(conmons.length, 3, `conmon processes: ${conmons.join(', ')}`);
+      assert.equal(conmons.length, 2, `conmon processes: ${conmons.join(', ')}`);
     }
     await runtime.remove('default', 'cycle');
   }

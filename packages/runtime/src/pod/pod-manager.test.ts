@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readLogs } from '../logs/cri-log-reader.js';
@@ -5,6 +6,7 @@ import { containerLogPath, readPodRecord, type PodRecord } from './pod-store.js'
 import { waitForPod } from './wait-for-pod.js';
 import { podTestEnv, stopPodWorker } from './test-pod-env.js';
 import type { StateLayout } from '../state/state-root.js';
+import { loadSandbox } from '../sandbox/index.js';
 
 /** A container's stdout lines (stderr holds the retry loop's "connection refused" noise). */
 async function logText(layout: StateLayout, uid: string, container: string): Promise<string> {
@@ -31,7 +33,7 @@ spec:
   containers:
     - name: a
       image: busybox:test
-      command: [sh, -c, 'echo from-a > /shared/index.html; readlink /proc/self/ns/ipc; exec httpd -f -p 8080 -h /shared']
+      command: [sh, -c, 'echo from-a > /shared/index.html; readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; exec httpd -f -p 8080 -h /shared']
       volumeMounts: [{ name: shared, mountPath: /shared }]
     - name: b
       image: busybox:test
@@ -44,6 +46,7 @@ spec:
           wget -qO- http://$POD_IP:8080/index.html
           hostname
           readlink /proc/self/ns/ipc
+          readlink /proc/self/ns/uts
       volumeMounts: [{ name: shared, mountPath: /shared }]
 `);
   const t0 = Date.now();
@@ -55,13 +58,56 @@ spec:
   const outA = await logText(layout, rec.uid, 'a');
   const outB = (await logText(layout, rec.uid, 'b')).split('\n');
   assert.deepEqual(outB.slice(0, 3), ['from-a', 'from-a', 'duo']);
-  assert.match(outB[3] ?? '', /^ipc:\[\d+\]$/);
-  assert.equal(outA.split('\n')[0], outB[3], 'both containers are in one IPC namespace');
+  // Both containers are in the pod's IPC and UTS namespaces: those its sandbox pinned.
+  const sb = await loadSandbox(layout, rec.uid);
+  assert.equal(sb?.infra, 'pinned');
+  const ipc = `ipc:[${String((await stat(sb.namespaces.ipc ?? '')).ino)}]`;
+  const uts = `uts:[${String((await stat(sb.namespaces.uts ?? '')).ino)}]`;
+  assert.deepEqual(outB.slice(3, 5), [ipc, uts]);
+  assert.deepEqual(outA.split('\n').slice(0, 2), [ipc, uts]);
   const a = (await readPodRecord(layout, rec.uid))?.status.containerStatuses.find(
     (c) => c.name === 'a',
   );
   assert.ok(a?.state.running !== undefined, 'the server keeps running');
   await runtime.remove('default', 'duo');
+  assert.equal(await readPodRecord(layout, rec.uid), undefined);
+});
+
+test('shareProcessNamespace: a pause is PID 1 and the containers see each other', async (t) => {
+  const { layout, runtime, up } = await podTestEnv(t);
+  const rec = await up(`
+apiVersion: v1
+kind: Pod
+metadata: { name: shared-pid }
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 2
+  shareProcessNamespace: true
+  containers:
+    - name: a
+      image: busybox:test
+      command: [sleep, '1001']
+    - name: b
+      image: busybox:test
+      command:
+        - sh
+        - -c
+        - |
+          for i in $(seq 1 100); do ps | grep -q '[s]leep 1001' && break; sleep 0.05; done
+          tr '\\0' ' ' < /proc/1/cmdline; echo
+          ps | grep -c '[s]leep 1001'
+          hostname
+`);
+  const done = await waitForPod(layout, rec.uid, (r) => terminated(r, 'b'), { timeoutMs: 30_000 });
+  const b = done.status.containerStatuses.find((c) => c.name === 'b');
+  assert.equal(b?.state.terminated?.exitCode, 0, JSON.stringify(done.status));
+  assert.deepEqual((await logText(layout, rec.uid, 'b')).split('\n'), [
+    '/catatonit -P ',
+    '1',
+    'shared-pid',
+  ]);
+  assert.equal((await loadSandbox(layout, rec.uid))?.infra, 'pause');
+  await runtime.remove('default', 'shared-pid');
   assert.equal(await readPodRecord(layout, rec.uid), undefined);
 });
 

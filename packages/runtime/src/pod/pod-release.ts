@@ -40,6 +40,8 @@ export async function releasePodResources(
     // containers without spawning runc (a pod's stop is on the user's critical path).
     const prefix = containerRuncId(sb, '');
     const known = await readdir(runc.root).catch(() => [] as string[]);
+    // The pause (a sandbox with shareProcessNamespace, or from an older agent) is the
+    // sandbox's to remove, after the containers that joined it.
     const ids = new Set(known.filter((id) => id.startsWith(prefix) && id !== sb.pauseId));
     for (const name of names) ids.add(containerRuncId(sb, name));
     for (const id of ids) {

@@ -4,6 +4,7 @@ import {
   deleteNetns,
   listLeases,
   listNetns,
+  netnsExists,
   purgeIptablesRules,
   iptablesRulesOf,
   type PodNetworkConfig,
@@ -13,6 +14,7 @@ import { isProcessAlive, type StateLayout } from '../state/index.js';
 import { removeCgroup, childCgroups } from './cgroups.js';
 import { destroySandbox, listSandboxes, netnsNameFor, rootTag } from './sandbox.js';
 import type { Sandbox } from './sandbox-record.js';
+import { namespacesPinned } from './pinned-namespaces.js';
 import { mountsUnder, unmountAll } from '../host/mounts.js';
 import { ExitWatcher } from '../supervisor/exit-watcher.js';
 import { exitDirOf } from '../supervisor/run-container.js';
@@ -32,8 +34,9 @@ export interface GcOptions {
   /** The pod network whose leases and rules to scan (default: podkit's). */
   network?: Pick<PodNetworkConfig, 'name' | 'dataDir'> | undefined;
   /**
-   * Whether a sandbox is still wanted. Default: its phase is ready, its pause process is alive,
-   * and its owner (if recorded) is alive. The pod layer passes its own rule (pod deleted…).
+   * Whether a sandbox is still wanted. Default: its phase is ready, what holds its namespaces
+   * is there (the pause process alive; or the ipc/uts pins mounted and the netns present), and
+   * its owner (if recorded) is alive. The pod layer passes its own rule (pod deleted…).
    */
   isWanted?: ((sb: Sandbox) => Promise<boolean>) | undefined;
   signal?: AbortSignal | undefined;
@@ -41,12 +44,29 @@ export interface GcOptions {
 
 async function whyUnwanted(sb: Sandbox): Promise<string | undefined> {
   if (sb.phase !== 'ready') return `its sandbox is ${sb.phase}`;
-  if (sb.pausePid === undefined || sb.pauseStartTime === undefined) return 'no pause process';
-  if (!(await isProcessAlive({ pid: sb.pausePid, startTime: sb.pauseStartTime }))) {
-    return `its pause process ${sb.pausePid} is dead`;
-  }
+  const held = await whyNamespacesLost(sb);
+  if (held !== undefined) return held;
   if (sb.owner !== undefined && !(await isProcessAlive(sb.owner))) {
     return `its owner process ${sb.owner.pid} is dead`;
+  }
+  return undefined;
+}
+
+/** Why the sandbox's namespaces are no longer held, or undefined while they are. */
+async function whyNamespacesLost(sb: Sandbox): Promise<string | undefined> {
+  if (sb.infra === 'pause') {
+    if (sb.pausePid === undefined || sb.pauseStartTime === undefined) return 'no pause process';
+    if (!(await isProcessAlive({ pid: sb.pausePid, startTime: sb.pauseStartTime }))) {
+      return `its pause process ${sb.pausePid} is dead`;
+    }
+    return undefined;
+  }
+  const { ipc, uts } = sb.namespaces;
+  if (ipc === undefined || uts === undefined || !(await namespacesPinned({ ipc, uts }))) {
+    return 'its ipc/uts namespaces are no longer pinned';
+  }
+  if (sb.netnsName !== undefined && !(await netnsExists(sb.netnsName))) {
+    return `its network namespace ${sb.netnsName} is gone`;
   }
   return undefined;
 }

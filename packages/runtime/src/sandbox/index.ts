@@ -1,5 +1,8 @@
-/** Pod sandboxes (netns + CNI, pause container, per-pod /etc files and /dev/shm) and gc. */
-export type { Sandbox, SandboxNetwork } from './sandbox-record.js';
+/**
+ * Pod sandboxes (netns + CNI, pinned ipc/uts or a pause container, per-pod /etc files and
+ * /dev/shm) and gc.
+ */
+export type { Sandbox, SandboxInfra, SandboxNetwork } from './sandbox-record.js';
 export { containerRuncId } from './sandbox-record.js';
 export {
   DEFAULT_SHM_SIZE_BYTES,

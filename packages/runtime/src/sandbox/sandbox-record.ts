@@ -6,12 +6,18 @@ import type { CniResult, PodNetworkConfig, PortMapping } from '../network/index.
  * a crash) can find and remove every piece.
  *
  * App containers join it: network = `netnsPath` (none with hostNetwork: they stay in the host
- * network), ipc/uts (and pid with shareProcessNamespace) = the `namespaces` paths of the pause
- * process; /etc/hosts, /etc/hostname, /etc/resolv.conf and /dev/shm are bind-mounted from the
- * paths here.
+ * network), ipc/uts (and pid with shareProcessNamespace) = the `namespaces` paths; /etc/hosts,
+ * /etc/hostname, /etc/resolv.conf and /dev/shm are bind-mounted from the paths here.
+ *
+ * What holds ipc/uts is `infra`: by default no process at all (`pinned`, as CRI-O's
+ * drop_infra_ctr): the namespaces are bind-mounted on `<podDir>/sandbox/ns/{ipc,uts}`. With
+ * shareProcessNamespace a pause container (catatonit under its conmon) holds them, since the
+ * shared pid namespace needs a PID 1 that lives as long as the pod; its `namespaces` are then
+ * `/proc/<pausePid>/ns/*`. Version 1 records (older agents) always had a pause: loadSandbox
+ * reads them as `infra: 'pause'`.
  */
 export interface Sandbox {
-  readonly version: 1;
+  readonly version: 2;
   /** Short id derived from the state root and the pod uid; names the netns, runc ids, cgroups. */
   readonly id: string;
   readonly uid: string;
@@ -31,7 +37,10 @@ export interface Sandbox {
   readonly ip: string | undefined;
   readonly portMappings: readonly PortMapping[];
   readonly network: SandboxNetwork | undefined;
-  readonly pauseId: string;
+  /** `pinned`: ipc/uts held by bind mounts, no process; `pause`: held by the pause container. */
+  readonly infra: SandboxInfra;
+  /** The pause container's runc id (`<id>-pause`); undefined when `infra` is `pinned`. */
+  readonly pauseId: string | undefined;
   readonly pausePid: number | undefined;
   /** /proc/<pid>/stat start time of the pause, so a reused pid is not mistaken for it. */
   readonly pauseStartTime: string | undefined;
@@ -54,6 +63,22 @@ export interface Sandbox {
   readonly createdAt: string;
 }
 
+export type SandboxInfra = 'pause' | 'pinned';
+
+/**
+ * The record as this version reads it, from any version written: a version 1 record (written
+ * by an agent before pinned namespaces) is a pause sandbox. Undefined when `value` is not a
+ * sandbox record at all.
+ */
+export function sandboxFromRecord(value: unknown): Sandbox | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const version = (value as { version?: unknown }).version;
+  if (version === 2) return value as Sandbox;
+  if (version === 1)
+    return { ...(value as Omit<Sandbox, 'version' | 'infra'>), version: 2, infra: 'pause' };
+  return undefined;
+}
+
 /** The CNI attachment, kept so that DEL gets the same configuration and prevResult as ADD. */
 export interface SandboxNetwork {
   readonly config: PodNetworkConfig;
@@ -65,7 +90,8 @@ export interface SandboxNetwork {
 
 /**
  * The runc id of a pod's container: the sandbox id and the container name, so every container
- * of a pod (and only those) shares the sandbox's prefix, the pause included (`<id>-pause`).
+ * of a pod (and only those) shares the sandbox's prefix, the pause included (`<id>-pause`) when
+ * there is one.
  */
 export function containerRuncId(sandbox: Pick<Sandbox, 'id'>, container: string): string {
   return `${sandbox.id}-${container}`;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { access, readFile, rm, stat } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
@@ -14,6 +15,7 @@ import { snapshotHostResources } from './host-snapshot.js';
 import { createSandbox, destroySandbox, loadSandbox } from './sandbox.js';
 import type { Sandbox } from './sandbox-record.js';
 import { mountsUnder } from '../host/mounts.js';
+import { namespacePinsIn } from './pinned-namespaces.js';
 import { testEnv } from './test-network.js';
 import { freeHostPort } from '../testing/host-port.js';
 
@@ -52,6 +54,31 @@ async function tcpGetFromNetns(netnsPath: string, host: string, port: number): P
   return r.stdout;
 }
 
+/** The inode of a namespace file (a /proc/<pid>/ns link, or a pin: its bind mount). */
+async function nsInode(file: string): Promise<number> {
+  return (await stat(file)).ino;
+}
+
+/** `readlink /proc/self/ns/{ipc,uts}` and `hostname` of a process joined to the given namespaces. */
+async function joined(ipc: string, uts: string): Promise<string[]> {
+  const r = await runCommand([
+    'nsenter',
+    `--ipc=${ipc}`,
+    `--uts=${uts}`,
+    'sh',
+    '-c',
+    'readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; hostname',
+  ]);
+  return r.stdout.trim().split('\n');
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
 function basics(uid: string, name: string) {
   return {
     uid,
@@ -64,7 +91,7 @@ function basics(uid: string, name: string) {
   };
 }
 
-test('createSandbox: netns, pod IP reachable, pause is PID 1, /etc files; destroy restores the host', async (t) => {
+test('createSandbox: netns, pod IP reachable, ipc/uts pinned without a pause, /etc files; destroy restores the host', async (t) => {
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
   const uid = randomUUID();
@@ -88,23 +115,34 @@ test('createSandbox: netns, pod IP reachable, pause is PID 1, /etc files; destro
   await serverInNetns(t, sb.netnsPath, 8080, 'web');
   assert.equal(await tcpGet(sb.ip, 8080), 'hi web\n');
 
-  // The pause process is PID 1 in its own pid namespace, and sits in the pod's netns.
-  assert.ok(sb.pausePid !== undefined);
-  const status = await readFile(`/proc/${sb.pausePid}/status`, 'utf8');
-  assert.match(status, /^NSpid:\s+\d+\s+1$/m);
-  const nsOfNetnsFile = (await stat(sb.netnsPath)).ino;
-  const nsOfPause = (await stat(`/proc/${sb.pausePid}/ns/net`)).ino;
-  assert.equal(nsOfPause, nsOfNetnsFile);
-  assert.notEqual(
-    (await stat(`/proc/${sb.pausePid}/ns/ipc`)).ino,
-    (await stat('/proc/self/ns/ipc')).ino,
-  );
-  assert.equal(sb.namespaces.ipc, `/proc/${sb.pausePid}/ns/ipc`);
-  assert.equal(sb.namespaces.pid, undefined);
+  // No pause: ipc and uts are the pod's own namespaces, pinned on files of the sandbox dir;
+  // containers join the netns by its path and get their own pid namespace.
+  assert.equal(sb.infra, 'pinned');
+  assert.equal(sb.pauseId, undefined);
+  assert.equal(sb.pausePid, undefined);
+  const pins = namespacePinsIn(`${sb.podDir}/sandbox`);
+  assert.deepEqual(sb.namespaces, {
+    net: sb.netnsPath,
+    ipc: pins.ipc,
+    uts: pins.uts,
+    pid: undefined,
+  });
+  const mounts = await mountsUnder(sb.podDir);
+  assert.ok(mounts.includes(pins.ipc) && mounts.includes(pins.uts), mounts.join(' '));
+  const ipcIno = await nsInode(pins.ipc);
+  const utsIno = await nsInode(pins.uts);
+  assert.notEqual(ipcIno, await nsInode('/proc/self/ns/ipc'));
+  assert.notEqual(utsIno, await nsInode('/proc/self/ns/uts'));
+  // Two processes joining the pins share one ipc and one uts namespace, hostname set.
+  for (let i = 0; i < 2; i++) {
+    assert.deepEqual(await joined(pins.ipc, pins.uts), [
+      `ipc:[${String(ipcIno)}]`,
+      `uts:[${String(utsIno)}]`,
+      'web',
+    ]);
+  }
 
-  // Hostname in the pause's UTS namespace, and the /etc files.
-  const hn = await runCommand(['nsenter', `--uts=${sb.namespaces.uts ?? ''}`, 'hostname']);
-  assert.equal(hn.stdout.trim(), 'web');
+  // The /etc files.
   const hosts = await readFile(sb.etcHostsPath, 'utf8');
   assert.match(hosts, /^127\.0\.0\.1\tlocalhost$/m);
   assert.ok(hosts.includes(`\n${sb.ip}\tweb.svc1.default.svc.cluster.local\tweb\n`), hosts);
@@ -119,12 +157,17 @@ test('createSandbox: netns, pod IP reachable, pause is PID 1, /etc files; destro
   assert.equal(during.netns.length, 1);
   assert.equal(during.leases.length, 1);
   assert.equal(during.veths.length, 1);
-  assert.equal(during.runcContainers.length, 1);
+  // Nothing runs for the sandbox: no runc container, no conmon, no process.
+  assert.deepEqual(during.runcContainers, []);
+  assert.deepEqual(during.processes, []);
   assert.ok(during.iptablesRules.length > 0);
 
   await destroySandbox(sb);
   assert.deepEqual(await snapshotHostResources(layout, network), before);
   assert.equal(await loadSandbox(layout, uid), undefined);
+  assert.equal(await exists(sb.podDir), false);
+  await destroySandbox(sb);
+  assert.deepEqual(await snapshotHostResources(layout, network), before);
 });
 
 test('two sandboxes get distinct IPs and reach each other', async (t) => {
@@ -161,7 +204,12 @@ test('a hostPort answers on 127.0.0.1 from the host; destroy removes its rules',
 test('destroy is idempotent and works after the pause was SIGKILLed', async (t) => {
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
-  const sb = await createSandbox({ ...basics(randomUUID(), 'killed'), state: layout, network });
+  const sb = await createSandbox({
+    ...basics(randomUUID(), 'killed'),
+    shareProcessNamespace: true,
+    state: layout,
+    network,
+  });
   assert.ok(sb.pausePid !== undefined);
   process.kill(sb.pausePid, 'SIGKILL');
   await destroySandbox(sb);
@@ -169,15 +217,46 @@ test('destroy is idempotent and works after the pause was SIGKILLed', async (t) 
   assert.deepEqual(await snapshotHostResources(layout, network), before);
 });
 
-test('gc removes the leftovers of a sandbox whose pause process died', async (t) => {
+test('destroy of a pinned sandbox works after its pins were unmounted and its netns deleted', async (t) => {
+  const { layout, network } = await testEnv(t);
+  const before = await snapshotHostResources(layout, network);
+  const sb = await createSandbox({ ...basics(randomUUID(), 'unpinned'), state: layout, network });
+  await runCommand(['umount', sb.namespaces.ipc ?? '']);
+  await runCommand(['ip', 'netns', 'delete', sb.netnsName ?? '']);
+  await destroySandbox(sb);
+  await destroySandbox(sb);
+  assert.deepEqual(await snapshotHostResources(layout, network), before);
+  assert.equal(await exists(sb.podDir), false);
+});
+
+test('gc removes the leftovers of sandboxes whose namespaces are lost (pins gone, pause dead)', async (t) => {
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
   const alive = await createSandbox({ ...basics(randomUUID(), 'alive'), state: layout, network });
-  const dead: Sandbox = await createSandbox({
-    ...basics(randomUUID(), 'dead'),
+  const alivePause = await createSandbox({
+    ...basics(randomUUID(), 'alivepause'),
+    shareProcessNamespace: true,
     state: layout,
     network,
   });
+  const unpinned = await createSandbox({
+    ...basics(randomUUID(), 'unpinned'),
+    state: layout,
+    network,
+  });
+  const noNetns = await createSandbox({
+    ...basics(randomUUID(), 'nonetns'),
+    state: layout,
+    network,
+  });
+  const dead: Sandbox = await createSandbox({
+    ...basics(randomUUID(), 'dead'),
+    shareProcessNamespace: true,
+    state: layout,
+    network,
+  });
+  await runCommand(['umount', unpinned.namespaces.uts ?? '']);
+  await runCommand(['ip', 'netns', 'delete', noNetns.netnsName ?? '']);
   assert.ok(dead.pausePid !== undefined);
   process.kill(dead.pausePid, 'SIGKILL');
   // Wait until the kernel has reaped it (runc's parent is gone: init reaps).
@@ -188,34 +267,65 @@ test('gc removes the leftovers of a sandbox whose pause process died', async (t)
   }
   const leftovers = await listLeftovers(layout, { network });
   assert.deepEqual(
-    leftovers.map((l) => (l.kind === 'sandbox' ? `${l.kind}:${l.sandbox.name}` : l.kind)),
-    ['sandbox:dead'],
+    leftovers.map((l) => (l.kind === 'sandbox' ? `${l.kind}:${l.sandbox.name}` : l.kind)).sort(),
+    ['sandbox:dead', 'sandbox:nonetns', 'sandbox:unpinned'],
   );
   const { removed, errors } = await collectGarbage(layout, { network });
   assert.deepEqual(errors, []);
-  assert.equal(removed.length, 1);
-  assert.equal(await loadSandbox(layout, dead.uid), undefined);
-  assert.ok(await loadSandbox(layout, alive.uid));
-  assert.equal(await netnsExists(dead.netnsName ?? ''), false);
-  assert.equal(await netnsExists(alive.netnsName ?? ''), true);
+  assert.equal(removed.length, 3);
+  for (const gone of [dead, unpinned, noNetns]) {
+    assert.equal(await loadSandbox(layout, gone.uid), undefined);
+    assert.equal(await netnsExists(gone.netnsName ?? ''), false);
+    assert.deepEqual(await mountsUnder(gone.podDir), []);
+  }
+  for (const kept of [alive, alivePause]) {
+    assert.ok(await loadSandbox(layout, kept.uid));
+    assert.equal(await netnsExists(kept.netnsName ?? ''), true);
+  }
   await destroySandbox(alive);
+  await destroySandbox(alivePause);
   assert.deepEqual(await snapshotHostResources(layout, network), before);
 });
 
-test('gc finishes a sandbox that crashed half-way (record says creating, runc state lost)', async (t) => {
+test('gc finishes a pinned sandbox that crashed half-way (record says creating)', async (t) => {
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
   const sb = await createSandbox({ ...basics(randomUUID(), 'half'), state: layout, network });
+  // Simulate a crash before the pins were recorded: netns, lease, rules and pins are there.
+  await writeJsonAtomic(`${sb.podDir}/sandbox.json`, {
+    ...sb,
+    phase: 'creating',
+    namespaces: { ...sb.namespaces, ipc: undefined, uts: undefined },
+  });
+  assert.deepEqual(
+    (await listLeftovers(layout, { network })).map((l) => l.kind),
+    ['sandbox'],
+  );
+  const { errors } = await collectGarbage(layout, { network });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(await snapshotHostResources(layout, network), before);
+  assert.equal(await exists(sb.podDir), false);
+});
+
+test('gc finishes a pause sandbox that crashed half-way (record says creating, runc state lost)', async (t) => {
+  const { layout, network } = await testEnv(t);
+  const before = await snapshotHostResources(layout, network);
+  const sb = await createSandbox({
+    ...basics(randomUUID(), 'half'),
+    shareProcessNamespace: true,
+    state: layout,
+    network,
+  });
   // Simulate a crash: the record is back at "creating" and runc forgot the pause container,
   // but the process, netns, rules and lease are all still there.
   await writeJsonAtomic(`${sb.podDir}/sandbox.json`, { ...sb, phase: 'creating' });
-  await rm(`${layout.runcRoot}/${sb.pauseId}`, { recursive: true, force: true });
+  await rm(`${layout.runcRoot}/${sb.pauseId ?? ''}`, { recursive: true, force: true });
   const { errors } = await collectGarbage(layout, { network });
   assert.deepEqual(errors, []);
   assert.deepEqual(await snapshotHostResources(layout, network), before);
 });
 
-test('shareProcessNamespace records the pid namespace; hostNetwork skips netns and CNI', async (t) => {
+test('shareProcessNamespace gets a pause as PID 1; hostNetwork skips netns and CNI, ipc/uts pinned', async (t) => {
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
   const shared = await createSandbox({
@@ -224,7 +334,22 @@ test('shareProcessNamespace records the pid namespace; hostNetwork skips netns a
     state: layout,
     network,
   });
-  assert.equal(shared.namespaces.pid, `/proc/${String(shared.pausePid)}/ns/pid`);
+  assert.equal(shared.infra, 'pause');
+  const pid = shared.pausePid;
+  assert.ok(pid !== undefined);
+  // The pause is PID 1 of the shared pid namespace, in the pod's netns, holding ipc and uts.
+  assert.match(await readFile(`/proc/${String(pid)}/status`, 'utf8'), /^NSpid:\s+\d+\s+1$/m);
+  assert.deepEqual(shared.namespaces, {
+    net: `/proc/${String(pid)}/ns/net`,
+    ipc: `/proc/${String(pid)}/ns/ipc`,
+    uts: `/proc/${String(pid)}/ns/uts`,
+    pid: `/proc/${String(pid)}/ns/pid`,
+  });
+  assert.equal(await nsInode(`/proc/${String(pid)}/ns/net`), await nsInode(shared.netnsPath ?? ''));
+  assert.notEqual(await nsInode(`/proc/${String(pid)}/ns/ipc`), await nsInode('/proc/self/ns/ipc'));
+  assert.equal((await joined(shared.namespaces.ipc, shared.namespaces.uts))[2], 'shared');
+  const runc = new Runc({ root: layout.runcRoot });
+  assert.equal((await runc.state(shared.pauseId ?? ''))?.status, 'running');
 
   const host = await createSandbox({
     ...basics(randomUUID(), 'hostnet'),
@@ -234,30 +359,55 @@ test('shareProcessNamespace records the pid namespace; hostNetwork skips netns a
   });
   assert.equal(host.netnsPath, undefined);
   assert.equal(host.namespaces.net, undefined);
-  assert.ok(host.pausePid !== undefined);
-  assert.equal(
-    (await stat(`/proc/${host.pausePid}/ns/net`)).ino,
-    (await stat('/proc/self/ns/net')).ino,
-  );
-  assert.notEqual(
-    (await stat(`/proc/${host.pausePid}/ns/ipc`)).ino,
-    (await stat('/proc/self/ns/ipc')).ino,
-  );
+  // ipc/uts stay the pod's own (as kubelet's without hostIPC/hostUTS), the hostname the host's.
+  assert.equal(host.infra, 'pinned');
+  assert.equal(host.pauseId, undefined);
+  const { ipc, uts } = host.namespaces;
+  assert.ok(ipc !== undefined && uts !== undefined);
+  assert.notEqual(await nsInode(ipc), await nsInode('/proc/self/ns/ipc'));
+  assert.notEqual(await nsInode(uts), await nsInode('/proc/self/ns/uts'));
+  assert.equal((await joined(ipc, uts))[2], osHostname());
   assert.equal(await readFile(host.etcHostsPath, 'utf8'), await readFile('/etc/hosts', 'utf8'));
-  const runc = new Runc({ root: layout.runcRoot });
-  assert.equal((await runc.state(host.pauseId))?.status, 'running');
+  assert.deepEqual(
+    (await runc.list()).map((c) => c.id),
+    [shared.pauseId],
+  );
   await destroySandbox(shared);
   await destroySandbox(host);
   assert.deepEqual(await snapshotHostResources(layout, network), before);
 });
 
-test('a failed create removes everything it made', async (t) => {
+test('a failed create removes everything it made (pins mounted, hostname refused)', async (t) => {
+  const { layout, network } = await testEnv(t);
+  const before = await snapshotHostResources(layout, network);
+  const uid = randomUUID();
+  await assert.rejects(
+    createSandbox({
+      ...basics(uid, 'toolong'),
+      // Longer than the kernel's 64: unshare has mounted the pins when hostname fails.
+      hostname: 'h'.repeat(100),
+      state: layout,
+      network,
+    }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'SANDBOX_FAILED');
+      assert.match(err.message, /cannot pin the IPC and UTS namespaces/);
+      return true;
+    },
+  );
+  assert.equal(await loadSandbox(layout, uid), undefined);
+  assert.deepEqual(await snapshotHostResources(layout, network), before);
+  assert.equal(await exists(layout.podDir(uid)), false);
+});
+
+test('a failed pause start removes everything it made', async (t) => {
   const { layout, network } = await testEnv(t);
   const before = await snapshotHostResources(layout, network);
   const uid = randomUUID();
   await assert.rejects(
     createSandbox({
       ...basics(uid, 'broken'),
+      shareProcessNamespace: true,
       state: layout,
       network,
       catatonitPath: '/nonexistent/catatonit',
@@ -272,6 +422,35 @@ test('a failed create removes everything it made', async (t) => {
     },
   );
   assert.equal(await loadSandbox(layout, uid), undefined);
+  assert.deepEqual(await snapshotHostResources(layout, network), before);
+});
+
+test('a version 1 record (older agent, pause holding ipc/uts) is read as a pause sandbox; gc and destroy handle it', async (t) => {
+  const { layout, network } = await testEnv(t);
+  const before = await snapshotHostResources(layout, network);
+  const sb = await createSandbox({
+    ...basics(randomUUID(), 'old'),
+    shareProcessNamespace: true,
+    state: layout,
+    network,
+  });
+  // What an agent before pinned namespaces wrote for a default pod: no `infra`, a pause.
+  const { infra: _infra, ...rest } = sb;
+  await writeJsonAtomic(`${sb.podDir}/sandbox.json`, {
+    ...rest,
+    version: 1,
+    shareProcessNamespace: false,
+    namespaces: { ...sb.namespaces, pid: undefined },
+  });
+  const old = await loadSandbox(layout, sb.uid);
+  assert.equal(old?.version, 2);
+  assert.equal(old.infra, 'pause');
+  assert.equal(old.pauseId, sb.pauseId);
+  // Its pause lives: wanted by the default rule.
+  assert.deepEqual(await listLeftovers(layout, { network }), []);
+  assert.ok(sb.pausePid !== undefined);
+  process.kill(sb.pausePid, 'SIGKILL');
+  await destroySandbox(old);
   assert.deepEqual(await snapshotHostResources(layout, network), before);
 });
 

@@ -32,7 +32,8 @@ import {
 import { removeCgroup } from './cgroups.js';
 import { buildEtcHosts, buildResolvConf, type HostAlias, type PodDnsConfig } from './etc-files.js';
 import { buildPauseConfig } from './pause-bundle.js';
-import { containerRuncId, type Sandbox } from './sandbox-record.js';
+import { containerRuncId, sandboxFromRecord, type Sandbox } from './sandbox-record.js';
+import { namespacePinsIn, pinNamespaces } from './pinned-namespaces.js';
 import { unmountAll } from '../host/mounts.js';
 import { mountShm } from './shm.js';
 import { traceMark } from '../trace.js';
@@ -93,15 +94,18 @@ function recordPath(podDir: string): string {
 
 /**
  * Creates a pod sandbox: netns + CNI (unless hostNetwork), /etc/hosts, /etc/hostname,
- * resolv.conf, a /dev/shm tmpfs, and the pause container holding ipc/uts (and pid). The record
- * is written first and updated as each piece appears, so a crash at any point leaves a record
- * that destroySandbox / gc can finish. On failure everything created is removed again.
+ * resolv.conf, a /dev/shm tmpfs, and the pod's own ipc and uts namespaces (hostname set),
+ * pinned by bind mounts with no process running — unless shareProcessNamespace asks for a pid
+ * namespace shared by the containers, which then gets a pause container as its PID 1 (holding
+ * ipc/uts too). The record is written first and updated as each piece appears, so a crash at
+ * any point leaves a record that destroySandbox / gc can finish. On failure everything created
+ * is removed again.
  * Callers serialise per pod (acquireLock on the pod's lock file).
  *
  * @example
  *   const sb = await createSandbox({ uid, name: 'web', namespace: 'default', hostname: 'web',
  *     hostNetwork: false, shareProcessNamespace: false, portMappings: [], state: '/var/lib/podkit' });
- *   // sb.ip === '10.89.0.2', sb.namespaces.ipc === '/proc/1234/ns/ipc'
+ *   // sb.ip === '10.89.0.2', sb.namespaces.ipc === '/var/lib/podkit/pods/<uid>/sandbox/ns/ipc'
  */
 export async function createSandbox(options: CreateSandboxOptions): Promise<Sandbox> {
   const layout = toLayout(options.state);
@@ -135,8 +139,12 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     options.ownerPid === undefined ? undefined : await processIdentity(options.ownerPid);
   const network: PodNetworkConfig = { ...defaultPodNetwork(layout.cniDataDir), ...options.network };
   const netnsName = hostNetwork ? undefined : netnsNameFor(id);
+  // A shared pid namespace needs a PID 1 that lives as long as the pod: the pause. Otherwise
+  // nothing has to run for the pod's namespaces to exist (kubelet's ipc/uts of the pod are
+  // kept with hostNetwork too: only the network is the host's).
+  const infra = options.shareProcessNamespace ? 'pause' : 'pinned';
   let sb: Sandbox = {
-    version: 1,
+    version: 2,
     id,
     uid: options.uid,
     name: options.name,
@@ -161,7 +169,8 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
           result: undefined,
           hostVeth: undefined,
         },
-    pauseId: containerRuncId({ id }, 'pause'),
+    infra,
+    pauseId: infra === 'pause' ? containerRuncId({ id }, 'pause') : undefined,
     pausePid: undefined,
     pauseStartTime: undefined,
     cgroupParent: `/podkit/${id}`,
@@ -173,9 +182,9 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     owner,
     createdAt: new Date().toISOString(),
   };
-  // The network and the pause container are set up concurrently, each recording its part:
-  // updates merge into the latest record and the writes are chained so the last one on disk
-  // is the newest. Atomic, not durable (no fsync): a crashed worker's record is still in the
+  // The network and the pause container (or the pins) are set up concurrently, each recording
+  // its part: updates merge into the latest record and the writes are chained so the last one
+  // on disk is the newest. Atomic, not durable (no fsync): a crashed worker's record is still in the
   // page cache for gc, and a machine crash takes the netns, mounts, processes and rules with
   // it (gc finds leftover leases and runc state by the root's id prefix, record or not).
   let writes: Promise<void> = Promise.resolve();
@@ -192,18 +201,26 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     await mkdir(path.join(sbDir, 'etc'), { recursive: true, mode: 0o755 });
     await mkdir(sb.shmPath, { recursive: true, mode: 0o1777 });
 
-    // The pause container only needs the namespace to exist, not its interfaces: CNI and
-    // the pause start run side by side once the netns is there (containers start after both),
-    // and so do the files and the /dev/shm mount that do not depend on the pod's IP.
-    if (sb.netnsName !== undefined) await createNetns(sb.netnsName, signal);
-    traceMark('sandbox.netns');
+    // The pause container only needs the netns to exist, not its interfaces: CNI and the
+    // pause start run side by side once the netns is there (containers start after both).
+    // The pins need no netns at all, and the files and the /dev/shm mount do not depend on the
+    // pod's IP: those run from the start.
+    const netnsName = sb.netnsName;
+    const netns =
+      netnsName === undefined
+        ? Promise.resolve()
+        : createNetns(netnsName, signal).then(() => {
+            traceMark('sandbox.netns');
+          });
     const settled = await Promise.allSettled([
-      setUpNetwork(sb, network, options, update, signal),
-      startPause(sb, layout, options, signal, update),
+      netns.then(() => setUpNetwork(sb, network, options, update, signal)),
+      sb.infra === 'pause'
+        ? netns.then(() => startPause(sb, layout, options, signal, update))
+        : pinPodNamespaces(sb, update, signal),
       writeIpIndependentFiles(sb, options, signal),
     ]);
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
-    traceMark('sandbox.network+pause');
+    traceMark('sandbox.network+infra');
     const hostsText = hostNetwork
       ? await readFile('/etc/hosts', 'utf8')
       : buildEtcHosts({ ip: sb.ip, hostname, fqdn, hostAliases: options.hostAliases });
@@ -284,6 +301,23 @@ async function setUpNetwork(
   });
 }
 
+/** The pod's ipc and uts namespaces pinned on files of the sandbox dir (no pause). */
+async function pinPodNamespaces(
+  sb: Sandbox,
+  update: (patch: Partial<Sandbox>) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const pins = await pinNamespaces(
+    namespacePinsIn(path.join(sb.podDir, 'sandbox')),
+    sb.hostname,
+    signal,
+  );
+  traceMark('sandbox.pinned');
+  await update({
+    namespaces: { net: sb.netnsPath, ipc: pins.ipc, uts: pins.uts, pid: undefined },
+  });
+}
+
 async function startPause(
   sb: Sandbox,
   layout: StateLayout,
@@ -313,9 +347,11 @@ async function startPause(
   await mkdir(layout.runcRoot, { recursive: true, mode: 0o700 });
   const runc = new Runc({ root: layout.runcRoot, binary: options.runcBinary });
   // Held by conmon like every container: it outlives the process that created the pod.
+  const pauseId = sb.pauseId;
+  if (pauseId === undefined) throw new TypeError('startPause: a pinned sandbox has no pause');
   const pause = await runContainer({
     runc,
-    id: sb.pauseId,
+    id: pauseId,
     bundleDir: bundle,
     logPath: path.join(bundle, 'pause.log'),
     signal,
@@ -363,10 +399,11 @@ function hostAddress(): string | undefined {
 }
 
 /**
- * Removes a sandbox and everything it holds: the pause container, the CNI attachment (iptables
- * rules, lease, veth), the netns, the /dev/shm mount, the pod cgroup, the sandbox files and the
- * record. Idempotent, and works from any process and after a crash (pause SIGKILLed, netns
- * already gone…). Each step runs even if an earlier one failed; the errors are reported together.
+ * Removes a sandbox and everything it holds: the pause container (if it has one), the CNI
+ * attachment (iptables rules, lease, veth), the netns, the mounts under the sandbox dir (the
+ * ipc/uts pins, /dev/shm), the pod cgroup, the sandbox files and the record. Idempotent, and
+ * works from any process and after a crash (pause SIGKILLed, netns already gone, pins half
+ * made…). Each step runs even if an earlier one failed; the errors are reported together.
  *
  * @example
  *   await destroySandbox(sb);
@@ -391,9 +428,12 @@ export async function destroySandbox(
       await writeJsonAtomic(rec, { ...sb, phase: 'destroying' });
     }
   });
-  const runc = new Runc({ root: layout.runcRoot, binary: options.runcBinary });
-  await step(() => runc.delete(sb.pauseId, { force: true, signal }));
-  await step(() => forgetContainer(runc, sb.pauseId, path.join(sb.podDir, 'sandbox', 'pause')));
+  const pauseId = sb.pauseId;
+  if (pauseId !== undefined) {
+    const runc = new Runc({ root: layout.runcRoot, binary: options.runcBinary });
+    await step(() => runc.delete(pauseId, { force: true, signal }));
+    await step(() => forgetContainer(runc, pauseId, path.join(sb.podDir, 'sandbox', 'pause')));
+  }
   await step(async () => {
     // runc's state may be gone while the process lives on (state dir removed by hand).
     if (sb.pausePid !== undefined && sb.pauseStartTime !== undefined) {
@@ -426,6 +466,7 @@ export async function destroySandbox(
     const name = sb.netnsName;
     await step(() => deleteNetns(name, signal));
   }
+  // The ipc/uts pins and /dev/shm: the namespaces end with their last mount (or member).
   await step(() => unmountAll(path.join(sb.podDir, 'sandbox'), signal));
   await step(() => removeCgroup(sb.cgroupParent));
   await step(() => rm(path.join(sb.podDir, 'sandbox'), { recursive: true, force: true }));
@@ -457,17 +498,14 @@ export async function loadSandbox(
   const layout = toLayout(state);
   const value = await readJsonFile(recordPath(layout.podDir(uid)));
   if (value === undefined) return undefined;
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    (value as { version?: unknown }).version !== 1
-  ) {
+  const sb = sandboxFromRecord(value);
+  if (sb === undefined) {
     throw runtimeError(
       RuntimeErrorCode.STATE_CORRUPT,
       `${recordPath(layout.podDir(uid))} is not a sandbox record`,
     );
   }
-  return value as Sandbox;
+  return sb;
 }
 
 /** Every sandbox record under the state root. */
