@@ -6,6 +6,7 @@ export {
   listNetns,
   netnsExists,
   netnsPath,
+  prepareNetnsDir,
 } from './netns.js';
 export {
   invokeCniPlugin,

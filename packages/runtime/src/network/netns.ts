@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readdir } from 'node:fs/promises';
 import { runCommand } from '../host/run-command.js';
 import { runtimeError, RuntimeErrorCode } from '../errors.js';
 
@@ -10,6 +9,37 @@ export const NETNS_RUN_DIR = '/run/netns';
 /** The file that pins network namespace `name`. */
 export function netnsPath(name: string): string {
   return path.join(NETNS_RUN_DIR, name);
+}
+
+let netnsDirReady: Promise<void> | undefined;
+
+/**
+ * Makes /run/netns what `ip netns add` makes it before its first namespace: a directory that is
+ * a mount point with shared propagation (so a namespace pinned there is seen by every mount
+ * namespace that has /run/netns, as `ip netns exec` expects). Once per process; a namespace can
+ * then be pinned there by any bind mount of it (`unshare --net=/run/netns/NAME`).
+ */
+export function prepareNetnsDir(signal?: AbortSignal): Promise<void> {
+  netnsDirReady ??= (async () => {
+    await mkdir(NETNS_RUN_DIR, { recursive: true, mode: 0o755 });
+    const info = await readFile('/proc/self/mountinfo', 'utf8');
+    const own = info
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter((f) => f[4] === NETNS_RUN_DIR)
+      .at(-1);
+    if (own === undefined)
+      await runCommand(['mount', '--bind', NETNS_RUN_DIR, NETNS_RUN_DIR], { signal });
+    // Optional fields (field 7 up to "-") carry "shared:N" for a shared mount.
+    if (own === undefined || !own.slice(6, own.indexOf('-')).some((f) => f.startsWith('shared:')))
+      await runCommand(['mount', '--make-shared', NETNS_RUN_DIR], { signal });
+  })().catch((err: unknown) => {
+    netnsDirReady = undefined;
+    throw runtimeError(RuntimeErrorCode.NETNS_FAILED, `cannot prepare ${NETNS_RUN_DIR}`, {
+      cause: err,
+    });
+  });
+  return netnsDirReady;
 }
 
 /**

@@ -98,6 +98,11 @@ export interface PodAttachment {
   readonly podName?: string | undefined;
   readonly podNamespace?: string | undefined;
   readonly podUid?: string | undefined;
+  /**
+   * The namespace's `lo` is already up (the sandbox brought it up when it made the namespace):
+   * the loopback plugin's ADD is skipped. Its DEL has nothing to free either way.
+   */
+  readonly loopbackUp?: boolean | undefined;
 }
 
 /** The result of attaching a pod. */
@@ -157,7 +162,10 @@ export async function addPodNetwork(
       return prev;
     };
     // Both settle before a failure is handled: the DEL below must not race a running ADD.
-    const [lo, eth] = await Promise.allSettled([invokeLoopback('ADD', att, signal), chain()]);
+    const [lo, eth] = await Promise.allSettled([
+      att.loopbackUp === true ? Promise.resolve() : invokeLoopback('ADD', att, signal),
+      chain(),
+    ]);
     if (lo.status === 'rejected') throw lo.reason;
     if (eth.status === 'rejected') throw eth.reason;
     const prev = eth.value;

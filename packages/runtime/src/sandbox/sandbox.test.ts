@@ -391,7 +391,10 @@ test('a failed create removes everything it made (pins mounted, hostname refused
     }),
     (err: Error & { code?: string }) => {
       assert.equal(err.code, 'SANDBOX_FAILED');
-      assert.match(err.message, /cannot pin the IPC and UTS namespaces/);
+      assert.match(
+        err.message,
+        /cannot pin the pod's namespaces on .*sandbox\/ns and \/run\/netns\/podkit-/,
+      );
       return true;
     },
   );

@@ -201,22 +201,22 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     await mkdir(path.join(sbDir, 'etc'), { recursive: true, mode: 0o755 });
     await mkdir(sb.shmPath, { recursive: true, mode: 0o1777 });
 
-    // The pause container only needs the netns to exist, not its interfaces: CNI and the
-    // pause start run side by side once the netns is there (containers start after both).
-    // The pins need no netns at all, and the files and the /dev/shm mount do not depend on the
-    // pod's IP: those run from the start.
+    // Without a pause, one process makes and pins the pod's network, ipc and uts namespaces
+    // (loopback up): CNI then attaches the network namespace. With a pause, the netns comes
+    // first: the pause only needs it to exist, not its interfaces, so CNI and the pause start
+    // run side by side. The files and the /dev/shm mount do not depend on the pod's IP: those
+    // run from the start.
     const netnsName = sb.netnsName;
+    const pinned = sb.infra === 'pause' ? undefined : pinPodNamespaces(sb, update, signal);
     const netns =
       netnsName === undefined
         ? Promise.resolve()
-        : createNetns(netnsName, signal).then(() => {
+        : (pinned ?? createNetns(netnsName, signal)).then(() => {
             traceMark('sandbox.netns');
           });
     const settled = await Promise.allSettled([
-      netns.then(() => setUpNetwork(sb, network, options, update, signal)),
-      sb.infra === 'pause'
-        ? netns.then(() => startPause(sb, layout, options, signal, update))
-        : pinPodNamespaces(sb, update, signal),
+      netns.then(() => setUpNetwork(sb, network, options, pinned !== undefined, update, signal)),
+      pinned ?? netns.then(() => startPause(sb, layout, options, signal, update)),
       writeIpIndependentFiles(sb, options, signal),
     ]);
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
@@ -274,6 +274,7 @@ async function setUpNetwork(
   sb: Sandbox,
   network: PodNetworkConfig,
   options: CreateSandboxOptions,
+  loopbackUp: boolean,
   update: (patch: Partial<Sandbox>) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
@@ -291,6 +292,7 @@ async function setUpNetwork(
       podName: options.name,
       podNamespace: options.namespace,
       podUid: options.uid,
+      loopbackUp,
     },
     signal,
   );
@@ -311,6 +313,7 @@ async function pinPodNamespaces(
     namespacePinsIn(path.join(sb.podDir, 'sandbox')),
     sb.hostname,
     signal,
+    sb.netnsPath,
   );
   traceMark('sandbox.pinned');
   await update({
