@@ -12,6 +12,8 @@ export interface ApplyRequest {
   configMaps: SerializedObjects['configMaps'];
   secrets: SerializedObjects['secrets'];
   backoff?: { baseMs?: number; capMs?: number; resetAfterMs?: number } | undefined;
+  /** A re-`up`: pods of the file that ended are removed first, each told in a `replaced` line. */
+  replaceEnded?: boolean | undefined;
 }
 
 export interface ApiContext {
@@ -109,6 +111,17 @@ export async function handleApi(
         configMaps: configMaps,
         secrets: secrets,
         backoff: input.backoff,
+        onReplaced:
+          input.replaceEnded === true
+            ? (r) => {
+                line({
+                  type: 'replaced',
+                  name: r.name,
+                  namespace: r.namespace,
+                  phase: r.status.phase,
+                });
+              }
+            : undefined,
         pull: {
           onEvent: (image, event) => {
             line({ type: 'pull', image, event });

@@ -11,15 +11,7 @@ import {
   type PullEvent,
 } from '@podkit/runtime';
 import { loadManifest, manifestNamespace, parseDurationFlag, requireHost } from '../context.js';
-import {
-  agentFor,
-  listPods,
-  podEvents,
-  removePod,
-  stopPod,
-  waitForPod,
-  watchPods,
-} from '../agent-access.js';
+import { agentFor, podEvents, stopPod, waitForPod, watchPods } from '../agent-access.js';
 import { CliErrorCode, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -84,9 +76,15 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         (text) => io.stderr.write(text),
         (io.stderr as { isTTY?: boolean }).isTTY === true,
       );
-      await replaceEnded(client, set, io, c);
-      const records = await startPods(client, set, (e) => {
-        progress.onEvent(e);
+      const records = await startPods(client, set, {
+        onPull: (e) => {
+          progress.onEvent(e);
+        },
+        // `up` again after Ctrl+C or a failure, as compose users do: the agent removes the
+        // file's pods that ended, first, and it is said here.
+        onReplaced: (name, phase) => {
+          io.stderr.write(`pod/${name} ${c.yellow('replaced')} (it had ended: ${phase})\n`);
+        },
       }).finally(() => {
         progress.close();
       });
@@ -108,30 +106,6 @@ function reportDiagnostics(set: ManifestSet, io: CliIo, c: Colors): boolean {
 }
 
 /**
- * `up` again after Ctrl+C or a failure, as compose users do: pods of the file that exist but
- * ended (Succeeded or Failed, released) are removed first, and it says so. A pod that still
- * runs is left alone (admission then says to `podkit down` it first).
- */
-async function replaceEnded(
-  client: AgentClient,
-  set: ManifestSet,
-  io: CliIo,
-  c: Colors,
-): Promise<void> {
-  const existing = await listPods(client);
-  for (const pod of set.pods) {
-    const r = existing.find(
-      (x) => x.name === pod.metadata.name && x.namespace === pod.metadata.namespace,
-    );
-    if (r === undefined) continue;
-    const ended = r.released || r.status.phase === 'Succeeded' || r.status.phase === 'Failed';
-    if (!ended) continue;
-    await removePod(client, r.namespace, r.name, { force: true });
-    io.stderr.write(`pod/${r.name} ${c.yellow('replaced')} (it had ended: ${r.status.phase})\n`);
-  }
-}
-
-/**
  * Starts every pod of the file through the agent. Each pod is atomic (admission creates
  * nothing when it fails); when a later pod of the file fails, the agent removes the ones it
  * already started, so a file comes up whole or not at all.
@@ -139,15 +113,16 @@ async function replaceEnded(
 async function startPods(
   client: AgentClient,
   set: ManifestSet,
-  onPull: (e: PullEvent) => void,
+  on: { onPull: (e: PullEvent) => void; onReplaced: (name: string, phase: string) => void },
 ): Promise<PodRecord[]> {
   let records: PodRecord[] = [];
   await client.stream(
     'POST',
     '/v1/apply',
-    { pods: set.pods, ...serializeObjects(set.configMaps, set.secrets) },
+    { pods: set.pods, ...serializeObjects(set.configMaps, set.secrets), replaceEnded: true },
     (line) => {
-      if (line.type === 'pull') onPull(line.event as PullEvent);
+      if (line.type === 'pull') on.onPull(line.event as PullEvent);
+      else if (line.type === 'replaced') on.onReplaced(String(line.name), String(line.phase));
       else if (line.type === 'result') records = line.records as PodRecord[];
     },
   );

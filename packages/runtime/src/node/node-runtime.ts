@@ -53,6 +53,12 @@ export interface ApplyInput {
   backoff?: Partial<BackoffPolicy> | undefined;
   /** Registry settings and progress for admission's pulls. */
   pull?: PodPullOptions | undefined;
+  /**
+   * A re-`up`, as compose users do: a pod of the input that exists but ended (released,
+   * Succeeded or Failed) is removed first and told here. A pod that still runs is left alone
+   * (admission then says to remove it first). Without it, an existing pod fails admission.
+   */
+  onReplaced?: ((ended: PodRecord) => void) | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -192,6 +198,7 @@ export class NodeRuntime implements AsyncDisposable {
   async apply(input: ApplyInput): Promise<PodRecord[]> {
     this.#assertOpen();
     const started: PodRecord[] = [];
+    if (input.onReplaced !== undefined) await this.#replaceEnded(input.pods, input.onReplaced);
     try {
       for (const pod of input.pods) started.push(await this.#up(pod, input));
     } catch (err) {
@@ -200,6 +207,18 @@ export class NodeRuntime implements AsyncDisposable {
       throw err;
     }
     return started;
+  }
+
+  async #replaceEnded(pods: readonly Pod[], told: (ended: PodRecord) => void): Promise<void> {
+    const existing = await this.list();
+    for (const pod of pods) {
+      const { name, namespace } = pod.metadata;
+      const r = existing.find((x) => x.name === name && x.namespace === namespace);
+      if (r === undefined) continue;
+      if (!(r.released || r.status.phase === 'Succeeded' || r.status.phase === 'Failed')) continue;
+      await this.remove(r.namespace, r.name, { force: true });
+      told(r);
+    }
   }
 
   async #up(pod: Pod, input: ApplyInput): Promise<PodRecord> {

@@ -18,13 +18,15 @@ function privateDir(podDir: string): string {
  * Keeps the ConfigMaps and Secrets a pod was started with, for the agent that runs it — also
  * after the agent restarted (env of a restarted container, `valueFrom`). They live on a small
  * tmpfs in the pod directory (mode 0700, file 0600): like kubelet's secret volumes, never on
- * disk. Released with the pod (releasePodObjects).
+ * disk. Released with the pod (releasePodObjects). A file without any keeps nothing (no tmpfs
+ * to mount on a pod start's path).
  */
 export async function savePodObjects(
   podDir: string,
   configMaps: readonly ConfigMap[],
   secrets: readonly Secret[],
 ): Promise<void> {
+  if (configMaps.length === 0 && secrets.length === 0) return;
   const dir = privateDir(podDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (!(await isMountPoint(dir)))

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mountsUnder, mountTmpfs } from '../host/mounts.js';
+import { parseManifests } from '../spec/index.js';
 import { stateLayout } from '../state/state-root.js';
 import { releasePodObjects, savePodObjects } from './pod-objects.js';
 import { releasePodResources } from './pod-release.js';
@@ -19,7 +20,11 @@ test('releasePodResources frees pod objects, volumes and mounts, and is idempote
     await releasePodObjects(podDir).catch(() => undefined);
     await rm(root, { recursive: true, force: true });
   });
-  await savePodObjects(podDir, [], []);
+  const { configMaps } = parseManifests(
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: b}\n',
+    'cfg.yaml',
+  );
+  await savePodObjects(podDir, configMaps, []);
   const volume = path.join(podDir, 'volumes', 'mem');
   await mkdir(volume, { recursive: true });
   await mountTmpfs(volume, { sizeBytes: 1024 * 1024, mode: 0o755 });
@@ -34,5 +39,13 @@ test('releasePodResources frees pod objects, volumes and mounts, and is idempote
   assert.ok((await stat(path.join(podDir, 'pod.json'))).isFile());
 
   await releasePodResources(layout, 'u1');
+  assert.deepEqual(await mountsUnder(podDir), []);
+});
+
+test('a file without ConfigMaps or Secrets keeps nothing: no tmpfs on the start path', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'podkit-release-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const podDir = stateLayout(root).podDir('u2');
+  await savePodObjects(podDir, [], []);
   assert.deepEqual(await mountsUnder(podDir), []);
 });
