@@ -3,7 +3,7 @@ import { didYouMean } from './did-you-mean.js';
 import { readObjectMeta } from './meta.js';
 import { readPodSpec, type RestartRule } from './pod-spec.js';
 import { Fields, isObject, typeMismatch, type SpecContext } from './reader.js';
-import type { ConfigMap, ManifestOrigin, ObjectMeta, Pod, Secret } from './types.js';
+import type { ConfigMap, ManifestOrigin, ObjectMeta, Pod, Secret, Service } from './types.js';
 import { childPath, type JsonValue } from './yaml-documents.js';
 
 /** The objects read from one file. */
@@ -11,6 +11,7 @@ export interface ManifestObjects {
   pods: Pod[];
   configMaps: ConfigMap[];
   secrets: Secret[];
+  services: Service[];
 }
 
 const KINDS: Readonly<Record<string, string>> = {

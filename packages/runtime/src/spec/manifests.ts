@@ -4,7 +4,7 @@ import { RuntimeErrorCode, SpecInvalidError } from '../errors.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { readObject, type ManifestObjects } from './kinds.js';
 import { SpecContext } from './reader.js';
-import type { ConfigMap, Pod, Secret } from './types.js';
+import type { ConfigMap, Pod, Secret, Service } from './types.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
 /** Everything read from one manifest file. */
@@ -14,6 +14,8 @@ export interface ManifestSet {
   pods: Pod[];
   configMaps: ConfigMap[];
   secrets: Secret[];
+  /** The Services of the file, defaults applied (the agent allocates their ClusterIPs). */
+  services: Service[];
   /** Every problem of the file (errors and warnings), in source order. */
   diagnostics: Diagnostic[];
 }
@@ -43,7 +45,7 @@ export function parseManifests(
 ): ManifestSet {
   const parsed = parseYamlDocuments(text, file);
   const diagnostics = [...parsed.diagnostics];
-  const objects: ManifestObjects = { pods: [], configMaps: [], secrets: [] };
+  const objects: ManifestObjects = { pods: [], configMaps: [], secrets: [], services: [] };
   for (const doc of parsed.documents) {
     const ctx = new SpecContext(file, doc.positions, diagnostics, options.namespace);
     readObject(ctx, doc.value, '', objects);

@@ -36,6 +36,42 @@ export interface ObjectMeta {
   annotations: Record<string, string>;
 }
 
+/** A Service port (core/v1 ServicePort), defaults applied. */
+export interface ServicePort {
+  /** Required (a DNS label, unique in the Service) when the Service has several ports. */
+  name: string | undefined;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  port: number;
+  /** A container port number, or the name of a container port (IANA_SVC_NAME); defaults to `port`. */
+  targetPort: number | string;
+  /** Only with type NodePort: a host port in 30000–32767 (allocated when omitted). */
+  nodePort: number | undefined;
+}
+
+/** core/v1 ServiceSpec, the part podkit runs on one machine, defaults applied. */
+export interface ServiceSpec {
+  /** LoadBalancer is read as NodePort (with a warning: no load balancer on one machine). */
+  type: 'ClusterIP' | 'NodePort';
+  /** The pods whose addresses are the endpoints (`{}` or absent selects nothing). */
+  selector: Record<string, string>;
+  /** Undefined: allocated from the service range; `None`: headless (DNS only); else the IP asked for. */
+  clusterIP: string | undefined;
+  ports: ServicePort[];
+  sessionAffinity: 'None' | 'ClientIP';
+  /** sessionAffinityConfig.clientIP.timeoutSeconds (default 10800). */
+  sessionAffinityTimeoutSeconds: number;
+  /** Endpoints include pods that are not Ready (and DNS publishes them). */
+  publishNotReadyAddresses: boolean;
+}
+
+export interface Service {
+  apiVersion: 'v1';
+  kind: 'Service';
+  metadata: ObjectMeta;
+  spec: ServiceSpec;
+  origin: ManifestOrigin;
+}
+
 export interface Pod {
   apiVersion: 'v1';
   kind: 'Pod';
