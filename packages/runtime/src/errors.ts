@@ -15,6 +15,9 @@ export const RuntimeErrorCode = {
   POD_ADMISSION_FAILED: 'POD_ADMISSION_FAILED',
   POD_NOT_FOUND: 'POD_NOT_FOUND',
   POD_CLEANUP_FAILED: 'POD_CLEANUP_FAILED',
+  // Services (`services/`): ClusterIPs, NodePorts, endpoints.
+  SERVICE_INVALID: 'SERVICE_INVALID',
+  SERVICE_NOT_FOUND: 'SERVICE_NOT_FOUND',
   // The node runtime (`node/`): one per state root, adopting what an earlier one left.
   AGENT_RUNNING: 'AGENT_RUNNING',
   AGENT_STOPPING: 'AGENT_STOPPING',
@@ -120,6 +123,18 @@ function codedError(code: string, message: string, options: CodedErrorOptions): 
     ...(cause === undefined ? {} : { cause }),
     ...(hint === undefined ? {} : { hint }),
   });
+}
+
+/** The Services' codes (`services/`): SERVICE_INVALID, SERVICE_NOT_FOUND. */
+export type ServiceErrorCode = Extract<RuntimeErrorCode, `SERVICE_${string}`>;
+
+/** Creates a PodkitError carrying one of the Services' codes. */
+export function serviceError(
+  code: ServiceErrorCode,
+  message: string,
+  options: CodedErrorOptions = {},
+): PodkitError {
+  return codedError(code, message, options);
 }
 
 /** Creates a PodkitError carrying one of the runtime's codes. */

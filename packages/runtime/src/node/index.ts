@@ -11,3 +11,11 @@ export {
   type RemoveOptions,
 } from './node-runtime.js';
 export { containerEnded } from './container-log.js';
+export {
+  SERVICE_CIDR,
+  serviceEndpoints,
+  serviceEnvVars,
+  portKey,
+  type ServiceEndpoint,
+  type ServiceRecord,
+} from '../services/index.js';

@@ -1,6 +1,6 @@
 import { expandVariables } from '../oci/expand-env.js';
 import type { EnvEntry } from '../oci/expand-env.js';
-import type { Container, ConfigMap, Secret } from '../spec/types.js';
+import type { Container, ConfigMap, EnvVar, Secret } from '../spec/types.js';
 import { fieldRefValue, resourceFieldRefValue } from '../volumes/downward-api.js';
 import type { DownwardFacts } from '../volumes/types.js';
 
@@ -23,14 +23,18 @@ function configMapValue(cm: ConfigMap, key: string): string | undefined {
  * values `$(VAR)`-expanded against everything defined before them, valueFrom values
  * verbatim; later names win. `problems` lists every missing non-optional reference (the pod
  * is then refused at admission; kubelet would report CreateContainerConfigError).
- * `facts` may be undefined at admission, before the pod has an IP.
+ * `facts` may be undefined at admission, before the pod has an IP. `serviceEnv` (the Services'
+ * variables, see services/service-env.ts) come first: the container's own win over them, and
+ * `$(VAR)` may refer to them, as in kubelet.
  */
 export function resolveContainerEnv(
   container: Container,
   objects: PodObjects,
   facts: DownwardFacts | undefined,
+  serviceEnv: readonly EnvVar[] = [],
 ): { env: EnvEntry[]; problems: string[] } {
   const values = new Map<string, string>();
+  for (const e of serviceEnv) values.set(e.name, e.value ?? '');
   const problems: string[] = [];
   const where = `container "${container.name}"`;
   for (const src of container.envFrom) {

@@ -116,7 +116,9 @@ export class ContainerLifecycle {
             keep: image.keep,
           })
         : undefined;
-    const env = resolveContainerEnv(c, this.#c.objects, facts).env;
+    const record = this.#c.record;
+    const serviceEnv = record.pod.spec.enableServiceLinks ? (record.serviceEnv ?? []) : [];
+    const env = resolveContainerEnv(c, this.#c.objects, facts, serviceEnv).env;
     const premount = this.#c.premounts.get(c.name);
     this.#c.premounts.delete(c.name);
     const attempt = await startAttempt({

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
 import type { ProcessIdentity } from '../state/process-identity.js';
 import type { StateLayout } from '../state/state-root.js';
-import type { Pod } from '../spec/types.js';
+import type { EnvVar, Pod } from '../spec/types.js';
 import type { BackoffPolicy } from './restart-policy.js';
 import type { PodEvent, PodStatus } from './pod-status.js';
 
@@ -31,6 +31,17 @@ export interface PodRecord {
   supervision?: Record<string, ContainerSupervision> | undefined;
   /** The CrashLoopBackOff policy the pod runs under (kubelet's unless a test scaled it). */
   backoff?: BackoffPolicy | undefined;
+  /**
+   * The variables of the Services of the pod's namespace when it was created
+   * (`{SVC}_SERVICE_HOST`…: services/service-env.ts), given to its containers unless
+   * spec.enableServiceLinks is false.
+   */
+  serviceEnv?: EnvVar[] | undefined;
+  /**
+   * When the pod was asked to stop (`down`, a delete): Kubernetes' metadata.deletionTimestamp.
+   * A terminating pod leaves its Services' endpoints at once, while it still runs its grace.
+   */
+  deletionTimestamp?: string | undefined;
   /** Set once the worker finished tearing the pod's resources down (logs and status stay). */
   released: boolean;
   status: PodStatus;

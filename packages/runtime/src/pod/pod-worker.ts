@@ -256,6 +256,10 @@ export class PodWorker {
 
   /** Asks the pod to stop: graceful the first time, forced (SIGKILL now) the second. */
   requestStop(): void {
+    if (this.#record.deletionTimestamp === undefined && !this.#record.released) {
+      this.#record.deletionTimestamp = this.#nowRfc3339();
+      void this.#save();
+    }
     if (this.#stopping) this.#force.abort();
     void this.#terminateOnce();
     // A second request while stopping: kill what is still running now.
