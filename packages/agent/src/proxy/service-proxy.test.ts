@@ -426,3 +426,21 @@ test('the Service proxy on a real bridge: ClusterIP, affinity, NodePort, hairpin
     assert.ok(!(await listTables()).includes(leftover));
   });
 });
+
+test('aborts: a sync whose signal aborted, or of a proxy whose lifetime ended, rejects with the reason', async (t) => {
+  const table = `podkit-test-${randomBytes(3).toString('hex')}`;
+  t.after(() => ServiceProxy.purge(table));
+  const life = new AbortController();
+  const proxy = new ServiceProxy({ table, signal: life.signal });
+  const mine = new AbortController();
+  mine.abort(new Error('caller gave up'));
+  await assert.rejects(proxy.sync({ services: [] }, { signal: mine.signal }), /caller gave up/);
+  life.abort(new Error('agent stopping'));
+  await assert.rejects(proxy.sync({ services: [] }), /agent stopping/);
+  assert.equal(proxy.transactions, 0);
+  assert.ok(!(await listTables()).includes(table));
+  assert.throws(
+    () => new ServiceProxy({ table: 'no spaces; here' }),
+    (err: unknown) => isPodkitError(err, AgentErrorCode.PROXY_VIEW_INVALID),
+  );
+});
