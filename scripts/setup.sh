@@ -21,6 +21,7 @@ packages=(
   iptables                    # CNI portmap/bridge masquerade rules
   openssh-client              # ssh: git-sync's ssh remotes and its image (build-node --include /usr/bin/ssh); git only recommends it
   openssl                     # registry tests: certificates for the TLS registry and token server
+  nftables                    # nft: the node agent's Service proxy writes its own nftables table (agent/src/proxy)
   nutcracker                  # twemproxy: the anchor of bench/redis
   nginx-light                 # host-image web server: runtime tests and the push-to-deploy example
   prometheus prometheus-redis-exporter prometheus-nginx-exporter # adapters: promtool, a real scraper, differential tests

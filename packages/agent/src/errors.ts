@@ -19,6 +19,14 @@ export const AgentErrorCode = {
   AGENT_PROTOCOL: 'AGENT_PROTOCOL',
   /** A bug in the agent. */
   AGENT_INTERNAL: 'AGENT_INTERNAL',
+  /** The Service proxy needs `nft` (Debian's nftables), which is not installed. */
+  PROXY_NFT_MISSING: 'PROXY_NFT_MISSING',
+  /** `nft` refused or failed a transaction of the Service proxy's table. */
+  PROXY_NFT_FAILED: 'PROXY_NFT_FAILED',
+  /** A Service view (or a table name) that cannot become nftables rules. */
+  PROXY_VIEW_INVALID: 'PROXY_VIEW_INVALID',
+  /** `sync` on a Service proxy that was closed. */
+  PROXY_CLOSED: 'PROXY_CLOSED',
 } as const;
 
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];
