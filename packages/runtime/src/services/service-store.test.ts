@@ -31,7 +31,7 @@ test('a new Service gets a free ClusterIP in the range; re-applying keeps it', a
     'a.yaml',
   );
   assert.equal(again?.service.spec.clusterIP, ip);
-  assert.equal(again?.uid, a?.uid);
+  assert.equal(again?.uid, a.uid);
   assert.equal((await listServiceRecords(l))[0]?.service.spec.ports[0]?.port, 81);
 });
 
