@@ -17,7 +17,8 @@ async function layout(t: { after: (fn: () => Promise<void>) => void }) {
 test('a new Service gets a free ClusterIP in the range; re-applying keeps it', async (t) => {
   const l = await layout(t);
   const [a] = await applyServiceRecords(l, [testService()], 'a.yaml');
-  const ip = a?.service.spec.clusterIP;
+  assert.ok(a !== undefined);
+  const ip = a.service.spec.clusterIP;
   assert.ok(ip !== undefined && inServiceRange(ip) && ip !== '10.96.0.1', String(ip));
   const [again] = await applyServiceRecords(
     l,
