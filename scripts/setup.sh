@@ -15,6 +15,7 @@ packages=(
   catatonit                   # the pod sandbox's pause process
   conmon                      # holds each container (stdio, CRI log, exit status), as for CRI-O and podman
   containernetworking-plugins # bridge, host-local, portmap, loopback CNI plugins (/usr/lib/cni)
+  curl                        # the examples' READMEs fetch their pages with curl (readme-examples.test.ts types them as written)
   docker-registry             # a real OCI distribution registry for image pull tests
   git                         # git-sync and its tests
   iproute2                    # ip netns / ip link, for checks and cleanup
