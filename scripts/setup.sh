@@ -12,6 +12,7 @@ packages=(
   attr                        # setfattr: overlay opaque-directory marks when unpacking OCI layers
   apache2-utils               # htpasswd: registry tests' basic-auth users
   busybox-static              # a tiny root filesystem for test images
+  ca-certificates             # https git remotes (push-to-deploy, git-sync) and registries; git and curl only recommend it
   catatonit                   # the pod sandbox's pause process
   conmon                      # holds each container (stdio, CRI log, exit status), as for CRI-O and podman
   containernetworking-plugins # bridge, host-local, portmap, loopback CNI plugins (/usr/lib/cni)
@@ -29,7 +30,7 @@ packages=(
   redis-server redis-sentinel redis-tools # redis-ambassador tests/bench: backends, Sentinel, redis-benchmark
   runc                        # executes containers
   tcl                         # tclsh: bench/redis/suite.ts runs Redis's own TCL suites (their tree is not committed)
-  skopeo umoci                # images: reference tools the OCI layout writer and registry tests check against
+  skopeo umoci                # images: reference tools the OCI layout writer and registry tests check against (skopeo brings containers-common: /usr/share/containers/seccomp.json, the RuntimeDefault profile)
   zstd                        # the OCI layout writer compresses zstd layers (unpack-layer tests)
 )
 
