@@ -7,7 +7,14 @@ import { RuntimeErrorCode } from '../errors.js';
 import { getImage, type ImageRecord } from '../images/image-store.js';
 import { mountsUnder } from '../host/mounts.js';
 import { collectGarbage } from '../sandbox/index.js';
-import type { ConfigMap, Pod, Secret } from '../spec/types.js';
+import type { ConfigMap, Pod, Secret, Service } from '../spec/types.js';
+import {
+  applyServiceRecords,
+  listServiceRecords,
+  removeServiceRecord,
+  serviceEnvVars,
+  type ServiceRecord,
+} from '../services/index.js';
 import { acquireLock, type FileLock } from '../state/lock.js';
 import {
   isProcessAlive,
@@ -47,6 +54,10 @@ export interface NodeRuntimeOptions {
 /** What `apply` starts: the Pods of one manifest with the objects they reference. */
 export interface ApplyInput {
   pods: readonly Pod[];
+  /** Created or updated before the pods (whose env then has their variables). */
+  services?: readonly Service[] | undefined;
+  /** The manifest file, for the Services' records (pods carry their own origin). */
+  source?: string | undefined;
   configMaps: readonly ConfigMap[];
   secrets: readonly Secret[];
   /** CrashLoopBackOff base/cap/reset in ms (tests scale them down). */
@@ -199,14 +210,68 @@ export class NodeRuntime implements AsyncDisposable {
     this.#assertOpen();
     const started: PodRecord[] = [];
     if (input.onReplaced !== undefined) await this.#replaceEnded(input.pods, input.onReplaced);
+    const services = input.services ?? [];
+    const before = new Set(
+      (services.length === 0 ? [] : await this.listServices()).map((r) => serviceKey(r.service)),
+    );
+    await this.applyServices(services, input.source ?? 'unknown', input.signal);
     try {
       for (const pod of input.pods) started.push(await this.#up(pod, input));
     } catch (err) {
       for (const r of started)
         await this.remove(r.namespace, r.name, { force: true }).catch(() => undefined);
+      // Services this apply created go too (updated ones keep their new spec).
+      for (const s of services)
+        if (!before.has(serviceKey(s)))
+          await this.removeService(s.metadata.namespace, s.metadata.name).catch(() => false);
       throw err;
     }
     return started;
+  }
+
+  /** Every Service of the node, by namespace then name. */
+  listServices(): Promise<ServiceRecord[]> {
+    return listServiceRecords(this.layout);
+  }
+
+  /**
+   * Creates or updates Services under the state root's lock (ClusterIPs and NodePorts are
+   * allocated there): all of them or, when one cannot be, none. Listeners of
+   * subscribeServices hear of it.
+   */
+  async applyServices(
+    services: readonly Service[],
+    source: string,
+    signal?: AbortSignal,
+  ): Promise<ServiceRecord[]> {
+    this.#assertOpen();
+    if (services.length === 0) return [];
+    const lock = await acquireLock(this.layout.globalLockPath, {
+      wait: true,
+      what: 'the podkit state root',
+      signal,
+    });
+    let out: ServiceRecord[];
+    try {
+      out = await applyServiceRecords(this.layout, services, source);
+    } finally {
+      await lock.release();
+    }
+    this.#changes.emit('services');
+    return out;
+  }
+
+  /** Removes a Service; false when there was none. */
+  async removeService(namespace: string, name: string): Promise<boolean> {
+    const had = await removeServiceRecord(this.layout, namespace, name);
+    if (had) this.#changes.emit('services');
+    return had;
+  }
+
+  /** Told whenever the node's Services change. Returns the unsubscribe function. */
+  subscribeServices(listener: () => void): () => void {
+    this.#changes.on('services', listener);
+    return () => this.#changes.off('services', listener);
   }
 
   async #replaceEnded(pods: readonly Pod[], told: (ended: PodRecord) => void): Promise<void> {
@@ -250,6 +315,7 @@ export class NodeRuntime implements AsyncDisposable {
         createdAt: nowRfc3339(),
         source: pod.origin.file,
         pod,
+        serviceEnv: await this.#serviceEnv(pod.metadata.namespace),
         worker: this.#self,
         released: false,
         backoff: { ...KUBELET_BACKOFF, ...input.backoff },
@@ -272,6 +338,21 @@ export class NodeRuntime implements AsyncDisposable {
     this.#start(record, images, objects, (w) => w.run());
     this.#emit({ type: 'changed', record });
     return record;
+  }
+
+  /** The variables of the namespace's Services, for a pod created now (kubelet's rule). */
+  async #serviceEnv(namespace: string): Promise<PodRecord['serviceEnv']> {
+    const services = (await this.listServices())
+      .map((r) => r.service)
+      .filter((s) => s.metadata.namespace === namespace && s.spec.clusterIP !== undefined);
+    if (services.length === 0) return undefined;
+    return serviceEnvVars(
+      services.map((s) => ({
+        name: s.metadata.name,
+        clusterIP: s.spec.clusterIP ?? '',
+        ports: s.spec.ports,
+      })),
+    );
   }
 
   #start(
@@ -480,4 +561,8 @@ async function removePodDir(layout: StateLayout, uid: string): Promise<void> {
     });
   }
   await rm(dir, { recursive: true, force: true });
+}
+
+function serviceKey(s: Service): string {
+  return `${s.metadata.namespace}/${s.metadata.name}`;
 }
