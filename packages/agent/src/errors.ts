@@ -27,6 +27,10 @@ export const AgentErrorCode = {
   PROXY_VIEW_INVALID: 'PROXY_VIEW_INVALID',
   /** `sync` on a Service proxy that was closed. */
   PROXY_CLOSED: 'PROXY_CLOSED',
+  /** The cluster DNS server cannot listen on its address (taken, not on this machine, no right). */
+  DNS_LISTEN_FAILED: 'DNS_LISTEN_FAILED',
+  /** A cluster view given to the DNS server has a name or address DNS cannot carry (a bug). */
+  DNS_VIEW_INVALID: 'DNS_VIEW_INVALID',
 } as const;
 
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];
