@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { chmod, rm } from 'node:fs/promises';
 import { stateLayout } from '@podkit/runtime';
-import { NodeRuntime } from '@podkit/runtime/node';
+import { NodeRuntime, loadPodNetwork, rootTag } from '@podkit/runtime/node';
 import { agentSocketPath, type AgentInfo } from './protocol.js';
 import { handleApi } from './server/api.js';
 import { handleExec } from './server/exec.js';
+import { ServiceController } from './services/service-controller.js';
 
 export interface AgentOptions {
   /** The state root the agent serves (absolute). */
@@ -13,6 +14,15 @@ export interface AgentOptions {
   log?: ((line: string) => void) | undefined;
   /** Paths a host-image container must not see besides the defaults. */
   hiddenHostPaths?: readonly string[] | undefined;
+  /** The cluster DNS's port on the pod network's gateway (default 53). */
+  dnsPort?: number | undefined;
+}
+
+/** The first host address of an IPv4 CIDR (host-local's default gateway). */
+function firstHost(cidr: string): string {
+  const [base = '0.0.0.0'] = cidr.split('/');
+  const n = base.split('.').reduce((acc, part) => acc * 256 + Number(part), 0) + 1;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
 /** A running agent; `stopped` settles when it has let go of the state root. */
@@ -37,13 +47,27 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const layout = stateLayout(options.root);
   const t0 = Date.now();
+  const stamped = (m: string): void => {
+    log(`${new Date().toISOString()} ${m}`);
+  };
+  const network = await loadPodNetwork(layout);
+  const gateway = network.gateway ?? firstHost(network.subnet);
   const runtime = await NodeRuntime.open({
     layout,
     hiddenHostPaths: options.hiddenHostPaths,
-    log: (m) => {
-      log(`${new Date().toISOString()} ${m}`);
-    },
+    log: stamped,
+    clusterDns: { nameserver: gateway, domain: 'cluster.local' },
   });
+  // Services: the proxy's nftables table and the cluster DNS, kept in step with pods.
+  const services = new ServiceController({
+    runtime,
+    table: `podkit-${rootTag(layout)}`,
+    podSubnet: network.subnet,
+    gateway,
+    dnsPort: options.dnsPort,
+    log: stamped,
+  });
+  await services.start();
   const info: AgentInfo = {
     pid: process.pid,
     root: layout.root,
@@ -59,6 +83,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     (stopping ??= (async () => {
       server.close();
       server.closeAllConnections();
+      await services.close();
       await runtime.close();
       await rm(socket, { force: true });
       log(`${new Date().toISOString()} agent stopped; pods keep running`);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
 import { AgentErrorCode, ensureAgent, type AgentClient } from '@podkit/agent/client';
-import type { PodEvent, PodRecord } from '@podkit/runtime';
+import type { PodEvent, PodRecord, ServiceRecord } from '@podkit/runtime';
 import { layoutFor, requireStateAccess } from './context.js';
 import type { CliIo } from './io.js';
 
@@ -46,6 +46,14 @@ export function getPod(client: AgentClient, ns: string, name: string): Promise<P
 
 export async function listPods(client: AgentClient): Promise<PodRecord[]> {
   return (await client.call<{ items: PodRecord[] }>('GET', '/v1/pods')).items;
+}
+
+export async function listServices(client: AgentClient): Promise<ServiceRecord[]> {
+  return (await client.call<{ items: ServiceRecord[] }>('GET', '/v1/services')).items;
+}
+
+export async function removeService(client: AgentClient, ns: string, name: string): Promise<void> {
+  await client.call('DELETE', `/v1/services/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`);
 }
 
 export async function podEvents(

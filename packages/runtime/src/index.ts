@@ -37,7 +37,8 @@ export {
   type ParsedDocument,
 } from './spec/yaml-documents.js';
 export { formatDiagnostic, sortDiagnostics, type Diagnostic } from './spec/diagnostic.js';
-export type { Container, Pod, Probe, Volume } from './spec/types.js';
+export type { Container, Pod, Probe, Service, Volume } from './spec/types.js';
+export type { ServiceRecord } from './services/service-store.js';
 
 // Images: the local store, loads, pulls, builds, OCI layouts.
 export {

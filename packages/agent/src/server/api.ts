@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { PodkitError } from '@podkit/kit';
-import { deserializeObjects, type Pod, type SerializedObjects } from '@podkit/runtime';
+import {
+  RuntimeErrorCode,
+  deserializeObjects,
+  type Pod,
+  type SerializedObjects,
+  type Service,
+} from '@podkit/runtime';
 import type { NodeRuntime, PodChange } from '@podkit/runtime/node';
 import { callOf, httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
 import { AgentErrorCode, agentError } from '../errors.js';
@@ -9,6 +15,10 @@ import { AgentErrorCode, agentError } from '../errors.js';
 /** What `POST /v1/apply` carries: the pods of one manifest and the objects they use. */
 export interface ApplyRequest {
   pods: Pod[];
+  /** The file's Services: created or updated before its pods. */
+  services?: Service[] | undefined;
+  /** The manifest file (the Services' records say where they came from). */
+  source?: string | undefined;
   configMaps: SerializedObjects['configMaps'];
   secrets: SerializedObjects['secrets'];
   backoff?: { baseMs?: number; capMs?: number; resetAfterMs?: number } | undefined;
@@ -108,6 +118,8 @@ export async function handleApi(
       const signal = clientGone(req, res);
       const records = await rt.apply({
         pods: input.pods,
+        services: input.services,
+        source: input.source,
         configMaps: configMaps,
         secrets: secrets,
         backoff: input.backoff,
@@ -169,6 +181,19 @@ export async function handleApi(
       }
       for (const [uid, c] of newest) if (!sent.has(uid)) line(c);
       line({ type: 'synced' });
+      return;
+    }
+    if (what === 'services' && ns === undefined && method === 'GET') {
+      sendJson(res, 200, { items: await rt.listServices() });
+      return;
+    }
+    if (what === 'services' && ns !== undefined && name !== undefined && method === 'DELETE') {
+      if (!(await rt.removeService(ns, name)))
+        throw new PodkitError(
+          RuntimeErrorCode.SERVICE_NOT_FOUND,
+          `no Service named "${name}" in namespace "${ns}"`,
+        );
+      res.writeHead(204).end();
       return;
     }
     if (what === 'pods' && ns !== undefined && name !== undefined) {

@@ -7,7 +7,7 @@ import {
   parseDurationFlag,
   requireHost,
 } from '../context.js';
-import { agentFor, removePod } from '../agent-access.js';
+import { agentFor, removePod, removeService } from '../agent-access.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -37,6 +37,7 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       const timeoutMs = parseDurationFlag('--timeout', options.timeout);
       const { namespace } = globalOptions(command);
       let targets: { name: string; namespace: string }[];
+      let services: { name: string; namespace: string }[] = [];
       if (options.file !== undefined) {
         if (names.length > 0) throw new UsageError('pass pod names or -f FILE, not both');
         const set = await loadManifest(options.file, manifestNamespace(command));
@@ -49,7 +50,11 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           return;
         }
         targets = set.pods.map((p) => ({ name: p.metadata.name, namespace: p.metadata.namespace }));
-        if (targets.length === 0) {
+        services = set.services.map((s) => ({
+          name: s.metadata.name,
+          namespace: s.metadata.namespace,
+        }));
+        if (targets.length === 0 && services.length === 0) {
           throw new UsageError(`${options.file} holds no valid Pod`, {
             hint: '`podkit validate FILE` shows its problems',
           });
@@ -73,6 +78,17 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           if (!isPodkitError(err)) throw err;
           io.stderr.write(`podkit: ${err.message}\n`);
           if (err.hint !== undefined) io.stderr.write(`hint: ${err.hint}\n`);
+          state.exitCode = ExitCode.FAILURE;
+        }
+      }
+      // The file's Services go after its pods, as kubectl deletes a file's objects in order.
+      for (const t of services) {
+        try {
+          await removeService(client, t.namespace, t.name);
+          io.stdout.write(`service/${t.name} ${c.green('removed')}\n`);
+        } catch (err) {
+          if (!isPodkitError(err)) throw err;
+          io.stderr.write(`podkit: ${err.message}\n`);
           state.exitCode = ExitCode.FAILURE;
         }
       }

@@ -11,7 +11,14 @@ import {
   type PullEvent,
 } from '@podkit/runtime';
 import { loadManifest, manifestNamespace, parseDurationFlag, requireHost } from '../context.js';
-import { agentFor, podEvents, stopPod, waitForPod, watchPods } from '../agent-access.js';
+import {
+  agentFor,
+  listServices,
+  podEvents,
+  stopPod,
+  waitForPod,
+  watchPods,
+} from '../agent-access.js';
 import { CliErrorCode, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -61,7 +68,7 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         state.exitCode = ExitCode.FAILURE;
         return;
       }
-      if (set.pods.length === 0) {
+      if (set.pods.length === 0 && set.services.length === 0) {
         throw new PodkitError(CliErrorCode.CLI_NO_POD, `${set.file} holds no Pod to run`, {
           hint: 'add a `kind: Pod` document (a Deployment or Job contributes its pod template)',
         });
@@ -88,6 +95,8 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       }).finally(() => {
         progress.close();
       });
+      if (set.services.length > 0) await reportServices(client, set, io, c);
+      if (records.length === 0) return;
       state.exitCode =
         options.wait === true
           ? await waitReady(client, records, timeoutMs, io, c)
@@ -95,6 +104,31 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
             ? await waitStarted(client, records, timeoutMs, io, c)
             : await runForeground(client, records, io, c);
     });
+}
+
+/** One line per Service of the file, with the address it got. */
+async function reportServices(
+  client: AgentClient,
+  set: ManifestSet,
+  io: CliIo,
+  c: Colors,
+): Promise<void> {
+  const all = await listServices(client);
+  for (const s of set.services) {
+    const r = all.find(
+      (x) =>
+        x.service.metadata.name === s.metadata.name &&
+        x.service.metadata.namespace === s.metadata.namespace,
+    );
+    if (r === undefined) continue;
+    const { spec } = r.service;
+    const nodePorts = spec.ports.flatMap((p) => (p.nodePort === undefined ? [] : [p.nodePort]));
+    const where =
+      spec.clusterIP === 'None'
+        ? 'headless'
+        : `ClusterIP ${spec.clusterIP ?? '?'}${nodePorts.length > 0 ? `, NodePort ${nodePorts.join(',')}` : ''}`;
+    io.stdout.write(`service/${s.metadata.name} ${c.green('applied')} (${where})\n`);
+  }
 }
 
 /** Prints warnings and errors of the manifest; false when it has errors. */
@@ -119,7 +153,13 @@ async function startPods(
   await client.stream(
     'POST',
     '/v1/apply',
-    { pods: set.pods, ...serializeObjects(set.configMaps, set.secrets), replaceEnded: true },
+    {
+      pods: set.pods,
+      services: set.services,
+      source: set.file,
+      ...serializeObjects(set.configMaps, set.secrets),
+      replaceEnded: true,
+    },
     (line) => {
       if (line.type === 'pull') on.onPull(line.event as PullEvent);
       else if (line.type === 'replaced') on.onReplaced(String(line.name), String(line.phase));

@@ -19,3 +19,5 @@ export {
   type ServiceEndpoint,
   type ServiceRecord,
 } from '../services/index.js';
+export { rootTag } from '../sandbox/index.js';
+export { loadPodNetwork } from '../pod/network-config.js';

@@ -49,6 +49,8 @@ export interface NodeRuntimeOptions {
   hiddenHostPaths?: readonly string[] | undefined;
   /** Diagnostics of the runtime itself (adoption, failures of a pod's supervision). */
   log?: ((message: string) => void) | undefined;
+  /** The cluster DNS pods with dnsPolicy ClusterFirst resolve through (the agent's). */
+  clusterDns?: { nameserver: string; domain: string } | undefined;
 }
 
 /** What `apply` starts: the Pods of one manifest with the objects they reference. */
@@ -368,6 +370,7 @@ export class NodeRuntime implements AsyncDisposable {
       images,
       backoff: record.backoff,
       hiddenHostPaths: this.#o.hiddenHostPaths,
+      clusterDns: this.#o.clusterDns,
       onChange: (r) => {
         this.#emit({ type: 'changed', record: r });
       },

@@ -57,6 +57,8 @@ export interface PodWorkerOptions {
   clock?: Clock | undefined;
   /** Called with the record after every status change (the agent's watchers). */
   onChange?: ((record: PodRecord) => void) | undefined;
+  /** The node's cluster DNS (the agent's): pods with dnsPolicy ClusterFirst resolve through it. */
+  clusterDns?: { nameserver: string; domain: string } | undefined;
 }
 
 export { MIN_KILL_GRACE_MS } from './termination.js';
@@ -463,6 +465,7 @@ export class PodWorker {
       state: this.#layout,
       network: await loadPodNetwork(this.#layout),
       ownerPid: process.pid,
+      clusterDns: usesClusterDns(pod.spec) ? this.#o.clusterDns : undefined,
     });
     this.#hostLimits = await hostLimits;
     this.#seccomp = await seccomp;
@@ -682,4 +685,11 @@ export class PodWorker {
 /** A recorded RFC 3339 start time as a Date; undefined when none was recorded. */
 function startedAtOf(recorded: string | undefined): Date | undefined {
   return recorded === undefined ? undefined : new Date(recorded);
+}
+
+/** kubelet's rule: ClusterFirst (unless hostNetwork), or ClusterFirstWithHostNet. */
+function usesClusterDns(spec: PodRecord['pod']['spec']): boolean {
+  return spec.hostNetwork
+    ? spec.dnsPolicy === 'ClusterFirstWithHostNet'
+    : spec.dnsPolicy === 'ClusterFirst' || spec.dnsPolicy === 'ClusterFirstWithHostNet';
 }

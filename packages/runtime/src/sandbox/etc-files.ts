@@ -88,8 +88,30 @@ export function buildResolvConf(input: {
   fallback?: string | undefined;
   hostNetwork: boolean;
   dnsConfig?: PodDnsConfig | undefined;
+  /**
+   * The cluster DNS (dnsPolicy ClusterFirst): its server is the only nameserver, the pod's
+   * namespace domains come first in the search list (then the host's), `ndots:5` — kubelet's
+   * resolv.conf for a cluster pod.
+   */
+  cluster?: { nameserver: string; namespace: string; domain: string } | undefined;
 }): string {
   const host = parseResolvConf(input.host);
+  if (input.cluster !== undefined) {
+    const { nameserver, namespace, domain } = input.cluster;
+    const searches = dedupe([
+      `${namespace}.svc.${domain}`,
+      `svc.${domain}`,
+      domain,
+      ...host.searches,
+    ]).slice(0, 32);
+    return [
+      '# resolv.conf written by podkit: the cluster DNS of the node agent (dnsPolicy ClusterFirst)',
+      `nameserver ${nameserver}`,
+      `search ${searches.join(' ')}`,
+      'options ndots:5',
+      '',
+    ].join('\n');
+  }
   let nameservers = input.hostNetwork
     ? host.nameservers
     : host.nameservers.filter((n) => !isLoopbackNameserver(n));

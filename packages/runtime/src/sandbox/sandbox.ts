@@ -43,6 +43,11 @@ import { forgetContainer, runContainer } from '../supervisor/run-container.js';
 export const DEFAULT_SHM_SIZE_BYTES = 64 * 1024 * 1024;
 
 export interface CreateSandboxOptions {
+  /**
+   * The cluster DNS this pod resolves through (dnsPolicy ClusterFirst, or
+   * ClusterFirstWithHostNet with hostNetwork); undefined: the host's resolvers.
+   */
+  clusterDns?: { nameserver: string; domain: string } | undefined;
   uid: string;
   name: string;
   namespace: string;
@@ -262,6 +267,10 @@ async function writeIpIndependentFiles(
       fallback: upstream,
       hostNetwork: sb.hostNetwork,
       dnsConfig: options.dnsConfig,
+      cluster:
+        options.clusterDns === undefined
+          ? undefined
+          : { ...options.clusterDns, namespace: options.namespace },
     }),
     0o644,
     noSync,

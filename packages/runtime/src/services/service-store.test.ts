@@ -20,19 +20,22 @@ test('a new Service gets a free ClusterIP in the range; re-applying keeps it', a
   assert.ok(a !== undefined);
   const ip = a.service.spec.clusterIP;
   assert.ok(ip !== undefined && inServiceRange(ip) && ip !== '10.96.0.1', String(ip));
-  const [again] = await applyServiceRecords(
-    l,
-    [
-      testService({
-        ports: [
-          { name: undefined, protocol: 'TCP', port: 81, targetPort: 81, nodePort: undefined },
-        ],
-      }),
-    ],
-    'a.yaml',
-  );
-  assert.equal(again?.service.spec.clusterIP, ip);
-  assert.equal(again?.uid, a.uid);
+  const again = (
+    await applyServiceRecords(
+      l,
+      [
+        testService({
+          ports: [
+            { name: undefined, protocol: 'TCP', port: 81, targetPort: 81, nodePort: undefined },
+          ],
+        }),
+      ],
+      'a.yaml',
+    )
+  ).at(0);
+  assert.ok(again !== undefined);
+  assert.equal(again.service.spec.clusterIP, ip);
+  assert.equal(again.uid, a.uid);
   assert.equal((await listServiceRecords(l))[0]?.service.spec.ports[0]?.port, 81);
 });
 
