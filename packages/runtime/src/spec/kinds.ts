@@ -1,8 +1,10 @@
 import { checkTotalSize, readBase64Map, readStringData } from './config-objects.js';
 import { didYouMean } from './did-you-mean.js';
 import { readObjectMeta } from './meta.js';
+import { checkDns1035Label } from './names.js';
 import { readPodSpec, type RestartRule } from './pod-spec.js';
 import { Fields, isObject, typeMismatch, type SpecContext } from './reader.js';
+import { readServiceSpec } from './service.js';
 import type { ConfigMap, ManifestOrigin, ObjectMeta, Pod, Secret, Service } from './types.js';
 import { childPath, type JsonValue } from './yaml-documents.js';
 
@@ -18,6 +20,7 @@ const KINDS: Readonly<Record<string, string>> = {
   Pod: 'v1',
   ConfigMap: 'v1',
   Secret: 'v1',
+  Service: 'v1',
   List: 'v1',
   Deployment: 'apps/v1',
   ReplicaSet: 'apps/v1',
@@ -28,7 +31,6 @@ const KINDS: Readonly<Record<string, string>> = {
 
 // Well-known kinds podkit has no meaning for on one machine.
 const OTHER_KUBERNETES_KINDS = [
-  'Service',
   'Ingress',
   'CronJob',
   'PersistentVolumeClaim',
@@ -57,7 +59,7 @@ const OTHER_KUBERNETES_KINDS = [
 ];
 
 const SUPPORTED_LIST =
-  'Pod, ConfigMap, Secret, or the pod template of a Deployment, ReplicaSet, StatefulSet, DaemonSet or Job';
+  'Pod, ConfigMap, Secret, Service, or the pod template of a Deployment, ReplicaSet, StatefulSet, DaemonSet or Job';
 
 interface WorkloadShape {
   /** Spec fields that decide the number of pods (must be 1 or omitted). */
@@ -205,14 +207,19 @@ export function readObject(
     f.end();
     return;
   }
-  // `status: {}` is what `kubectl … --dry-run -o yaml` prints: say nothing about it.
+  // `status: {}` is what `kubectl … --dry-run -o yaml` prints (for a Service,
+  // `status: {loadBalancer: {}}`): say nothing about an empty status.
   const status = f.value.status;
-  if (isObject(status) && Object.keys(status).length === 0) f.accept('status');
+  const empty = (v: JsonValue | undefined) => isObject(v) && Object.values(v).every(empty);
+  if (empty(status)) f.accept('status');
   else f.ignored('status', 'set by the cluster; ignored');
   const errorsBefore = ctx.errorCount;
-  const metadata = f.object('metadata', (m) => readObjectMeta(m, true), {
-    required: 'with at least a name',
-  });
+  // A Service's name becomes a DNS label (svc.ns.svc.cluster.local): DNS-1035, as the API server.
+  const metadata = f.object(
+    'metadata',
+    (m) => readObjectMeta(m, true, kind === 'Service' ? checkDns1035Label : undefined),
+    { required: 'with at least a name' },
+  );
   if (kind === 'ConfigMap') {
     const data = readStringData(f, 'data');
     const binaryData = readBase64Map(f, 'binaryData');
@@ -268,6 +275,22 @@ export function readObject(
         type: type === '' ? 'Opaque' : type,
         data,
         immutable,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
+  if (kind === 'Service') {
+    const spec = f.object('spec', readServiceSpec, {
+      required: 'the Service spec: its ports and a selector',
+    });
+    f.end();
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore) {
+      out.services.push({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: metadata,
+        spec,
         origin: originOf(ctx, path, kind),
       });
     }
