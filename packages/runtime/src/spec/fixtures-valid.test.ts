@@ -536,4 +536,20 @@ describe('valid manifests', () => {
       { name: 'https', protocol: 'TCP', port: 443, targetPort: 8443, nodePort: undefined },
     ]);
   });
+
+  it('kinds podkit does not run: one warning each, and the pod beside them runs', () => {
+    const set = load('ignored-kinds.yaml');
+    assert.deepEqual(set.diagnostics.map(formatDiagnostic), [
+      'ignored-kinds.yaml:3:7 warning: kind: Namespace shop is not run by podkit (a namespace needs no creating: objects name theirs in metadata.namespace or with -n); ignored',
+      'ignored-kinds.yaml:8:7 warning: kind: Ingress shop is not run by podkit (no ingress or gateway controller on one machine; reach a Service on its node port); ignored',
+      'ignored-kinds.yaml:17:7 warning: kind: NetworkPolicy deny-all is not run by podkit (pod traffic is not filtered on one machine); ignored',
+      'ignored-kinds.yaml:23:7 warning: kind: HorizontalPodAutoscaler shop is not run by podkit (podkit runs one pod per workload; nothing scales); ignored',
+      'ignored-kinds.yaml:28:7 warning: kind: ServiceAccount shop is not run by podkit (no Kubernetes API on one machine, so nothing to grant access to); ignored',
+      'ignored-kinds.yaml:33:7 warning: kind: Role is not run by podkit (no Kubernetes API on one machine, so nothing to grant access to); ignored',
+    ]);
+    assert.deepEqual(
+      set.pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
+      ['shop/shop'],
+    );
+  });
 });
