@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic } from './diagnostic.js';
 import { parseManifests, type ManifestSet } from './manifests.js';
-import type { Container, Pod } from './types.js';
+import type { Container, Pod, Service } from './types.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/spec/valid');
 
@@ -25,6 +25,13 @@ function container(pod: Pod, name: string): Container {
   const found = [...pod.spec.initContainers, ...pod.spec.containers].find((c) => c.name === name);
   assert.ok(found, `container ${name}`);
   return found;
+}
+
+/** The Services of a fixture that must have exactly the diagnostics `warnings`. */
+function services(name: string, warnings: string[] = []): Service[] {
+  const set = load(name);
+  assert.deepEqual(set.diagnostics.map(formatDiagnostic), warnings);
+  return set.services;
 }
 
 /** A container with every API-server default and nothing else. */
@@ -436,5 +443,113 @@ describe('valid manifests', () => {
       },
       { name: 'docker-sock', hostPath: { path: '/run/docker.sock', type: 'Socket' } },
     ]);
+  });
+
+  it('a Service with every field: read as written, multi-node fields warned about', () => {
+    const [svc, ...rest] = services('service-every-field.yaml', [
+      'service-every-field.yaml:43:3 warning: spec.externalTrafficPolicy: ignored: on one machine every endpoint is local',
+      'service-every-field.yaml:44:3 warning: spec.internalTrafficPolicy: ignored: on one machine every endpoint is local',
+      'service-every-field.yaml:45:3 warning: spec.trafficDistribution: ignored: on one machine every endpoint is equally close',
+      'service-every-field.yaml:46:3 warning: spec.loadBalancerIP: ignored: there is no load balancer on one machine',
+    ]);
+    assert.deepEqual(rest, []);
+    assert.deepEqual(svc, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'shop-api',
+        namespace: 'shop',
+        labels: { 'app.kubernetes.io/name': 'shop-api' },
+        annotations: { 'example.com/owner': 'team-a' },
+      },
+      spec: {
+        type: 'NodePort',
+        selector: { app: 'shop-api', tier: 'backend' },
+        clusterIP: '10.96.0.20',
+        ports: [
+          { name: 'http', protocol: 'TCP', port: 80, targetPort: 'http-alt', nodePort: 30080 },
+          { name: 'metrics', protocol: 'TCP', port: 9100, targetPort: 9101, nodePort: undefined },
+          { name: 'dns', protocol: 'UDP', port: 53, targetPort: 53, nodePort: undefined },
+          { name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 53, nodePort: 32767 },
+        ],
+        sessionAffinity: 'ClientIP',
+        sessionAffinityTimeoutSeconds: 600,
+        publishNotReadyAddresses: true,
+      },
+      origin: { file: 'service-every-field.yaml', line: 2, column: 1, kind: 'Service' },
+    });
+  });
+
+  it("Services with the API server's defaults; a headless one without ports", () => {
+    const byName = new Map(services('service-defaults.yaml').map((s) => [s.metadata.name, s.spec]));
+    const port = (n: number) => ({
+      name: undefined,
+      protocol: 'TCP',
+      port: n,
+      targetPort: n,
+      nodePort: undefined,
+    });
+    const defaults = {
+      type: 'ClusterIP',
+      clusterIP: undefined,
+      sessionAffinity: 'None',
+      sessionAffinityTimeoutSeconds: 10800,
+      publishNotReadyAddresses: false,
+    };
+    assert.deepEqual([...byName.keys()], ['web', 'cache', 'db', 'sticky']);
+    assert.deepEqual(byName.get('web'), {
+      ...defaults,
+      selector: { app: 'web' },
+      ports: [port(8080)],
+    });
+    assert.deepEqual(byName.get('cache'), {
+      ...defaults,
+      selector: { app: 'cache' },
+      ports: [port(6379)],
+    });
+    assert.deepEqual(byName.get('db'), {
+      ...defaults,
+      clusterIP: 'None',
+      selector: { app: 'db' },
+      ports: [],
+    });
+    assert.deepEqual(byName.get('sticky'), {
+      ...defaults,
+      sessionAffinity: 'ClientIP',
+      selector: { app: 'sticky' },
+      ports: [port(80)],
+    });
+  });
+
+  it('a LoadBalancer Service is read as NodePort; its load balancer fields warn', () => {
+    const [svc] = services('service-load-balancer.yaml', [
+      'service-load-balancer.yaml:7:9 warning: spec.type: read as NodePort: there is no load balancer on one machine (the Service is reached on its node ports)',
+      'service-load-balancer.yaml:14:3 warning: spec.externalTrafficPolicy: ignored: on one machine every endpoint is local',
+      'service-load-balancer.yaml:15:3 warning: spec.healthCheckNodePort: ignored: there is no load balancer on one machine',
+      'service-load-balancer.yaml:16:3 warning: spec.loadBalancerSourceRanges: ignored: there is no load balancer on one machine',
+      'service-load-balancer.yaml:17:3 warning: spec.loadBalancerClass: ignored: there is no load balancer on one machine',
+      'service-load-balancer.yaml:18:3 warning: spec.allocateLoadBalancerNodePorts: ignored: there is no load balancer on one machine',
+    ]);
+    assert.ok(svc);
+    assert.equal(svc.spec.type, 'NodePort');
+    assert.deepEqual(svc.spec.ports, [
+      { name: 'https', protocol: 'TCP', port: 443, targetPort: 8443, nodePort: undefined },
+    ]);
+  });
+
+  it('kinds podkit does not run: one warning each, and the pod beside them runs', () => {
+    const set = load('ignored-kinds.yaml');
+    assert.deepEqual(set.diagnostics.map(formatDiagnostic), [
+      'ignored-kinds.yaml:3:7 warning: kind: Namespace shop is not run by podkit (a namespace needs no creating: objects name theirs in metadata.namespace or with -n); ignored',
+      'ignored-kinds.yaml:8:7 warning: kind: Ingress shop is not run by podkit (no ingress or gateway controller on one machine; reach a Service on its node port); ignored',
+      'ignored-kinds.yaml:17:7 warning: kind: NetworkPolicy deny-all is not run by podkit (pod traffic is not filtered on one machine); ignored',
+      'ignored-kinds.yaml:23:7 warning: kind: HorizontalPodAutoscaler shop is not run by podkit (podkit runs one pod per workload; nothing scales); ignored',
+      'ignored-kinds.yaml:28:7 warning: kind: ServiceAccount shop is not run by podkit (no Kubernetes API on one machine, so nothing to grant access to); ignored',
+      'ignored-kinds.yaml:33:7 warning: kind: Role is not run by podkit (no Kubernetes API on one machine, so nothing to grant access to); ignored',
+    ]);
+    assert.deepEqual(
+      set.pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
+      ['shop/shop'],
+    );
   });
 });

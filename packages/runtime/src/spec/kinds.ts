@@ -1,8 +1,10 @@
 import { checkTotalSize, readBase64Map, readStringData } from './config-objects.js';
 import { didYouMean } from './did-you-mean.js';
 import { readObjectMeta } from './meta.js';
+import { checkDns1035Label } from './names.js';
 import { readPodSpec, type RestartRule } from './pod-spec.js';
 import { Fields, isObject, typeMismatch, type SpecContext } from './reader.js';
+import { readServiceSpec } from './service.js';
 import type { ConfigMap, ManifestOrigin, ObjectMeta, Pod, Secret, Service } from './types.js';
 import { childPath, type JsonValue } from './yaml-documents.js';
 
@@ -18,6 +20,7 @@ const KINDS: Readonly<Record<string, string>> = {
   Pod: 'v1',
   ConfigMap: 'v1',
   Secret: 'v1',
+  Service: 'v1',
   List: 'v1',
   Deployment: 'apps/v1',
   ReplicaSet: 'apps/v1',
@@ -26,38 +29,52 @@ const KINDS: Readonly<Record<string, string>> = {
   Job: 'batch/v1',
 };
 
-// Well-known kinds podkit has no meaning for on one machine.
-const OTHER_KUBERNETES_KINDS = [
-  'Service',
-  'Ingress',
-  'CronJob',
-  'PersistentVolumeClaim',
-  'PersistentVolume',
-  'Namespace',
-  'ServiceAccount',
-  'Role',
-  'RoleBinding',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'NetworkPolicy',
-  'HorizontalPodAutoscaler',
-  'PodDisruptionBudget',
-  'StorageClass',
-  'Endpoints',
-  'EndpointSlice',
-  'LimitRange',
-  'ResourceQuota',
-  'ReplicationController',
-  'PodTemplate',
-  'CustomResourceDefinition',
-  'PriorityClass',
-  'RuntimeClass',
-  'Gateway',
-  'HTTPRoute',
-];
+const NO_API = 'no Kubernetes API on one machine, so nothing to grant access to';
+const NO_PROXY =
+  'no ingress or gateway controller on one machine; reach a Service on its node port';
+const NO_STORAGE = 'no volume provisioning on one machine; use hostPath';
+
+/**
+ * Well-known kinds podkit does not run, with why: accepted with one warning each and not
+ * read further (what users of `podman kube play` asked for, podman #27712). Any apiVersion.
+ */
+const IGNORED_KINDS: Readonly<Record<string, string>> = {
+  Ingress: NO_PROXY,
+  Gateway: NO_PROXY,
+  HTTPRoute: NO_PROXY,
+  Namespace: 'a namespace needs no creating: objects name theirs in metadata.namespace or with -n',
+  PersistentVolume: NO_STORAGE,
+  StorageClass: NO_STORAGE,
+  ServiceAccount: NO_API,
+  Role: NO_API,
+  RoleBinding: NO_API,
+  ClusterRole: NO_API,
+  ClusterRoleBinding: NO_API,
+  CustomResourceDefinition: NO_API,
+  NetworkPolicy: 'pod traffic is not filtered on one machine',
+  HorizontalPodAutoscaler: 'podkit runs one pod per workload; nothing scales',
+  PodDisruptionBudget: 'nothing evicts pods on one machine',
+  Endpoints: "a Service's endpoints come from its selector",
+  EndpointSlice: "a Service's endpoints come from its selector",
+  LimitRange: 'no admission defaults or quotas on one machine',
+  ResourceQuota: 'no admission defaults or quotas on one machine',
+  PodTemplate: 'a template runs nothing by itself',
+  PriorityClass: 'no scheduler or preemption on one machine',
+  RuntimeClass: 'podkit runs every pod with runc',
+};
+
+/**
+ * Kinds that would run something (or hold data) podkit cannot give: ignoring them would
+ * silently drop it, so they stay errors, each with what to write instead.
+ */
+const UNSUPPORTED_KINDS: Readonly<Record<string, string>> = {
+  CronJob: 'use a Job, started on a schedule by cron or a systemd timer',
+  PersistentVolumeClaim: 'no PersistentVolumes on one machine; use a hostPath or emptyDir volume',
+  ReplicationController: 'use a ReplicaSet or Deployment with the same pod template',
+};
 
 const SUPPORTED_LIST =
-  'Pod, ConfigMap, Secret, or the pod template of a Deployment, ReplicaSet, StatefulSet, DaemonSet or Job';
+  'Pod, ConfigMap, Secret, Service, or the pod template of a Deployment, ReplicaSet, StatefulSet, DaemonSet or Job';
 
 interface WorkloadShape {
   /** Spec fields that decide the number of pods (must be 1 or omitted). */
@@ -162,14 +179,26 @@ export function readObject(
   if (apiVersion === undefined || kind === undefined) return;
   const expected = KINDS[kind];
   if (expected === undefined) {
-    if (OTHER_KUBERNETES_KINDS.includes(kind)) {
-      ctx.error(
+    const ignored = IGNORED_KINDS[kind];
+    const unsupported = UNSUPPORTED_KINDS[kind];
+    if (ignored !== undefined) {
+      const meta = f.value.metadata;
+      const name = isObject(meta) && typeof meta.name === 'string' ? ` ${meta.name}` : '';
+      ctx.warning(
         f.at('kind'),
-        `${kind} is not supported by podkit; it runs ${SUPPORTED_LIST}`,
-        'unsupported',
+        `${kind}${name} is not run by podkit (${ignored}); ignored`,
+        'ignored-kind',
+        'value',
       );
+    } else if (unsupported !== undefined) {
+      ctx.error(f.at('kind'), `${kind} is not supported by podkit (${unsupported})`, 'unsupported');
     } else {
-      const suggestion = didYouMean(kind, Object.keys(KINDS));
+      const known = [
+        ...Object.keys(KINDS),
+        ...Object.keys(IGNORED_KINDS),
+        ...Object.keys(UNSUPPORTED_KINDS),
+      ];
+      const suggestion = didYouMean(kind, known);
       const hint =
         suggestion === undefined
           ? `; expected ${SUPPORTED_LIST}`
@@ -205,14 +234,19 @@ export function readObject(
     f.end();
     return;
   }
-  // `status: {}` is what `kubectl … --dry-run -o yaml` prints: say nothing about it.
+  // `status: {}` is what `kubectl … --dry-run -o yaml` prints (for a Service,
+  // `status: {loadBalancer: {}}`): say nothing about an empty status.
   const status = f.value.status;
-  if (isObject(status) && Object.keys(status).length === 0) f.accept('status');
+  const empty = (v: JsonValue | undefined) => isObject(v) && Object.values(v).every(empty);
+  if (empty(status)) f.accept('status');
   else f.ignored('status', 'set by the cluster; ignored');
   const errorsBefore = ctx.errorCount;
-  const metadata = f.object('metadata', (m) => readObjectMeta(m, true), {
-    required: 'with at least a name',
-  });
+  // A Service's name becomes a DNS label (svc.ns.svc.cluster.local): DNS-1035, as the API server.
+  const metadata = f.object(
+    'metadata',
+    (m) => readObjectMeta(m, true, kind === 'Service' ? checkDns1035Label : undefined),
+    { required: 'with at least a name' },
+  );
   if (kind === 'ConfigMap') {
     const data = readStringData(f, 'data');
     const binaryData = readBase64Map(f, 'binaryData');
@@ -268,6 +302,22 @@ export function readObject(
         type: type === '' ? 'Opaque' : type,
         data,
         immutable,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
+  if (kind === 'Service') {
+    const spec = f.object('spec', readServiceSpec, {
+      required: 'the Service spec: its ports and a selector',
+    });
+    f.end();
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore) {
+      out.services.push({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: metadata,
+        spec,
         origin: originOf(ctx, path, kind),
       });
     }

@@ -67,10 +67,11 @@ export function parseManifests(
 
 // Two objects of one kind with one name in one namespace: the second would replace the first.
 function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]): void {
-  const lists: [string, (Pod | ConfigMap | Secret)[]][] = [
+  const lists: [string, (Pod | ConfigMap | Secret | Service)[]][] = [
     ['pod', objects.pods],
     ['ConfigMap', objects.configMaps],
     ['Secret', objects.secrets],
+    ['Service', objects.services],
   ];
   for (const [kind, list] of lists) {
     const seen = new Set<string>();

@@ -25,18 +25,23 @@ const SERVER_FIELDS = [
 ];
 
 /**
- * Reads `metadata`. The name must be a DNS-1123 subdomain unless `nameRequired` is false
- * (a workload's pod template takes its name and namespace from the workload). The namespace
+ * Reads `metadata`. The name must pass `checkName` (a DNS-1123 subdomain by default; a
+ * Service's is a DNS-1035 label) and is required unless `nameRequired` is false (a
+ * workload's pod template takes its name and namespace from the workload). The namespace
  * defaults to the context's (`-n`), else `default`; a top-level object naming another
  * namespace than an explicit `-n` is an error, as kubectl refuses it.
  */
-export function readObjectMeta(f: Fields, nameRequired: boolean): ObjectMeta {
+export function readObjectMeta(
+  f: Fields,
+  nameRequired: boolean,
+  checkName: (name: string) => string | undefined = checkDns1123Subdomain,
+): ObjectMeta {
   const ctx = f.ctx;
   f.unsupported('generateName', 'give the object a fixed metadata.name');
   for (const key of SERVER_FIELDS) f.ignored(key, 'set by the API server; ignored');
   const name = f.string('name', { required: nameRequired ? 'the object name' : false });
   if (name !== undefined && name !== '') {
-    const bad = checkDns1123Subdomain(name);
+    const bad = checkName(name);
     if (bad !== undefined) ctx.error(f.at('name'), bad);
   }
   const namespace = f.string('namespace');

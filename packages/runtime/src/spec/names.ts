@@ -4,6 +4,8 @@
  */
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = QUALIFIED_NAME;
@@ -16,6 +18,15 @@ export function checkDns1123Label(value: string): string | undefined {
   if (value.length > 63) return `must be at most 63 characters, got ${value.length}`;
   if (!DNS1123_LABEL.test(value)) {
     return `must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit), got ${JSON.stringify(value)}`;
+  }
+  return undefined;
+}
+
+/** A lowercase RFC 1035 label (starts with a letter): Service names, which become DNS names. */
+export function checkDns1035Label(value: string): string | undefined {
+  if (value.length > 63) return `must be at most 63 characters, got ${value.length}`;
+  if (!DNS1035_LABEL.test(value)) {
+    return `must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter and ending with a letter or digit), got ${JSON.stringify(value)}`;
   }
   return undefined;
 }
@@ -109,9 +120,13 @@ export function checkLocalDescendingPath(value: string): string | undefined {
   return undefined;
 }
 
+/** A dotted-quad IPv4 address (no leading zeros). */
+export function isIpv4Address(value: string): boolean {
+  return IPV4.test(value);
+}
+
 /** An IPv4 or IPv6 address in canonical-enough form. */
 export function isIpAddress(value: string): boolean {
-  const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-  if (v4.test(value)) return true;
+  if (IPV4.test(value)) return true;
   return /^[0-9a-fA-F:.]+$/.test(value) && value.includes(':') && value.split('::').length <= 2;
 }
