@@ -8,7 +8,7 @@ import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AgentClient } from '@podkit/agent/client';
 import { runCommand, stateLayout, type StateLayout } from '@podkit/runtime';
-import { listPods, removePod } from '../agent-access.js';
+import { listPods, listServices, removePod, removeService } from '../agent-access.js';
 import { reserveTestSubnet } from '@podkit/runtime/testing';
 import type { CliIo } from '../io.js';
 import { runCli } from '../run-cli.js';
@@ -93,6 +93,11 @@ export async function cliTestEnv(t: TestContext): Promise<CliTestEnv> {
         await removePod(client, r.namespace, r.name, { force: true, timeoutMs: 10_000 }).catch(
           () => undefined,
         );
+      }
+      // Services too: the last one's removal takes the proxy's nftables table with it.
+      for (const r of await listServices(client).catch(() => [])) {
+        const { namespace, name } = r.service.metadata;
+        await removeService(client, namespace, name).catch(() => undefined);
       }
       await client.call('POST', '/v1/gc').catch(() => undefined);
       await client.call('POST', '/v1/agent/stop').catch(() => undefined);
