@@ -37,7 +37,9 @@ export function renderSummary(set: ManifestSet, c: Colors): string {
     ...(set.pods.length > 0 ? [plural(set.pods.length, 'pod')] : []),
     ...(set.configMaps.length > 0 ? [plural(set.configMaps.length, 'configmap')] : []),
     ...(set.secrets.length > 0 ? [plural(set.secrets.length, 'secret')] : []),
+    ...(set.services.length > 0 ? [plural(set.services.length, 'service')] : []),
   ];
+  if (objects.length === 0) objects.push('nothing podkit runs');
   const note = warnings > 0 ? `; ${plural(warnings, 'warning')}` : '';
   return `${set.file}: ${c.green('valid')} (${objects.join(', ')}${note})`;
 }
@@ -60,6 +62,7 @@ export interface ValidationReport {
     pods: string[];
     configMaps: string[];
     secrets: string[];
+    services: string[];
     diagnostics: Diagnostic[];
   }[];
 }
@@ -72,6 +75,7 @@ export function validationReport(sets: readonly ManifestSet[]): ValidationReport
       pods: set.pods.map((p) => p.metadata.name),
       configMaps: set.configMaps.map((m) => m.metadata.name),
       secrets: set.secrets.map((s) => s.metadata.name),
+      services: set.services.map((s) => s.metadata.name),
       diagnostics: set.diagnostics,
     })),
   };

@@ -95,7 +95,7 @@ export interface PodSpec {
   setHostnameAsFQDN: boolean;
   shareProcessNamespace: boolean;
   hostNetwork: boolean;
-  /** Defaults to true (there are no Services on one machine, so it adds nothing). */
+  /** Defaults to true: the Services of the namespace when the pod is created become `{SVC}_SERVICE_HOST`… variables. */
   enableServiceLinks: boolean;
   securityContext: PodSecurityContext;
 }
