@@ -22,7 +22,7 @@ import {
   type ProcessIdentity,
 } from '../state/process-identity.js';
 import { ensureStateLayout, type StateLayout } from '../state/state-root.js';
-import { admitPod } from '../pod/admission.js';
+import { admitPod, podPortMappings } from '../pod/admission.js';
 import type { PodPullOptions } from '../pod/pod-images.js';
 import { loadPodNetwork } from '../pod/network-config.js';
 import type { Leftover } from '../sandbox/index.js';
@@ -255,7 +255,13 @@ export class NodeRuntime implements AsyncDisposable {
     });
     let out: ServiceRecord[];
     try {
-      out = await applyServiceRecords(this.layout, services, source);
+      const hostPorts = new Map<number, string>();
+      for (const r of await this.list()) {
+        if (r.released) continue;
+        for (const m of podPortMappings(r.pod))
+          hostPorts.set(m.hostPort, `pod ${r.namespace}/${r.name}`);
+      }
+      out = await applyServiceRecords(this.layout, services, source, hostPorts);
     } finally {
       await lock.release();
     }

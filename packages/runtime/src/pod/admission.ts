@@ -1,3 +1,4 @@
+import { listServiceRecords } from '../services/service-store.js';
 import { cpus, totalmem } from 'node:os';
 import { PodkitError } from '@podkit/kit';
 import { RuntimeErrorCode } from '../errors.js';
@@ -148,6 +149,23 @@ export async function admitPod(
     .flatMap((r) =>
       podPortMappings(r.pod).map((mapping) => ({ mapping, owner: `pod ${r.namespace}/${r.name}` })),
     );
+  // A Service's NodePort is a host port too (the proxy's rules DNAT it, as portmap does a
+  // hostPort: the two would race for the same packets).
+  for (const r of await listServiceRecords(layout)) {
+    const { namespace, name } = r.service.metadata;
+    for (const p of r.service.spec.ports) {
+      if (p.nodePort === undefined) continue;
+      published.push({
+        mapping: {
+          hostPort: p.nodePort,
+          containerPort: p.port,
+          protocol: p.protocol.toLowerCase() as PortMapping['protocol'],
+          hostIP: undefined,
+        },
+        owner: `Service ${namespace}/${name} (its NodePort)`,
+      });
+    }
+  }
   for (const conflict of await findHostPortConflicts(portMappings, published))
     problems.push(conflict.reason);
   const capacity = options.capacity ?? machineCapacity();

@@ -60,6 +60,8 @@ export async function applyServiceRecords(
   layout: StateLayout,
   services: readonly Service[],
   source: string,
+  /** Host ports pods publish (hostPort → which pod): no NodePort may take one. */
+  hostPorts: ReadonlyMap<number, string> = new Map(),
 ): Promise<ServiceRecord[]> {
   const existing = await listServiceRecords(layout);
   const key = (ns: string, name: string): string => `${ns}/${name}`;
@@ -102,8 +104,16 @@ export async function applyServiceRecords(
         (o) => o.port === p.port && o.protocol === p.protocol,
       )?.nodePort;
       let nodePort: number;
+      const asked = p.nodePort ?? kept;
+      const holder = asked === undefined ? undefined : hostPorts.get(asked);
+      if (holder !== undefined)
+        throw serviceError(
+          RuntimeErrorCode.SERVICE_INVALID,
+          `${where}: nodePort ${String(asked)} is published as a hostPort by ${holder}`,
+          { hint: 'pick another nodePort, or leave it out to have a free one allocated' },
+        );
       try {
-        nodePort = allocateNodePort(usedPorts, p.nodePort ?? kept);
+        nodePort = allocateNodePort(new Set([...usedPorts, ...hostPorts.keys()]), asked);
       } catch (err) {
         throw withWhere(err, where);
       }
