@@ -39,6 +39,7 @@ export {
 export { formatDiagnostic, sortDiagnostics, type Diagnostic } from './spec/diagnostic.js';
 export type { Container, Pod, Probe, Service, Volume } from './spec/types.js';
 export type { ServiceRecord } from './services/service-store.js';
+export { selects } from './services/endpoints.js';
 
 // Images: the local store, loads, pulls, builds, OCI layouts.
 export {

@@ -128,3 +128,32 @@ test('a Service: a ClusterIP that reaches its Ready pod, its DNS name on the gat
     'the table removed with the last Service',
   );
 });
+
+test('bad Services: a targetPort name no selected container has is refused with nothing created; a Service selecting no pod is applied with a warning', async (t) => {
+  const env = await cliTestEnv(t);
+  const typo = await env.manifest('typo.yaml', app.replace('targetPort: http', 'targetPort: htp'));
+  const refused = await env.run(['up', '-d', '-f', typo]);
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.err(),
+    /Service default\/web \(.*typo\.yaml:1\): port http targets the port name "htp" \(TCP\), which no container of the pods it selects has \(web-1: http\/TCP\)/,
+  );
+  assert.match(refused.err(), /hint: name the container port/);
+  assert.match((await env.run(['ps', '-a'])).err(), /^No pods\.\n$/);
+  const { readdir } = await import('node:fs/promises');
+  assert.deepEqual(await readdir(`${env.root}/services`).catch(() => []), []);
+
+  const lonely = await env.manifest(
+    'lonely.yaml',
+    (app.split('---')[0] ?? '').replace('app: web', 'app: nobody'),
+  );
+  const applied = await env.run(['up', '-d', '-f', lonely]);
+  assert.equal(applied.code, 0, applied.err());
+  assert.match(applied.out(), /^service\/web applied \(ClusterIP 10\.96\.\d+\.\d+\)$/m);
+  assert.match(
+    applied.err(),
+    /warning: service\/web selects no pod \(app=nobody\): it has no endpoints until one runs/,
+  );
+  const down = await env.run(['down', '-f', lonely]);
+  assert.equal(down.code, 0, down.err());
+});

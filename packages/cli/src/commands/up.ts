@@ -9,10 +9,12 @@ import {
   type ManifestSet,
   type PodRecord,
   type PullEvent,
+  selects,
 } from '@podkit/runtime';
 import { loadManifest, manifestNamespace, parseDurationFlag, requireHost } from '../context.js';
 import {
   agentFor,
+  listPods,
   listServices,
   podEvents,
   stopPod,
@@ -113,7 +115,7 @@ async function reportServices(
   io: CliIo,
   c: Colors,
 ): Promise<void> {
-  const all = await listServices(client);
+  const [all, pods] = await Promise.all([listServices(client), listPods(client)]);
   for (const s of set.services) {
     const r = all.find(
       (x) =>
@@ -128,6 +130,18 @@ async function reportServices(
         ? 'headless'
         : `ClusterIP ${spec.clusterIP ?? '?'}${nodePorts.length > 0 ? `, NodePort ${nodePorts.join(',')}` : ''}`;
     io.stdout.write(`service/${s.metadata.name} ${c.green('applied')} (${where})\n`);
+    const selected = pods.some(
+      (p) =>
+        p.namespace === s.metadata.namespace && selects(s.spec.selector, p.pod.metadata.labels),
+    );
+    if (!selected) {
+      const selector = Object.entries(s.spec.selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      io.stderr.write(
+        `${c.yellow('warning')}: service/${s.metadata.name} selects no pod${selector === '' ? '' : ` (${selector})`}: it has no endpoints until one runs\n`,
+      );
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
-import { RuntimeErrorCode } from '../errors.js';
+import { RuntimeErrorCode, serviceError } from '../errors.js';
 import { getImage, type ImageRecord } from '../images/image-store.js';
 import { mountsUnder } from '../host/mounts.js';
 import { collectGarbage } from '../sandbox/index.js';
@@ -12,6 +12,7 @@ import {
   applyServiceRecords,
   listServiceRecords,
   removeServiceRecord,
+  selects,
   serviceEnvVars,
   type ServiceRecord,
 } from '../services/index.js';
@@ -213,6 +214,7 @@ export class NodeRuntime implements AsyncDisposable {
     const started: PodRecord[] = [];
     if (input.onReplaced !== undefined) await this.#replaceEnded(input.pods, input.onReplaced);
     const services = input.services ?? [];
+    checkNamedTargetPorts(services, input.pods);
     const before = new Set(
       (services.length === 0 ? [] : await this.listServices()).map((r) => serviceKey(r.service)),
     );
@@ -574,4 +576,39 @@ async function removePodDir(layout: StateLayout, uid: string): Promise<void> {
 
 function serviceKey(s: Service): string {
   return `${s.metadata.namespace}/${s.metadata.name}`;
+}
+
+/**
+ * A Service port that targets a port *name* must find it on the pods it selects: when the
+ * file's own pods are selected and none has a container port of that name (and protocol), the
+ * Service could never have an endpoint for it — a typo; refused before anything is created.
+ */
+function checkNamedTargetPorts(services: readonly Service[], pods: readonly Pod[]): void {
+  const problems: string[] = [];
+  for (const s of services) {
+    const selected = pods.filter(
+      (p) =>
+        p.metadata.namespace === s.metadata.namespace &&
+        selects(s.spec.selector, p.metadata.labels),
+    );
+    if (selected.length === 0) continue;
+    for (const port of s.spec.ports) {
+      if (typeof port.targetPort !== 'string') continue;
+      const named = selected.flatMap((p) =>
+        [...p.spec.initContainers, ...p.spec.containers].flatMap((c) =>
+          c.ports.filter((cp) => cp.name !== undefined).map((cp) => ({ pod: p, cp })),
+        ),
+      );
+      if (named.some(({ cp }) => cp.name === port.targetPort && cp.protocol === port.protocol))
+        continue;
+      const names = [...new Set(named.map(({ cp }) => `${cp.name ?? ''}/${cp.protocol}`))];
+      problems.push(
+        `Service ${s.metadata.namespace}/${s.metadata.name} (${s.origin.file}:${s.origin.line}): port ${port.name ?? String(port.port)} targets the port name "${port.targetPort}" (${port.protocol}), which no container of the pods it selects has (${selected.map((p) => p.metadata.name).join(', ')}: ${names.length > 0 ? names.join(', ') : 'no named ports'})`,
+      );
+    }
+  }
+  if (problems.length > 0)
+    throw serviceError(RuntimeErrorCode.SERVICE_INVALID, problems.join('; '), {
+      hint: 'name the container port (ports[].name) as the Service targetPort says, or target the port number',
+    });
 }
