@@ -9,7 +9,8 @@ if [ "${#files[@]}" -eq 0 ]; then
   exit 1
 fi
 # A test that hangs fails after 10 minutes instead of holding CI until its limit, and a file
-# whose tests are done exits even if a leaked handle would keep its event loop alive.
-exec node --conditions=podkit-source --import tsx --test \
-  --test-concurrency="${PODKIT_TEST_CONCURRENCY:-2}" --test-timeout=600000 --test-force-exit \
+# whose tests are done exits even if a leaked handle would keep its event loop alive
+# (scripts/test-exit-guard.ts; not --test-force-exit, which drops tests on Node 20).
+exec node --conditions=podkit-source --import tsx --import ./scripts/test-exit-guard.ts --test \
+  --test-concurrency="${PODKIT_TEST_CONCURRENCY:-2}" --test-timeout=600000 \
   "$@" "${files[@]}"

@@ -7,7 +7,7 @@ import { checkShippedBundles } from '../../kit/test/bin-under-test.js';
 
 process.env['PODKIT_TEST_BIN'] = 'bundle';
 
-// Imported before this file's own test is declared: with --test-force-exit, tests registered
+// Imported before this file's own test is declared: with --test-force-exit (no longer used: scripts/test-exit-guard.ts), tests registered
 // after the first one finished (an import still loading under load) would never run.
 await import('./main.test.js');
 
