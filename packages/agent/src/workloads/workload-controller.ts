@@ -23,8 +23,21 @@ import {
   type WorkloadView,
 } from './workload-objects.js';
 
+/** What the controllers use of the NodeRuntime (tests give an in-memory one). */
+export type WorkloadRuntime = Pick<
+  NodeRuntime,
+  | 'subscribe'
+  | 'subscribeWorkloads'
+  | 'list'
+  | 'listWorkloads'
+  | 'writeWorkload'
+  | 'removeWorkload'
+  | 'createOwnedPod'
+  | 'remove'
+>;
+
 export interface WorkloadControllerOptions {
-  readonly runtime: NodeRuntime;
+  readonly runtime: WorkloadRuntime;
   readonly log: (message: string) => void;
   /** The clock (tests move it). */
   readonly now?: (() => number) | undefined;
