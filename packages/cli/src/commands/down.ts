@@ -30,7 +30,10 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
     .command('down')
     .description('stop pods and remove them (containers, network, volumes, record, logs)')
     .argument('[names...]', 'pod names')
-    .option('-f, --file <file>', 'the pods of this manifest file')
+    .option(
+      '-f, --file <file>',
+      'the objects of this manifest file: its Deployments and ReplicaSets (with their pods), pods and Services',
+    )
     .option('--force', 'do not wait for the grace period: kill the containers at once')
     .option('--timeout <duration>', 'how long to wait for the pod to stop before killing it')
     .action(async (names: string[], options: DownOptions, command: Command) => {

@@ -48,7 +48,10 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
     .command('up')
     .description('run the pods of a manifest file (foreground: stream their logs)')
     .argument('[file]', 'the manifest file (or -f FILE)')
-    .option('-f, --file <file>', 'manifest file: Pods with their ConfigMaps and Secrets')
+    .option(
+      '-f, --file <file>',
+      'manifest file: Pods, Deployments, ReplicaSets, Services, with their ConfigMaps and Secrets',
+    )
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
     .option('--wait', 'like -d, but wait until every pod is Ready (fail with the reason)')
     .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
