@@ -8,7 +8,7 @@ import { testDeployment, testPod } from './test-objects.js';
 
 /**
  * An in-memory NodeRuntime: pods are records that run at once (Running, not Ready until the
- * test says so); a removal takes effect on the next turn of the event loop.
+ * test says so); a removal takes a few milliseconds (the pod is terminating meanwhile).
  */
 class FakeRuntime implements WorkloadRuntime {
   readonly pods = new Map<string, PodRecord>();
@@ -63,7 +63,8 @@ class FakeRuntime implements WorkloadRuntime {
     if (r === undefined) throw new Error(`no pod ${name}`);
     r.deletionTimestamp = '2026-01-01T00:00:00Z';
     this.events.emit('pod', { type: 'changed', record: r });
-    await new Promise((resolve) => setImmediate(resolve));
+    // A grace period: the pod lingers, terminating, for a few milliseconds.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     this.pods.delete(r.uid);
     this.events.emit('pod', { type: 'removed', uid: r.uid, namespace, name });
     return r;

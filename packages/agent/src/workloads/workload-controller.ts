@@ -136,23 +136,30 @@ export class WorkloadController implements AsyncDisposable {
     timeoutMs: number,
   ): Promise<'none' | 'removed' | 'pending'> {
     const rt = this.#o.runtime;
-    const record = (await rt.listWorkloads()).find(
+    const workloads = await rt.listWorkloads();
+    const record = workloads.find(
       (w) =>
         w.kind === kind &&
         w.object.metadata.namespace === namespace &&
         w.object.metadata.name === name,
     );
     if (record === undefined) return 'none';
-    await rt.removeWorkload(kind, namespace, name);
+    // Its dependents are known now: once the garbage collector removed a ReplicaSet, its
+    // pods can no longer be traced back to the Deployment.
     const owners = new Set([record.uid]);
-    const gone = async (): Promise<boolean> => {
-      const [workloads, pods] = await Promise.all([rt.listWorkloads(), rt.list()]);
-      for (const w of workloads) {
+    const trace = (list: readonly WorkloadRecord[]): void => {
+      for (const w of list) {
         const o = controllerOf(w.object.metadata);
         if (o !== undefined && owners.has(o.uid)) owners.add(w.uid);
       }
+    };
+    trace(workloads);
+    await rt.removeWorkload(kind, namespace, name);
+    const gone = async (): Promise<boolean> => {
+      const [now, pods] = await Promise.all([rt.listWorkloads(), rt.list()]);
+      trace(now);
       const left =
-        workloads.some((w) => owners.has(controllerOf(w.object.metadata)?.uid ?? '')) ||
+        now.some((w) => owners.has(controllerOf(w.object.metadata)?.uid ?? '')) ||
         pods.some((p) => owners.has(controllerOf(p.pod.metadata)?.uid ?? ''));
       return !left;
     };
