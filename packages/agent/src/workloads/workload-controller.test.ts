@@ -114,6 +114,24 @@ async function settle(c: WorkloadController): Promise<void> {
   await c.settled();
 }
 
+/** Resolves once `done()` holds, checked at every pod change; fails after 5 s. */
+function podsUntil(rt: FakeRuntime, done: () => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const check = (): void => {
+      if (!done()) return;
+      clearTimeout(timer);
+      rt.events.off('pod', check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      rt.events.off('pod', check);
+      reject(new Error('timed out'));
+    }, 5000);
+    rt.events.on('pod', check);
+    check();
+  });
+}
+
 const hashOf = (p: PodRecord) => p.pod.metadata.labels['pod-template-hash'];
 
 describe('WorkloadController (in-memory runtime)', () => {
@@ -156,6 +174,8 @@ describe('WorkloadController (in-memory runtime)', () => {
       if (live.length === 3 && live.every((p) => hashOf(p) !== first) && ready.length === 3) break;
       rt.readyAll();
     }
+    await podsUntil(rt, () => rt.pods.size === 3);
+    await settle(c);
     const live = rt.live();
     assert.equal(live.length, 3);
     assert.ok(live.every((p) => hashOf(p) !== first));
@@ -206,6 +226,36 @@ describe('WorkloadController (in-memory runtime)', () => {
     assert.equal(rt.workloads.size, 0);
     assert.equal(rt.pods.size, 0);
     assert.equal(await c.remove('Deployment', 'default', 'web', 10), 'none');
+  });
+
+  it("a file's ReplicaSet: its count kept, an ended pod replaced, its pods deleted with it", async () => {
+    const rt = new FakeRuntime();
+    await using c = await start(rt);
+    const d = testDeployment('rs', 2);
+    await rt.writeWorkload({
+      version: 1,
+      kind: 'ReplicaSet',
+      uid: 'rs-uid',
+      createdAt: '2026-01-01T00:00:00Z',
+      source: 'rs.yaml',
+      object: { ...d, kind: 'ReplicaSet', spec: { ...d.spec, minReadySeconds: 0 } },
+    });
+    await settle(c);
+    assert.equal(rt.live().length, 2);
+    assert.ok(
+      rt.live().every((p) => p.name.startsWith('rs-') && p.name.length === 'rs-'.length + 5),
+    );
+    const ended = rt.live()[0];
+    assert.ok(ended !== undefined);
+    ended.status.phase = 'Failed';
+    rt.events.emit('pod', { type: 'changed', record: ended });
+    await settle(c);
+    await podsUntil(rt, () => !rt.pods.has(ended.uid));
+    await settle(c);
+    assert.equal(rt.live().filter((p) => p.status.phase === 'Running').length, 2);
+    assert.equal(rt.created, 3);
+    assert.equal(await c.remove('ReplicaSet', 'default', 'rs', 5000), 'removed');
+    assert.equal(rt.pods.size, 0);
   });
 
   it('a failed creation is retried after a delay, not in a tight loop', async () => {
