@@ -105,6 +105,8 @@ test('a Deployment of 3 behind a ClusterIP: owned pods, traffic spread, a remove
     assert.deepEqual(p.pod.metadata.labels, { app: 'web', 'pod-template-hash': hash1 });
     assert.equal(p.status.phase, 'Running');
   }
+  const described = await env.run(['describe', pods1[0]?.name ?? '']);
+  assert.match(described.out(), new RegExp(`^Controlled By:\\s+ReplicaSet/web-${hash1}$`, 'm'));
   const ps = await env.run(['ps']);
   assert.match(ps.out(), /OWNER/);
   assert.equal(ps.out().split(`ReplicaSet/web-${hash1}`).length - 1, 3, ps.out());
