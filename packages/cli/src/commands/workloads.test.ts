@@ -153,6 +153,7 @@ test('a Deployment of 3 behind a ClusterIP: owned pods, traffic spread, a remove
   const rollout = await env.run(['up', '--wait', '--timeout', '120s', '-f', file]);
   control.stop = true;
   await load;
+  t.diagnostic(`rolling update: ${bodies.length} requests answered, ${failures.length} failed`);
   assert.equal(rollout.code, 0, rollout.out() + rollout.err());
   assert.match(rollout.out(), /^deployment\/web ready \(3 replicas\)$/m);
   assert.deepEqual(
