@@ -252,3 +252,61 @@ spec:
   assert.equal(existsSync(path.join(env.root, 'workloads')), false);
   assert.equal(existsSync(path.join(env.root, 'services')), false);
 });
+
+test('after kill -9 of the agent: the next one keeps the count (no extra pod) and replaces a removed pod with the ConfigMap its siblings were started with', async (t) => {
+  const env = await cliTestEnv(t);
+  const file = await env.manifest(
+    'app.yaml',
+    `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {greeting: hello-from-configmap}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: c
+          image: busybox:test
+          command: [sh, -c, 'trap "exit 0" TERM; while :; do sleep 0.2; done']
+          env:
+            - name: GREETING
+              valueFrom: {configMapKeyRef: {name: settings, key: greeting}}
+`,
+  );
+  const up = await env.run(['up', '-d', '-f', file]);
+  assert.equal(up.code, 0, up.out() + up.err());
+  assert.match(up.out(), /^deployment\/worker started \(2 replicas\)$/m);
+  const client = new AgentClient(env.root);
+  const before = active(await listPods(client));
+  assert.equal(before.length, 2);
+  const first = await client.info();
+  process.kill(first.pid, 'SIGKILL');
+  await until(async () => ((await client.alive()) ? undefined : true), 'the agent gone');
+
+  // The next agent (started by this command) adopts the pods; its controller creates none.
+  const victim = before[0]?.name ?? '';
+  const down = await env.run(['down', '--force', victim]);
+  assert.equal(down.code, 0, down.err());
+  assert.notEqual((await client.info()).pid, first.pid);
+  const replacement = await until(async () => {
+    const now = active(await listPods(client));
+    const fresh = now.filter((p) => !before.some((b) => b.name === p.name));
+    return now.length === 2 && fresh.length === 1 && fresh[0]?.status.phase === 'Running'
+      ? fresh[0]
+      : undefined;
+  }, 'the removed pod replaced by the new agent');
+  assert.ok(before.some((b) => b.name !== victim && b.name !== replacement.name));
+  const envOut = env.spawn(['exec', replacement.name, '--', 'env']);
+  assert.equal(envOut.status, 0, envOut.stderr);
+  assert.match(envOut.stdout, /^GREETING=hello-from-configmap$/m);
+  // Never more than the count: the adopted pods were counted.
+  assert.equal((await listPods(client)).length, 2);
+});
