@@ -193,18 +193,22 @@ describe('WorkloadController (in-memory runtime)', () => {
     await settle(c);
     const first = hashOf(rt.live()[0] ?? testPod('x'));
     const seen: number[] = [];
+    // When a new pod appears, no old one may exist, not even a terminating one.
     rt.subscribe(() => {
-      const live = rt.live();
-      if (live.some((p) => hashOf(p) !== first))
-        seen.push(live.filter((p) => hashOf(p) === first).length);
+      const all = [...rt.pods.values()];
+      if (all.some((p) => hashOf(p) !== first))
+        seen.push(all.filter((p) => hashOf(p) === first).length);
     });
     const edited = testDeployment('web', 2, ['strategy: {type: Recreate}']);
     edited.spec.template.metadata.labels.extra = 'x';
     edited.spec.selector.matchLabels = { app: 'web' };
     await rt.apply(edited);
+    await podsUntil(
+      rt,
+      () => rt.live().length === 2 && rt.live().every((p) => hashOf(p) !== first),
+    );
     await settle(c);
-    assert.equal(rt.live().length, 2);
-    assert.ok(rt.live().every((p) => hashOf(p) !== first));
+    assert.equal(rt.pods.size, 2);
     assert.ok(seen.length > 0 && seen.every((n) => n === 0), JSON.stringify(seen));
   });
 

@@ -251,8 +251,9 @@ export class WorkloadController implements AsyncDisposable {
     pods: readonly PodRecord[],
   ): Promise<boolean> {
     const rt = this.#o.runtime;
-    const countable = pods.filter((p) => !this.#deleting.has(p.uid));
-    const state = deploymentState(d, workloads, countable, this.#now());
+    // Pods being deleted still count as pods (Recreate waits for them), not as available ones.
+    const deleting = new Set(this.#deleting.keys());
+    const state = deploymentState(d, workloads, pods, this.#now(), deleting);
     const plan = planDeployment(state);
     const mine = replicaSetsOf(d.uid, workloads);
     let wrote = false;

@@ -97,12 +97,17 @@ export function deploymentHash(d: DeploymentRecord): string {
   return podTemplateHash(d.object.spec.template);
 }
 
-/** A Deployment with its ReplicaSets' counts, as planDeployment takes it. */
+/**
+ * A Deployment with its ReplicaSets' counts, as planDeployment takes it. Pods in `deleting`
+ * (asked to go, their record may not say so yet) are not available, but still count as pods:
+ * Recreate waits until they are gone.
+ */
 export function deploymentState(
   d: DeploymentRecord,
   workloads: readonly WorkloadRecord[],
   pods: readonly PodRecord[],
   now: number,
+  deleting: ReadonlySet<string> = new Set(),
 ): DeploymentState {
   const { spec } = d.object;
   return {
@@ -117,7 +122,10 @@ export function deploymentState(
         hash: rs.object.metadata.labels[POD_TEMPLATE_HASH] ?? '',
         replicas: rs.object.spec.replicas,
         available: mine.filter(
-          (p) => isActive(p) && isAvailable(p, rs.object.spec.minReadySeconds, now),
+          (p) =>
+            !deleting.has(p.uid) &&
+            isActive(p) &&
+            isAvailable(p, rs.object.spec.minReadySeconds, now),
         ).length,
         pods: mine.length,
         createdAt: rs.createdAt,

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { AgentClient } from '@podkit/agent/client';
 import { runCommand, type PodRecord } from '@podkit/runtime';
 import { rootTag } from '@podkit/runtime/node';
-import { listPods, listWorkloads } from '../agent-access.js';
+import { listPods, listWorkloads, watchPods } from '../agent-access.js';
 import { cliTestEnv } from '../testing/cli-test-env.js';
 import { until } from '../testing/until.js';
 
@@ -309,4 +309,67 @@ spec:
   assert.match(envOut.stdout, /^GREETING=hello-from-configmap$/m);
   // Never more than the count: the adopted pods were counted.
   assert.equal((await listPods(client)).length, 2);
+});
+
+test('Recreate: on a template change every old pod is gone before the first new one is created', async (t) => {
+  const env = await cliTestEnv(t);
+  const manifest = (version: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: batch}
+spec:
+  replicas: 2
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: batch}}
+  template:
+    metadata: {labels: {app: batch}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: c
+          image: busybox:test
+          env: [{name: VERSION, value: "${version}"}]
+          command: [sh, -c, 'trap "exit 0" TERM; while :; do sleep 0.2; done']
+`;
+  const file = await env.manifest('batch.yaml', manifest('v1'));
+  const up = await env.run(['up', '--wait', '-f', file]);
+  assert.equal(up.code, 0, up.out() + up.err());
+  const client = new AgentClient(env.root);
+  const old = new Set((await listPods(client)).map((p) => p.name));
+  assert.equal(old.size, 2);
+  // Every pod change, in order, as the agent announces them.
+  const order: string[] = [];
+  const ac = new AbortController();
+  const watching = watchPods(
+    client,
+    [],
+    (c) => {
+      if (c.type === 'removed') order.push(`removed ${c.name}`);
+      else if (!old.has(c.record.name)) order.push(`new ${c.record.name}`);
+    },
+    ac.signal,
+  );
+  await env.manifest('batch.yaml', manifest('v2'));
+  const rollout = await env.run(['up', '--wait', '-f', file]);
+  // The watch may lag behind the answer that ended the wait: until it saw both new pods.
+  await until(
+    () =>
+      Promise.resolve(
+        new Set(order.filter((e) => e.startsWith('new '))).size === 2 ? true : undefined,
+      ),
+    'the watch to see the new pods',
+  );
+  ac.abort();
+  await watching;
+  assert.equal(rollout.code, 0, rollout.out() + rollout.err());
+  const firstNew = order.findIndex((e) => e.startsWith('new '));
+  assert.ok(firstNew > 0, order.join('\n'));
+  const removedBefore = order.slice(0, firstNew).filter((e) => e.startsWith('removed '));
+  assert.deepEqual(
+    removedBefore.map((e) => e.slice('removed '.length)).sort(),
+    [...old].sort(),
+    order.join('\n'),
+  );
+  const now = await listPods(client);
+  assert.equal(now.length, 2);
+  assert.ok(now.every((p) => !old.has(p.name)));
 });
