@@ -6,6 +6,7 @@ import { agentSocketPath, type AgentInfo } from './protocol.js';
 import { handleApi } from './server/api.js';
 import { handleExec } from './server/exec.js';
 import { ServiceController } from './services/service-controller.js';
+import { WorkloadController } from './workloads/workload-controller.js';
 
 export interface AgentOptions {
   /** The state root the agent serves (absolute). */
@@ -68,6 +69,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log: stamped,
   });
   await services.start();
+  // Deployments and ReplicaSets: their pods, created and removed through the runtime.
+  const workloads = new WorkloadController({ runtime, log: stamped });
+  await workloads.start();
   const info: AgentInfo = {
     pid: process.pid,
     root: layout.root,
@@ -83,6 +87,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     (stopping ??= (async () => {
       server.close();
       server.closeAllConnections();
+      await workloads.close();
       await services.close();
       await runtime.close();
       await rm(socket, { force: true });
@@ -90,7 +95,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       resolveStopped();
     })());
   const server: Server = createServer((req, res) => {
-    void handleApi({ runtime, info, stop: () => void stop() }, req, res);
+    void handleApi({ runtime, workloads, info, stop: () => void stop() }, req, res);
   });
   server.on('upgrade', (req, sock) => {
     void handleExec(runtime, req, sock);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
 import { AgentErrorCode, ensureAgent, type AgentClient } from '@podkit/agent/client';
-import type { PodEvent, PodRecord, ServiceRecord } from '@podkit/runtime';
+import type { PodEvent, PodRecord, ServiceRecord, WorkloadRecord } from '@podkit/runtime';
 import { layoutFor, requireStateAccess } from './context.js';
 import type { CliIo } from './io.js';
 
@@ -54,6 +54,44 @@ export async function listServices(client: AgentClient): Promise<ServiceRecord[]
 
 export async function removeService(client: AgentClient, ns: string, name: string): Promise<void> {
   await client.call('DELETE', `/v1/services/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`);
+}
+
+/** A workload with its status, as `GET /v1/workloads` answers (agent workload-objects.ts). */
+export interface WorkloadItem {
+  record: WorkloadRecord;
+  status: {
+    replicas: number;
+    updatedReplicas: number;
+    updatedStartedReplicas: number;
+    updatedReadyReplicas: number;
+    updatedAvailableReplicas: number;
+    readyReplicas: number;
+    availableReplicas: number;
+    terminatingReplicas: number;
+    complete: boolean;
+  };
+}
+
+export async function listWorkloads(client: AgentClient): Promise<WorkloadItem[]> {
+  return (await client.call<{ items: WorkloadItem[] }>('GET', '/v1/workloads')).items;
+}
+
+/**
+ * Deletes a Deployment or ReplicaSet; the agent answers once its ReplicaSets and pods are gone
+ * too (or `timeoutMs` passed).
+ */
+export async function removeWorkload(
+  client: AgentClient,
+  kind: string,
+  ns: string,
+  name: string,
+  timeoutMs?: number,
+): Promise<{ dependentsLeft: boolean }> {
+  const q = timeoutMs === undefined ? '' : `?timeoutMs=${String(timeoutMs)}`;
+  return client.call<{ dependentsLeft: boolean }>(
+    'DELETE',
+    `/v1/workloads/${encodeURIComponent(kind)}/${encodeURIComponent(ns)}/${encodeURIComponent(name)}${q}`,
+  );
 }
 
 export async function podEvents(

@@ -34,6 +34,8 @@ export function renderSummary(set: ManifestSet, c: Colors): string {
     return `${set.file}: ${c.red('invalid')} (${parts.join(', ')})`;
   }
   const objects = [
+    ...(set.deployments.length > 0 ? [plural(set.deployments.length, 'deployment')] : []),
+    ...(set.replicaSets.length > 0 ? [plural(set.replicaSets.length, 'replicaset')] : []),
     ...(set.pods.length > 0 ? [plural(set.pods.length, 'pod')] : []),
     ...(set.configMaps.length > 0 ? [plural(set.configMaps.length, 'configmap')] : []),
     ...(set.secrets.length > 0 ? [plural(set.secrets.length, 'secret')] : []),
@@ -63,6 +65,8 @@ export interface ValidationReport {
     configMaps: string[];
     secrets: string[];
     services: string[];
+    deployments: string[];
+    replicaSets: string[];
     diagnostics: Diagnostic[];
   }[];
 }
@@ -76,6 +80,8 @@ export function validationReport(sets: readonly ManifestSet[]): ValidationReport
       configMaps: set.configMaps.map((m) => m.metadata.name),
       secrets: set.secrets.map((s) => s.metadata.name),
       services: set.services.map((s) => s.metadata.name),
+      deployments: set.deployments.map((d) => d.metadata.name),
+      replicaSets: set.replicaSets.map((r) => r.metadata.name),
       diagnostics: set.diagnostics,
     })),
   };

@@ -18,6 +18,9 @@ export const RuntimeErrorCode = {
   // Services (`services/`): ClusterIPs, NodePorts, endpoints.
   SERVICE_INVALID: 'SERVICE_INVALID',
   SERVICE_NOT_FOUND: 'SERVICE_NOT_FOUND',
+  // Workloads (`workloads/`): Deployments and ReplicaSets.
+  WORKLOAD_INVALID: 'WORKLOAD_INVALID',
+  WORKLOAD_NOT_FOUND: 'WORKLOAD_NOT_FOUND',
   // The node runtime (`node/`): one per state root, adopting what an earlier one left.
   AGENT_RUNNING: 'AGENT_RUNNING',
   AGENT_STOPPING: 'AGENT_STOPPING',
@@ -131,6 +134,18 @@ export type ServiceErrorCode = Extract<RuntimeErrorCode, `SERVICE_${string}`>;
 /** Creates a PodkitError carrying one of the Services' codes. */
 export function serviceError(
   code: ServiceErrorCode,
+  message: string,
+  options: CodedErrorOptions = {},
+): PodkitError {
+  return codedError(code, message, options);
+}
+
+/** The workloads' codes (`workloads/`): WORKLOAD_INVALID, WORKLOAD_NOT_FOUND. */
+export type WorkloadErrorCode = Extract<RuntimeErrorCode, `WORKLOAD_${string}`>;
+
+/** Creates a PodkitError carrying one of the workloads' codes. */
+export function workloadError(
+  code: WorkloadErrorCode,
   message: string,
   options: CodedErrorOptions = {},
 ): PodkitError {

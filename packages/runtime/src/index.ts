@@ -37,9 +37,32 @@ export {
   type ParsedDocument,
 } from './spec/yaml-documents.js';
 export { formatDiagnostic, sortDiagnostics, type Diagnostic } from './spec/diagnostic.js';
-export type { Container, Pod, Probe, Service, Volume } from './spec/types.js';
+export type {
+  Container,
+  Deployment,
+  DeploymentStrategy,
+  IntOrPercent,
+  LabelSelector,
+  ObjectMeta,
+  OwnerReference,
+  Pod,
+  PodSpec,
+  PodTemplateSpec,
+  Probe,
+  ReplicaSet,
+  Service,
+  Volume,
+} from './spec/types.js';
+export { hostPortsOf, selectorMatches, selectorText } from './spec/workloads.js';
 export type { ServiceRecord } from './services/service-store.js';
 export { selects } from './services/endpoints.js';
+export type {
+  DeploymentRecord,
+  ReplicaSetRecord,
+  Workload,
+  WorkloadKind,
+  WorkloadRecord,
+} from './workloads/workload-store.js';
 
 // Images: the local store, loads, pulls, builds, OCI layouts.
 export {

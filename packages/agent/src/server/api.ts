@@ -4,19 +4,25 @@ import { PodkitError } from '@podkit/kit';
 import {
   RuntimeErrorCode,
   deserializeObjects,
+  type Deployment,
   type Pod,
+  type ReplicaSet,
   type SerializedObjects,
   type Service,
 } from '@podkit/runtime';
 import type { NodeRuntime, PodChange } from '@podkit/runtime/node';
 import { callOf, httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
 import { AgentErrorCode, agentError } from '../errors.js';
+import type { WorkloadController } from '../workloads/workload-controller.js';
 
 /** What `POST /v1/apply` carries: the pods of one manifest and the objects they use. */
 export interface ApplyRequest {
   pods: Pod[];
   /** The file's Services: created or updated before its pods. */
   services?: Service[] | undefined;
+  /** The file's Deployments and ReplicaSets: applied after its Services, before its pods. */
+  deployments?: Deployment[] | undefined;
+  replicaSets?: ReplicaSet[] | undefined;
   /** The manifest file (the Services' records say where they came from). */
   source?: string | undefined;
   configMaps: SerializedObjects['configMaps'];
@@ -28,6 +34,8 @@ export interface ApplyRequest {
 
 export interface ApiContext {
   runtime: NodeRuntime;
+  /** The Deployment and ReplicaSet controllers (statuses, deletion with dependents). */
+  workloads: WorkloadController;
   info: AgentInfo;
   /** `POST /v1/agent/stop`: the agent stops (pods keep running). */
   stop: () => void;
@@ -119,6 +127,8 @@ export async function handleApi(
       const records = await rt.apply({
         pods: input.pods,
         services: input.services,
+        deployments: input.deployments,
+        replicaSets: input.replicaSets,
         source: input.source,
         configMaps: configMaps,
         secrets: secrets,
@@ -181,6 +191,30 @@ export async function handleApi(
       }
       for (const [uid, c] of newest) if (!sent.has(uid)) line(c);
       line({ type: 'synced' });
+      return;
+    }
+    if (what === 'workloads' && ns === undefined && method === 'GET') {
+      sendJson(res, 200, { items: await ctx.workloads.views() });
+      return;
+    }
+    if (what === 'workloads' && method === 'DELETE' && sub !== undefined && parts.length === 5) {
+      // /v1/workloads/KIND/NS/NAME: the workload, then its dependents (owner references).
+      const kind = ns;
+      const [wNs, wName] = [name ?? '', sub];
+      if (kind !== 'Deployment' && kind !== 'ReplicaSet') throw notFound(pathname);
+      const timeout = q.get('timeoutMs');
+      const outcome = await ctx.workloads.remove(
+        kind,
+        wNs,
+        wName,
+        timeout === null ? 120_000 : Number(timeout),
+      );
+      if (outcome === 'none')
+        throw new PodkitError(
+          RuntimeErrorCode.WORKLOAD_NOT_FOUND,
+          `no ${kind} named "${wName}" in namespace "${wNs}"`,
+        );
+      sendJson(res, 200, { dependentsLeft: outcome === 'pending' });
       return;
     }
     if (what === 'services' && ns === undefined && method === 'GET') {

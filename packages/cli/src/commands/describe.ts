@@ -255,6 +255,9 @@ export function renderDescribe(
   if (st.reason !== undefined) b.add(0, 'Reason', st.reason);
   if (st.message !== undefined) b.add(0, 'Message', st.message);
   b.add(0, 'IP', st.podIP ?? '');
+  // kubectl's line for a pod a controller owns (a Deployment's pods: their ReplicaSet).
+  const owner = pod.metadata.ownerReferences?.find((o) => o.controller);
+  if (owner !== undefined) b.add(0, 'Controlled By', `${owner.kind}/${owner.name}`);
   b.add(0, 'Source', record.source);
   if (pod.spec.initContainers.length > 0) {
     b.add(0, 'Init Containers');

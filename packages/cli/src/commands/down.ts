@@ -7,7 +7,7 @@ import {
   parseDurationFlag,
   requireHost,
 } from '../context.js';
-import { agentFor, removePod, removeService } from '../agent-access.js';
+import { agentFor, removePod, removeService, removeWorkload } from '../agent-access.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -30,7 +30,10 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
     .command('down')
     .description('stop pods and remove them (containers, network, volumes, record, logs)')
     .argument('[names...]', 'pod names')
-    .option('-f, --file <file>', 'the pods of this manifest file')
+    .option(
+      '-f, --file <file>',
+      'the objects of this manifest file: its Deployments and ReplicaSets (with their pods), pods and Services',
+    )
     .option('--force', 'do not wait for the grace period: kill the containers at once')
     .option('--timeout <duration>', 'how long to wait for the pod to stop before killing it')
     .action(async (names: string[], options: DownOptions, command: Command) => {
@@ -38,6 +41,7 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       const { namespace } = globalOptions(command);
       let targets: { name: string; namespace: string }[];
       let services: { name: string; namespace: string }[] = [];
+      let workloads: { kind: string; name: string; namespace: string }[] = [];
       if (options.file !== undefined) {
         if (names.length > 0) throw new UsageError('pass pod names or -f FILE, not both');
         const set = await loadManifest(options.file, manifestNamespace(command));
@@ -54,7 +58,12 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           name: s.metadata.name,
           namespace: s.metadata.namespace,
         }));
-        if (targets.length === 0 && services.length === 0) {
+        workloads = [...set.deployments, ...set.replicaSets].map((w) => ({
+          kind: w.kind,
+          name: w.metadata.name,
+          namespace: w.metadata.namespace,
+        }));
+        if (targets.length === 0 && services.length === 0 && workloads.length === 0) {
           throw new UsageError(`${options.file} holds no valid Pod`, {
             hint: '`podkit validate FILE` shows its problems',
           });
@@ -66,6 +75,26 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       await requireHost();
       const client = await agentFor(command, io);
       const c = colorsFor(io);
+      // Workloads first (the agent answers once their ReplicaSets and pods are gone), as
+      // kubectl delete -f deletes a file's objects and their dependents go by garbage collection.
+      for (const w of workloads) {
+        try {
+          const { dependentsLeft } = await removeWorkload(
+            client,
+            w.kind,
+            w.namespace,
+            w.name,
+            timeoutMs,
+          );
+          io.stdout.write(
+            `${w.kind.toLowerCase()}/${w.name} ${c.green('removed')}${dependentsLeft ? ' (some of its pods are still stopping)' : ''}\n`,
+          );
+        } catch (err) {
+          if (!isPodkitError(err)) throw err;
+          io.stderr.write(`podkit: ${err.message}\n`);
+          state.exitCode = ExitCode.FAILURE;
+        }
+      }
       for (const t of targets) {
         try {
           await removePod(client, t.namespace, t.name, {

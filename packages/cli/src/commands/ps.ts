@@ -33,6 +33,8 @@ export interface PsPod {
   ip: string | undefined;
   ports: string;
   createdAt: string;
+  /** The controller that owns the pod (`ReplicaSet/web-7c5ddbdf54`), if any. */
+  owner: string | undefined;
   containers: {
     name: string;
     kind: 'init' | 'sidecar' | 'main';
@@ -57,6 +59,7 @@ export function psPod(record: PodRecord): PsPod {
     ip: record.status.podIP,
     ports: portsText(record.pod),
     createdAt: record.createdAt,
+    owner: ownerText(record),
     containers: allContainers(record.pod).map((c) => {
       const st = statusOf(record, c.name);
       const init = spec.initContainers.includes(c);
@@ -73,6 +76,11 @@ export function psPod(record: PodRecord): PsPod {
   };
 }
 
+function ownerText(record: PodRecord): string | undefined {
+  const o = record.pod.metadata.ownerReferences?.find((x) => x.controller);
+  return o === undefined ? undefined : `${o.kind}/${o.name}`;
+}
+
 function statusColour(status: string, c: Colors): string {
   if (status === 'Running' || status === 'Completed') return c.green(status);
   if (status.startsWith('Unknown') || /Error|BackOff|Failed|OOM/.test(status)) return c.red(status);
@@ -82,6 +90,8 @@ function statusColour(status: string, c: Colors): string {
 /** The `podkit ps` table: a row per pod, then a row per container, indented under it. */
 export function renderPs(pods: readonly PsPod[], now: number, c: Colors): string {
   const withNamespace = pods.some((p) => p.namespace !== 'default');
+  // A column of owners only when a controller owns some pod (a Deployment's: its ReplicaSet).
+  const withOwner = pods.some((p) => p.owner !== undefined);
   const rows: string[][] = [];
   for (const p of pods) {
     rows.push([
@@ -93,6 +103,7 @@ export function renderPs(pods: readonly PsPod[], now: number, c: Colors): string
       p.ip ?? '',
       p.ports,
       humanAge(now - Date.parse(p.createdAt)),
+      ...(withOwner ? [p.owner ?? ''] : []),
     ]);
     for (const x of p.containers) {
       rows.push([
@@ -104,6 +115,7 @@ export function renderPs(pods: readonly PsPod[], now: number, c: Colors): string
         '',
         x.ports,
         '',
+        ...(withOwner ? [''] : []),
       ]);
     }
   }
@@ -116,6 +128,7 @@ export function renderPs(pods: readonly PsPod[], now: number, c: Colors): string
     'IP',
     'PORTS',
     'AGE',
+    ...(withOwner ? ['OWNER'] : []),
   ];
   return renderTable(headers, rows);
 }

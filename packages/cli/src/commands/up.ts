@@ -26,6 +26,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { PullProgress } from '../pull-progress.js';
 import { waitReady } from './wait-ready.js';
+import { waitWorkloads } from './wait-workloads.js';
 import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic, renderSummary, type Colors } from '../render.js';
 
@@ -49,7 +50,10 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
     .command('up')
     .description('run the pods of a manifest file (foreground: stream their logs)')
     .argument('[file]', 'the manifest file (or -f FILE)')
-    .option('-f, --file <file>', 'manifest file: Pods with their ConfigMaps and Secrets')
+    .option(
+      '-f, --file <file>',
+      'manifest file: Pods, Deployments, ReplicaSets, Services, with their ConfigMaps and Secrets',
+    )
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
     .option('--wait', 'like -d, but wait until every pod is Ready (fail with the reason)')
     .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
@@ -70,9 +74,10 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         state.exitCode = ExitCode.FAILURE;
         return;
       }
-      if (set.pods.length === 0 && set.services.length === 0) {
+      const workloads = [...set.deployments, ...set.replicaSets];
+      if (set.pods.length === 0 && set.services.length === 0 && workloads.length === 0) {
         throw new PodkitError(CliErrorCode.CLI_NO_POD, `${set.file} holds no Pod to run`, {
-          hint: 'add a `kind: Pod` document (a Deployment or Job contributes its pod template)',
+          hint: 'add a `kind: Pod` or `kind: Deployment` document (a StatefulSet, DaemonSet or Job contributes its pod template)',
         });
       }
       traceMark('cli.manifest');
@@ -98,6 +103,35 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         progress.close();
       });
       if (set.services.length > 0) await reportServices(client, set, io, c);
+      for (const w of workloads) {
+        const n = w.spec.replicas;
+        io.stdout.write(
+          `${w.kind.toLowerCase()}/${w.metadata.name} ${c.green('applied')} (${n} ${n === 1 ? 'replica' : 'replicas'})\n`,
+        );
+      }
+      if (workloads.length > 0) {
+        // A workload's pods run until it is deleted: there is no foreground to follow, so
+        // `up` waits as -d does (kubectl apply returns at once; compose up -d waits).
+        if (options.wait !== true && options.detach !== true)
+          io.stderr.write(
+            'the workloads run in the background (as with -d); `podkit down -f FILE` removes them\n',
+          );
+        const deadline = Date.now() + timeoutMs;
+        const ready = options.wait === true;
+        const pods = ready
+          ? await waitReady(client, records, timeoutMs, io, c)
+          : await waitStarted(client, records, timeoutMs, io, c);
+        const w = await waitWorkloads(
+          client,
+          workloads,
+          ready ? 'ready' : 'started',
+          Math.max(0, deadline - Date.now()),
+          io,
+          c,
+        );
+        state.exitCode = pods !== ExitCode.OK ? pods : w;
+        return;
+      }
       if (records.length === 0) return;
       state.exitCode =
         options.wait === true
@@ -170,6 +204,8 @@ async function startPods(
     {
       pods: set.pods,
       services: set.services,
+      deployments: set.deployments,
+      replicaSets: set.replicaSets,
       source: set.file,
       ...serializeObjects(set.configMaps, set.secrets),
       replaceEnded: true,

@@ -8,7 +8,14 @@ import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AgentClient } from '@podkit/agent/client';
 import { runCommand, stateLayout, type StateLayout } from '@podkit/runtime';
-import { listPods, listServices, removePod, removeService } from '../agent-access.js';
+import {
+  listPods,
+  listServices,
+  listWorkloads,
+  removePod,
+  removeService,
+  removeWorkload,
+} from '../agent-access.js';
 import { reserveTestSubnet } from '@podkit/runtime/testing';
 import type { CliIo } from '../io.js';
 import { runCli } from '../run-cli.js';
@@ -89,6 +96,11 @@ export async function cliTestEnv(t: TestContext): Promise<CliTestEnv> {
     // every pod, then stops.
     const client = new AgentClient(root);
     if (await client.alive()) {
+      // Workloads first, or their controllers would replace the pods removed below.
+      for (const w of await listWorkloads(client).catch(() => [])) {
+        const { namespace, name } = w.record.object.metadata;
+        await removeWorkload(client, w.record.kind, namespace, name, 1).catch(() => undefined);
+      }
       for (const r of await listPods(client).catch(() => [])) {
         await removePod(client, r.namespace, r.name, { force: true, timeoutMs: 10_000 }).catch(
           () => undefined,

@@ -21,3 +21,10 @@ export {
 } from '../services/index.js';
 export { rootTag } from '../sandbox/index.js';
 export { loadPodNetwork } from '../pod/network-config.js';
+export type {
+  DeploymentRecord,
+  ReplicaSetRecord,
+  Workload,
+  WorkloadKind,
+  WorkloadRecord,
+} from '../workloads/workload-store.js';

@@ -7,7 +7,15 @@ import { RuntimeErrorCode, serviceError } from '../errors.js';
 import { getImage, type ImageRecord } from '../images/image-store.js';
 import { mountsUnder } from '../host/mounts.js';
 import { collectGarbage } from '../sandbox/index.js';
-import type { ConfigMap, Pod, Secret, Service } from '../spec/types.js';
+import type { ConfigMap, Deployment, Pod, ReplicaSet, Secret, Service } from '../spec/types.js';
+import {
+  applyWorkloadRecords,
+  listWorkloadRecords,
+  removeWorkloadRecord,
+  writeWorkloadRecord,
+  type WorkloadKind,
+  type WorkloadRecord,
+} from '../workloads/workload-store.js';
 import {
   applyServiceRecords,
   listServiceRecords,
@@ -59,6 +67,12 @@ export interface ApplyInput {
   pods: readonly Pod[];
   /** Created or updated before the pods (whose env then has their variables). */
   services?: readonly Service[] | undefined;
+  /**
+   * Created or updated after the Services, before the pods: their controllers (the agent's)
+   * create their pods, with the ConfigMaps and Secrets of this input.
+   */
+  deployments?: readonly Deployment[] | undefined;
+  replicaSets?: readonly ReplicaSet[] | undefined;
   /** The manifest file, for the Services' records (pods carry their own origin). */
   source?: string | undefined;
   configMaps: readonly ConfigMap[];
@@ -120,6 +134,15 @@ export class NodeRuntime implements AsyncDisposable {
   readonly #self: ProcessIdentity;
   readonly #running = new Map<string, Running>();
   readonly #changes = new EventEmitter();
+  /**
+   * The ConfigMaps and Secrets applied last, by namespace: what a controller's new pod is
+   * admitted with (kept in memory only: secrets never reach the disk). After an agent
+   * restart, a pod's siblings' objects (on their tmpfs) stand in for them.
+   */
+  readonly #config = new Map<
+    string,
+    { configMaps: Map<string, ConfigMap>; secrets: Map<string, Secret> }
+  >();
   #closed = false;
 
   private constructor(options: NodeRuntimeOptions, lock: FileLock, self: ProcessIdentity) {
@@ -215,22 +238,133 @@ export class NodeRuntime implements AsyncDisposable {
     if (input.onReplaced !== undefined) await this.#replaceEnded(input.pods, input.onReplaced);
     const services = input.services ?? [];
     checkNamedTargetPorts(services, input.pods);
+    const workloads = [...(input.deployments ?? []), ...(input.replicaSets ?? [])];
     const before = new Set(
       (services.length === 0 ? [] : await this.listServices()).map((r) => serviceKey(r.service)),
     );
+    const workloadsBefore = new Set(
+      (workloads.length === 0 ? [] : await this.listWorkloads()).map((r) => r.uid),
+    );
     await this.applyServices(services, input.source ?? 'unknown', input.signal);
+    this.#remember(input.configMaps, input.secrets);
+    let applied: WorkloadRecord[] = [];
     try {
+      applied = await this.applyWorkloads(workloads, input.source ?? 'unknown', input.signal);
       for (const pod of input.pods) started.push(await this.#up(pod, input));
     } catch (err) {
       for (const r of started)
         await this.remove(r.namespace, r.name, { force: true }).catch(() => undefined);
-      // Services this apply created go too (updated ones keep their new spec).
+      // Workloads and Services this apply created go too (updated ones keep their new spec).
+      for (const w of applied)
+        if (!workloadsBefore.has(w.uid))
+          await this.removeWorkload(w.kind, w.object.metadata.namespace, w.object.metadata.name);
       for (const s of services)
         if (!before.has(serviceKey(s)))
           await this.removeService(s.metadata.namespace, s.metadata.name).catch(() => false);
       throw err;
     }
     return started;
+  }
+
+  #remember(configMaps: readonly ConfigMap[], secrets: readonly Secret[]): void {
+    const of = (ns: string) => {
+      let c = this.#config.get(ns);
+      if (c === undefined)
+        this.#config.set(ns, (c = { configMaps: new Map(), secrets: new Map() }));
+      return c;
+    };
+    for (const m of configMaps) of(m.metadata.namespace).configMaps.set(m.metadata.name, m);
+    for (const x of secrets) of(x.metadata.namespace).secrets.set(x.metadata.name, x);
+  }
+
+  /** Every Deployment and ReplicaSet of the node. */
+  listWorkloads(): Promise<WorkloadRecord[]> {
+    return listWorkloadRecords(this.layout);
+  }
+
+  /**
+   * Creates or updates the workloads of one file under the state root's lock, all or none.
+   * Listeners of subscribeWorkloads hear of it.
+   */
+  async applyWorkloads(
+    workloads: readonly (Deployment | ReplicaSet)[],
+    source: string,
+    signal?: AbortSignal,
+  ): Promise<WorkloadRecord[]> {
+    this.#assertOpen();
+    if (workloads.length === 0) return [];
+    const lock = await acquireLock(this.layout.globalLockPath, {
+      wait: true,
+      what: 'the podkit state root',
+      signal,
+    });
+    let out: WorkloadRecord[];
+    try {
+      out = await applyWorkloadRecords(this.layout, workloads, source);
+    } finally {
+      await lock.release();
+    }
+    this.#changes.emit('workloads');
+    return out;
+  }
+
+  /** Writes a workload record as a controller made it (a ReplicaSet, a new replica count). */
+  async writeWorkload(record: WorkloadRecord): Promise<void> {
+    await writeWorkloadRecord(this.layout, record);
+    this.#changes.emit('workloads');
+  }
+
+  /** Removes a workload's record (its dependents go by the controllers' GC); false when none. */
+  async removeWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<boolean> {
+    const had = await removeWorkloadRecord(this.layout, kind, namespace, name);
+    if (had) this.#changes.emit('workloads');
+    return had;
+  }
+
+  /** Told whenever the node's workloads change. Returns the unsubscribe function. */
+  subscribeWorkloads(listener: () => void): () => void {
+    this.#changes.on('workloads', listener);
+    return () => this.#changes.off('workloads', listener);
+  }
+
+  /**
+   * Admits and starts one pod a controller made (owner references set): with the ConfigMaps
+   * and Secrets last applied in its namespace, completed from those a running sibling (same
+   * owner) was started with — after an agent restart only those remain.
+   */
+  async createOwnedPod(
+    pod: Pod,
+    options: {
+      backoff?: Partial<BackoffPolicy> | undefined;
+      signal?: AbortSignal | undefined;
+    } = {},
+  ): Promise<PodRecord> {
+    this.#assertOpen();
+    const ns = pod.metadata.namespace;
+    const known = this.#config.get(ns);
+    const configMaps = new Map(known?.configMaps);
+    const secrets = new Map(known?.secrets);
+    const owner = pod.metadata.ownerReferences?.find((o) => o.controller)?.uid;
+    if (owner !== undefined) {
+      const sibling = (await this.list()).find(
+        (r) =>
+          !r.released &&
+          r.namespace === ns &&
+          r.pod.metadata.ownerReferences?.some((o) => o.uid === owner) === true,
+      );
+      if (sibling !== undefined) {
+        const theirs = await loadPodObjects(this.layout.podDir(sibling.uid));
+        for (const [k, v] of theirs.configMaps) if (!configMaps.has(k)) configMaps.set(k, v);
+        for (const [k, v] of theirs.secrets) if (!secrets.has(k)) secrets.set(k, v);
+      }
+    }
+    return this.#up(pod, {
+      pods: [pod],
+      configMaps: [...configMaps.values()],
+      secrets: [...secrets.values()],
+      backoff: options.backoff,
+      signal: options.signal,
+    });
   }
 
   /** Every Service of the node, by namespace then name. */

@@ -255,19 +255,84 @@ describe('valid manifests', () => {
     assert.equal(cm.origin.line, 27);
   });
 
-  it('a Deployment contributes its template as a pod named after it', () => {
-    const pod = onlyPod('deployment.yaml', [
-      "deployment.yaml:10:3 warning: spec.strategy: ignored: podkit runs the Deployment's pod template once, as a Pod",
-    ]);
-    assert.deepEqual(pod.metadata, {
+  it('a Deployment is read as a typed object with its defaults, not as a pod', () => {
+    const set = load('deployment.yaml');
+    assert.deepEqual(set.diagnostics.map(formatDiagnostic), []);
+    assert.equal(set.pods.length, 0);
+    assert.equal(set.deployments.length, 1);
+    const d = set.deployments[0]!;
+    assert.deepEqual(d.metadata, {
       name: 'web',
       namespace: 'shop',
+      labels: { tier: 'frontend' },
+      annotations: {},
+    });
+    assert.equal(d.origin.kind, 'Deployment');
+    assert.equal(d.origin.line, 1);
+    assert.equal(d.spec.replicas, 1);
+    assert.deepEqual(d.spec.strategy, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+    });
+    assert.equal(d.spec.minReadySeconds, 0);
+    assert.equal(d.spec.revisionHistoryLimit, 10);
+    assert.deepEqual(d.spec.selector, { matchLabels: { app: 'web' }, matchExpressions: [] });
+    assert.deepEqual(d.spec.template.metadata, {
       labels: { app: 'web', version: 'v2' },
       annotations: {},
     });
-    assert.equal(pod.origin.kind, 'Deployment');
-    assert.equal(pod.spec.restartPolicy, 'Always');
-    assert.equal(container(pod, 'nginx').imagePullPolicy, 'Always'); // :latest
+    assert.equal(d.spec.template.spec.restartPolicy, 'Always');
+    const nginx = d.spec.template.spec.containers[0]!;
+    assert.equal(nginx.imagePullPolicy, 'Always'); // :latest
+  });
+
+  it('a ReplicaSet and a Recreate Deployment with explicit counts', () => {
+    const text = [
+      'apiVersion: apps/v1',
+      'kind: ReplicaSet',
+      'metadata: {name: rs}',
+      'spec:',
+      '  replicas: 0',
+      '  minReadySeconds: 5',
+      '  selector: {matchExpressions: [{key: app, operator: In, values: [a, b]}]}',
+      '  template:',
+      '    metadata: {labels: {app: b}}',
+      '    spec: {containers: [{name: c, image: busybox}]}',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: d}',
+      'spec:',
+      '  replicas: 4',
+      '  strategy: {type: Recreate}',
+      '  selector: {matchLabels: {app: d}}',
+      '  template:',
+      '    metadata: {labels: {app: d}}',
+      '    spec: {containers: [{name: c, image: busybox}]}',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: r}',
+      'spec:',
+      '  strategy: {rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}',
+      '  selector: {matchLabels: {app: r}}',
+      '  template:',
+      '    metadata: {labels: {app: r}}',
+      '    spec: {containers: [{name: c, image: busybox}]}',
+    ].join('\n');
+    const set = parseManifests(text, 'w.yaml');
+    assert.deepEqual(set.diagnostics.map(formatDiagnostic), []);
+    const rs = set.replicaSets[0]!;
+    assert.equal(rs.spec.replicas, 0);
+    assert.equal(rs.spec.minReadySeconds, 5);
+    assert.equal(rs.origin.line, 1);
+    assert.deepEqual(set.deployments[0]!.spec.strategy, { type: 'Recreate' });
+    assert.equal(set.deployments[0]!.spec.replicas, 4);
+    assert.equal(set.deployments[0]!.origin.line, 12);
+    assert.deepEqual(set.deployments[1]!.spec.strategy, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 2, maxUnavailable: 0 },
+    });
   });
 
   it('a Job template keeps its Never restart policy', () => {

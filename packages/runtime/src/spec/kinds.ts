@@ -5,7 +5,17 @@ import { checkDns1035Label } from './names.js';
 import { readPodSpec, type RestartRule } from './pod-spec.js';
 import { Fields, isObject, typeMismatch, type SpecContext } from './reader.js';
 import { readServiceSpec } from './service.js';
-import type { ConfigMap, ManifestOrigin, ObjectMeta, Pod, Secret, Service } from './types.js';
+import type {
+  ConfigMap,
+  Deployment,
+  ManifestOrigin,
+  ObjectMeta,
+  Pod,
+  ReplicaSet,
+  Secret,
+  Service,
+} from './types.js';
+import { readDeploymentSpec, readReplicaSetSpec } from './workloads.js';
 import { childPath, type JsonValue } from './yaml-documents.js';
 
 /** The objects read from one file. */
@@ -14,6 +24,8 @@ export interface ManifestObjects {
   configMaps: ConfigMap[];
   secrets: Secret[];
   services: Service[];
+  deployments: Deployment[];
+  replicaSets: ReplicaSet[];
 }
 
 const KINDS: Readonly<Record<string, string>> = {
@@ -74,7 +86,7 @@ const UNSUPPORTED_KINDS: Readonly<Record<string, string>> = {
 };
 
 const SUPPORTED_LIST =
-  'Pod, ConfigMap, Secret, Service, or the pod template of a Deployment, ReplicaSet, StatefulSet, DaemonSet or Job';
+  'Pod, ConfigMap, Secret, Service, Deployment, ReplicaSet, or the pod template of a StatefulSet, DaemonSet or Job';
 
 interface WorkloadShape {
   /** Spec fields that decide the number of pods (must be 1 or omitted). */
@@ -90,22 +102,6 @@ const always = (kind: string): RestartRule => ({
 });
 
 const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
-  Deployment: {
-    counts: ['replicas'],
-    controllerFields: [
-      'strategy',
-      'minReadySeconds',
-      'revisionHistoryLimit',
-      'progressDeadlineSeconds',
-      'paused',
-    ],
-    restart: always('Deployment'),
-  },
-  ReplicaSet: {
-    counts: ['replicas'],
-    controllerFields: ['minReadySeconds'],
-    restart: always('ReplicaSet'),
-  },
   StatefulSet: {
     counts: ['replicas'],
     controllerFields: [
@@ -330,6 +326,34 @@ export function readObject(
       out.pods.push({
         apiVersion: 'v1',
         kind: 'Pod',
+        metadata,
+        spec,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
+  if (kind === 'Deployment') {
+    const spec = f.object('spec', readDeploymentSpec, { required: 'the Deployment spec' });
+    f.end();
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore) {
+      out.deployments.push({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata,
+        spec,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
+  if (kind === 'ReplicaSet') {
+    const spec = f.object('spec', readReplicaSetSpec, { required: 'the ReplicaSet spec' });
+    f.end();
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore) {
+      out.replicaSets.push({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
         metadata,
         spec,
         origin: originOf(ctx, path, kind),

@@ -4,18 +4,24 @@ import { RuntimeErrorCode, SpecInvalidError } from '../errors.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { readObject, type ManifestObjects } from './kinds.js';
 import { SpecContext } from './reader.js';
-import type { ConfigMap, Pod, Secret, Service } from './types.js';
+import type { ConfigMap, Deployment, Pod, ReplicaSet, Secret, Service } from './types.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
 /** Everything read from one manifest file. */
 export interface ManifestSet {
   file: string;
-  /** The pods that validated (a workload contributes its pod template), defaults applied. */
+  /**
+   * The pods that validated (a StatefulSet, DaemonSet or Job contributes its pod template,
+   * named after it), defaults applied.
+   */
   pods: Pod[];
   configMaps: ConfigMap[];
   secrets: Secret[];
   /** The Services of the file, defaults applied (the agent allocates their ClusterIPs). */
   services: Service[];
+  /** Deployments and ReplicaSets, run by the agent's controllers (their pods are theirs). */
+  deployments: Deployment[];
+  replicaSets: ReplicaSet[];
   /** Every problem of the file (errors and warnings), in source order. */
   diagnostics: Diagnostic[];
 }
@@ -45,7 +51,14 @@ export function parseManifests(
 ): ManifestSet {
   const parsed = parseYamlDocuments(text, file);
   const diagnostics = [...parsed.diagnostics];
-  const objects: ManifestObjects = { pods: [], configMaps: [], secrets: [], services: [] };
+  const objects: ManifestObjects = {
+    pods: [],
+    configMaps: [],
+    secrets: [],
+    services: [],
+    deployments: [],
+    replicaSets: [],
+  };
   for (const doc of parsed.documents) {
     const ctx = new SpecContext(file, doc.positions, diagnostics, options.namespace);
     readObject(ctx, doc.value, '', objects);
@@ -67,8 +80,10 @@ export function parseManifests(
 
 // Two objects of one kind with one name in one namespace: the second would replace the first.
 function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]): void {
-  const lists: [string, (Pod | ConfigMap | Secret | Service)[]][] = [
+  const lists: [string, (Pod | ConfigMap | Secret | Service | Deployment | ReplicaSet)[]][] = [
     ['pod', objects.pods],
+    ['Deployment', objects.deployments],
+    ['ReplicaSet', objects.replicaSets],
     ['ConfigMap', objects.configMaps],
     ['Secret', objects.secrets],
     ['Service', objects.services],

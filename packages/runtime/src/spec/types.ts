@@ -34,6 +34,91 @@ export interface ObjectMeta {
   namespace: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /**
+   * Set by podkit's controllers, never read from a manifest: the ReplicaSet that owns a pod,
+   * the Deployment that owns a ReplicaSet (garbage collection follows them).
+   */
+  ownerReferences?: OwnerReference[] | undefined;
+}
+
+/** meta/v1 OwnerReference. */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  /** True for the managing controller (at most one per object). */
+  controller: boolean;
+  blockOwnerDeletion: boolean;
+}
+
+/** meta/v1 LabelSelectorRequirement. */
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  /** Non-empty for In/NotIn, empty for Exists/DoesNotExist. */
+  values: string[];
+}
+
+/** meta/v1 LabelSelector: every matchLabels pair and every requirement must hold. */
+export interface LabelSelector {
+  matchLabels: Record<string, string>;
+  matchExpressions: LabelSelectorRequirement[];
+}
+
+/** core/v1 PodTemplateSpec: the pods a controller creates (their name comes from it). */
+export interface PodTemplateSpec {
+  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+  spec: PodSpec;
+}
+
+/** An intstr.IntOrString of a rolling update: a count, or a percentage such as `25%`. */
+export type IntOrPercent = number | `${number}%`;
+
+/** apps/v1 DeploymentStrategy, defaults applied (RollingUpdate 25%/25%). */
+export type DeploymentStrategy =
+  | {
+      type: 'RollingUpdate';
+      rollingUpdate: { maxSurge: IntOrPercent; maxUnavailable: IntOrPercent };
+    }
+  | { type: 'Recreate' };
+
+/** apps/v1 DeploymentSpec, the part podkit runs, defaults applied. */
+export interface DeploymentSpec {
+  /** Defaults to 1. */
+  replicas: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  strategy: DeploymentStrategy;
+  /** Seconds a new pod must be Ready before it counts as available (default 0). */
+  minReadySeconds: number;
+  /** Old ReplicaSets (scaled to 0) kept for history (default 10). */
+  revisionHistoryLimit: number;
+}
+
+export interface Deployment {
+  apiVersion: 'apps/v1';
+  kind: 'Deployment';
+  metadata: ObjectMeta;
+  spec: DeploymentSpec;
+  origin: ManifestOrigin;
+}
+
+/** apps/v1 ReplicaSetSpec, defaults applied. */
+export interface ReplicaSetSpec {
+  /** Defaults to 1. */
+  replicas: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  minReadySeconds: number;
+}
+
+export interface ReplicaSet {
+  apiVersion: 'apps/v1';
+  kind: 'ReplicaSet';
+  metadata: ObjectMeta;
+  spec: ReplicaSetSpec;
+  origin: ManifestOrigin;
 }
 
 /** A Service port (core/v1 ServicePort), defaults applied. */

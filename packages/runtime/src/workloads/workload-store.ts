@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { RuntimeErrorCode, workloadError } from '../errors.js';
+import { nowRfc3339 } from '../pod/pod-status.js';
+import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
+import { checkPathSegment, type StateLayout } from '../state/state-root.js';
+import type { Deployment, LabelSelector, ReplicaSet } from '../spec/types.js';
+
+/** The kinds the agent's controllers run. */
+export type WorkloadKind = 'Deployment' | 'ReplicaSet';
+export type Workload = Deployment | ReplicaSet;
+
+/**
+ * A Deployment or ReplicaSet as the node keeps it:
+ * `<root>/workloads/<deployments|replicasets>/<namespace>/<name>.json`. Its status is not
+ * kept: it is counted from the pods whenever it is asked for. A ReplicaSet a Deployment made
+ * has `object.metadata.ownerReferences` naming that Deployment's uid.
+ */
+export interface WorkloadRecord<W extends Workload = Workload> {
+  version: 1;
+  kind: W['kind'];
+  /** Kubernetes' metadata.uid: what owner references of dependents name. */
+  uid: string;
+  createdAt: string;
+  /** The manifest file it came from (a Deployment's ReplicaSets: the Deployment's). */
+  source: string;
+  object: W;
+}
+
+export type DeploymentRecord = WorkloadRecord<Deployment>;
+export type ReplicaSetRecord = WorkloadRecord<ReplicaSet>;
+
+const DIRS: Readonly<Record<WorkloadKind, string>> = {
+  Deployment: 'deployments',
+  ReplicaSet: 'replicasets',
+};
+
+function workloadsDir(layout: StateLayout): string {
+  return path.join(layout.root, 'workloads');
+}
+
+function recordFile(
+  layout: StateLayout,
+  kind: WorkloadKind,
+  namespace: string,
+  name: string,
+): string {
+  return path.join(
+    workloadsDir(layout),
+    DIRS[kind],
+    checkPathSegment(namespace, 'namespace'),
+    `${checkPathSegment(name, `${kind} name`)}.json`,
+  );
+}
+
+/** Every workload of the state root: Deployments, then ReplicaSets, by namespace then name. */
+export async function listWorkloadRecords(layout: StateLayout): Promise<WorkloadRecord[]> {
+  const out: WorkloadRecord[] = [];
+  for (const kind of ['Deployment', 'ReplicaSet'] as const) {
+    const dir = path.join(workloadsDir(layout), DIRS[kind]);
+    const namespaces = await readdir(dir).catch(() => [] as string[]);
+    for (const ns of namespaces.sort()) {
+      const files = await readdir(path.join(dir, ns)).catch(() => [] as string[]);
+      for (const f of files.sort()) {
+        if (!f.endsWith('.json')) continue;
+        const value = (await readJsonFile(path.join(dir, ns, f)).catch(() => undefined)) as
+          WorkloadRecord | undefined;
+        if (value?.version === 1 && value.kind === kind) out.push(value);
+      }
+    }
+  }
+  return out;
+}
+
+/** Writes one record as it is (the controllers' writes: a new ReplicaSet, a scale). */
+export async function writeWorkloadRecord(
+  layout: StateLayout,
+  record: WorkloadRecord,
+): Promise<void> {
+  const { namespace, name } = record.object.metadata;
+  const file = recordFile(layout, record.kind, namespace, name);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeJsonAtomic(file, record, 0o600);
+}
+
+/**
+ * Creates or updates the workloads of one file (callers hold the state root's lock). An
+ * existing one keeps its uid and creation time and takes the new spec (a changed Deployment
+ * template is a rollout for its controller); its selector cannot change (apps/v1), and a
+ * ReplicaSet a Deployment owns cannot be replaced by a file's. Every object is checked before
+ * any is written: a file's workloads are applied whole or not at all.
+ */
+export async function applyWorkloadRecords(
+  layout: StateLayout,
+  objects: readonly Workload[],
+  source: string,
+): Promise<WorkloadRecord[]> {
+  const existing = await listWorkloadRecords(layout);
+  const out: WorkloadRecord[] = [];
+  for (const o of objects) {
+    const { namespace, name } = o.metadata;
+    const where = `${o.kind} ${namespace}/${name} (${o.origin.file}:${o.origin.line})`;
+    const old = existing.find(
+      (r) =>
+        r.kind === o.kind &&
+        r.object.metadata.namespace === namespace &&
+        r.object.metadata.name === name,
+    );
+    if (old !== undefined) {
+      const owner = old.object.metadata.ownerReferences?.find((x) => x.controller);
+      if (owner !== undefined)
+        throw workloadError(
+          RuntimeErrorCode.WORKLOAD_INVALID,
+          `${where}: the name is taken by a ReplicaSet of ${owner.kind} ${owner.name}`,
+          { hint: `rename it, or change the ${owner.kind} instead` },
+        );
+      if (!sameSelector(old.object.spec.selector, o.spec.selector))
+        throw workloadError(
+          RuntimeErrorCode.WORKLOAD_INVALID,
+          `${where}: spec.selector is immutable (it is ${JSON.stringify(old.object.spec.selector)})`,
+          { hint: `remove the ${o.kind} first (podkit down -f FILE), or keep its selector` },
+        );
+    }
+    const record = {
+      version: 1 as const,
+      kind: o.kind,
+      uid: old?.uid ?? randomUUID(),
+      createdAt: old?.createdAt ?? nowRfc3339(),
+      source,
+      object: o,
+    };
+    out.push(record);
+  }
+  for (const r of out) await writeWorkloadRecord(layout, r);
+  return out;
+}
+
+function sameSelector(a: LabelSelector, b: LabelSelector): boolean {
+  const canon = (s: LabelSelector): string =>
+    JSON.stringify([Object.entries(s.matchLabels).sort(), s.matchExpressions]);
+  return canon(a) === canon(b);
+}
+
+/** Removes a workload's record; false when there was none. */
+export async function removeWorkloadRecord(
+  layout: StateLayout,
+  kind: WorkloadKind,
+  namespace: string,
+  name: string,
+): Promise<boolean> {
+  const file = recordFile(layout, kind, namespace, name);
+  const had = (await readJsonFile(file).catch(() => undefined)) !== undefined;
+  await rm(file, { force: true });
+  return had;
+}
