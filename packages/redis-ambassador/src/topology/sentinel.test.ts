@@ -5,6 +5,7 @@ import { createAmbassador } from '../router/ambassador.js';
 import type { TopologyMetrics } from '../metrics.js';
 import {
   command,
+  commandRetrying,
   monitorNode,
   startRedis,
   startReplicaSet,
@@ -144,7 +145,7 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   const writesSeen = monitor.lines().filter((l) => /"set" "w:/i.test(l));
   t.diagnostic(`revived old master: ${writesSeen.length} client writes seen by MONITOR`);
   assert.deepEqual(writesSeen, [], 'a write reached the demoted master');
-  const role = await command(revived.port, ['ROLE']);
+  const role = await commandRetrying(revived.port, ['ROLE']);
   t.diagnostic(`revived old master is now: ${Array.isArray(role) ? replyText(role[0]) : '?'}`);
   assert.equal(failovers, 1);
 });
@@ -262,7 +263,7 @@ test('Sentinel failover under GET/SET load (read-your-writes off): no read fails
   });
   await monitor.probe(['GET', 'monitor:probe']);
   for (;;) {
-    const role = await command(revived.port, ['ROLE']);
+    const role = await commandRetrying(revived.port, ['ROLE']);
     if (Array.isArray(role) && role[0] === 'slave') break;
     await sleep(100);
   }
