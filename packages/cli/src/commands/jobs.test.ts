@@ -68,7 +68,7 @@ async function fastBackoffAgent(t: TestContext, env: CliTestEnv): Promise<void> 
   t.after(() => agent.stop());
 }
 
-test('a Job of 3 completions, parallelism 2: 3 succeeded pods, never more than 2 at once, OWNER job, completions 3/3, down -f removes it and its pods', async (t) => {
+test('a Job of 3 completions, parallelism 2: 3 succeeded pods, never more than 2 at once, OWNER Job/work, get jobs 3/3, down -f removes it and its pods', async (t) => {
   const env = await cliTestEnv(t);
   const file = await env.manifest(
     'job.yaml',
@@ -227,6 +227,19 @@ test('a Job pod with a native sidecar completes: the sidecar is stopped, the pod
   const side = p.status.initContainerStatuses.find((s) => s.name === 'side');
   assert.ok(side?.state.terminated !== undefined, JSON.stringify(side));
   assert.equal(p.status.containerStatuses[0]?.state.terminated?.exitCode, 0);
+});
+
+test('ttlSecondsAfterFinished: a finished Job goes with its pods once the TTL passed', async (t) => {
+  const env = await cliTestEnv(t);
+  const file = await env.manifest('ttl.yaml', job('brief', ['ttlSecondsAfterFinished: 1'], 'true'));
+  const up = await env.run(['up', '--wait', '--timeout', '60s', '-f', file]);
+  assert.equal(up.code, 0, up.out() + up.err());
+  assert.match(up.out(), /^job\/brief complete \(1\/1 succeeded\)$/m);
+  const client = new AgentClient(env.root);
+  await until(async () => {
+    const [workloads, pods] = await Promise.all([listWorkloads(client), listPods(client)]);
+    return workloads.length === 0 && pods.length === 0 ? true : undefined;
+  }, 'the Job and its pod removed after its TTL');
 });
 
 /** A DaemonSet of one busybox httpd pod, answering its VERSION; ready by a probe. */
