@@ -264,7 +264,7 @@ spec:
 `;
 }
 
-test('a DaemonSet runs one pod, recreates it when deleted, rolls it on a template change', async (t) => {
+test('a DaemonSet runs one pod, recreates it when deleted, rolls it on a template change, keeps it across a kill -9 of the agent', async (t) => {
   const env = await cliTestEnv(t);
   const file = await env.manifest('ds.yaml', daemonSet('v1'));
   const up = await env.run(['up', '--wait', '--timeout', '60s', '-f', file]);
@@ -303,6 +303,19 @@ test('a DaemonSet runs one pod, recreates it when deleted, rolls it on a templat
   assert.equal(third.pod.spec.containers[0]?.env[0]?.value, 'v2');
   const get = await env.run(['get', 'daemonsets']);
   assert.match(get.out(), /^node-agent\s+1\s+1\s+1\s+1\s+1\s+\d+s$/m);
+
+  // kill -9 of the agent: the next one (it answers only after its controllers' first sync)
+  // adopts the pod and creates no second one.
+  const first9 = await client.info();
+  process.kill(first9.pid, 'SIGKILL');
+  await until(async () => ((await client.alive()) ? undefined : true), 'the agent gone');
+  const ps = await env.run(['ps']);
+  assert.equal(ps.code, 0, ps.err());
+  assert.notEqual((await client.info()).pid, first9.pid);
+  assert.deepEqual(
+    (await listPods(client)).map((p) => p.name),
+    [third.name],
+  );
 
   const down = await env.run(['down', '-f', file]);
   assert.equal(down.code, 0, down.err());
