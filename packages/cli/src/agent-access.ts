@@ -3,7 +3,13 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
 import { AgentErrorCode, ensureAgent, type AgentClient } from '@podkit/agent/client';
-import type { PodEvent, PodRecord, ServiceRecord, WorkloadRecord } from '@podkit/runtime';
+import type {
+  JobCondition,
+  PodEvent,
+  PodRecord,
+  ServiceRecord,
+  WorkloadRecord,
+} from '@podkit/runtime';
 import { layoutFor, requireStateAccess } from './context.js';
 import type { CliIo } from './io.js';
 
@@ -69,6 +75,18 @@ export interface WorkloadItem {
     availableReplicas: number;
     terminatingReplicas: number;
     complete: boolean;
+    /** A Job's counts and conditions. */
+    job?:
+      | {
+          active: number;
+          succeeded: number;
+          failed: number;
+          completions: number | null;
+          startTime?: string | undefined;
+          completionTime?: string | undefined;
+          conditions: JobCondition[];
+        }
+      | undefined;
   };
 }
 

@@ -4,7 +4,10 @@ import { PodkitError } from '@podkit/kit';
 import {
   RuntimeErrorCode,
   deserializeObjects,
+  isWorkloadKind,
+  type DaemonSet,
   type Deployment,
+  type Job,
   type Pod,
   type ReplicaSet,
   type SerializedObjects,
@@ -23,6 +26,9 @@ export interface ApplyRequest {
   /** The file's Deployments and ReplicaSets: applied after its Services, before its pods. */
   deployments?: Deployment[] | undefined;
   replicaSets?: ReplicaSet[] | undefined;
+  /** The file's Jobs and DaemonSets: applied with its other workloads. */
+  jobs?: Job[] | undefined;
+  daemonSets?: DaemonSet[] | undefined;
   /** The manifest file (the Services' records say where they came from). */
   source?: string | undefined;
   configMaps: SerializedObjects['configMaps'];
@@ -34,7 +40,7 @@ export interface ApplyRequest {
 
 export interface ApiContext {
   runtime: NodeRuntime;
-  /** The Deployment and ReplicaSet controllers (statuses, deletion with dependents). */
+  /** The workload controllers (statuses, deletion with dependents). */
   workloads: WorkloadController;
   info: AgentInfo;
   /** `POST /v1/agent/stop`: the agent stops (pods keep running). */
@@ -129,6 +135,8 @@ export async function handleApi(
         services: input.services,
         deployments: input.deployments,
         replicaSets: input.replicaSets,
+        jobs: input.jobs,
+        daemonSets: input.daemonSets,
         source: input.source,
         configMaps: configMaps,
         secrets: secrets,
@@ -201,7 +209,7 @@ export async function handleApi(
       // /v1/workloads/KIND/NS/NAME: the workload, then its dependents (owner references).
       const kind = ns;
       const [wNs, wName] = [name ?? '', sub];
-      if (kind !== 'Deployment' && kind !== 'ReplicaSet') throw notFound(pathname);
+      if (kind === undefined || !isWorkloadKind(kind)) throw notFound(pathname);
       const timeout = q.get('timeoutMs');
       const outcome = await ctx.workloads.remove(
         kind,

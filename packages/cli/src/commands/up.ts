@@ -27,6 +27,7 @@ import type { CliIo } from '../io.js';
 import { PullProgress } from '../pull-progress.js';
 import { waitReady } from './wait-ready.js';
 import { waitWorkloads } from './wait-workloads.js';
+import { workloadSize } from './workload-text.js';
 import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic, renderSummary, type Colors } from '../render.js';
 
@@ -52,10 +53,13 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
     .argument('[file]', 'the manifest file (or -f FILE)')
     .option(
       '-f, --file <file>',
-      'manifest file: Pods, Deployments, ReplicaSets, Services, with their ConfigMaps and Secrets',
+      'manifest file: Pods, Deployments, ReplicaSets, Jobs, DaemonSets, Services, with their ConfigMaps and Secrets',
     )
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
-    .option('--wait', 'like -d, but wait until every pod is Ready (fail with the reason)')
+    .option(
+      '--wait',
+      'like -d, but wait until every pod is Ready and every Job finished (fail with the reason)',
+    )
     .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
     .action(async (positional: string | undefined, options: UpOptions, command: Command) => {
       traceMark('cli.up');
@@ -74,10 +78,10 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         state.exitCode = ExitCode.FAILURE;
         return;
       }
-      const workloads = [...set.deployments, ...set.replicaSets];
+      const workloads = [...set.deployments, ...set.replicaSets, ...set.jobs, ...set.daemonSets];
       if (set.pods.length === 0 && set.services.length === 0 && workloads.length === 0) {
         throw new PodkitError(CliErrorCode.CLI_NO_POD, `${set.file} holds no Pod to run`, {
-          hint: 'add a `kind: Pod` or `kind: Deployment` document (a StatefulSet, DaemonSet or Job contributes its pod template)',
+          hint: 'add a `kind: Pod`, `Deployment`, `Job` or `DaemonSet` document (a StatefulSet contributes its pod template)',
         });
       }
       traceMark('cli.manifest');
@@ -103,12 +107,10 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         progress.close();
       });
       if (set.services.length > 0) await reportServices(client, set, io, c);
-      for (const w of workloads) {
-        const n = w.spec.replicas;
+      for (const w of workloads)
         io.stdout.write(
-          `${w.kind.toLowerCase()}/${w.metadata.name} ${c.green('applied')} (${n} ${n === 1 ? 'replica' : 'replicas'})\n`,
+          `${w.kind.toLowerCase()}/${w.metadata.name} ${c.green('applied')} (${workloadSize(w)})\n`,
         );
-      }
       if (workloads.length > 0) {
         // A workload's pods run until it is deleted: there is no foreground to follow, so
         // `up` waits as -d does (kubectl apply returns at once; compose up -d waits).
@@ -206,6 +208,8 @@ async function startPods(
       services: set.services,
       deployments: set.deployments,
       replicaSets: set.replicaSets,
+      jobs: set.jobs,
+      daemonSets: set.daemonSets,
       source: set.file,
       ...serializeObjects(set.configMaps, set.secrets),
       replaceEnded: true,
