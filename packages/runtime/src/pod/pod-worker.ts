@@ -24,6 +24,7 @@ import type { Prober, ProbeTarget } from '../probes/types.js';
 import { nowRfc3339, type PodEvent } from './pod-status.js';
 import type { PodRecord } from './pod-store.js';
 import { traceMark } from '../trace.js';
+import { savePodObjects } from './pod-objects.js';
 import { releasePodResources } from './pod-release.js';
 import { ContainerLifecycle, objectRef, type ContainerSlot } from './container-lifecycle.js';
 import { PodStatusManager, endPhase } from './pod-status-manager.js';
@@ -321,6 +322,11 @@ export class PodWorker {
       '',
       `Successfully assigned ${this.#record.namespace}/${this.#record.name} to ${osHostname()}`,
     );
+    await this.#runFromSetUp();
+  }
+
+  /** Sets the pod up, runs its containers to the pod's end and releases it. */
+  async #runFromSetUp(): Promise<void> {
     try {
       await this.#setUp();
       await this.#save();
@@ -343,6 +349,21 @@ export class PodWorker {
    */
   async resume(onAdopted: () => void = () => undefined): Promise<void> {
     const st = this.#record.status;
+    if (await this.#setUpInterrupted()) {
+      // The earlier agent died while it set the pod up (no container began; its sandbox is
+      // missing or half made): as the kubelet does with a sandbox that is not ready, what was
+      // made is removed and the pod set up again.
+      onAdopted();
+      const podDir = this.#layout.podDir(this.#record.uid);
+      await releasePodResources(this.#layout, this.#record.uid).catch(() => undefined);
+      // The ConfigMaps and Secrets the pod was started with stay kept (released above).
+      const { configMaps, secrets } = this.#o.objects;
+      await savePodObjects(podDir, [...configMaps.values()], [...secrets.values()]).catch(
+        () => undefined,
+      );
+      await this.#runFromSetUp();
+      return;
+    }
     this.#initialized = st.conditions.some((c) => c.type === 'Initialized' && c.status === 'True');
     try {
       await this.#reattach();
@@ -397,6 +418,18 @@ export class PodWorker {
   #markDoneIfFinished(slot: Slot): void {
     const done = finishedForGood(slot.kind, this.#record.pod.spec.restartPolicy, slot.status.state);
     if (done !== undefined) slot.done = done;
+  }
+
+  /** Whether the pod's set-up never finished: Pending, no container began, sandbox not ready. */
+  async #setUpInterrupted(): Promise<boolean> {
+    const st = this.#record.status;
+    if (st.phase !== 'Pending') return false;
+    const began = [...st.initContainerStatuses, ...st.containerStatuses].some(
+      (c) => c.containerID !== undefined || c.restartCount > 0 || c.state.terminated !== undefined,
+    );
+    if (began) return false;
+    const sb = await loadSandbox(this.#layout, this.#record.uid).catch(() => undefined);
+    return sb === undefined || sb.phase !== 'ready';
   }
 
   /** What #setUp made, found again for resume(): sandbox, volumes, host facts. */
