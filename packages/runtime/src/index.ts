@@ -49,16 +49,21 @@ export type {
   PodSpec,
   PodTemplateSpec,
   Probe,
+  PersistentVolumeClaim,
+  PersistentVolumeClaimTemplate,
   ReplicaSet,
   Service,
+  StatefulSet,
   Volume,
 } from './spec/types.js';
 export { hostPortsOf, selectorMatches, selectorText } from './spec/workloads.js';
 export type { ServiceRecord } from './services/service-store.js';
+export type { ClaimRecord } from './claims/claim-store.js';
 export { selects } from './services/endpoints.js';
 export type {
   DeploymentRecord,
   ReplicaSetRecord,
+  StatefulSetRecord,
   Workload,
   WorkloadKind,
   WorkloadRecord,

@@ -31,5 +31,6 @@ export { PROBE_DEFAULTS } from './probes.js';
 export { DEFAULT_VOLUME_MODE } from './volumes.js';
 export { defaultPullPolicy } from './container.js';
 export { DEPLOYMENT_DEFAULTS, hostPortsOf, selectorMatches, selectorText } from './workloads.js';
+export { STATEFULSET_DEFAULTS } from './statefulset.js';
 export { SpecInvalidError } from '../errors.js';
 export type * from './types.js';

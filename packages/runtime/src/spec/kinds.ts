@@ -11,11 +11,15 @@ import type {
   ManifestOrigin,
   ObjectMeta,
   Pod,
+  PersistentVolumeClaim,
   ReplicaSet,
   Secret,
   Service,
+  StatefulSet,
 } from './types.js';
 import { readDeploymentSpec, readReplicaSetSpec } from './workloads.js';
+import { readClaimSpec } from './claims.js';
+import { readStatefulSetSpec, statefulSetNameProblem } from './statefulset.js';
 import { childPath, type JsonValue } from './yaml-documents.js';
 
 /** The objects read from one file. */
@@ -26,6 +30,8 @@ export interface ManifestObjects {
   services: Service[];
   deployments: Deployment[];
   replicaSets: ReplicaSet[];
+  statefulSets: StatefulSet[];
+  persistentVolumeClaims: PersistentVolumeClaim[];
 }
 
 const KINDS: Readonly<Record<string, string>> = {
@@ -33,6 +39,7 @@ const KINDS: Readonly<Record<string, string>> = {
   ConfigMap: 'v1',
   Secret: 'v1',
   Service: 'v1',
+  PersistentVolumeClaim: 'v1',
   List: 'v1',
   Deployment: 'apps/v1',
   ReplicaSet: 'apps/v1',
@@ -44,7 +51,8 @@ const KINDS: Readonly<Record<string, string>> = {
 const NO_API = 'no Kubernetes API on one machine, so nothing to grant access to';
 const NO_PROXY =
   'no ingress or gateway controller on one machine; reach a Service on its node port';
-const NO_STORAGE = 'no volume provisioning on one machine; use hostPath';
+const NO_STORAGE =
+  'a PersistentVolumeClaim is bound to a directory of its own on this machine, with no PersistentVolume or StorageClass';
 
 /**
  * Well-known kinds podkit does not run, with why: accepted with one warning each and not
@@ -81,12 +89,11 @@ const IGNORED_KINDS: Readonly<Record<string, string>> = {
  */
 const UNSUPPORTED_KINDS: Readonly<Record<string, string>> = {
   CronJob: 'use a Job, started on a schedule by cron or a systemd timer',
-  PersistentVolumeClaim: 'no PersistentVolumes on one machine; use a hostPath or emptyDir volume',
   ReplicationController: 'use a ReplicaSet or Deployment with the same pod template',
 };
 
 const SUPPORTED_LIST =
-  'Pod, ConfigMap, Secret, Service, Deployment, ReplicaSet, or the pod template of a StatefulSet, DaemonSet or Job';
+  'Pod, ConfigMap, Secret, Service, PersistentVolumeClaim, Deployment, ReplicaSet, StatefulSet, or the pod template of a DaemonSet or Job';
 
 interface WorkloadShape {
   /** Spec fields that decide the number of pods (must be 1 or omitted). */
@@ -102,19 +109,6 @@ const always = (kind: string): RestartRule => ({
 });
 
 const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
-  StatefulSet: {
-    counts: ['replicas'],
-    controllerFields: [
-      'serviceName',
-      'podManagementPolicy',
-      'updateStrategy',
-      'revisionHistoryLimit',
-      'minReadySeconds',
-      'persistentVolumeClaimRetentionPolicy',
-      'ordinals',
-    ],
-    restart: always('StatefulSet'),
-  },
   DaemonSet: {
     counts: [],
     controllerFields: ['updateStrategy', 'minReadySeconds', 'revisionHistoryLimit'],
@@ -347,6 +341,40 @@ export function readObject(
     }
     return;
   }
+  if (kind === 'StatefulSet') {
+    const spec = f.object('spec', readStatefulSetSpec, { required: 'the StatefulSet spec' });
+    f.end();
+    if (metadata !== undefined && spec !== undefined) {
+      const bad = statefulSetNameProblem(metadata.name, spec);
+      if (bad !== undefined) ctx.error(childPath(f.at('metadata'), 'name'), bad);
+    }
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore) {
+      out.statefulSets.push({
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata,
+        spec,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
+  if (kind === 'PersistentVolumeClaim') {
+    const spec = f.object('spec', readClaimSpec, {
+      required: 'the claim spec: accessModes and resources.requests.storage',
+    });
+    f.end();
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore) {
+      out.persistentVolumeClaims.push({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata,
+        spec,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
   if (kind === 'ReplicaSet') {
     const spec = f.object('spec', readReplicaSetSpec, { required: 'the ReplicaSet spec' });
     f.end();
@@ -397,17 +425,6 @@ function readWorkloadSpec(
   }
   for (const key of shape.controllerFields)
     f.ignored(key, `ignored: podkit runs the ${kind}'s pod template once, as a Pod`);
-  if (kind === 'StatefulSet') {
-    const claims = f.raw('volumeClaimTemplates');
-    if (Array.isArray(claims) && claims.length > 0) {
-      f.ctx.error(
-        f.at('volumeClaimTemplates'),
-        'not supported by podkit (no PersistentVolumes on one machine; use hostPath)',
-        'unsupported',
-        'key',
-      );
-    }
-  }
   const matchLabels = f.object(
     'selector',
     (s) => {

@@ -4,14 +4,23 @@ import { RuntimeErrorCode, SpecInvalidError } from '../errors.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { readObject, type ManifestObjects } from './kinds.js';
 import { SpecContext } from './reader.js';
-import type { ConfigMap, Deployment, Pod, ReplicaSet, Secret, Service } from './types.js';
+import type {
+  ConfigMap,
+  Deployment,
+  PersistentVolumeClaim,
+  Pod,
+  ReplicaSet,
+  Secret,
+  Service,
+  StatefulSet,
+} from './types.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
 /** Everything read from one manifest file. */
 export interface ManifestSet {
   file: string;
   /**
-   * The pods that validated (a StatefulSet, DaemonSet or Job contributes its pod template,
+   * The pods that validated (a DaemonSet or Job contributes its pod template,
    * named after it), defaults applied.
    */
   pods: Pod[];
@@ -22,6 +31,10 @@ export interface ManifestSet {
   /** Deployments and ReplicaSets, run by the agent's controllers (their pods are theirs). */
   deployments: Deployment[];
   replicaSets: ReplicaSet[];
+  /** StatefulSets, run by the agent's StatefulSet controller. */
+  statefulSets: StatefulSet[];
+  /** Claims, bound to directories under the state root (before the pods that mount them). */
+  persistentVolumeClaims: PersistentVolumeClaim[];
   /** Every problem of the file (errors and warnings), in source order. */
   diagnostics: Diagnostic[];
 }
@@ -58,6 +71,8 @@ export function parseManifests(
     services: [],
     deployments: [],
     replicaSets: [],
+    statefulSets: [],
+    persistentVolumeClaims: [],
   };
   for (const doc of parsed.documents) {
     const ctx = new SpecContext(file, doc.positions, diagnostics, options.namespace);
@@ -80,10 +95,24 @@ export function parseManifests(
 
 // Two objects of one kind with one name in one namespace: the second would replace the first.
 function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]): void {
-  const lists: [string, (Pod | ConfigMap | Secret | Service | Deployment | ReplicaSet)[]][] = [
+  const lists: [
+    string,
+    (
+      | Pod
+      | ConfigMap
+      | Secret
+      | Service
+      | Deployment
+      | ReplicaSet
+      | StatefulSet
+      | PersistentVolumeClaim
+    )[],
+  ][] = [
     ['pod', objects.pods],
     ['Deployment', objects.deployments],
     ['ReplicaSet', objects.replicaSets],
+    ['StatefulSet', objects.statefulSets],
+    ['PersistentVolumeClaim', objects.persistentVolumeClaims],
     ['ConfigMap', objects.configMaps],
     ['Secret', objects.secrets],
     ['Service', objects.services],

@@ -5,11 +5,12 @@ import { RuntimeErrorCode, workloadError } from '../errors.js';
 import { nowRfc3339 } from '../pod/pod-status.js';
 import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
 import { checkPathSegment, type StateLayout } from '../state/state-root.js';
-import type { Deployment, LabelSelector, ReplicaSet } from '../spec/types.js';
+import type { Deployment, LabelSelector, ReplicaSet, StatefulSet } from '../spec/types.js';
+import { statefulSetUpdateProblem } from './statefulset-update.js';
 
 /** The kinds the agent's controllers run. */
-export type WorkloadKind = 'Deployment' | 'ReplicaSet';
-export type Workload = Deployment | ReplicaSet;
+export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet';
+export type Workload = Deployment | ReplicaSet | StatefulSet;
 
 /**
  * A Deployment or ReplicaSet as the node keeps it:
@@ -30,10 +31,12 @@ export interface WorkloadRecord<W extends Workload = Workload> {
 
 export type DeploymentRecord = WorkloadRecord<Deployment>;
 export type ReplicaSetRecord = WorkloadRecord<ReplicaSet>;
+export type StatefulSetRecord = WorkloadRecord<StatefulSet>;
 
 const DIRS: Readonly<Record<WorkloadKind, string>> = {
   Deployment: 'deployments',
   ReplicaSet: 'replicasets',
+  StatefulSet: 'statefulsets',
 };
 
 function workloadsDir(layout: StateLayout): string {
@@ -57,7 +60,7 @@ function recordFile(
 /** Every workload of the state root: Deployments, then ReplicaSets, by namespace then name. */
 export async function listWorkloadRecords(layout: StateLayout): Promise<WorkloadRecord[]> {
   const out: WorkloadRecord[] = [];
-  for (const kind of ['Deployment', 'ReplicaSet'] as const) {
+  for (const kind of ['Deployment', 'ReplicaSet', 'StatefulSet'] as const) {
     const dir = path.join(workloadsDir(layout), DIRS[kind]);
     const namespaces = await readdir(dir).catch(() => [] as string[]);
     for (const ns of namespaces.sort()) {
@@ -121,6 +124,14 @@ export async function applyWorkloadRecords(
           `${where}: spec.selector is immutable (it is ${JSON.stringify(old.object.spec.selector)})`,
           { hint: `remove the ${o.kind} first (podkit down -f FILE), or keep its selector` },
         );
+      const problem =
+        o.kind === 'StatefulSet'
+          ? statefulSetUpdateProblem(old.object as StatefulSet, o)
+          : undefined;
+      if (problem !== undefined)
+        throw workloadError(RuntimeErrorCode.WORKLOAD_INVALID, `${where}: ${problem}`, {
+          hint: 'remove the StatefulSet first (podkit down -f FILE; its claims stay), or change only replicas, template, updateStrategy, minReadySeconds or ordinals',
+        });
     }
     const record = {
       version: 1 as const,
