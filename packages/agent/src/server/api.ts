@@ -7,8 +7,10 @@ import {
   type Deployment,
   type Pod,
   type ReplicaSet,
+  type PersistentVolumeClaim,
   type SerializedObjects,
   type Service,
+  type StatefulSet,
 } from '@podkit/runtime';
 import type { NodeRuntime, PodChange } from '@podkit/runtime/node';
 import { callOf, httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
@@ -23,6 +25,9 @@ export interface ApplyRequest {
   /** The file's Deployments and ReplicaSets: applied after its Services, before its pods. */
   deployments?: Deployment[] | undefined;
   replicaSets?: ReplicaSet[] | undefined;
+  statefulSets?: StatefulSet[] | undefined;
+  /** The file's claims: created (bound to their directories) before anything else. */
+  persistentVolumeClaims?: PersistentVolumeClaim[] | undefined;
   /** The manifest file (the Services' records say where they came from). */
   source?: string | undefined;
   configMaps: SerializedObjects['configMaps'];
@@ -129,6 +134,8 @@ export async function handleApi(
         services: input.services,
         deployments: input.deployments,
         replicaSets: input.replicaSets,
+        statefulSets: input.statefulSets,
+        persistentVolumeClaims: input.persistentVolumeClaims,
         source: input.source,
         configMaps: configMaps,
         secrets: secrets,
@@ -201,7 +208,8 @@ export async function handleApi(
       // /v1/workloads/KIND/NS/NAME: the workload, then its dependents (owner references).
       const kind = ns;
       const [wNs, wName] = [name ?? '', sub];
-      if (kind !== 'Deployment' && kind !== 'ReplicaSet') throw notFound(pathname);
+      if (kind !== 'Deployment' && kind !== 'ReplicaSet' && kind !== 'StatefulSet')
+        throw notFound(pathname);
       const timeout = q.get('timeoutMs');
       const outcome = await ctx.workloads.remove(
         kind,
@@ -215,6 +223,19 @@ export async function handleApi(
           `no ${kind} named "${wName}" in namespace "${wNs}"`,
         );
       sendJson(res, 200, { dependentsLeft: outcome === 'pending' });
+      return;
+    }
+    if (what === 'claims' && ns === undefined && method === 'GET') {
+      sendJson(res, 200, { items: await rt.listClaims() });
+      return;
+    }
+    if (what === 'claims' && ns !== undefined && name !== undefined && method === 'DELETE') {
+      if (!(await rt.removeClaim(ns, name)))
+        throw new PodkitError(
+          RuntimeErrorCode.CLAIM_NOT_FOUND,
+          `no PersistentVolumeClaim named "${name}" in namespace "${ns}"`,
+        );
+      res.writeHead(204).end();
       return;
     }
     if (what === 'services' && ns === undefined && method === 'GET') {

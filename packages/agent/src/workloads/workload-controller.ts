@@ -3,6 +3,7 @@ import type {
   DeploymentRecord,
   PodRecord,
   ReplicaSetRecord,
+  StatefulSetRecord,
   WorkloadKind,
   WorkloadRecord,
 } from '@podkit/runtime';
@@ -10,6 +11,7 @@ import type { NodeRuntime } from '@podkit/runtime/node';
 import { podNameFor, POD_TEMPLATE_HASH } from './names.js';
 import { isActive, scaleDownOrder } from './pod-order.js';
 import { planDeployment } from './rollout.js';
+import { StatefulSetController } from './statefulset-controller.js';
 import {
   REVISION,
   controllerOf,
@@ -82,10 +84,26 @@ export class WorkloadController implements AsyncDisposable {
   readonly #retry = new Map<string, Retry>();
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
+  readonly #statefulSets: StatefulSetController;
 
   constructor(options: WorkloadControllerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#statefulSets = new StatefulSetController({
+      createOwnedPod: (pod, o) => options.runtime.createOwnedPod(pod, o),
+      delete: (p, why) => {
+        this.#delete(p, why);
+      },
+      deleting: () => new Set(this.#deleting.keys()),
+      wakeAt: (at) => {
+        this.#wakeAt(at);
+      },
+      log: options.log,
+      now: () => this.#now(),
+      createTimeoutMs: options.createTimeoutMs ?? 120_000,
+      retryBaseMs: options.retryBaseMs ?? 1000,
+      retryCapMs: options.retryCapMs ?? 60_000,
+    });
   }
 
   /** Starts following the runtime; resolves after the first sync. */
@@ -218,6 +236,7 @@ export class WorkloadController implements AsyncDisposable {
     for (const w of workloads) {
       if (this.#closed) return;
       if (w.kind === 'ReplicaSet') await this.#syncReplicaSet(w as ReplicaSetRecord, pods);
+      if (w.kind === 'StatefulSet') await this.#statefulSets.sync(w as StatefulSetRecord, pods);
     }
     pods = await rt.list();
     this.#wakeAt(nextAvailability(workloads, pods, this.#now()));

@@ -6,11 +6,13 @@ import {
   type PodRecord,
   type ReplicaSet,
   type ReplicaSetRecord,
+  type StatefulSetRecord,
   type WorkloadRecord,
 } from '@podkit/runtime';
 import { POD_TEMPLATE_HASH, podTemplateHash } from './names.js';
 import { availableAt, isActive, isAvailable, readySince } from './pod-order.js';
 import { rolloutComplete, type DeploymentState, type ReplicaSetState } from './rollout.js';
+import { statefulSetStatus } from './statefulset-objects.js';
 
 /** The annotation Kubernetes numbers a Deployment's ReplicaSets with (its rollout history). */
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -169,6 +171,8 @@ export function workloadViews(
   now: number,
 ): WorkloadView[] {
   return workloads.map((record) => {
+    if (record.kind === 'StatefulSet')
+      return { record, status: statefulSetStatus(record as StatefulSetRecord, pods, now) };
     if (record.kind === 'ReplicaSet') {
       const rs = record as ReplicaSetRecord;
       const mine = podsOf(rs.uid, pods);

@@ -460,9 +460,15 @@ export class NodeRuntime implements AsyncDisposable {
     options: {
       backoff?: Partial<BackoffPolicy> | undefined;
       signal?: AbortSignal | undefined;
+      /** Claims the pod needs that its controller makes (a StatefulSet's): created first when missing. */
+      claims?: readonly PersistentVolumeClaim[] | undefined;
+      /** The file the claims are said to come from. */
+      claimSource?: string | undefined;
     } = {},
   ): Promise<PodRecord> {
     this.#assertOpen();
+    if (options.claims !== undefined && options.claims.length > 0)
+      await this.ensureClaims(options.claims, options.claimSource ?? pod.origin.file);
     const ns = pod.metadata.namespace;
     const known = this.#config.get(ns);
     const configMaps = new Map(known?.configMaps);
