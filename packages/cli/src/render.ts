@@ -36,6 +36,10 @@ export function renderSummary(set: ManifestSet, c: Colors): string {
   const objects = [
     ...(set.deployments.length > 0 ? [plural(set.deployments.length, 'deployment')] : []),
     ...(set.replicaSets.length > 0 ? [plural(set.replicaSets.length, 'replicaset')] : []),
+    ...(set.statefulSets.length > 0 ? [plural(set.statefulSets.length, 'statefulset')] : []),
+    ...(set.persistentVolumeClaims.length > 0
+      ? [plural(set.persistentVolumeClaims.length, 'persistentvolumeclaim')]
+      : []),
     ...(set.pods.length > 0 ? [plural(set.pods.length, 'pod')] : []),
     ...(set.configMaps.length > 0 ? [plural(set.configMaps.length, 'configmap')] : []),
     ...(set.secrets.length > 0 ? [plural(set.secrets.length, 'secret')] : []),
@@ -67,6 +71,8 @@ export interface ValidationReport {
     services: string[];
     deployments: string[];
     replicaSets: string[];
+    statefulSets: string[];
+    persistentVolumeClaims: string[];
     diagnostics: Diagnostic[];
   }[];
 }
@@ -82,6 +88,8 @@ export function validationReport(sets: readonly ManifestSet[]): ValidationReport
       services: set.services.map((s) => s.metadata.name),
       deployments: set.deployments.map((d) => d.metadata.name),
       replicaSets: set.replicaSets.map((r) => r.metadata.name),
+      statefulSets: set.statefulSets.map((r) => r.metadata.name),
+      persistentVolumeClaims: set.persistentVolumeClaims.map((r) => r.metadata.name),
       diagnostics: set.diagnostics,
     })),
   };

@@ -52,7 +52,7 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
     .argument('[file]', 'the manifest file (or -f FILE)')
     .option(
       '-f, --file <file>',
-      'manifest file: Pods, Deployments, ReplicaSets, Services, with their ConfigMaps and Secrets',
+      'manifest file: Pods, Deployments, ReplicaSets, StatefulSets, Services, PersistentVolumeClaims, with their ConfigMaps and Secrets',
     )
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
     .option('--wait', 'like -d, but wait until every pod is Ready (fail with the reason)')
@@ -74,10 +74,15 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         state.exitCode = ExitCode.FAILURE;
         return;
       }
-      const workloads = [...set.deployments, ...set.replicaSets];
-      if (set.pods.length === 0 && set.services.length === 0 && workloads.length === 0) {
+      const workloads = [...set.deployments, ...set.replicaSets, ...set.statefulSets];
+      if (
+        set.pods.length === 0 &&
+        set.services.length === 0 &&
+        workloads.length === 0 &&
+        set.persistentVolumeClaims.length === 0
+      ) {
         throw new PodkitError(CliErrorCode.CLI_NO_POD, `${set.file} holds no Pod to run`, {
-          hint: 'add a `kind: Pod` or `kind: Deployment` document (a StatefulSet, DaemonSet or Job contributes its pod template)',
+          hint: 'add a `kind: Pod`, `kind: Deployment` or `kind: StatefulSet` document (a DaemonSet or Job contributes its pod template)',
         });
       }
       traceMark('cli.manifest');
@@ -102,7 +107,12 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       }).finally(() => {
         progress.close();
       });
+      for (const claim of set.persistentVolumeClaims)
+        io.stdout.write(
+          `persistentvolumeclaim/${claim.metadata.name} ${c.green('applied')} (${claim.spec.storage}, ${claim.spec.accessModes.join(',')})\n`,
+        );
       if (set.services.length > 0) await reportServices(client, set, io, c);
+      if (set.statefulSets.length > 0) await warnServiceNames(client, set, io, c);
       for (const w of workloads) {
         const n = w.spec.replicas;
         io.stdout.write(
@@ -179,6 +189,42 @@ async function reportServices(
   }
 }
 
+/**
+ * A StatefulSet's pods get DNS names (`NAME-0.SVC`) from the headless Service its serviceName
+ * names: when there is none (or it has a ClusterIP), it runs, with a warning saying so — as
+ * Kubernetes accepts it and the Service may come later.
+ */
+async function warnServiceNames(
+  client: AgentClient,
+  set: ManifestSet,
+  io: CliIo,
+  c: Colors,
+): Promise<void> {
+  const all = await listServices(client);
+  for (const s of set.statefulSets) {
+    const wanted = s.spec.serviceName;
+    const what = `${c.yellow('warning')}: statefulset/${s.metadata.name}`;
+    if (wanted === undefined) {
+      io.stderr.write(
+        `${what} has no serviceName: its pods get no DNS names (${s.metadata.name}-0.SERVICE)\n`,
+      );
+      continue;
+    }
+    const svc = all.find(
+      (r) =>
+        r.service.metadata.name === wanted && r.service.metadata.namespace === s.metadata.namespace,
+    );
+    if (svc === undefined)
+      io.stderr.write(
+        `${what}: its serviceName Service "${wanted}" does not exist: ${s.metadata.name}-0.${wanted} and the other pod names resolve once a headless Service "${wanted}" (clusterIP: None) selecting its pods is applied\n`,
+      );
+    else if (svc.service.spec.clusterIP !== 'None')
+      io.stderr.write(
+        `${what}: its serviceName Service "${wanted}" is not headless (clusterIP ${svc.service.spec.clusterIP ?? '?'}): only a headless Service gives the pods DNS names (${s.metadata.name}-0.${wanted})\n`,
+      );
+  }
+}
+
 /** Prints warnings and errors of the manifest; false when it has errors. */
 function reportDiagnostics(set: ManifestSet, io: CliIo, c: Colors): boolean {
   for (const d of set.diagnostics) io.stderr.write(`${renderDiagnostic(d, c)}\n`);
@@ -206,6 +252,8 @@ async function startPods(
       services: set.services,
       deployments: set.deployments,
       replicaSets: set.replicaSets,
+      statefulSets: set.statefulSets,
+      persistentVolumeClaims: set.persistentVolumeClaims,
       source: set.file,
       ...serializeObjects(set.configMaps, set.secrets),
       replaceEnded: true,

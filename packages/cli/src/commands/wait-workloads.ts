@@ -1,11 +1,11 @@
 import type { AgentClient } from '@podkit/agent/client';
-import type { Deployment, ReplicaSet } from '@podkit/runtime';
+import type { Deployment, ReplicaSet, StatefulSet } from '@podkit/runtime';
 import { listWorkloads, watchPods, type WorkloadItem } from '../agent-access.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { Colors } from '../render.js';
 
-type Wanted = Deployment | ReplicaSet;
+type Wanted = Deployment | ReplicaSet | StatefulSet;
 
 /** What `up -d` waits for (every pod of the current template started) and `--wait` (rolled out). */
 export type WorkloadGoal = 'started' | 'ready';
