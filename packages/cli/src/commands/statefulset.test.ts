@@ -10,7 +10,7 @@ import { cliTestEnv } from '../testing/cli-test-env.js';
 import { until } from '../testing/until.js';
 
 /** A headless Service `db` and a StatefulSet `db` of busybox pods, each with a claim `data`. */
-function app(replicas: number): string {
+function app(replicas: number, version = 'v1'): string {
   return `apiVersion: v1
 kind: Service
 metadata: {name: db}
@@ -33,6 +33,7 @@ spec:
       containers:
         - name: c
           image: busybox:test
+          env: [{name: VERSION, value: ${version}}]
           command: [sh, -c, 'trap "exit 0" TERM; while :; do sleep 0.2; done']
           volumeMounts: [{name: data, mountPath: /data}]
           readinessProbe:
@@ -84,7 +85,7 @@ function watchOrder(client: AgentClient) {
   };
 }
 
-test('a StatefulSet of 3 (OrderedReady) with a headless Service: pods 0, 1, 2 in order, NAME-1.SVC resolves to pod 1, its claim survives deletion of the pod, kill -9 of the agent, down + up; scale 3 → 1 from the top keeps the claims; down --volumes removes them', async (t) => {
+test('a StatefulSet of 3 (OrderedReady) with a headless Service: pods 0, 1, 2 in order, NAME-1.SVC resolves to pod 1, its claim survives deletion of the pod, kill -9 of the agent, down + up and a rolling update (2, 1, 0); scale 3 → 1 from the top keeps the claims; down --volumes removes them', async (t) => {
   const env = await cliTestEnv(t);
   const file = await env.manifest('db.yaml', app(3));
   const client = new AgentClient(env.root);
@@ -220,13 +221,48 @@ test('a StatefulSet of 3 (OrderedReady) with a headless Service: pods 0, 1, 2 in
   t.after(second.stop);
   const { order, seen, readySeen } = second;
 
-  // Scale 3 → 1: db-2 goes, then db-1 (from the highest ordinal, one at a time); claims stay.
   await until(
     () => Promise.resolve(seen.has('db-2') && readySeen.has('db-2') ? true : undefined),
     'the watch to see db-2 Ready',
   );
+
+  // A changed template and `up` again: a rolling update from the highest ordinal down, each pod
+  // made again (same name, same claim) once the one above it is Ready at the new revision.
+  const before = order.length;
+  const rev1 = (await listPods(client))[0]?.pod.metadata.labels['controller-revision-hash'];
+  await env.manifest('db.yaml', app(3, 'v2'));
+  const roll = await env.run(['up', '--wait', '--timeout', '90s', '-f', file]);
+  assert.equal(roll.code, 0, roll.out() + roll.err());
+  assert.match(roll.out(), /^statefulset\/db ready \(3 replicas\)$/m);
+  await until(
+    () =>
+      Promise.resolve(
+        order.slice(before).filter((e) => e.startsWith('ready ')).length === 3 ? true : undefined,
+      ),
+    'the watch to see three pods Ready again',
+  );
+  assert.deepEqual(order.slice(before), [
+    'removed db-2',
+    'new db-2',
+    'ready db-2',
+    'removed db-1',
+    'new db-1',
+    'ready db-1',
+    'removed db-0',
+    'new db-0',
+    'ready db-0',
+  ]);
+  const rolled = await listPods(client);
+  const rev2 = rolled[0]?.pod.metadata.labels['controller-revision-hash'];
+  assert.match(rev2 ?? '', /^db-[bcdfghjklmnpqrstvwxz2456789]+$/);
+  assert.notEqual(rev2, rev1);
+  for (const p of rolled) assert.equal(p.pod.metadata.labels['controller-revision-hash'], rev2);
+  const env1 = env.spawn(['exec', 'db-1', '--', 'sh', '-c', 'echo $VERSION; cat /data/f']);
+  assert.equal(env1.stdout, 'v2\nkept-by-db-1\n', env1.stderr);
+
+  // Scale 3 → 1: db-2 goes, then db-1 (from the highest ordinal, one at a time); claims stay.
   const mark = order.length;
-  await env.manifest('db.yaml', app(1));
+  await env.manifest('db.yaml', app(1, 'v2'));
   const scale = await env.run(['up', '--wait', '--timeout', '60s', '-f', file]);
   assert.equal(scale.code, 0, scale.out() + scale.err());
   await until(
