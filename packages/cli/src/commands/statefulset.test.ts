@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { AgentClient } from '@podkit/agent/client';
@@ -372,4 +372,73 @@ spec:
   assert.match(upS.out(), /^statefulset\/solo started \(1 replica\)$/m);
   const downS = await env.run(['down', '-f', lone]);
   assert.equal(downS.code, 0, downS.err());
+});
+
+test('a PersistentVolumeClaim of the file mounted by a Deployment: its data outlives the pod and down -f; down --volumes removes it', async (t) => {
+  const env = await cliTestEnv(t);
+  const file = await env.manifest(
+    'app.yaml',
+    `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: shared}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 100Mi}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: writer}
+spec:
+  selector: {matchLabels: {app: writer}}
+  template:
+    metadata: {labels: {app: writer}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      volumes: [{name: store, persistentVolumeClaim: {claimName: shared}}]
+      containers:
+        - name: c
+          image: busybox:test
+          command: [sh, -c, 'trap "exit 0" TERM; echo "$(hostname)" >> /store/log; while :; do sleep 0.2; done']
+          volumeMounts: [{name: store, mountPath: /store}]
+`,
+  );
+  const up = await env.run(['up', '--wait', '-f', file]);
+  assert.equal(up.code, 0, up.out() + up.err());
+  assert.match(up.out(), /^persistentvolumeclaim\/shared applied \(100Mi, ReadWriteOnce\)$/m);
+  const client = new AgentClient(env.root);
+  const [first] = await listPods(client);
+  assert.ok(first !== undefined);
+  const [claim] = await listClaims(client);
+  assert.ok(claim !== undefined);
+  assert.equal(claim.claim.metadata.name, 'shared');
+  // The pod's line is in the claim's directory, on the host.
+  await until(
+    async () =>
+      (await readFile(path.join(claim.path, 'log'), 'utf8')) === `${first.name}\n`
+        ? true
+        : undefined,
+    "the pod's line in the claim",
+  );
+  // A claim a pod mounts is not removed.
+  const busy = await env.run(['down', 'pvc/shared']);
+  assert.equal(busy.code, 1);
+  assert.match(busy.err(), /PersistentVolumeClaim default\/shared is in use by pod writer-/);
+
+  const down = await env.run(['down', '-f', file]);
+  assert.equal(down.code, 0, down.err());
+  assert.match(down.err(), /kept persistentvolumeclaim\/shared and their data/);
+  const up2 = await env.run(['up', '--wait', '-f', file]);
+  assert.equal(up2.code, 0, up2.out() + up2.err());
+  const [second] = await listPods(client);
+  assert.ok(second !== undefined && second.name !== first.name);
+  await until(async () => {
+    const log = await readFile(path.join(claim.path, 'log'), 'utf8');
+    return log === `${first.name}\n${second.name}\n` ? true : undefined;
+  }, "both pods' lines in the same claim");
+
+  const downAll = await env.run(['down', '--volumes', '-f', file]);
+  assert.equal(downAll.code, 0, downAll.err());
+  assert.match(downAll.out(), /^persistentvolumeclaim\/shared removed \(with its data\)$/m);
+  assert.equal(existsSync(claim.path), false);
+  assert.deepEqual(await listClaims(client), []);
 });
