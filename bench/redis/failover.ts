@@ -38,6 +38,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
   command,
+  commandRetrying,
   freePort,
   monitorNode,
   startRedis,
@@ -249,7 +250,7 @@ async function oneRun(): Promise<RunResult> {
     await until(
       'Sentinel makes the revived node a replica of the new master',
       async () => {
-        const role = await command(revived.port, ['ROLE']);
+        const role = await commandRetrying(revived.port, ['ROLE']);
         return Array.isArray(role) && role[0] === 'slave' && Number(role[2]) === newPort;
       },
       60_000,

@@ -5,6 +5,7 @@ import { PodkitError } from '@podkit/kit';
 import { AgentErrorCode, ensureAgent, type AgentClient } from '@podkit/agent/client';
 import type {
   ClaimRecord,
+  JobCondition,
   PodEvent,
   PodRecord,
   ServiceRecord,
@@ -84,6 +85,18 @@ export interface WorkloadItem {
     availableReplicas: number;
     terminatingReplicas: number;
     complete: boolean;
+    /** A Job's counts and conditions. */
+    job?:
+      | {
+          active: number;
+          succeeded: number;
+          failed: number;
+          completions: number | null;
+          startTime?: string | undefined;
+          completionTime?: string | undefined;
+          conditions: JobCondition[];
+        }
+      | undefined;
   };
 }
 

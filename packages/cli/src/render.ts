@@ -40,6 +40,8 @@ export function renderSummary(set: ManifestSet, c: Colors): string {
     ...(set.persistentVolumeClaims.length > 0
       ? [plural(set.persistentVolumeClaims.length, 'persistentvolumeclaim')]
       : []),
+    ...(set.jobs.length > 0 ? [plural(set.jobs.length, 'job')] : []),
+    ...(set.daemonSets.length > 0 ? [plural(set.daemonSets.length, 'daemonset')] : []),
     ...(set.pods.length > 0 ? [plural(set.pods.length, 'pod')] : []),
     ...(set.configMaps.length > 0 ? [plural(set.configMaps.length, 'configmap')] : []),
     ...(set.secrets.length > 0 ? [plural(set.secrets.length, 'secret')] : []),
@@ -73,6 +75,8 @@ export interface ValidationReport {
     replicaSets: string[];
     statefulSets: string[];
     persistentVolumeClaims: string[];
+    jobs: string[];
+    daemonSets: string[];
     diagnostics: Diagnostic[];
   }[];
 }
@@ -90,6 +94,8 @@ export function validationReport(sets: readonly ManifestSet[]): ValidationReport
       replicaSets: set.replicaSets.map((r) => r.metadata.name),
       statefulSets: set.statefulSets.map((r) => r.metadata.name),
       persistentVolumeClaims: set.persistentVolumeClaims.map((r) => r.metadata.name),
+      jobs: set.jobs.map((j) => j.metadata.name),
+      daemonSets: set.daemonSets.map((d) => d.metadata.name),
       diagnostics: set.diagnostics,
     })),
   };

@@ -114,6 +114,57 @@ export async function command(port: number, args: (string | Buffer)[]): Promise<
 }
 
 /**
+ * Waits until `replicas` replicas have applied every write the master took so far, from any
+ * connection. WAIT only waits for the writes of its own connection (a fresh one has none, and
+ * WAIT answers at once), so a write and its undo go first on the same connection: when they
+ * are acknowledged, so is everything before them. Throws when fewer acknowledge in time.
+ */
+export async function waitReplicated(
+  masterPort: number,
+  replicas: number,
+  timeoutMs = 5000,
+): Promise<void> {
+  const frames = await exchange(
+    masterPort,
+    [
+      encodeCommand(['SET', 'podkit:replicated', '1']),
+      encodeCommand(['DEL', 'podkit:replicated']),
+      encodeCommand(['WAIT', String(replicas), String(timeoutMs)]),
+    ],
+    3,
+  );
+  const acked = decodeReply(frames[2] ?? Buffer.alloc(0));
+  if (typeof acked !== 'number' || acked < replicas)
+    throw new Error(
+      `only ${JSON.stringify(acked)} of ${replicas} replicas of ${masterPort} acknowledged within ${timeoutMs} ms`,
+    );
+}
+
+/**
+ * {@link command}, sent again on a new connection while the node drops it (up to `timeoutMs`):
+ * Sentinel ends every normal client connection of a node it reconfigures (`CLIENT KILL TYPE
+ * normal`), so a command that meets a reconfiguration fails with ECONNRESET or no reply.
+ */
+export async function commandRetrying(
+  port: number,
+  args: (string | Buffer)[],
+  timeoutMs = 10_000,
+): Promise<RespValue> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const [reply] = await exchange(port, encodeCommand(args), 1);
+      if (reply !== undefined) return decodeReply(reply);
+      if (Date.now() > deadline)
+        throw new Error(`${String(args[0])} on ${port}: connection closed`);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * Writes `bytes` on a fresh connection and collects `replies` reply frames (their raw bytes),
  * or everything until the server closes the connection when `replies` is Infinity.
  */
@@ -241,25 +292,36 @@ export interface Monitor {
  * while writes replicated to it carry the new master's address).
  */
 export function monitorNode(port: number): Monitor {
-  const sock = net.connect(port, '127.0.0.1');
   let text = '';
-  sock.on('data', (d: Buffer) => {
-    text += d.toString('latin1');
-  });
-  sock.on('error', () => undefined);
-  sock.write('MONITOR\r\n');
+  let closed = false;
+  let sock: net.Socket;
+  // Sentinel's reconfiguration of the node ends MONITOR connections too (CLIENT KILL TYPE
+  // normal): the watch is opened again at once, so what follows is still seen.
+  const open = (): void => {
+    sock = net.connect(port, '127.0.0.1');
+    sock.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+    });
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      if (!closed) setTimeout(open, 10);
+    });
+    sock.write('MONITOR\r\n');
+  };
+  open();
   return {
     lines: () => text.split('\r\n'),
     async probe(args, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        await command(port, args);
+        await commandRetrying(port, args, timeoutMs).catch(() => undefined);
         if (text.includes(`"${args[1] ?? ''}"`)) return;
         if (Date.now() > deadline) throw new Error(`MONITOR on ${port} shows nothing`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
     close: () => {
+      closed = true;
       sock.destroy();
     },
   };

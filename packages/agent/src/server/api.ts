@@ -4,7 +4,10 @@ import { PodkitError } from '@podkit/kit';
 import {
   RuntimeErrorCode,
   deserializeObjects,
+  isWorkloadKind,
+  type DaemonSet,
   type Deployment,
+  type Job,
   type Pod,
   type ReplicaSet,
   type PersistentVolumeClaim,
@@ -28,6 +31,9 @@ export interface ApplyRequest {
   statefulSets?: StatefulSet[] | undefined;
   /** The file's claims: created (bound to their directories) before anything else. */
   persistentVolumeClaims?: PersistentVolumeClaim[] | undefined;
+  /** The file's Jobs and DaemonSets: applied with its other workloads. */
+  jobs?: Job[] | undefined;
+  daemonSets?: DaemonSet[] | undefined;
   /** The manifest file (the Services' records say where they came from). */
   source?: string | undefined;
   configMaps: SerializedObjects['configMaps'];
@@ -39,7 +45,7 @@ export interface ApplyRequest {
 
 export interface ApiContext {
   runtime: NodeRuntime;
-  /** The Deployment and ReplicaSet controllers (statuses, deletion with dependents). */
+  /** The workload controllers (statuses, deletion with dependents). */
   workloads: WorkloadController;
   info: AgentInfo;
   /** `POST /v1/agent/stop`: the agent stops (pods keep running). */
@@ -136,6 +142,8 @@ export async function handleApi(
         replicaSets: input.replicaSets,
         statefulSets: input.statefulSets,
         persistentVolumeClaims: input.persistentVolumeClaims,
+        jobs: input.jobs,
+        daemonSets: input.daemonSets,
         source: input.source,
         configMaps: configMaps,
         secrets: secrets,
@@ -208,8 +216,7 @@ export async function handleApi(
       // /v1/workloads/KIND/NS/NAME: the workload, then its dependents (owner references).
       const kind = ns;
       const [wNs, wName] = [name ?? '', sub];
-      if (kind !== 'Deployment' && kind !== 'ReplicaSet' && kind !== 'StatefulSet')
-        throw notFound(pathname);
+      if (kind === undefined || !isWorkloadKind(kind)) throw notFound(pathname);
       const timeout = q.get('timeoutMs');
       const outcome = await ctx.workloads.remove(
         kind,

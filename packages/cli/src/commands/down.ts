@@ -43,7 +43,7 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
     .argument('[names...]', 'pod names, or pvc/NAME for a PersistentVolumeClaim (its data goes)')
     .option(
       '-f, --file <file>',
-      'the objects of this manifest file: its Deployments, ReplicaSets and StatefulSets (with their pods), pods and Services; its claims stay unless --volumes',
+      'the objects of this manifest file: its workloads (with their pods), pods and Services; its claims stay unless --volumes',
     )
     .option(
       '--volumes',
@@ -90,7 +90,13 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
         );
         if (options.volumes === true) claims = [...fileClaims, ...setClaims];
         else keptClaims = [...fileClaims, ...setClaims].map((x) => x.label);
-        workloads = [...set.deployments, ...set.replicaSets, ...set.statefulSets].map((w) => ({
+        workloads = [
+          ...set.deployments,
+          ...set.replicaSets,
+          ...set.statefulSets,
+          ...set.jobs,
+          ...set.daemonSets,
+        ].map((w) => ({
           kind: w.kind,
           name: w.metadata.name,
           namespace: w.metadata.namespace,

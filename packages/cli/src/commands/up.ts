@@ -27,6 +27,7 @@ import type { CliIo } from '../io.js';
 import { PullProgress } from '../pull-progress.js';
 import { waitReady } from './wait-ready.js';
 import { waitWorkloads } from './wait-workloads.js';
+import { workloadSize } from './workload-text.js';
 import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic, renderSummary, type Colors } from '../render.js';
 
@@ -52,10 +53,13 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
     .argument('[file]', 'the manifest file (or -f FILE)')
     .option(
       '-f, --file <file>',
-      'manifest file: Pods, Deployments, ReplicaSets, StatefulSets, Services, PersistentVolumeClaims, with their ConfigMaps and Secrets',
+      'manifest file: Pods, Deployments, ReplicaSets, StatefulSets, Jobs, DaemonSets, Services, PersistentVolumeClaims, with their ConfigMaps and Secrets',
     )
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
-    .option('--wait', 'like -d, but wait until every pod is Ready (fail with the reason)')
+    .option(
+      '--wait',
+      'like -d, but wait until every pod is Ready and every Job finished (fail with the reason)',
+    )
     .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
     .action(async (positional: string | undefined, options: UpOptions, command: Command) => {
       traceMark('cli.up');
@@ -74,7 +78,13 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         state.exitCode = ExitCode.FAILURE;
         return;
       }
-      const workloads = [...set.deployments, ...set.replicaSets, ...set.statefulSets];
+      const workloads = [
+        ...set.deployments,
+        ...set.replicaSets,
+        ...set.statefulSets,
+        ...set.jobs,
+        ...set.daemonSets,
+      ];
       if (
         set.pods.length === 0 &&
         set.services.length === 0 &&
@@ -82,7 +92,7 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         set.persistentVolumeClaims.length === 0
       ) {
         throw new PodkitError(CliErrorCode.CLI_NO_POD, `${set.file} holds no Pod to run`, {
-          hint: 'add a `kind: Pod`, `kind: Deployment` or `kind: StatefulSet` document (a DaemonSet or Job contributes its pod template)',
+          hint: 'add a `kind: Pod`, `Deployment`, `StatefulSet`, `Job` or `DaemonSet` document',
         });
       }
       traceMark('cli.manifest');
@@ -113,12 +123,10 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         );
       if (set.services.length > 0) await reportServices(client, set, io, c);
       if (set.statefulSets.length > 0) await warnServiceNames(client, set, io, c);
-      for (const w of workloads) {
-        const n = w.spec.replicas;
+      for (const w of workloads)
         io.stdout.write(
-          `${w.kind.toLowerCase()}/${w.metadata.name} ${c.green('applied')} (${n} ${n === 1 ? 'replica' : 'replicas'})\n`,
+          `${w.kind.toLowerCase()}/${w.metadata.name} ${c.green('applied')} (${workloadSize(w)})\n`,
         );
-      }
       if (workloads.length > 0) {
         // A workload's pods run until it is deleted: there is no foreground to follow, so
         // `up` waits as -d does (kubectl apply returns at once; compose up -d waits).
@@ -254,6 +262,8 @@ async function startPods(
       replicaSets: set.replicaSets,
       statefulSets: set.statefulSets,
       persistentVolumeClaims: set.persistentVolumeClaims,
+      jobs: set.jobs,
+      daemonSets: set.daemonSets,
       source: set.file,
       ...serializeObjects(set.configMaps, set.secrets),
       replaceEnded: true,

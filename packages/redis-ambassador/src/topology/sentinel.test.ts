@@ -5,11 +5,13 @@ import { createAmbassador } from '../router/ambassador.js';
 import type { TopologyMetrics } from '../metrics.js';
 import {
   command,
+  commandRetrying,
   monitorNode,
   startRedis,
   startReplicaSet,
   startSentinels,
   startWriter,
+  waitReplicated,
   type RedisServer,
 } from '../../test/redis-servers.js';
 import { replyText } from '../resp/decode.js';
@@ -36,7 +38,7 @@ test('discovery: replicas found in the master INFO replication get the reads', a
     c.disconnect();
   });
   await command(set.master.port, ['SET', 'disc', '1']);
-  await command(set.master.port, ['WAIT', '2', '2000']);
+  await waitReplicated(set.master.port, 2, 2000);
   for (let i = 0; i < 20; i++) assert.equal(await c.get('disc'), '1');
   for (const r of set.replicas) {
     const stats = replyText(await command(r.port, ['INFO', 'commandstats']));
@@ -144,7 +146,7 @@ test('Sentinel failover: master kill -9, writes resume on the promoted replica, 
   const writesSeen = monitor.lines().filter((l) => /"set" "w:/i.test(l));
   t.diagnostic(`revived old master: ${writesSeen.length} client writes seen by MONITOR`);
   assert.deepEqual(writesSeen, [], 'a write reached the demoted master');
-  const role = await command(revived.port, ['ROLE']);
+  const role = await commandRetrying(revived.port, ['ROLE']);
   t.diagnostic(`revived old master is now: ${Array.isArray(role) ? replyText(role[0]) : '?'}`);
   assert.equal(failovers, 1);
 });
@@ -262,7 +264,7 @@ test('Sentinel failover under GET/SET load (read-your-writes off): no read fails
   });
   await monitor.probe(['GET', 'monitor:probe']);
   for (;;) {
-    const role = await command(revived.port, ['ROLE']);
+    const role = await commandRetrying(revived.port, ['ROLE']);
     if (Array.isArray(role) && role[0] === 'slave') break;
     await sleep(100);
   }

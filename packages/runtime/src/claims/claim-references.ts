@@ -1,4 +1,5 @@
-import type { Deployment, PersistentVolumeClaim, ReplicaSet, StatefulSet } from '../spec/types.js';
+import type { PersistentVolumeClaim } from '../spec/types.js';
+import type { Workload } from '../workloads/workload-store.js';
 import type { ClaimRecord } from './claim-store.js';
 
 /**
@@ -7,7 +8,7 @@ import type { ClaimRecord } from './claim-store.js';
  * StatefulSet's volumeClaimTemplates are made by its controller and need nothing.
  */
 export function missingClaims(
-  workloads: readonly (Deployment | ReplicaSet | StatefulSet)[],
+  workloads: readonly Workload[],
   claims: readonly PersistentVolumeClaim[],
   existing: readonly ClaimRecord[],
 ): string[] {

@@ -30,9 +30,12 @@ import {
   listWorkloadRecords,
   removeWorkloadRecord,
   writeWorkloadRecord,
+  type Workload,
   type WorkloadKind,
   type WorkloadRecord,
 } from '../workloads/workload-store.js';
+import type { DaemonSet } from '../spec/daemonset.js';
+import type { Job } from '../spec/job.js';
 import {
   applyServiceRecords,
   listServiceRecords,
@@ -93,6 +96,8 @@ export interface ApplyInput {
   statefulSets?: readonly StatefulSet[] | undefined;
   /** Created (bound to their directories) first: the file's workloads and pods mount them. */
   persistentVolumeClaims?: readonly PersistentVolumeClaim[] | undefined;
+  jobs?: readonly Job[] | undefined;
+  daemonSets?: readonly DaemonSet[] | undefined;
   /** The manifest file, for the Services' records (pods carry their own origin). */
   source?: string | undefined;
   configMaps: readonly ConfigMap[];
@@ -258,10 +263,12 @@ export class NodeRuntime implements AsyncDisposable {
     if (input.onReplaced !== undefined) await this.#replaceEnded(input.pods, input.onReplaced);
     const services = input.services ?? [];
     checkNamedTargetPorts(services, input.pods);
-    const workloads = [
+    const workloads: Workload[] = [
       ...(input.deployments ?? []),
       ...(input.replicaSets ?? []),
       ...(input.statefulSets ?? []),
+      ...(input.jobs ?? []),
+      ...(input.daemonSets ?? []),
     ];
     const claims = input.persistentVolumeClaims ?? [];
     // A template naming a claim that neither the file nor the machine has: its pods could never
@@ -400,7 +407,7 @@ export class NodeRuntime implements AsyncDisposable {
     }
   }
 
-  /** Every Deployment and ReplicaSet of the node. */
+  /** Every workload of the node (Deployments, ReplicaSets, Jobs, DaemonSets). */
   listWorkloads(): Promise<WorkloadRecord[]> {
     return listWorkloadRecords(this.layout);
   }
@@ -410,7 +417,7 @@ export class NodeRuntime implements AsyncDisposable {
    * Listeners of subscribeWorkloads hear of it.
    */
   async applyWorkloads(
-    workloads: readonly (Deployment | ReplicaSet | StatefulSet)[],
+    workloads: readonly Workload[],
     source: string,
     signal?: AbortSignal,
   ): Promise<WorkloadRecord[]> {

@@ -2,7 +2,7 @@ import { checkTotalSize, readBase64Map, readStringData } from './config-objects.
 import { didYouMean } from './did-you-mean.js';
 import { readObjectMeta } from './meta.js';
 import { checkDns1035Label } from './names.js';
-import { readPodSpec, type RestartRule } from './pod-spec.js';
+import { readPodSpec } from './pod-spec.js';
 import { Fields, isObject, typeMismatch, type SpecContext } from './reader.js';
 import { readServiceSpec } from './service.js';
 import type {
@@ -17,6 +17,8 @@ import type {
   Service,
   StatefulSet,
 } from './types.js';
+import { readDaemonSetSpec, type DaemonSet } from './daemonset.js';
+import { readJobSpec, type Job } from './job.js';
 import { readDeploymentSpec, readReplicaSetSpec } from './workloads.js';
 import { readClaimSpec } from './claims.js';
 import { readStatefulSetSpec, statefulSetNameProblem } from './statefulset.js';
@@ -32,6 +34,8 @@ export interface ManifestObjects {
   replicaSets: ReplicaSet[];
   statefulSets: StatefulSet[];
   persistentVolumeClaims: PersistentVolumeClaim[];
+  jobs: Job[];
+  daemonSets: DaemonSet[];
 }
 
 const KINDS: Readonly<Record<string, string>> = {
@@ -93,50 +97,7 @@ const UNSUPPORTED_KINDS: Readonly<Record<string, string>> = {
 };
 
 const SUPPORTED_LIST =
-  'Pod, ConfigMap, Secret, Service, PersistentVolumeClaim, Deployment, ReplicaSet, StatefulSet, or the pod template of a DaemonSet or Job';
-
-interface WorkloadShape {
-  /** Spec fields that decide the number of pods (must be 1 or omitted). */
-  counts: readonly string[];
-  /** Spec fields that make sense only for a controller: accepted with a warning. */
-  controllerFields: readonly string[];
-  restart: RestartRule;
-}
-
-const always = (kind: string): RestartRule => ({
-  allowed: ['Always'],
-  reason: `the pods of a ${kind} always restart`,
-});
-
-const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
-  DaemonSet: {
-    counts: [],
-    controllerFields: ['updateStrategy', 'minReadySeconds', 'revisionHistoryLimit'],
-    restart: always('DaemonSet'),
-  },
-  Job: {
-    counts: ['parallelism', 'completions'],
-    controllerFields: [
-      'activeDeadlineSeconds',
-      'podFailurePolicy',
-      'successPolicy',
-      'backoffLimit',
-      'backoffLimitPerIndex',
-      'maxFailedIndexes',
-      'manualSelector',
-      'ttlSecondsAfterFinished',
-      'completionMode',
-      'suspend',
-      'podReplacementPolicy',
-      'managedBy',
-    ],
-    restart: {
-      allowed: ['OnFailure', 'Never'],
-      requiredBecause: 'a Job template needs Never or OnFailure',
-      reason: 'a Job template needs Never or OnFailure',
-    },
-  },
-};
+  'Pod, ConfigMap, Secret, Service, PersistentVolumeClaim, Deployment, ReplicaSet, StatefulSet, Job, DaemonSet';
 
 function originOf(ctx: SpecContext, path: string, kind: string): ManifestOrigin {
   const { line, column } = ctx.positions.locate(path);
@@ -389,80 +350,38 @@ export function readObject(
     }
     return;
   }
-  const shape = WORKLOADS[kind];
-  if (shape === undefined) return;
-  const pod = f.object('spec', (s) => readWorkloadSpec(s, kind, shape, metadata), {
-    required: 'the workload spec',
-  });
-  f.end();
-  if (pod !== undefined && ctx.errorCount === errorsBefore) {
-    out.pods.push({ ...pod, origin: originOf(ctx, path, kind) });
+  if (kind === 'Job' || kind === 'DaemonSet') {
+    readController(ctx, f, kind, path, metadata, errorsBefore, out);
+    return;
   }
+}
+
+/** A Job or DaemonSet: run by the agent's controllers. */
+function readController(
+  ctx: SpecContext,
+  f: Fields,
+  kind: 'Job' | 'DaemonSet',
+  path: string,
+  metadata: ObjectMeta | undefined,
+  errorsBefore: number,
+  out: ManifestObjects,
+): void {
+  const origin = (): ManifestOrigin => originOf(ctx, path, kind);
+  if (kind === 'Job') {
+    const spec = f.object('spec', readJobSpec, { required: 'the Job spec' });
+    f.end();
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore)
+      out.jobs.push({ apiVersion: 'batch/v1', kind, metadata, spec, origin: origin() });
+    return;
+  }
+  const spec = f.object('spec', readDaemonSetSpec, { required: 'the DaemonSet spec' });
+  f.end();
+  if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore)
+    out.daemonSets.push({ apiVersion: 'apps/v1', kind, metadata, spec, origin: origin() });
 }
 
 function sizeOf(data: Record<string, string | Buffer>): number {
   let total = 0;
   for (const [key, value] of Object.entries(data)) total += Buffer.byteLength(key) + value.length;
   return total;
-}
-
-/** A workload's pod: its template, named after the workload. */
-function readWorkloadSpec(
-  f: Fields,
-  kind: string,
-  shape: WorkloadShape,
-  workloadMeta: ObjectMeta | undefined,
-): Omit<Pod, 'origin'> | undefined {
-  for (const key of shape.counts) {
-    const count = f.integer(key, { min: 0 });
-    if (count !== undefined && count !== 1) {
-      f.ctx.error(
-        f.at(key),
-        `podkit runs one pod per manifest: ${key} must be 1 (or omitted), got ${count}`,
-        'out-of-range',
-      );
-    }
-  }
-  for (const key of shape.controllerFields)
-    f.ignored(key, `ignored: podkit runs the ${kind}'s pod template once, as a Pod`);
-  const matchLabels = f.object(
-    'selector',
-    (s) => {
-      s.accept('matchExpressions');
-      return s.stringMap('matchLabels');
-    },
-    { required: kind === 'Job' ? false : 'a label selector matching the template labels' },
-  );
-  const template = f.object(
-    'template',
-    (t) => {
-      const meta = t.object('metadata', (m) => readObjectMeta(m, false));
-      const spec = t.object('spec', (s) => readPodSpec(s, shape.restart), {
-        required: 'the pod spec',
-      });
-      const labels = meta?.labels ?? {};
-      for (const [key, value] of Object.entries(matchLabels ?? {})) {
-        if (labels[key] !== value) {
-          t.ctx.error(
-            childPath(childPath(t.path, 'metadata'), 'labels'),
-            `must match the selector: ${key}=${value} is missing (selector does not match template labels)`,
-          );
-        }
-      }
-      return spec === undefined ? undefined : { meta, spec };
-    },
-    { required: 'the pod template' },
-  );
-  if (template === undefined || workloadMeta === undefined) return undefined;
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: workloadMeta.name,
-      namespace: workloadMeta.namespace,
-      labels: template.meta?.labels ?? {},
-      annotations: template.meta?.annotations ?? {},
-    },
-    spec: template.spec,
-  };
 }

@@ -4,6 +4,8 @@ import { RuntimeErrorCode, SpecInvalidError } from '../errors.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { readObject, type ManifestObjects } from './kinds.js';
 import { SpecContext } from './reader.js';
+import type { DaemonSet } from './daemonset.js';
+import type { Job } from './job.js';
 import type {
   ConfigMap,
   Deployment,
@@ -20,8 +22,7 @@ import { parseYamlDocuments } from './yaml-documents.js';
 export interface ManifestSet {
   file: string;
   /**
-   * The pods that validated (a DaemonSet or Job contributes its pod template,
-   * named after it), defaults applied.
+   * The pods that validated, defaults applied.
    */
   pods: Pod[];
   configMaps: ConfigMap[];
@@ -35,6 +36,9 @@ export interface ManifestSet {
   statefulSets: StatefulSet[];
   /** Claims, bound to directories under the state root (before the pods that mount them). */
   persistentVolumeClaims: PersistentVolumeClaim[];
+  /** Jobs and DaemonSets, run by the agent's controllers too. */
+  jobs: Job[];
+  daemonSets: DaemonSet[];
   /** Every problem of the file (errors and warnings), in source order. */
   diagnostics: Diagnostic[];
 }
@@ -73,6 +77,8 @@ export function parseManifests(
     replicaSets: [],
     statefulSets: [],
     persistentVolumeClaims: [],
+    jobs: [],
+    daemonSets: [],
   };
   for (const doc of parsed.documents) {
     const ctx = new SpecContext(file, doc.positions, diagnostics, options.namespace);
@@ -106,6 +112,8 @@ function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]
       | ReplicaSet
       | StatefulSet
       | PersistentVolumeClaim
+      | Job
+      | DaemonSet
     )[],
   ][] = [
     ['pod', objects.pods],
@@ -113,6 +121,8 @@ function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]
     ['ReplicaSet', objects.replicaSets],
     ['StatefulSet', objects.statefulSets],
     ['PersistentVolumeClaim', objects.persistentVolumeClaims],
+    ['Job', objects.jobs],
+    ['DaemonSet', objects.daemonSets],
     ['ConfigMap', objects.configMaps],
     ['Secret', objects.secrets],
     ['Service', objects.services],
