@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
 import { AgentErrorCode, ensureAgent, type AgentClient } from '@podkit/agent/client';
 import type {
+  ClaimRecord,
   JobCondition,
   PodEvent,
   PodRecord,
@@ -60,6 +61,15 @@ export async function listServices(client: AgentClient): Promise<ServiceRecord[]
 
 export async function removeService(client: AgentClient, ns: string, name: string): Promise<void> {
   await client.call('DELETE', `/v1/services/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`);
+}
+
+export async function listClaims(client: AgentClient): Promise<ClaimRecord[]> {
+  return (await client.call<{ items: ClaimRecord[] }>('GET', '/v1/claims')).items;
+}
+
+/** Deletes a PersistentVolumeClaim and its directory (CLAIM_IN_USE while a pod mounts it). */
+export async function removeClaim(client: AgentClient, ns: string, name: string): Promise<void> {
+  await client.call('DELETE', `/v1/claims/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`);
 }
 
 /** A workload with its status, as `GET /v1/workloads` answers (agent workload-objects.ts). */

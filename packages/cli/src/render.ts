@@ -36,6 +36,10 @@ export function renderSummary(set: ManifestSet, c: Colors): string {
   const objects = [
     ...(set.deployments.length > 0 ? [plural(set.deployments.length, 'deployment')] : []),
     ...(set.replicaSets.length > 0 ? [plural(set.replicaSets.length, 'replicaset')] : []),
+    ...(set.statefulSets.length > 0 ? [plural(set.statefulSets.length, 'statefulset')] : []),
+    ...(set.persistentVolumeClaims.length > 0
+      ? [plural(set.persistentVolumeClaims.length, 'persistentvolumeclaim')]
+      : []),
     ...(set.jobs.length > 0 ? [plural(set.jobs.length, 'job')] : []),
     ...(set.daemonSets.length > 0 ? [plural(set.daemonSets.length, 'daemonset')] : []),
     ...(set.pods.length > 0 ? [plural(set.pods.length, 'pod')] : []),
@@ -69,6 +73,8 @@ export interface ValidationReport {
     services: string[];
     deployments: string[];
     replicaSets: string[];
+    statefulSets: string[];
+    persistentVolumeClaims: string[];
     jobs: string[];
     daemonSets: string[];
     diagnostics: Diagnostic[];
@@ -86,6 +92,8 @@ export function validationReport(sets: readonly ManifestSet[]): ValidationReport
       services: set.services.map((s) => s.metadata.name),
       deployments: set.deployments.map((d) => d.metadata.name),
       replicaSets: set.replicaSets.map((r) => r.metadata.name),
+      statefulSets: set.statefulSets.map((r) => r.metadata.name),
+      persistentVolumeClaims: set.persistentVolumeClaims.map((r) => r.metadata.name),
       jobs: set.jobs.map((j) => j.metadata.name),
       daemonSets: set.daemonSets.map((d) => d.metadata.name),
       diagnostics: set.diagnostics,

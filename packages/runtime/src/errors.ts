@@ -21,6 +21,10 @@ export const RuntimeErrorCode = {
   // Workloads (`workloads/`): Deployments and ReplicaSets.
   WORKLOAD_INVALID: 'WORKLOAD_INVALID',
   WORKLOAD_NOT_FOUND: 'WORKLOAD_NOT_FOUND',
+  // PersistentVolumeClaims (`claims/`): directories under the state root.
+  CLAIM_INVALID: 'CLAIM_INVALID',
+  CLAIM_NOT_FOUND: 'CLAIM_NOT_FOUND',
+  CLAIM_IN_USE: 'CLAIM_IN_USE',
   // The node runtime (`node/`): one per state root, adopting what an earlier one left.
   AGENT_RUNNING: 'AGENT_RUNNING',
   AGENT_STOPPING: 'AGENT_STOPPING',
@@ -146,6 +150,18 @@ export type WorkloadErrorCode = Extract<RuntimeErrorCode, `WORKLOAD_${string}`>;
 /** Creates a PodkitError carrying one of the workloads' codes. */
 export function workloadError(
   code: WorkloadErrorCode,
+  message: string,
+  options: CodedErrorOptions = {},
+): PodkitError {
+  return codedError(code, message, options);
+}
+
+/** The claims' codes (`claims/`): CLAIM_INVALID, CLAIM_NOT_FOUND, CLAIM_IN_USE. */
+export type ClaimErrorCode = Extract<RuntimeErrorCode, `CLAIM_${string}`>;
+
+/** Creates a PodkitError carrying one of the claims' codes. */
+export function claimError(
+  code: ClaimErrorCode,
   message: string,
   options: CodedErrorOptions = {},
 ): PodkitError {

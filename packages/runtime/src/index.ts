@@ -49,18 +49,23 @@ export type {
   PodSpec,
   PodTemplateSpec,
   Probe,
+  PersistentVolumeClaim,
+  PersistentVolumeClaimTemplate,
   ReplicaSet,
   Service,
+  StatefulSet,
   Volume,
 } from './spec/types.js';
 export { hostPortsOf, selectorMatches, selectorText } from './spec/workloads.js';
 export type { ServiceRecord } from './services/service-store.js';
+export type { ClaimRecord } from './claims/claim-store.js';
 export { selects } from './services/endpoints.js';
 export type {
   DaemonSetRecord,
   DeploymentRecord,
   JobRecord,
   ReplicaSetRecord,
+  StatefulSetRecord,
   Workload,
   WorkloadKind,
   WorkloadRecord,

@@ -10,8 +10,10 @@ import {
   type Job,
   type Pod,
   type ReplicaSet,
+  type PersistentVolumeClaim,
   type SerializedObjects,
   type Service,
+  type StatefulSet,
 } from '@podkit/runtime';
 import type { NodeRuntime, PodChange } from '@podkit/runtime/node';
 import { callOf, httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
@@ -26,6 +28,9 @@ export interface ApplyRequest {
   /** The file's Deployments and ReplicaSets: applied after its Services, before its pods. */
   deployments?: Deployment[] | undefined;
   replicaSets?: ReplicaSet[] | undefined;
+  statefulSets?: StatefulSet[] | undefined;
+  /** The file's claims: created (bound to their directories) before anything else. */
+  persistentVolumeClaims?: PersistentVolumeClaim[] | undefined;
   /** The file's Jobs and DaemonSets: applied with its other workloads. */
   jobs?: Job[] | undefined;
   daemonSets?: DaemonSet[] | undefined;
@@ -135,6 +140,8 @@ export async function handleApi(
         services: input.services,
         deployments: input.deployments,
         replicaSets: input.replicaSets,
+        statefulSets: input.statefulSets,
+        persistentVolumeClaims: input.persistentVolumeClaims,
         jobs: input.jobs,
         daemonSets: input.daemonSets,
         source: input.source,
@@ -223,6 +230,19 @@ export async function handleApi(
           `no ${kind} named "${wName}" in namespace "${wNs}"`,
         );
       sendJson(res, 200, { dependentsLeft: outcome === 'pending' });
+      return;
+    }
+    if (what === 'claims' && ns === undefined && method === 'GET') {
+      sendJson(res, 200, { items: await rt.listClaims() });
+      return;
+    }
+    if (what === 'claims' && ns !== undefined && name !== undefined && method === 'DELETE') {
+      if (!(await rt.removeClaim(ns, name)))
+        throw new PodkitError(
+          RuntimeErrorCode.CLAIM_NOT_FOUND,
+          `no PersistentVolumeClaim named "${name}" in namespace "${ns}"`,
+        );
+      res.writeHead(204).end();
       return;
     }
     if (what === 'services' && ns === undefined && method === 'GET') {

@@ -6,6 +6,7 @@ import type {
   Pod,
   PodRecord,
   ReplicaSetRecord,
+  StatefulSetRecord,
   WorkloadKind,
   WorkloadRecord,
 } from '@podkit/runtime';
@@ -17,6 +18,7 @@ import type { JobBackoff } from './job-plan.js';
 import { podNameFor, POD_TEMPLATE_HASH } from './names.js';
 import { isActive, scaleDownOrder } from './pod-order.js';
 import { planDeployment } from './rollout.js';
+import { StatefulSetController } from './statefulset-controller.js';
 import {
   REVISION,
   controllerOf,
@@ -93,6 +95,7 @@ export class WorkloadController implements AsyncDisposable {
   readonly #retry = new Map<string, Retry>();
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
+  readonly #statefulSets: StatefulSetController;
   readonly #jobs: JobController;
   /** What the Job and DaemonSet controllers use of this one. */
   readonly #ctx: ControllerContext;
@@ -100,6 +103,21 @@ export class WorkloadController implements AsyncDisposable {
   constructor(options: WorkloadControllerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#statefulSets = new StatefulSetController({
+      createOwnedPod: (pod, o) => options.runtime.createOwnedPod(pod, o),
+      delete: (p, why) => {
+        this.#delete(p, why);
+      },
+      deleting: () => new Set(this.#deleting.keys()),
+      wakeAt: (at) => {
+        this.#wakeAt(at);
+      },
+      log: options.log,
+      now: () => this.#now(),
+      createTimeoutMs: options.createTimeoutMs ?? 120_000,
+      retryBaseMs: options.retryBaseMs ?? 1000,
+      retryCapMs: options.retryCapMs ?? 60_000,
+    });
     this.#jobs = new JobController(options.runtime, options.jobBackoff);
     this.#ctx = {
       now: () => this.#now(),
@@ -248,6 +266,8 @@ export class WorkloadController implements AsyncDisposable {
     for (const w of workloads) {
       if (this.#closed) return;
       if (w.kind === 'ReplicaSet') await this.#syncReplicaSet(w as ReplicaSetRecord, pods);
+      else if (w.kind === 'StatefulSet')
+        await this.#statefulSets.sync(w as StatefulSetRecord, pods);
       else if (w.kind === 'Job') await this.#jobs.sync(this.#ctx, w as JobRecord, pods);
       else if (w.kind === 'DaemonSet') await syncDaemonSet(this.#ctx, w as DaemonSetRecord, pods);
     }

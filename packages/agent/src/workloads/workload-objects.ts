@@ -8,12 +8,14 @@ import {
   type PodRecord,
   type ReplicaSet,
   type ReplicaSetRecord,
+  type StatefulSetRecord,
   type WorkloadRecord,
 } from '@podkit/runtime';
 import { daemonSetStatus, jobStatus, type JobStatusView } from './job-daemonset-views.js';
 import { POD_TEMPLATE_HASH, podTemplateHash } from './names.js';
 import { availableAt, isActive, isAvailable, readySince } from './pod-order.js';
 import { rolloutComplete, type DeploymentState, type ReplicaSetState } from './rollout.js';
+import { statefulSetStatus } from './statefulset-objects.js';
 
 /** The annotation Kubernetes numbers a Deployment's ReplicaSets with (its rollout history). */
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -177,6 +179,8 @@ export function workloadViews(
   now: number,
 ): WorkloadView[] {
   return workloads.map((record) => {
+    if (record.kind === 'StatefulSet')
+      return { record, status: statefulSetStatus(record as StatefulSetRecord, pods, now) };
     if (record.kind === 'Job') return { record, status: jobStatus(record as JobRecord, pods) };
     if (record.kind === 'DaemonSet')
       return { record, status: daemonSetStatus(record as DaemonSetRecord, pods, now) };

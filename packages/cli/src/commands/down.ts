@@ -7,7 +7,14 @@ import {
   parseDurationFlag,
   requireHost,
 } from '../context.js';
-import { agentFor, removePod, removeService, removeWorkload } from '../agent-access.js';
+import {
+  agentFor,
+  listClaims,
+  removeClaim,
+  removePod,
+  removeService,
+  removeWorkload,
+} from '../agent-access.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -18,7 +25,11 @@ interface DownOptions {
   file?: string | undefined;
   force?: boolean | undefined;
   timeout?: string | undefined;
+  volumes?: boolean | undefined;
 }
+
+/** `pvc/NAME` (kubectl's TYPE/NAME) names a claim; anything else a pod. */
+const CLAIM_ARG = /^(?:pvc|persistentvolumeclaims?)\/(.+)$/;
 
 /**
  * `podkit down NAME… | -f FILE`: stops each pod (its containers get their grace period, or are
@@ -29,10 +40,14 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
   program
     .command('down')
     .description('stop pods and remove them (containers, network, volumes, record, logs)')
-    .argument('[names...]', 'pod names')
+    .argument('[names...]', 'pod names, or pvc/NAME for a PersistentVolumeClaim (its data goes)')
     .option(
       '-f, --file <file>',
-      'the objects of this manifest file: its workloads (with their pods), pods and Services',
+      'the objects of this manifest file: its workloads (with their pods), pods and Services; its claims stay unless --volumes',
+    )
+    .option(
+      '--volumes',
+      "with -f: remove the file's PersistentVolumeClaims and its StatefulSets' claims too, with their data",
     )
     .option('--force', 'do not wait for the grace period: kill the containers at once')
     .option('--timeout <duration>', 'how long to wait for the pod to stop before killing it')
@@ -42,6 +57,9 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       let targets: { name: string; namespace: string }[];
       let services: { name: string; namespace: string }[] = [];
       let workloads: { kind: string; name: string; namespace: string }[] = [];
+      // Claims to remove: by name, or (a StatefulSet's) every `<template>-<set>-<ordinal>`.
+      let claims: { namespace: string; name: string | RegExp; label: string }[] = [];
+      let keptClaims: string[] = [];
       if (options.file !== undefined) {
         if (names.length > 0) throw new UsageError('pass pod names or -f FILE, not both');
         const set = await loadManifest(options.file, manifestNamespace(command));
@@ -58,21 +76,55 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           name: s.metadata.name,
           namespace: s.metadata.namespace,
         }));
-        workloads = [...set.deployments, ...set.replicaSets, ...set.jobs, ...set.daemonSets].map(
-          (w) => ({
-            kind: w.kind,
-            name: w.metadata.name,
-            namespace: w.metadata.namespace,
-          }),
+        const fileClaims = set.persistentVolumeClaims.map((p) => ({
+          namespace: p.metadata.namespace,
+          name: p.metadata.name,
+          label: `persistentvolumeclaim/${p.metadata.name}`,
+        }));
+        const setClaims = set.statefulSets.flatMap((s) =>
+          s.spec.volumeClaimTemplates.map((t) => ({
+            namespace: s.metadata.namespace,
+            name: new RegExp(`^${escapeRegExp(`${t.metadata.name}-${s.metadata.name}-`)}[0-9]+$`),
+            label: `the claims ${t.metadata.name}-${s.metadata.name}-N`,
+          })),
         );
-        if (targets.length === 0 && services.length === 0 && workloads.length === 0) {
+        if (options.volumes === true) claims = [...fileClaims, ...setClaims];
+        else keptClaims = [...fileClaims, ...setClaims].map((x) => x.label);
+        workloads = [
+          ...set.deployments,
+          ...set.replicaSets,
+          ...set.statefulSets,
+          ...set.jobs,
+          ...set.daemonSets,
+        ].map((w) => ({
+          kind: w.kind,
+          name: w.metadata.name,
+          namespace: w.metadata.namespace,
+        }));
+        if (
+          targets.length === 0 &&
+          services.length === 0 &&
+          workloads.length === 0 &&
+          claims.length === 0 &&
+          keptClaims.length === 0
+        ) {
           throw new UsageError(`${options.file} holds no valid Pod`, {
             hint: '`podkit validate FILE` shows its problems',
           });
         }
       } else {
         if (names.length === 0) throw new UsageError('name the pods to remove, or pass -f FILE');
-        targets = names.map((name) => ({ name, namespace }));
+        if (options.volumes === true)
+          throw new UsageError('--volumes goes with -f FILE', {
+            hint: 'remove one claim with `podkit down pvc/NAME`',
+          });
+        targets = names.filter((n) => !CLAIM_ARG.test(n)).map((name) => ({ name, namespace }));
+        claims = names.flatMap((n) => {
+          const m = CLAIM_ARG.exec(n);
+          return m?.[1] === undefined
+            ? []
+            : [{ namespace, name: m[1], label: `persistentvolumeclaim/${m[1]}` }];
+        });
       }
       await requireHost();
       const client = await agentFor(command, io);
@@ -112,6 +164,38 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           state.exitCode = ExitCode.FAILURE;
         }
       }
+      // Claims go once the pods that mount them are gone (podkit keeps a claim a pod mounts).
+      if (claims.length > 0) {
+        const all = await listClaims(client);
+        for (const want of claims) {
+          const matches = all.filter(
+            (r) =>
+              r.claim.metadata.namespace === want.namespace &&
+              (typeof want.name === 'string'
+                ? r.claim.metadata.name === want.name
+                : want.name.test(r.claim.metadata.name)),
+          );
+          if (matches.length === 0 && typeof want.name === 'string') {
+            io.stderr.write(
+              `podkit: no PersistentVolumeClaim named "${want.name}" in namespace "${want.namespace}"\n`,
+            );
+            state.exitCode = ExitCode.FAILURE;
+          }
+          for (const r of matches) {
+            try {
+              await removeClaim(client, r.claim.metadata.namespace, r.claim.metadata.name);
+              io.stdout.write(
+                `persistentvolumeclaim/${r.claim.metadata.name} ${c.green('removed')} (with its data)\n`,
+              );
+            } catch (err) {
+              if (!isPodkitError(err)) throw err;
+              io.stderr.write(`podkit: ${err.message}\n`);
+              if (err.hint !== undefined) io.stderr.write(`hint: ${err.hint}\n`);
+              state.exitCode = ExitCode.FAILURE;
+            }
+          }
+        }
+      }
       // The file's Services go after its pods, as kubectl deletes a file's objects in order.
       for (const t of services) {
         try {
@@ -123,5 +207,14 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           state.exitCode = ExitCode.FAILURE;
         }
       }
+      // As `docker compose down` keeps named volumes: the data stays for the next `up`.
+      if (keptClaims.length > 0)
+        io.stderr.write(
+          `kept ${keptClaims.join(', ')} and their data (\`podkit down --volumes -f FILE\` removes them)\n`,
+        );
     });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

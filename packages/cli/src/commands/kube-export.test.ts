@@ -127,8 +127,9 @@ test('the schema check fails a wrong object (so it can fail)', async () => {
     [{ path: '/spec', message: 'must have required property selector' }],
   );
   assert.match(
-    (await schemaProblems({ apiVersion: 'v1', kind: 'Service' }))[0]?.message ?? '',
-    /no schema for v1\/Service/,
+    (await schemaProblems({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }))[0]?.message ??
+      '',
+    /no schema for networking\.k8s\.io\/v1\/Ingress/,
   );
 });
 
@@ -440,6 +441,48 @@ items:
     `${file}:18:5 warning: items[1].status: status removed (the cluster sets it)`,
   ]);
   await assertSchemaValid(objects, 'list');
+});
+
+test('kube export passes a headless Service, a StatefulSet with claim templates and a PersistentVolumeClaim through', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'db.yaml');
+  await writeFile(
+    file,
+    `apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}, ports: [{port: 6379}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 3
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: redis, image: redis:7, volumeMounts: [{name: data, mountPath: /data}]}]
+  volumeClaimTemplates:
+    - metadata: {name: data}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: shared}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`,
+  );
+  const r = await podkit(['kube', 'export', '-f', file]);
+  assert.equal(r.code, 0, r.err);
+  const objects = objectsOf(r.out, 'db');
+  assert.deepEqual(
+    objects.map((o) => o.kind),
+    ['Service', 'StatefulSet', 'PersistentVolumeClaim'],
+  );
+  assert.equal(r.err, '');
+  await assertSchemaValid(objects, 'db');
 });
 
 test('YAML output: 1.1 look-alikes quoted, round trip through the YAML 1.1 reader', () => {

@@ -53,7 +53,7 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
     .argument('[file]', 'the manifest file (or -f FILE)')
     .option(
       '-f, --file <file>',
-      'manifest file: Pods, Deployments, ReplicaSets, Jobs, DaemonSets, Services, with their ConfigMaps and Secrets',
+      'manifest file: Pods, Deployments, ReplicaSets, StatefulSets, Jobs, DaemonSets, Services, PersistentVolumeClaims, with their ConfigMaps and Secrets',
     )
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
     .option(
@@ -78,10 +78,21 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         state.exitCode = ExitCode.FAILURE;
         return;
       }
-      const workloads = [...set.deployments, ...set.replicaSets, ...set.jobs, ...set.daemonSets];
-      if (set.pods.length === 0 && set.services.length === 0 && workloads.length === 0) {
+      const workloads = [
+        ...set.deployments,
+        ...set.replicaSets,
+        ...set.statefulSets,
+        ...set.jobs,
+        ...set.daemonSets,
+      ];
+      if (
+        set.pods.length === 0 &&
+        set.services.length === 0 &&
+        workloads.length === 0 &&
+        set.persistentVolumeClaims.length === 0
+      ) {
         throw new PodkitError(CliErrorCode.CLI_NO_POD, `${set.file} holds no Pod to run`, {
-          hint: 'add a `kind: Pod`, `Deployment`, `Job` or `DaemonSet` document (a StatefulSet contributes its pod template)',
+          hint: 'add a `kind: Pod`, `Deployment`, `StatefulSet`, `Job` or `DaemonSet` document',
         });
       }
       traceMark('cli.manifest');
@@ -106,7 +117,12 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       }).finally(() => {
         progress.close();
       });
+      for (const claim of set.persistentVolumeClaims)
+        io.stdout.write(
+          `persistentvolumeclaim/${claim.metadata.name} ${c.green('applied')} (${claim.spec.storage}, ${claim.spec.accessModes.join(',')})\n`,
+        );
       if (set.services.length > 0) await reportServices(client, set, io, c);
+      if (set.statefulSets.length > 0) await warnServiceNames(client, set, io, c);
       for (const w of workloads)
         io.stdout.write(
           `${w.kind.toLowerCase()}/${w.metadata.name} ${c.green('applied')} (${workloadSize(w)})\n`,
@@ -181,6 +197,42 @@ async function reportServices(
   }
 }
 
+/**
+ * A StatefulSet's pods get DNS names (`NAME-0.SVC`) from the headless Service its serviceName
+ * names: when there is none (or it has a ClusterIP), it runs, with a warning saying so — as
+ * Kubernetes accepts it and the Service may come later.
+ */
+async function warnServiceNames(
+  client: AgentClient,
+  set: ManifestSet,
+  io: CliIo,
+  c: Colors,
+): Promise<void> {
+  const all = await listServices(client);
+  for (const s of set.statefulSets) {
+    const wanted = s.spec.serviceName;
+    const what = `${c.yellow('warning')}: statefulset/${s.metadata.name}`;
+    if (wanted === undefined) {
+      io.stderr.write(
+        `${what} has no serviceName: its pods get no DNS names (${s.metadata.name}-0.SERVICE)\n`,
+      );
+      continue;
+    }
+    const svc = all.find(
+      (r) =>
+        r.service.metadata.name === wanted && r.service.metadata.namespace === s.metadata.namespace,
+    );
+    if (svc === undefined)
+      io.stderr.write(
+        `${what}: its serviceName Service "${wanted}" does not exist: ${s.metadata.name}-0.${wanted} and the other pod names resolve once a headless Service "${wanted}" (clusterIP: None) selecting its pods is applied\n`,
+      );
+    else if (svc.service.spec.clusterIP !== 'None')
+      io.stderr.write(
+        `${what}: its serviceName Service "${wanted}" is not headless (clusterIP ${svc.service.spec.clusterIP ?? '?'}): only a headless Service gives the pods DNS names (${s.metadata.name}-0.${wanted})\n`,
+      );
+  }
+}
+
 /** Prints warnings and errors of the manifest; false when it has errors. */
 function reportDiagnostics(set: ManifestSet, io: CliIo, c: Colors): boolean {
   for (const d of set.diagnostics) io.stderr.write(`${renderDiagnostic(d, c)}\n`);
@@ -208,6 +260,8 @@ async function startPods(
       services: set.services,
       deployments: set.deployments,
       replicaSets: set.replicaSets,
+      statefulSets: set.statefulSets,
+      persistentVolumeClaims: set.persistentVolumeClaims,
       jobs: set.jobs,
       daemonSets: set.daemonSets,
       source: set.file,

@@ -3,7 +3,8 @@ import type { WorkloadItem } from '../agent-access.js';
 
 /** How many pods a workload wants: a Deployment's replicas, a DaemonSet's one (one node). */
 export function desiredPods(w: Workload): number {
-  if (w.kind === 'Deployment' || w.kind === 'ReplicaSet') return w.spec.replicas;
+  if (w.kind === 'Deployment' || w.kind === 'ReplicaSet' || w.kind === 'StatefulSet')
+    return w.spec.replicas;
   if (w.kind === 'Job') return w.spec.parallelism;
   return 1;
 }

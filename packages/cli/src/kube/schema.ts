@@ -25,6 +25,9 @@ const MODELS: Readonly<Record<string, () => Promise<ModelClass>>> = {
   'v1/Pod': async () => (await import('kubernetes-models/v1/Pod')).Pod,
   'v1/ConfigMap': async () => (await import('kubernetes-models/v1/ConfigMap')).ConfigMap,
   'v1/Secret': async () => (await import('kubernetes-models/v1/Secret')).Secret,
+  'v1/Service': async () => (await import('kubernetes-models/v1/Service')).Service,
+  'v1/PersistentVolumeClaim': async () =>
+    (await import('kubernetes-models/v1/PersistentVolumeClaim')).PersistentVolumeClaim,
   'apps/v1/Deployment': async () =>
     (await import('kubernetes-models/apps/v1/Deployment')).Deployment,
   'apps/v1/ReplicaSet': async () =>

@@ -3,11 +3,28 @@ import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PodkitError } from '@podkit/kit';
-import { RuntimeErrorCode, serviceError } from '../errors.js';
+import { RuntimeErrorCode, claimError, serviceError } from '../errors.js';
 import { getImage, type ImageRecord } from '../images/image-store.js';
 import { mountsUnder } from '../host/mounts.js';
 import { collectGarbage } from '../sandbox/index.js';
-import type { ConfigMap, Deployment, Pod, ReplicaSet, Secret, Service } from '../spec/types.js';
+import type {
+  ConfigMap,
+  Deployment,
+  PersistentVolumeClaim,
+  Pod,
+  ReplicaSet,
+  Secret,
+  Service,
+  StatefulSet,
+} from '../spec/types.js';
+import {
+  applyClaimRecords,
+  ensureClaimRecords,
+  listClaimRecords,
+  removeClaimRecord,
+  type ClaimRecord,
+} from '../claims/claim-store.js';
+import { missingClaims } from '../claims/claim-references.js';
 import {
   applyWorkloadRecords,
   listWorkloadRecords,
@@ -76,6 +93,9 @@ export interface ApplyInput {
    */
   deployments?: readonly Deployment[] | undefined;
   replicaSets?: readonly ReplicaSet[] | undefined;
+  statefulSets?: readonly StatefulSet[] | undefined;
+  /** Created (bound to their directories) first: the file's workloads and pods mount them. */
+  persistentVolumeClaims?: readonly PersistentVolumeClaim[] | undefined;
   jobs?: readonly Job[] | undefined;
   daemonSets?: readonly DaemonSet[] | undefined;
   /** The manifest file, for the Services' records (pods carry their own origin). */
@@ -246,16 +266,31 @@ export class NodeRuntime implements AsyncDisposable {
     const workloads: Workload[] = [
       ...(input.deployments ?? []),
       ...(input.replicaSets ?? []),
+      ...(input.statefulSets ?? []),
       ...(input.jobs ?? []),
       ...(input.daemonSets ?? []),
     ];
+    const claims = input.persistentVolumeClaims ?? [];
+    // A template naming a claim that neither the file nor the machine has: its pods could never
+    // start (the kubelet would keep them Pending); refused before anything is created.
+    const missing = missingClaims(workloads, claims, await this.listClaims());
+    if (missing.length > 0)
+      throw claimError(RuntimeErrorCode.CLAIM_NOT_FOUND, missing.join('; '), {
+        hint: 'add the PersistentVolumeClaim to the file (or apply it first), or fix claimName',
+      });
     const before = new Set(
       (services.length === 0 ? [] : await this.listServices()).map((r) => serviceKey(r.service)),
     );
     const workloadsBefore = new Set(
       (workloads.length === 0 ? [] : await this.listWorkloads()).map((r) => r.uid),
     );
-    await this.applyServices(services, input.source ?? 'unknown', input.signal);
+    const newClaims = await this.applyClaims(claims, input.source ?? 'unknown', input.signal);
+    try {
+      await this.applyServices(services, input.source ?? 'unknown', input.signal);
+    } catch (err) {
+      await this.#removeNewClaims(newClaims);
+      throw err;
+    }
     this.#remember(input.configMaps, input.secrets);
     let applied: WorkloadRecord[] = [];
     try {
@@ -271,6 +306,7 @@ export class NodeRuntime implements AsyncDisposable {
       for (const s of services)
         if (!before.has(serviceKey(s)))
           await this.removeService(s.metadata.namespace, s.metadata.name).catch(() => false);
+      await this.#removeNewClaims(newClaims);
       throw err;
     }
     return started;
@@ -285,6 +321,90 @@ export class NodeRuntime implements AsyncDisposable {
     };
     for (const m of configMaps) of(m.metadata.namespace).configMaps.set(m.metadata.name, m);
     for (const x of secrets) of(x.metadata.namespace).secrets.set(x.metadata.name, x);
+  }
+
+  /** Claims this apply created go again when it fails (they are new and empty). */
+  async #removeNewClaims(created: readonly ClaimRecord[]): Promise<void> {
+    for (const r of created)
+      await removeClaimRecord(this.layout, r.claim.metadata.namespace, r.claim.metadata.name).catch(
+        () => false,
+      );
+  }
+
+  /** Every PersistentVolumeClaim of the node, by namespace then name. */
+  listClaims(): Promise<ClaimRecord[]> {
+    return listClaimRecords(this.layout);
+  }
+
+  /**
+   * Creates or updates the claims of one file under the state root's lock, all or none; each
+   * new one is bound to a directory of its own. Returns the ones created.
+   */
+  async applyClaims(
+    claims: readonly PersistentVolumeClaim[],
+    source: string,
+    signal?: AbortSignal,
+  ): Promise<ClaimRecord[]> {
+    this.#assertOpen();
+    if (claims.length === 0) return [];
+    const lock = await acquireLock(this.layout.globalLockPath, {
+      wait: true,
+      what: 'the podkit state root',
+      signal,
+    });
+    try {
+      return (await applyClaimRecords(this.layout, claims, source)).created;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** The claims a controller needs: missing ones created, existing ones kept as they are. */
+  async ensureClaims(
+    claims: readonly PersistentVolumeClaim[],
+    source: string,
+  ): Promise<ClaimRecord[]> {
+    this.#assertOpen();
+    if (claims.length === 0) return [];
+    const lock = await acquireLock(this.layout.globalLockPath, {
+      wait: true,
+      what: 'the podkit state root',
+    });
+    try {
+      return await ensureClaimRecords(this.layout, claims, source);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Removes a claim and its directory with the data; false when there was none. A claim a pod
+   * still mounts (not yet released) is kept (CLAIM_IN_USE), as Kubernetes' pvc-protection
+   * keeps it while a pod uses it.
+   */
+  async removeClaim(namespace: string, name: string): Promise<boolean> {
+    this.#assertOpen();
+    const lock = await acquireLock(this.layout.globalLockPath, {
+      wait: true,
+      what: 'the podkit state root',
+    });
+    try {
+      const users = (await this.list()).filter(
+        (r) =>
+          !r.released &&
+          r.namespace === namespace &&
+          r.pod.spec.volumes.some((v) => v.persistentVolumeClaim?.claimName === name),
+      );
+      if (users.length > 0)
+        throw claimError(
+          RuntimeErrorCode.CLAIM_IN_USE,
+          `PersistentVolumeClaim ${namespace}/${name} is in use by pod ${users.map((u) => u.name).join(', ')}`,
+          { hint: 'remove the pods (or their workload) first: `podkit down -f FILE`' },
+        );
+      return await removeClaimRecord(this.layout, namespace, name);
+    } finally {
+      await lock.release();
+    }
   }
 
   /** Every workload of the node (Deployments, ReplicaSets, Jobs, DaemonSets). */
@@ -347,9 +467,15 @@ export class NodeRuntime implements AsyncDisposable {
     options: {
       backoff?: Partial<BackoffPolicy> | undefined;
       signal?: AbortSignal | undefined;
+      /** Claims the pod needs that its controller makes (a StatefulSet's): created first when missing. */
+      claims?: readonly PersistentVolumeClaim[] | undefined;
+      /** The file the claims are said to come from. */
+      claimSource?: string | undefined;
     } = {},
   ): Promise<PodRecord> {
     this.#assertOpen();
+    if (options.claims !== undefined && options.claims.length > 0)
+      await this.ensureClaims(options.claims, options.claimSource ?? pod.origin.file);
     const ns = pod.metadata.namespace;
     const known = this.#config.get(ns);
     const configMaps = new Map(known?.configMaps);
@@ -452,12 +578,13 @@ export class NodeRuntime implements AsyncDisposable {
     const podDir = layout.podDir(uid);
     let record: PodRecord;
     let images: Map<string, ImageRecord>;
+    let claims: Record<string, string>;
     const objects = {
       configMaps: new Map(input.configMaps.map((c) => [c.metadata.name, c])),
       secrets: new Map(input.secrets.map((s) => [s.metadata.name, s])),
     };
     try {
-      images = (await admitPod(layout, pod, objects, { pull: input.pull })).images;
+      ({ images, claims } = await admitPod(layout, pod, objects, { pull: input.pull }));
       traceMark('up.admitted');
       await mkdir(podDir, { recursive: true, mode: 0o700 });
       await savePodObjects(podDir, input.configMaps, input.secrets);
@@ -470,6 +597,7 @@ export class NodeRuntime implements AsyncDisposable {
         source: pod.origin.file,
         pod,
         serviceEnv: await this.#serviceEnv(pod.metadata.namespace),
+        ...(Object.keys(claims).length > 0 ? { claims } : {}),
         worker: this.#self,
         released: false,
         backoff: { ...KUBELET_BACKOFF, ...input.backoff },

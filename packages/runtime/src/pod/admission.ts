@@ -9,6 +9,7 @@ import { cpuMillis, memoryBytes } from '../spec/quantity.js';
 import type { Container, Pod } from '../spec/types.js';
 import type { StateLayout } from '../state/state-root.js';
 import { checkVolumes } from '../volumes/volume-manager.js';
+import { bindPodClaims } from '../claims/pod-claims.js';
 import type { KeyedData, VolumeObjects } from '../volumes/types.js';
 import { resolveContainerEnv, type PodObjects } from './container-env.js';
 import { resolvePodImages, type PodPullOptions } from './pod-images.js';
@@ -31,6 +32,8 @@ export class AdmissionError extends PodkitError {
 /** What admission resolved, for the worker to use as is. */
 export interface AdmittedPod {
   images: Map<string, ImageRecord>;
+  /** The directories of the claims the pod mounts, by claim name. */
+  claims: Record<string, string>;
   portMappings: PortMapping[];
 }
 
@@ -139,6 +142,8 @@ export async function admitPod(
   const images = resolved.images;
   problems.push(...resolved.problems);
   problems.push(...(await checkVolumes(pod.spec.volumes, toKeyed(objects))));
+  const claims = await bindPodClaims(layout, pod, others);
+  problems.push(...claims.problems);
   for (const c of allContainers(pod))
     problems.push(...resolveContainerEnv(c, objects, undefined).problems);
   const portMappings = podPortMappings(pod);
@@ -182,5 +187,5 @@ export async function admitPod(
     }
   }
   if (problems.length > 0) throw new AdmissionError(pod, problems);
-  return { images, portMappings };
+  return { images, portMappings, claims: claims.paths };
 }

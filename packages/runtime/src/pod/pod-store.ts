@@ -42,6 +42,11 @@ export interface PodRecord {
    * A terminating pod leaves its Services' endpoints at once, while it still runs its grace.
    */
   deletionTimestamp?: string | undefined;
+  /**
+   * The directories of the PersistentVolumeClaims the pod mounts, by claim name, bound at
+   * admission (claims/pod-claims.ts).
+   */
+  claims?: Record<string, string> | undefined;
   /** Set once the worker finished tearing the pod's resources down (logs and status stay). */
   released: boolean;
   status: PodStatus;

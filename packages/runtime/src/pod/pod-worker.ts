@@ -447,10 +447,11 @@ export class PodWorker {
     this.#seccomp = await loadRuntimeDefaultSeccomp().catch(() => undefined);
     this.#facts = this.#downwardFacts(sb);
     this.#volumes = new Map(
-      preparedVolumesOf(this.#layout.podDir(this.#record.uid), pod.spec.volumes).map((v) => [
-        v.name,
-        v,
-      ]),
+      preparedVolumesOf(
+        this.#layout.podDir(this.#record.uid),
+        pod.spec.volumes,
+        new Map(Object.entries(this.#record.claims ?? {})),
+      ).map((v) => [v.name, v]),
     );
   }
 
@@ -519,7 +520,10 @@ export class PodWorker {
       const volumes = await prepareVolumes(
         this.#layout.podDir(this.#record.uid),
         pod.spec.volumes,
-        volumeObjects(this.#o.objects),
+        {
+          ...volumeObjects(this.#o.objects),
+          claims: new Map(Object.entries(this.#record.claims ?? {})),
+        },
         this.#facts,
       );
       this.#volumes = new Map(volumes.map((v) => [v.name, v]));
@@ -573,7 +577,10 @@ export class PodWorker {
       const volumes = await prepareVolumes(
         this.#layout.podDir(this.#record.uid),
         this.#record.pod.spec.volumes,
-        volumeObjects(this.#o.objects),
+        {
+          ...volumeObjects(this.#o.objects),
+          claims: new Map(Object.entries(this.#record.claims ?? {})),
+        },
         facts,
       );
       this.#volumes = new Map(volumes.map((v) => [v.name, v]));

@@ -449,11 +449,15 @@ describe('valid manifests', () => {
     assert.deepEqual(set.pods[0]!.origin, { file: 'list.yaml', line: 10, column: 5, kind: 'Pod' });
   });
 
-  it('a StatefulSet template with a hostPath volume and a subPath mount', () => {
-    const pod = onlyPod('statefulset.yaml', [
-      "statefulset.yaml:6:3 warning: spec.serviceName: ignored: podkit runs the StatefulSet's pod template once, as a Pod",
-    ]);
-    assert.equal(pod.metadata.name, 'db');
+  it('a StatefulSet with a hostPath volume and a subPath mount in its template', () => {
+    const set = load('statefulset.yaml');
+    assert.deepEqual(set.diagnostics, []);
+    assert.equal(set.pods.length, 0);
+    const sts = set.statefulSets[0];
+    assert.ok(sts);
+    assert.equal(sts.metadata.name, 'db');
+    assert.equal(sts.spec.serviceName, 'db');
+    const pod = { ...sts, kind: 'Pod', apiVersion: 'v1', spec: sts.spec.template.spec } as Pod;
     assert.deepEqual(pod.spec.volumes[0], {
       name: 'data',
       hostPath: { path: '/var/lib/podkit-db', type: 'DirectoryOrCreate' },

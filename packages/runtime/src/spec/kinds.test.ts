@@ -51,7 +51,6 @@ describe('kinds podkit does not run', () => {
   it('kinds that would run something podkit cannot give stay errors', () => {
     for (const [apiVersion, kind] of [
       ['batch/v1', 'CronJob'],
-      ['v1', 'PersistentVolumeClaim'],
       ['v1', 'ReplicationController'],
     ] as const) {
       const set = parse(doc(apiVersion, kind));

@@ -2,7 +2,7 @@ import { checkTotalSize, readBase64Map, readStringData } from './config-objects.
 import { didYouMean } from './did-you-mean.js';
 import { readObjectMeta } from './meta.js';
 import { checkDns1035Label } from './names.js';
-import { readPodSpec, type RestartRule } from './pod-spec.js';
+import { readPodSpec } from './pod-spec.js';
 import { Fields, isObject, typeMismatch, type SpecContext } from './reader.js';
 import { readServiceSpec } from './service.js';
 import type {
@@ -11,13 +11,17 @@ import type {
   ManifestOrigin,
   ObjectMeta,
   Pod,
+  PersistentVolumeClaim,
   ReplicaSet,
   Secret,
   Service,
+  StatefulSet,
 } from './types.js';
 import { readDaemonSetSpec, type DaemonSet } from './daemonset.js';
 import { readJobSpec, type Job } from './job.js';
 import { readDeploymentSpec, readReplicaSetSpec } from './workloads.js';
+import { readClaimSpec } from './claims.js';
+import { readStatefulSetSpec, statefulSetNameProblem } from './statefulset.js';
 import { childPath, type JsonValue } from './yaml-documents.js';
 
 /** The objects read from one file. */
@@ -28,6 +32,8 @@ export interface ManifestObjects {
   services: Service[];
   deployments: Deployment[];
   replicaSets: ReplicaSet[];
+  statefulSets: StatefulSet[];
+  persistentVolumeClaims: PersistentVolumeClaim[];
   jobs: Job[];
   daemonSets: DaemonSet[];
 }
@@ -37,6 +43,7 @@ const KINDS: Readonly<Record<string, string>> = {
   ConfigMap: 'v1',
   Secret: 'v1',
   Service: 'v1',
+  PersistentVolumeClaim: 'v1',
   List: 'v1',
   Deployment: 'apps/v1',
   ReplicaSet: 'apps/v1',
@@ -48,7 +55,8 @@ const KINDS: Readonly<Record<string, string>> = {
 const NO_API = 'no Kubernetes API on one machine, so nothing to grant access to';
 const NO_PROXY =
   'no ingress or gateway controller on one machine; reach a Service on its node port';
-const NO_STORAGE = 'no volume provisioning on one machine; use hostPath';
+const NO_STORAGE =
+  'a PersistentVolumeClaim is bound to a directory of its own on this machine, with no PersistentVolume or StorageClass';
 
 /**
  * Well-known kinds podkit does not run, with why: accepted with one warning each and not
@@ -85,41 +93,11 @@ const IGNORED_KINDS: Readonly<Record<string, string>> = {
  */
 const UNSUPPORTED_KINDS: Readonly<Record<string, string>> = {
   CronJob: 'use a Job, started on a schedule by cron or a systemd timer',
-  PersistentVolumeClaim: 'no PersistentVolumes on one machine; use a hostPath or emptyDir volume',
   ReplicationController: 'use a ReplicaSet or Deployment with the same pod template',
 };
 
 const SUPPORTED_LIST =
-  'Pod, ConfigMap, Secret, Service, Deployment, ReplicaSet, Job, DaemonSet, or the pod template of a StatefulSet';
-
-interface WorkloadShape {
-  /** Spec fields that decide the number of pods (must be 1 or omitted). */
-  counts: readonly string[];
-  /** Spec fields that make sense only for a controller: accepted with a warning. */
-  controllerFields: readonly string[];
-  restart: RestartRule;
-}
-
-const always = (kind: string): RestartRule => ({
-  allowed: ['Always'],
-  reason: `the pods of a ${kind} always restart`,
-});
-
-const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
-  StatefulSet: {
-    counts: ['replicas'],
-    controllerFields: [
-      'serviceName',
-      'podManagementPolicy',
-      'updateStrategy',
-      'revisionHistoryLimit',
-      'minReadySeconds',
-      'persistentVolumeClaimRetentionPolicy',
-      'ordinals',
-    ],
-    restart: always('StatefulSet'),
-  },
-};
+  'Pod, ConfigMap, Secret, Service, PersistentVolumeClaim, Deployment, ReplicaSet, StatefulSet, Job, DaemonSet';
 
 function originOf(ctx: SpecContext, path: string, kind: string): ManifestOrigin {
   const { line, column } = ctx.positions.locate(path);
@@ -324,6 +302,40 @@ export function readObject(
     }
     return;
   }
+  if (kind === 'StatefulSet') {
+    const spec = f.object('spec', readStatefulSetSpec, { required: 'the StatefulSet spec' });
+    f.end();
+    if (metadata !== undefined && spec !== undefined) {
+      const bad = statefulSetNameProblem(metadata.name, spec);
+      if (bad !== undefined) ctx.error(childPath(f.at('metadata'), 'name'), bad);
+    }
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore) {
+      out.statefulSets.push({
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata,
+        spec,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
+  if (kind === 'PersistentVolumeClaim') {
+    const spec = f.object('spec', readClaimSpec, {
+      required: 'the claim spec: accessModes and resources.requests.storage',
+    });
+    f.end();
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore) {
+      out.persistentVolumeClaims.push({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata,
+        spec,
+        origin: originOf(ctx, path, kind),
+      });
+    }
+    return;
+  }
   if (kind === 'ReplicaSet') {
     const spec = f.object('spec', readReplicaSetSpec, { required: 'the ReplicaSet spec' });
     f.end();
@@ -341,15 +353,6 @@ export function readObject(
   if (kind === 'Job' || kind === 'DaemonSet') {
     readController(ctx, f, kind, path, metadata, errorsBefore, out);
     return;
-  }
-  const shape = WORKLOADS[kind];
-  if (shape === undefined) return;
-  const pod = f.object('spec', (s) => readWorkloadSpec(s, kind, shape, metadata), {
-    required: 'the workload spec',
-  });
-  f.end();
-  if (pod !== undefined && ctx.errorCount === errorsBefore) {
-    out.pods.push({ ...pod, origin: originOf(ctx, path, kind) });
   }
 }
 
@@ -381,76 +384,4 @@ function sizeOf(data: Record<string, string | Buffer>): number {
   let total = 0;
   for (const [key, value] of Object.entries(data)) total += Buffer.byteLength(key) + value.length;
   return total;
-}
-
-/** A workload's pod: its template, named after the workload. */
-function readWorkloadSpec(
-  f: Fields,
-  kind: string,
-  shape: WorkloadShape,
-  workloadMeta: ObjectMeta | undefined,
-): Omit<Pod, 'origin'> | undefined {
-  for (const key of shape.counts) {
-    const count = f.integer(key, { min: 0 });
-    if (count !== undefined && count !== 1) {
-      f.ctx.error(
-        f.at(key),
-        `podkit runs one pod per manifest: ${key} must be 1 (or omitted), got ${count}`,
-        'out-of-range',
-      );
-    }
-  }
-  for (const key of shape.controllerFields)
-    f.ignored(key, `ignored: podkit runs the ${kind}'s pod template once, as a Pod`);
-  if (kind === 'StatefulSet') {
-    const claims = f.raw('volumeClaimTemplates');
-    if (Array.isArray(claims) && claims.length > 0) {
-      f.ctx.error(
-        f.at('volumeClaimTemplates'),
-        'not supported by podkit (no PersistentVolumes on one machine; use hostPath)',
-        'unsupported',
-        'key',
-      );
-    }
-  }
-  const matchLabels = f.object(
-    'selector',
-    (s) => {
-      s.accept('matchExpressions');
-      return s.stringMap('matchLabels');
-    },
-    { required: kind === 'Job' ? false : 'a label selector matching the template labels' },
-  );
-  const template = f.object(
-    'template',
-    (t) => {
-      const meta = t.object('metadata', (m) => readObjectMeta(m, false));
-      const spec = t.object('spec', (s) => readPodSpec(s, shape.restart), {
-        required: 'the pod spec',
-      });
-      const labels = meta?.labels ?? {};
-      for (const [key, value] of Object.entries(matchLabels ?? {})) {
-        if (labels[key] !== value) {
-          t.ctx.error(
-            childPath(childPath(t.path, 'metadata'), 'labels'),
-            `must match the selector: ${key}=${value} is missing (selector does not match template labels)`,
-          );
-        }
-      }
-      return spec === undefined ? undefined : { meta, spec };
-    },
-    { required: 'the pod template' },
-  );
-  if (template === undefined || workloadMeta === undefined) return undefined;
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: workloadMeta.name,
-      namespace: workloadMeta.namespace,
-      labels: template.meta?.labels ?? {},
-      annotations: template.meta?.annotations ?? {},
-    },
-    spec: template.spec,
-  };
 }

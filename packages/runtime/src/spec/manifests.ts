@@ -6,15 +6,23 @@ import { readObject, type ManifestObjects } from './kinds.js';
 import { SpecContext } from './reader.js';
 import type { DaemonSet } from './daemonset.js';
 import type { Job } from './job.js';
-import type { ConfigMap, Deployment, Pod, ReplicaSet, Secret, Service } from './types.js';
+import type {
+  ConfigMap,
+  Deployment,
+  PersistentVolumeClaim,
+  Pod,
+  ReplicaSet,
+  Secret,
+  Service,
+  StatefulSet,
+} from './types.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
 /** Everything read from one manifest file. */
 export interface ManifestSet {
   file: string;
   /**
-   * The pods that validated (a StatefulSet contributes its pod template, named after it),
-   * defaults applied.
+   * The pods that validated, defaults applied.
    */
   pods: Pod[];
   configMaps: ConfigMap[];
@@ -24,6 +32,10 @@ export interface ManifestSet {
   /** Deployments and ReplicaSets, run by the agent's controllers (their pods are theirs). */
   deployments: Deployment[];
   replicaSets: ReplicaSet[];
+  /** StatefulSets, run by the agent's StatefulSet controller. */
+  statefulSets: StatefulSet[];
+  /** Claims, bound to directories under the state root (before the pods that mount them). */
+  persistentVolumeClaims: PersistentVolumeClaim[];
   /** Jobs and DaemonSets, run by the agent's controllers too. */
   jobs: Job[];
   daemonSets: DaemonSet[];
@@ -63,6 +75,8 @@ export function parseManifests(
     services: [],
     deployments: [],
     replicaSets: [],
+    statefulSets: [],
+    persistentVolumeClaims: [],
     jobs: [],
     daemonSets: [],
   };
@@ -89,11 +103,24 @@ export function parseManifests(
 function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]): void {
   const lists: [
     string,
-    (Pod | ConfigMap | Secret | Service | Deployment | ReplicaSet | Job | DaemonSet)[],
+    (
+      | Pod
+      | ConfigMap
+      | Secret
+      | Service
+      | Deployment
+      | ReplicaSet
+      | StatefulSet
+      | PersistentVolumeClaim
+      | Job
+      | DaemonSet
+    )[],
   ][] = [
     ['pod', objects.pods],
     ['Deployment', objects.deployments],
     ['ReplicaSet', objects.replicaSets],
+    ['StatefulSet', objects.statefulSets],
+    ['PersistentVolumeClaim', objects.persistentVolumeClaims],
     ['Job', objects.jobs],
     ['DaemonSet', objects.daemonSets],
     ['ConfigMap', objects.configMaps],

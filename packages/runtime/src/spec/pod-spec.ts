@@ -42,8 +42,15 @@ function rawNames(value: JsonValue | undefined): string[] {
   );
 }
 
-/** Reads a pod `spec` with the API server's rules and defaults. */
-export function readPodSpec(f: Fields, restart: RestartRule = POD_RESTART): PodSpec | undefined {
+/**
+ * Reads a pod `spec` with the API server's rules and defaults. `claimVolumes`: the names of a
+ * StatefulSet's volumeClaimTemplates, volumes its pods get besides the template's.
+ */
+export function readPodSpec(
+  f: Fields,
+  restart: RestartRule = POD_RESTART,
+  claimVolumes: readonly string[] = [],
+): PodSpec | undefined {
   const ctx = f.ctx;
   const errorsBefore = ctx.errorCount;
   for (const key of SCHEDULING_FIELDS) f.ignored(key);
@@ -81,7 +88,7 @@ export function readPodSpec(f: Fields, restart: RestartRule = POD_RESTART): PodS
     ...rawNames(f.value.initContainers),
     ...rawNames(f.value.containers),
   ]);
-  const volumeNames = new Set(rawNames(f.value.volumes));
+  const volumeNames = new Set([...rawNames(f.value.volumes), ...claimVolumes]);
   const volumes = f.objectList('volumes', (v) => readVolume(v, containerNames)) ?? [];
   reportDuplicates(f, 'volumes', 'name', (n) => `duplicate volume name ${JSON.stringify(n)}`);
 

@@ -121,6 +121,59 @@ export interface ReplicaSet {
   origin: ManifestOrigin;
 }
 
+/** apps/v1 StatefulSetUpdateStrategy, defaults applied (RollingUpdate, partition 0). */
+export type StatefulSetUpdateStrategy =
+  { type: 'RollingUpdate'; rollingUpdate: { partition: number } } | { type: 'OnDelete' };
+
+/** apps/v1 StatefulSetSpec, the part podkit runs, defaults applied. */
+export interface StatefulSetSpec {
+  /** Defaults to 1. */
+  replicas: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  /** The (headless) Service that gives the pods their DNS names; `subdomain` of each pod. */
+  serviceName: string | undefined;
+  /** Defaults to OrderedReady: one pod at a time, each after the previous one is Ready. */
+  podManagementPolicy: 'OrderedReady' | 'Parallel';
+  updateStrategy: StatefulSetUpdateStrategy;
+  /** One claim per pod and template, named `<template>-<statefulset>-<ordinal>`. */
+  volumeClaimTemplates: PersistentVolumeClaimTemplate[];
+  /** The first ordinal (spec.ordinals.start, default 0). */
+  startOrdinal: number;
+  minReadySeconds: number;
+  revisionHistoryLimit: number;
+}
+
+export interface StatefulSet {
+  apiVersion: 'apps/v1';
+  kind: 'StatefulSet';
+  metadata: ObjectMeta;
+  spec: StatefulSetSpec;
+  origin: ManifestOrigin;
+}
+
+/** core/v1 PersistentVolumeClaimSpec, the part podkit keeps (capacity is not enforced). */
+export interface PersistentVolumeClaimSpec {
+  accessModes: ('ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod')[];
+  /** resources.requests.storage as written (a quantity). */
+  storage: string;
+  storageClassName: string | undefined;
+}
+
+/** A StatefulSet's volumeClaimTemplates[] entry. */
+export interface PersistentVolumeClaimTemplate {
+  metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> };
+  spec: PersistentVolumeClaimSpec;
+}
+
+export interface PersistentVolumeClaim {
+  apiVersion: 'v1';
+  kind: 'PersistentVolumeClaim';
+  metadata: ObjectMeta;
+  spec: PersistentVolumeClaimSpec;
+  origin: ManifestOrigin;
+}
+
 /** A Service port (core/v1 ServicePort), defaults applied. */
 export interface ServicePort {
   /** Required (a DNS label, unique in the Service) when the Service has several ports. */
@@ -376,6 +429,14 @@ export interface Volume {
   secret?: SecretVolumeSource;
   downwardAPI?: DownwardAPIVolumeSource;
   projected?: ProjectedVolumeSource;
+  persistentVolumeClaim?: PersistentVolumeClaimVolumeSource;
+}
+
+/** A claim (in the pod's namespace) the pod mounts: its directory, bound on this machine. */
+export interface PersistentVolumeClaimVolumeSource {
+  claimName: string;
+  /** Defaults to false. */
+  readOnly: boolean;
 }
 
 export interface EmptyDirVolumeSource {

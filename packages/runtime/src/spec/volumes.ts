@@ -24,11 +24,11 @@ const SUPPORTED_SOURCES = [
   'secret',
   'downwardAPI',
   'projected',
+  'persistentVolumeClaim',
 ] as const;
 
 // Real volume sources of core/v1 that podkit does not implement.
 const UNSUPPORTED_SOURCES = [
-  'persistentVolumeClaim',
   'ephemeral',
   'csi',
   'nfs',
@@ -80,7 +80,9 @@ export function readVolume(f: Fields, containerNames: ReadonlySet<string>): Volu
   for (const source of UNSUPPORTED_SOURCES) {
     f.unsupported(
       source,
-      source === 'persistentVolumeClaim' ? 'use hostPath or emptyDir on one machine' : undefined,
+      source === 'ephemeral'
+        ? 'use a persistentVolumeClaim (or a StatefulSet volumeClaimTemplate) or an emptyDir'
+        : undefined,
     );
   }
   if (present.length > 1) {
@@ -149,6 +151,12 @@ export function readVolume(f: Fields, containerNames: ReadonlySet<string>): Volu
     return { sources, defaultMode };
   });
   if (projected !== undefined) volume.projected = projected;
+  const claim = f.object('persistentVolumeClaim', (c) => {
+    const claimName = readObjectName(c, 'claimName');
+    const readOnly = c.boolean('readOnly') ?? false;
+    return claimName === undefined ? undefined : { claimName, readOnly };
+  });
+  if (claim !== undefined) volume.persistentVolumeClaim = claim;
   return name === undefined ? undefined : volume;
 }
 

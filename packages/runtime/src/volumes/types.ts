@@ -24,6 +24,8 @@ export type KeyedData = ReadonlyMap<string, Buffer>;
 export interface VolumeObjects {
   configMaps: ReadonlyMap<string, KeyedData>;
   secrets: ReadonlyMap<string, KeyedData>;
+  /** The directories of the PersistentVolumeClaims the pod was admitted with, by claim name. */
+  claims?: ReadonlyMap<string, string> | undefined;
 }
 
 /** The pod facts the downward API exposes. */

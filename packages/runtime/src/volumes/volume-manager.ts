@@ -89,6 +89,17 @@ export async function prepareVolumes(
         prepared.push({ name: v.name, hostPath: v.hostPath.path, alwaysReadOnly: false });
         continue;
       }
+      if (v.persistentVolumeClaim !== undefined) {
+        const { claimName, readOnly } = v.persistentVolumeClaim;
+        const claimDir = objects.claims?.get(claimName);
+        if (claimDir === undefined)
+          throw new PodkitError(
+            RuntimeErrorCode.VOLUME_UNAVAILABLE,
+            `volume "${v.name}": persistentvolumeclaim "${claimName}" is not bound to this pod`,
+          );
+        prepared.push({ name: v.name, hostPath: claimDir, alwaysReadOnly: readOnly });
+        continue;
+      }
       await mkdir(dir, { mode: 0o777 });
       if (v.emptyDir !== undefined) {
         if (v.emptyDir.medium === 'Memory') {
@@ -125,16 +136,26 @@ export async function prepareVolumes(
  * The volumes prepareVolumes made for this pod, as it returned them: what a pod adopted by a
  * restarted agent mounts into the containers it starts from then on. Creates nothing.
  */
-export function preparedVolumesOf(podDir: string, volumes: readonly Volume[]): PreparedVolume[] {
+export function preparedVolumesOf(
+  podDir: string,
+  volumes: readonly Volume[],
+  claims: ReadonlyMap<string, string> = new Map(),
+): PreparedVolume[] {
   const base = volumesDir(podDir);
   return volumes.map((v) =>
     v.hostPath !== undefined
       ? { name: v.name, hostPath: v.hostPath.path, alwaysReadOnly: false }
-      : {
-          name: v.name,
-          hostPath: path.join(base, v.name),
-          alwaysReadOnly: v.emptyDir === undefined,
-        },
+      : v.persistentVolumeClaim !== undefined
+        ? {
+            name: v.name,
+            hostPath: claims.get(v.persistentVolumeClaim.claimName) ?? '/nonexistent',
+            alwaysReadOnly: v.persistentVolumeClaim.readOnly,
+          }
+        : {
+            name: v.name,
+            hostPath: path.join(base, v.name),
+            alwaysReadOnly: v.emptyDir === undefined,
+          },
   );
 }
 

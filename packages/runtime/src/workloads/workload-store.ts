@@ -7,13 +7,14 @@ import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
 import { checkPathSegment, type StateLayout } from '../state/state-root.js';
 import type { DaemonSet } from '../spec/daemonset.js';
 import type { Job } from '../spec/job.js';
-import type { Deployment, LabelSelector, ReplicaSet } from '../spec/types.js';
+import type { Deployment, LabelSelector, ReplicaSet, StatefulSet } from '../spec/types.js';
 import { checkJobUpdate } from './job-update.js';
 import type { JobStatus } from './job-status.js';
+import { statefulSetUpdateProblem } from './statefulset-update.js';
 
 /** The kinds the agent's controllers run. */
-export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'Job' | 'DaemonSet';
-export type Workload = Deployment | ReplicaSet | Job | DaemonSet;
+export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'Job' | 'DaemonSet';
+export type Workload = Deployment | ReplicaSet | StatefulSet | Job | DaemonSet;
 
 /** Whether `kind` names a kind the agent's controllers run. */
 export function isWorkloadKind(kind: string): kind is WorkloadKind {
@@ -43,10 +44,12 @@ export type JobRecord = WorkloadRecord<Job>;
 export type DaemonSetRecord = WorkloadRecord<DaemonSet>;
 export type DeploymentRecord = WorkloadRecord<Deployment>;
 export type ReplicaSetRecord = WorkloadRecord<ReplicaSet>;
+export type StatefulSetRecord = WorkloadRecord<StatefulSet>;
 
 const DIRS: Readonly<Record<WorkloadKind, string>> = {
   Deployment: 'deployments',
   ReplicaSet: 'replicasets',
+  StatefulSet: 'statefulsets',
   Job: 'jobs',
   DaemonSet: 'daemonsets',
 };
@@ -136,6 +139,14 @@ export async function applyWorkloadRecords(
           `${where}: spec.selector is immutable (it is ${JSON.stringify(old.object.spec.selector)})`,
           { hint: `remove the ${o.kind} first (podkit down -f FILE), or keep its selector` },
         );
+      const problem =
+        o.kind === 'StatefulSet'
+          ? statefulSetUpdateProblem(old.object as StatefulSet, o)
+          : undefined;
+      if (problem !== undefined)
+        throw workloadError(RuntimeErrorCode.WORKLOAD_INVALID, `${where}: ${problem}`, {
+          hint: 'remove the StatefulSet first (podkit down -f FILE; its claims stay), or change only replicas, template, updateStrategy, minReadySeconds or ordinals',
+        });
     }
     if (old !== undefined && o.kind === 'Job') checkJobUpdate(where, old.object as Job, o);
     const record: WorkloadRecord = {
