@@ -1,6 +1,6 @@
-import { readObjectMeta } from './meta.js';
+import { readPodTemplate } from './pod-template.js';
 import { checkLabelValue, checkQualifiedName } from './names.js';
-import { readPodSpec, type RestartRule } from './pod-spec.js';
+import type { RestartRule } from './pod-spec.js';
 import { typeMismatch, type Fields } from './reader.js';
 import type {
   DeploymentSpec,
@@ -9,7 +9,6 @@ import type {
   LabelSelector,
   LabelSelectorRequirement,
   PodSpec,
-  PodTemplateSpec,
   ReplicaSetSpec,
 } from './types.js';
 import { childPath, indexPath } from './yaml-documents.js';
@@ -64,33 +63,10 @@ function readReplicated(f: Fields, kind: string): ReplicaSetSpec | undefined {
   });
   if (selector !== undefined && isEmptySelector(selector))
     f.ctx.error(f.at('selector'), 'empty selector is invalid for a ' + kind, 'required');
-  const template = f.object(
-    'template',
-    (t) => {
-      const meta = t.object('metadata', (m) => readObjectMeta(m, false));
-      const spec = t.object(
-        'spec',
-        (s) => readPodSpec(s, { ...ALWAYS, reason: `the pods of a ${kind} always restart` }),
-        { required: 'the pod spec' },
-      );
-      const labels = meta?.labels ?? {};
-      if (
-        selector !== undefined &&
-        !isEmptySelector(selector) &&
-        !selectorMatches(selector, labels)
-      )
-        t.ctx.error(
-          childPath(childPath(t.path, 'metadata'), 'labels'),
-          `\`selector\` does not match template \`labels\` (${selectorText(selector)})`,
-        );
-      if (spec === undefined) return undefined;
-      const out: PodTemplateSpec = {
-        metadata: { labels, annotations: meta?.annotations ?? {} },
-        spec,
-      };
-      return out;
-    },
-    { required: 'the pod template' },
+  const template = readPodTemplate(
+    f,
+    selector !== undefined && !isEmptySelector(selector) ? selector : undefined,
+    { ...ALWAYS, reason: `the pods of a ${kind} always restart` },
   );
   if (template !== undefined && replicas > 1) refuseSharedHostPorts(f, replicas, template.spec);
   if (selector === undefined || template === undefined) return undefined;
