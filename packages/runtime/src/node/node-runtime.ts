@@ -331,6 +331,20 @@ export class NodeRuntime implements AsyncDisposable {
       );
   }
 
+  /** Runs `fn` holding the state root's lock (applies, removals and gc, one at a time). */
+  async #underRootLock<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const lock = await acquireLock(this.layout.globalLockPath, {
+      wait: true,
+      what: 'the podkit state root',
+      signal,
+    });
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
+
   /** Every PersistentVolumeClaim of the node, by namespace then name. */
   listClaims(): Promise<ClaimRecord[]> {
     return listClaimRecords(this.layout);
@@ -347,16 +361,9 @@ export class NodeRuntime implements AsyncDisposable {
   ): Promise<ClaimRecord[]> {
     this.#assertOpen();
     if (claims.length === 0) return [];
-    const lock = await acquireLock(this.layout.globalLockPath, {
-      wait: true,
-      what: 'the podkit state root',
-      signal,
-    });
-    try {
+    return this.#underRootLock(async () => {
       return (await applyClaimRecords(this.layout, claims, source)).created;
-    } finally {
-      await lock.release();
-    }
+    }, signal);
   }
 
   /** The claims a controller needs: missing ones created, existing ones kept as they are. */
@@ -366,15 +373,9 @@ export class NodeRuntime implements AsyncDisposable {
   ): Promise<ClaimRecord[]> {
     this.#assertOpen();
     if (claims.length === 0) return [];
-    const lock = await acquireLock(this.layout.globalLockPath, {
-      wait: true,
-      what: 'the podkit state root',
-    });
-    try {
+    return this.#underRootLock(async () => {
       return await ensureClaimRecords(this.layout, claims, source);
-    } finally {
-      await lock.release();
-    }
+    });
   }
 
   /**
@@ -384,11 +385,7 @@ export class NodeRuntime implements AsyncDisposable {
    */
   async removeClaim(namespace: string, name: string): Promise<boolean> {
     this.#assertOpen();
-    const lock = await acquireLock(this.layout.globalLockPath, {
-      wait: true,
-      what: 'the podkit state root',
-    });
-    try {
+    return this.#underRootLock(async () => {
       const users = (await this.list()).filter(
         (r) =>
           !r.released &&
@@ -402,9 +399,7 @@ export class NodeRuntime implements AsyncDisposable {
           { hint: 'remove the pods (or their workload) first: `podkit down -f FILE`' },
         );
       return await removeClaimRecord(this.layout, namespace, name);
-    } finally {
-      await lock.release();
-    }
+    });
   }
 
   /** Every workload of the node (Deployments, ReplicaSets, Jobs, DaemonSets). */
@@ -423,17 +418,10 @@ export class NodeRuntime implements AsyncDisposable {
   ): Promise<WorkloadRecord[]> {
     this.#assertOpen();
     if (workloads.length === 0) return [];
-    const lock = await acquireLock(this.layout.globalLockPath, {
-      wait: true,
-      what: 'the podkit state root',
+    const out = await this.#underRootLock(
+      () => applyWorkloadRecords(this.layout, workloads, source),
       signal,
-    });
-    let out: WorkloadRecord[];
-    try {
-      out = await applyWorkloadRecords(this.layout, workloads, source);
-    } finally {
-      await lock.release();
-    }
+    );
     this.#changes.emit('workloads');
     return out;
   }
@@ -520,23 +508,15 @@ export class NodeRuntime implements AsyncDisposable {
   ): Promise<ServiceRecord[]> {
     this.#assertOpen();
     if (services.length === 0) return [];
-    const lock = await acquireLock(this.layout.globalLockPath, {
-      wait: true,
-      what: 'the podkit state root',
-      signal,
-    });
-    let out: ServiceRecord[];
-    try {
+    const out = await this.#underRootLock(async () => {
       const hostPorts = new Map<number, string>();
       for (const r of await this.list()) {
         if (r.released) continue;
         for (const m of podPortMappings(r.pod))
           hostPorts.set(m.hostPort, `pod ${r.namespace}/${r.name}`);
       }
-      out = await applyServiceRecords(this.layout, services, source, hostPorts);
-    } finally {
-      await lock.release();
-    }
+      return applyServiceRecords(this.layout, services, source, hostPorts);
+    }, signal);
     this.#changes.emit('services');
     return out;
   }
@@ -750,11 +730,7 @@ export class NodeRuntime implements AsyncDisposable {
    */
   async gc(): Promise<GcReport> {
     const report: GcReport = { pods: [], leftovers: [], errors: [] };
-    const lock = await acquireLock(this.layout.globalLockPath, {
-      wait: true,
-      what: 'the podkit state root',
-    });
-    try {
+    await this.#underRootLock(async () => {
       const live = new Set<string>();
       for (const r of await this.list()) {
         if (r.released || this.#running.has(r.uid)) {
@@ -779,9 +755,7 @@ export class NodeRuntime implements AsyncDisposable {
       });
       report.leftovers = removed;
       report.errors.push(...errors);
-    } finally {
-      await lock.release();
-    }
+    });
     return report;
   }
 
