@@ -1,10 +1,12 @@
 /**
  * The manifest parser on the CLI's side, for the commands that read a file themselves
- * (`down -f`, and `up` before it starts an agent). Loaded with `import()`: the parser (YAML,
+ * (`validate`, `down -f`, and `up` before it starts an agent). Loaded with `import()`: the parser (YAML,
  * validation) is not part of the CLI's start, since `up` sends a file's text to the agent.
  */
-import { parseManifests, type ManifestSet } from '@podkit/runtime';
+import { parseManifests, type ManifestSet } from '@podkit/runtime/spec';
 import { readManifest } from './context.js';
+
+export { loadManifestFile } from '@podkit/runtime/spec';
 
 /**
  * Reads a manifest (into `namespace`, see manifestNamespace); an unreadable file is a usage

@@ -1,4 +1,5 @@
-import { parseManifests, selects, type Service } from '@podkit/runtime';
+import { selects, type Service } from '@podkit/runtime';
+import { parseManifests } from '@podkit/runtime/spec';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import type { AppliedService, ApplyLine, ApplyRequest } from '../apply-wire.js';
 import { AgentErrorCode, agentError } from '../errors.js';

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
-import { stringify } from 'yaml';
 import { toKubernetesPod } from '@podkit/runtime';
 import { UsageError } from '../errors.js';
 import { globalOptions } from '../context.js';
@@ -34,10 +33,12 @@ export function registerGet(program: Command, io: CliIo, _state: CommandState): 
       const client = await agentFor(command, io);
       const record = await getPod(client, globalOptions(command).namespace, name);
       const pod = toKubernetesPod(record, hostname());
-      io.stdout.write(
-        options.output === 'json'
-          ? `${JSON.stringify(pod, null, 4)}\n`
-          : stringify(pod, { lineWidth: 0, aliasDuplicateObjects: false }),
-      );
+      if (options.output === 'json') {
+        io.stdout.write(`${JSON.stringify(pod, null, 4)}\n`);
+        return;
+      }
+      // The YAML library is loaded for this output only (it is not part of the CLI's start).
+      const { stringify } = await import('yaml');
+      io.stdout.write(stringify(pod, { lineWidth: 0, aliasDuplicateObjects: false }));
     });
 }
