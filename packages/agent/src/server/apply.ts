@@ -1,4 +1,4 @@
-import { selects, type Service } from '@podkit/runtime';
+import { selects, traceMark, type Service } from '@podkit/runtime';
 import { parseManifests } from '@podkit/runtime/spec';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import type { AppliedService, ApplyLine, ApplyRequest } from '../apply-wire.js';
@@ -41,6 +41,7 @@ export async function applyManifest(
   signal: AbortSignal,
 ): Promise<void> {
   const set = parseManifests(input.manifest, input.file, { namespace: input.namespace });
+  traceMark('apply.parsed');
   const verdict = manifestVerdict(set);
   line(verdict);
   if (!verdict.valid || !verdict.runnable) return;
