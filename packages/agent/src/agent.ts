@@ -17,6 +17,11 @@ export interface AgentOptions {
   hiddenHostPaths?: readonly string[] | undefined;
   /** The cluster DNS's port on the pod network's gateway (default 53). */
   dnsPort?: number | undefined;
+  /**
+   * The Job controller's back-off after a failed pod (default 10 s doubling to 6 min, as
+   * kube-controller-manager's); tests that run an agent in-process shorten it. Not a flag.
+   */
+  jobBackoff?: { baseMs: number; capMs: number } | undefined;
 }
 
 /** The first host address of an IPv4 CIDR (host-local's default gateway). */
@@ -69,8 +74,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log: stamped,
   });
   await services.start();
-  // Deployments and ReplicaSets: their pods, created and removed through the runtime.
-  const workloads = new WorkloadController({ runtime, log: stamped });
+  // Deployments, ReplicaSets, Jobs, DaemonSets: their pods, created and removed through the runtime.
+  const workloads = new WorkloadController({
+    runtime,
+    log: stamped,
+    jobBackoff: options.jobBackoff,
+  });
   await workloads.start();
   const info: AgentInfo = {
     pid: process.pid,

@@ -11,7 +11,7 @@ import type { ManifestVerdict } from './apply-wire.js';
  * (a new kind is one more list here).
  */
 export function workloadsOf(set: ManifestSet): Workload[] {
-  return [...set.deployments, ...set.replicaSets];
+  return [...set.deployments, ...set.replicaSets, ...set.jobs, ...set.daemonSets];
 }
 
 /**

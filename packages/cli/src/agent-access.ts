@@ -9,7 +9,13 @@ import {
   type ApplyLine,
   type ApplyRequest,
 } from '@podkit/agent/client';
-import type { PodEvent, PodRecord, ServiceRecord, WorkloadRecord } from '@podkit/runtime';
+import type {
+  JobCondition,
+  PodEvent,
+  PodRecord,
+  ServiceRecord,
+  WorkloadRecord,
+} from '@podkit/runtime';
 import { layoutFor, requireStateAccess } from './context.js';
 import type { CliIo } from './io.js';
 
@@ -89,6 +95,18 @@ export interface WorkloadItem {
     availableReplicas: number;
     terminatingReplicas: number;
     complete: boolean;
+    /** A Job's counts and conditions. */
+    job?:
+      | {
+          active: number;
+          succeeded: number;
+          failed: number;
+          completions: number | null;
+          startTime?: string | undefined;
+          completionTime?: string | undefined;
+          conditions: JobCondition[];
+        }
+      | undefined;
   };
 }
 

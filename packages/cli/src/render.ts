@@ -46,6 +46,8 @@ export function renderSummary(set: ManifestSet, c: Colors): string {
   const objects = [
     ...(set.deployments.length > 0 ? [plural(set.deployments.length, 'deployment')] : []),
     ...(set.replicaSets.length > 0 ? [plural(set.replicaSets.length, 'replicaset')] : []),
+    ...(set.jobs.length > 0 ? [plural(set.jobs.length, 'job')] : []),
+    ...(set.daemonSets.length > 0 ? [plural(set.daemonSets.length, 'daemonset')] : []),
     ...(set.pods.length > 0 ? [plural(set.pods.length, 'pod')] : []),
     ...(set.configMaps.length > 0 ? [plural(set.configMaps.length, 'configmap')] : []),
     ...(set.secrets.length > 0 ? [plural(set.secrets.length, 'secret')] : []),
@@ -77,6 +79,8 @@ export interface ValidationReport {
     services: string[];
     deployments: string[];
     replicaSets: string[];
+    jobs: string[];
+    daemonSets: string[];
     diagnostics: Diagnostic[];
   }[];
 }
@@ -92,6 +96,8 @@ export function validationReport(sets: readonly ManifestSet[]): ValidationReport
       services: set.services.map((s) => s.metadata.name),
       deployments: set.deployments.map((d) => d.metadata.name),
       replicaSets: set.replicaSets.map((r) => r.metadata.name),
+      jobs: set.jobs.map((j) => j.metadata.name),
+      daemonSets: set.daemonSets.map((d) => d.metadata.name),
       diagnostics: set.diagnostics,
     })),
   };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { canBind, freeHostPorts } from '@podkit/runtime/testing';
-import { command, info } from './redis-servers.js';
+import { command, info, waitReplicated } from './redis-servers.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -163,14 +163,14 @@ test('examples/redis-ambassador end to end: the app pod reads from the replicas 
     return res.json();
   };
   await command(master, ['SET', 'motd', 'hello from the master']);
-  await command(master, ['WAIT', '2', '5000']);
+  await waitReplicated(master, 2);
   await until(async () => ((await getJson(`${app}/healthz`)) ? true : undefined), 'the app');
 
   // A write through the app reaches the master.
   const visit = (await getJson(`${app}/visit`, 'POST')) as { visits: number };
   assert.equal(visit.visits, 1);
   assert.equal(await command(master, ['GET', 'visits']), '1');
-  await command(master, ['WAIT', '2', '5000']);
+  await waitReplicated(master, 2);
 
   // Reads through the app land on the replicas (INFO commandstats on each node).
   const before = await Promise.all([master, replica1, replica2].map((p) => calls(p, 'mget')));

@@ -114,6 +114,33 @@ export async function command(port: number, args: (string | Buffer)[]): Promise<
 }
 
 /**
+ * Waits until `replicas` replicas have applied every write the master took so far, from any
+ * connection. WAIT only waits for the writes of its own connection (a fresh one has none, and
+ * WAIT answers at once), so a write and its undo go first on the same connection: when they
+ * are acknowledged, so is everything before them. Throws when fewer acknowledge in time.
+ */
+export async function waitReplicated(
+  masterPort: number,
+  replicas: number,
+  timeoutMs = 5000,
+): Promise<void> {
+  const frames = await exchange(
+    masterPort,
+    [
+      encodeCommand(['SET', 'podkit:replicated', '1']),
+      encodeCommand(['DEL', 'podkit:replicated']),
+      encodeCommand(['WAIT', String(replicas), String(timeoutMs)]),
+    ],
+    3,
+  );
+  const acked = decodeReply(frames[2] ?? Buffer.alloc(0));
+  if (typeof acked !== 'number' || acked < replicas)
+    throw new Error(
+      `only ${JSON.stringify(acked)} of ${replicas} replicas of ${masterPort} acknowledged within ${timeoutMs} ms`,
+    );
+}
+
+/**
  * {@link command}, sent again on a new connection while the node drops it (up to `timeoutMs`):
  * Sentinel ends every normal client connection of a node it reconfigures (`CLIENT KILL TYPE
  * normal`), so a command that meets a reconfiguration fails with ECONNRESET or no reply.

@@ -52,12 +52,23 @@ export type {
 export type { ServiceRecord } from './services/service-store.js';
 export { selects } from './services/endpoints.js';
 export type {
+  DaemonSetRecord,
   DeploymentRecord,
+  JobRecord,
   ReplicaSetRecord,
   Workload,
   WorkloadKind,
   WorkloadRecord,
 } from './workloads/workload-store.js';
+export { isWorkloadKind } from './workloads/workload-store.js';
+export {
+  jobFinished,
+  type CountedPod,
+  type JobCondition,
+  type JobStatus,
+} from './workloads/job-status.js';
+export type { Job, JobSpec } from './spec/job.js';
+export type { DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy } from './spec/daemonset.js';
 
 // Images: the local store, loads, pulls, builds, OCI layouts.
 export {

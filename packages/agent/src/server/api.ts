@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { PodkitError } from '@podkit/kit';
-import { RuntimeErrorCode } from '@podkit/runtime';
+import { RuntimeErrorCode, isWorkloadKind } from '@podkit/runtime';
 import type { NodeRuntime, PodChange } from '@podkit/runtime/node';
 import { callOf, httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
 import { AgentErrorCode, agentError } from '../errors.js';
@@ -10,7 +10,7 @@ import { applyManifest, applyRequestOf } from './apply.js';
 
 export interface ApiContext {
   runtime: NodeRuntime;
-  /** The Deployment and ReplicaSet controllers (statuses, deletion with dependents). */
+  /** The workload controllers (statuses, deletion with dependents). */
   workloads: WorkloadController;
   info: AgentInfo;
   /** `POST /v1/agent/stop`: the agent stops (pods keep running). */
@@ -148,7 +148,7 @@ export async function handleApi(
       // /v1/workloads/KIND/NS/NAME: the workload, then its dependents (owner references).
       const kind = ns;
       const [wNs, wName] = [name ?? '', sub];
-      if (kind !== 'Deployment' && kind !== 'ReplicaSet') throw notFound(pathname);
+      if (kind === undefined || !isWorkloadKind(kind)) throw notFound(pathname);
       const timeout = q.get('timeoutMs');
       const outcome = await ctx.workloads.remove(
         kind,

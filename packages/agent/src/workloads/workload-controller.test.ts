@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import type { Deployment, Pod, PodRecord, WorkloadKind, WorkloadRecord } from '@podkit/runtime';
+import type {
+  Deployment,
+  Pod,
+  PodRecord,
+  ReplicaSetRecord,
+  WorkloadKind,
+  WorkloadRecord,
+} from '@podkit/runtime';
 import type { PodChange } from '@podkit/runtime/node';
 import { WorkloadController, type WorkloadRuntime } from './workload-controller.js';
 import { testDeployment, testPod } from './test-objects.js';
@@ -182,7 +189,9 @@ describe('WorkloadController (in-memory runtime)', () => {
     const view = (await c.views()).find((v) => v.record.kind === 'Deployment');
     assert.equal(view?.status.complete, true);
     // The old ReplicaSet stays, scaled to 0 (history).
-    const sets = [...rt.workloads.values()].filter((w) => w.kind === 'ReplicaSet');
+    const sets = [...rt.workloads.values()].filter(
+      (w): w is ReplicaSetRecord => w.kind === 'ReplicaSet',
+    );
     assert.deepEqual(sets.map((s) => s.object.spec.replicas).sort(), [0, 3]);
   });
 

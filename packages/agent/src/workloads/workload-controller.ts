@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  DaemonSetRecord,
   DeploymentRecord,
+  JobRecord,
+  Pod,
   PodRecord,
   ReplicaSetRecord,
   WorkloadKind,
   WorkloadRecord,
 } from '@podkit/runtime';
 import type { NodeRuntime } from '@podkit/runtime/node';
+import type { ControllerContext } from './controller-context.js';
+import { syncDaemonSet } from './daemonset-controller.js';
+import { JobController } from './job-controller.js';
+import type { JobBackoff } from './job-plan.js';
 import { podNameFor, POD_TEMPLATE_HASH } from './names.js';
 import { isActive, scaleDownOrder } from './pod-order.js';
 import { planDeployment } from './rollout.js';
@@ -46,6 +53,8 @@ export interface WorkloadControllerOptions {
   /** First and longest wait before creating again after a failed creation. */
   readonly retryBaseMs?: number | undefined;
   readonly retryCapMs?: number | undefined;
+  /** The Job controller's back-off after a failed pod (tests shorten it; default 10 s → 6 min). */
+  readonly jobBackoff?: JobBackoff | undefined;
 }
 
 interface Retry {
@@ -55,7 +64,8 @@ interface Retry {
 }
 
 /**
- * The Deployment and ReplicaSet controllers of kube-controller-manager, for one node, in one
+ * The Deployment, ReplicaSet, Job (job-controller.ts) and DaemonSet (daemonset-controller.ts)
+ * controllers of kube-controller-manager, for one node, in one
  * coalesced loop (the ServiceController's shape): every pod or workload change schedules a
  * sync; changes during a sync fold into one more. A sync
  * 1. collects garbage: a ReplicaSet whose owning Deployment is gone is removed, a pod whose
@@ -63,7 +73,8 @@ interface Retry {
  * 2. runs each Deployment one step (rollout.ts planDeployment): the ReplicaSet of its
  *    template created (`<name>-<pod-template-hash>`), ReplicaSets scaled, old ones pruned;
  * 3. runs each ReplicaSet: ended pods removed, missing pods created through the runtime
- *    (`<rs>-<5 random>`, owned), extra ones deleted in scaleDownOrder.
+ *    (`<rs>-<5 random>`, owned), extra ones deleted in scaleDownOrder; each Job (planJob) and
+ *    each DaemonSet (planDaemonSet) one step.
  * Pod deletions run in the background (each bounded by its grace period + 30 s: the runtime's
  * remove) and count as gone for the sync; a failed creation waits (1 s doubling to 60 s)
  * before it is tried again; a pod that becomes available only after minReadySeconds wakes the
@@ -82,10 +93,29 @@ export class WorkloadController implements AsyncDisposable {
   readonly #retry = new Map<string, Retry>();
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
+  readonly #jobs: JobController;
+  /** What the Job and DaemonSet controllers use of this one. */
+  readonly #ctx: ControllerContext;
 
   constructor(options: WorkloadControllerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#jobs = new JobController(options.runtime, options.jobBackoff);
+    this.#ctx = {
+      now: () => this.#now(),
+      log: (m) => {
+        this.#o.log(m);
+      },
+      deleting: this.#deleting,
+      delete: (p, why) => {
+        this.#delete(p, why);
+      },
+      create: (uid, what, pod) => this.#create(uid, what, pod),
+      creationDelayed: (uid) => this.#creationDelayed(uid),
+      wakeAt: (at) => {
+        this.#wakeAt(at);
+      },
+    };
   }
 
   /** Starts following the runtime; resolves after the first sync. */
@@ -218,6 +248,8 @@ export class WorkloadController implements AsyncDisposable {
     for (const w of workloads) {
       if (this.#closed) return;
       if (w.kind === 'ReplicaSet') await this.#syncReplicaSet(w as ReplicaSetRecord, pods);
+      else if (w.kind === 'Job') await this.#jobs.sync(this.#ctx, w as JobRecord, pods);
+      else if (w.kind === 'DaemonSet') await syncDaemonSet(this.#ctx, w as DaemonSetRecord, pods);
     }
     pods = await rt.list();
     this.#wakeAt(nextAvailability(workloads, pods, this.#now()));
@@ -334,33 +366,53 @@ export class WorkloadController implements AsyncDisposable {
       this.#retry.delete(rs.uid);
       return;
     }
-    const retry = this.#retry.get(rs.uid);
-    if (retry !== undefined && retry.at > this.#now()) {
-      this.#wakeAt(retry.at);
-      return;
-    }
-    for (let i = 0; i < -diff && !this.#closed; i++) {
-      const pod = podFor(rs, podNameFor(name));
-      try {
-        await this.#o.runtime.createOwnedPod(pod, {
-          signal: AbortSignal.timeout(this.#o.createTimeoutMs ?? 120_000),
-        });
-        this.#retry.delete(rs.uid);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const delayMs = Math.min(
-          retry === undefined ? (this.#o.retryBaseMs ?? 1000) : retry.delayMs * 2,
-          this.#o.retryCapMs ?? 60_000,
-        );
-        if (message !== retry?.message)
-          this.#o.log(
-            `workloads: ReplicaSet ${namespace}/${name}: cannot create a pod (retrying, every ${Math.round(delayMs / 1000)}s at most): ${message}`,
-          );
-        const at = this.#now() + delayMs;
-        this.#retry.set(rs.uid, { delayMs, at, message });
-        this.#wakeAt(at);
+    if (this.#creationDelayed(rs.uid)) return;
+    for (let i = 0; i < -diff && !this.#closed; i++)
+      if (
+        !(await this.#create(
+          rs.uid,
+          `ReplicaSet ${namespace}/${name}`,
+          podFor(rs, podNameFor(name)),
+        ))
+      )
         return;
-      }
+  }
+
+  /** Whether the owner's last creation failed and its retry is not due (the loop wakes then). */
+  #creationDelayed(ownerUid: string): boolean {
+    const retry = this.#retry.get(ownerUid);
+    if (retry === undefined || retry.at <= this.#now()) return false;
+    this.#wakeAt(retry.at);
+    return true;
+  }
+
+  /**
+   * Creates one pod of a workload through the runtime; false when it failed: the next try
+   * waits 1 s, doubling to 60 s (said once per message).
+   */
+  async #create(ownerUid: string, what: string, pod: Pod): Promise<boolean> {
+    if (this.#closed) return false;
+    const retry = this.#retry.get(ownerUid);
+    try {
+      await this.#o.runtime.createOwnedPod(pod, {
+        signal: AbortSignal.timeout(this.#o.createTimeoutMs ?? 120_000),
+      });
+      this.#retry.delete(ownerUid);
+      return true;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const delayMs = Math.min(
+        retry === undefined ? (this.#o.retryBaseMs ?? 1000) : retry.delayMs * 2,
+        this.#o.retryCapMs ?? 60_000,
+      );
+      if (message !== retry?.message)
+        this.#o.log(
+          `workloads: ${what}: cannot create a pod (retrying, every ${Math.round(delayMs / 1000)}s at most): ${message}`,
+        );
+      const at = this.#now() + delayMs;
+      this.#retry.set(ownerUid, { delayMs, at, message });
+      this.#wakeAt(at);
+      return false;
     }
   }
 

@@ -1,6 +1,8 @@
 import {
   podStarted,
+  type DaemonSetRecord,
   type DeploymentRecord,
+  type JobRecord,
   type OwnerReference,
   type Pod,
   type PodRecord,
@@ -8,6 +10,7 @@ import {
   type ReplicaSetRecord,
   type WorkloadRecord,
 } from '@podkit/runtime';
+import { daemonSetStatus, jobStatus, type JobStatusView } from './job-daemonset-views.js';
 import { POD_TEMPLATE_HASH, podTemplateHash } from './names.js';
 import { availableAt, isActive, isAvailable, readySince } from './pod-order.js';
 import { rolloutComplete, type DeploymentState, type ReplicaSetState } from './rollout.js';
@@ -149,8 +152,13 @@ export interface WorkloadStatus {
   availableReplicas: number;
   /** Pods being stopped. */
   terminatingReplicas: number;
-  /** Whether the rollout is done (a ReplicaSet: replicas == spec.replicas, all available). */
+  /**
+   * Whether the rollout is done (a ReplicaSet: replicas == spec.replicas, all available; a
+   * DaemonSet: its one pod current and available; a Job: its Complete condition).
+   */
   complete: boolean;
+  /** A Job's counts and conditions. */
+  job?: JobStatusView | undefined;
 }
 
 /** One workload with its status. */
@@ -169,6 +177,9 @@ export function workloadViews(
   now: number,
 ): WorkloadView[] {
   return workloads.map((record) => {
+    if (record.kind === 'Job') return { record, status: jobStatus(record as JobRecord, pods) };
+    if (record.kind === 'DaemonSet')
+      return { record, status: daemonSetStatus(record as DaemonSetRecord, pods, now) };
     if (record.kind === 'ReplicaSet') {
       const rs = record as ReplicaSetRecord;
       const mine = podsOf(rs.uid, pods);

@@ -3,7 +3,16 @@
 // no agent ran, and resumes probes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  access,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AgentClient } from '@podkit/agent/client';
@@ -188,4 +197,74 @@ test('kill -9 of the agent: no container restarts, the next agent adopts every p
     },
     60_000,
   );
+});
+
+test('kill -9 of the agent while it sets a pod up: the next agent sets the pod up again', async (t) => {
+  const env = await cliTestEnv(t);
+  // A bridge plugin whose ADD holds on for 3 s after adding (the agent is killed meanwhile);
+  // DEL is the real one's.
+  const pluginDir = path.join(env.root, 'cni-plugins');
+  const marker = path.join(env.root, 'cni-add-began');
+  await mkdir(pluginDir);
+  for (const name of await readdir('/usr/lib/cni'))
+    await symlink(path.join('/usr/lib/cni', name), path.join(pluginDir, name));
+  await rm(path.join(pluginDir, 'bridge'));
+  await writeFile(
+    path.join(pluginDir, 'bridge'),
+    `#!/bin/sh\nif [ "$CNI_COMMAND" != ADD ]; then exec /usr/lib/cni/bridge; fi\nout=$(/usr/lib/cni/bridge) || { echo "$out"; exit 1; }\n[ -f ${marker} ] && { echo "$out"; exit 0; }\ntouch ${marker}\nsleep 3\necho "$out"\n`,
+    { mode: 0o755 },
+  );
+  const netFile = path.join(env.root, 'network.json');
+  const net = JSON.parse(await readFile(netFile, 'utf8')) as Record<string, unknown>;
+  await writeFile(netFile, JSON.stringify({ ...net, pluginDir }));
+  const file = await env.manifest(
+    'slow.yaml',
+    `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: words }
+data: { word: kept }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: slow }
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: busybox:test
+      env: [{ name: WORD, valueFrom: { configMapKeyRef: { name: words, key: word } } }]
+      command: [sh, -c, 'echo "word=$WORD"; trap "exit 0" TERM; while :; do sleep 0.2; done']
+`,
+  );
+  const client = new AgentClient(env.root);
+  // `up` waits for the pod; the agent it talks to is killed under it.
+  const up = env.run(['up', '-d', '-f', file, '--timeout', '60s']);
+  await waitFor('the CNI ADD to begin', () =>
+    access(marker).then(
+      () => true,
+      () => false,
+    ),
+  );
+  const first = await client.info();
+  process.kill(first.pid, 'SIGKILL');
+  await up;
+  await waitFor('the agent to be gone', async () => !(await client.alive()));
+
+  const ps = await env.run(['ps']);
+  assert.equal(ps.code, 0, ps.err());
+  await waitFor('the pod to run', async () => {
+    const p = (await pods(client)).get('slow');
+    return p?.status.phase === 'Running' && main(p).state.running !== undefined;
+  });
+  const pod = (await pods(client)).get('slow');
+  // Set up whole: its IP, and its one container started once.
+  assert.match(pod?.status.podIP ?? '', /^10\.89\./);
+  assert.equal(main(pod).restartCount, 0);
+  const logs = await env.run(['logs', 'slow']);
+  assert.match(logs.out(), /word=kept/);
+  // The pod's ConfigMap is kept for the next agent as before (its private tmpfs).
+  await access(path.join(env.layout.podDir(pod?.uid ?? ''), 'private', 'objects.json'));
+  const second = await client.info();
+  assert.notEqual(second.pid, first.pid);
 });

@@ -26,7 +26,7 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
     .argument('[names...]', 'pod names')
     .option(
       '-f, --file <file>',
-      'the objects of this manifest file: its Deployments and ReplicaSets (with their pods), pods and Services',
+      'the objects of this manifest file: its workloads (with their pods), pods and Services',
     )
     .option('--force', 'do not wait for the grace period: kill the containers at once')
     .option('--timeout <duration>', 'how long to wait for the pod to stop before killing it')
@@ -53,11 +53,13 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           name: s.metadata.name,
           namespace: s.metadata.namespace,
         }));
-        workloads = [...set.deployments, ...set.replicaSets].map((w) => ({
-          kind: w.kind,
-          name: w.metadata.name,
-          namespace: w.metadata.namespace,
-        }));
+        workloads = [...set.deployments, ...set.replicaSets, ...set.jobs, ...set.daemonSets].map(
+          (w) => ({
+            kind: w.kind,
+            name: w.metadata.name,
+            namespace: w.metadata.namespace,
+          }),
+        );
         if (targets.length === 0 && services.length === 0 && workloads.length === 0) {
           throw new UsageError(`${options.file} holds no valid Pod`, {
             hint: '`podkit validate FILE` shows its problems',

@@ -250,6 +250,14 @@ test('redis-ambassador example from the OCI redis-ambassador image: the app writ
   await backends('up');
   const redis = async (port: number, ...args: string[]): Promise<string> =>
     (await runCommand(['redis-cli', '-h', '127.0.0.1', '-p', String(port), ...args])).stdout.trim();
+  // WAIT waits for its own connection's writes only: a write and its undo on the same
+  // connection first, so that every earlier write (any connection's) is acknowledged too.
+  const replicated = async (port: number, replicas: number): Promise<void> => {
+    const out = await runCommand(['redis-cli', '-h', '127.0.0.1', '-p', String(port)], {
+      input: `SET podkit:replicated 1\nDEL podkit:replicated\nWAIT ${replicas} 5000\n`,
+    });
+    assert.equal(out.stdout.trim().split('\n').at(-1), String(replicas), out.stdout);
+  };
   const mgets = async (port: number): Promise<number> =>
     Number(/cmdstat_mget:calls=(\d+)/.exec(await redis(port, 'INFO', 'commandstats'))?.[1] ?? 0);
   await until(async () => {
@@ -315,7 +323,7 @@ test('redis-ambassador example from the OCI redis-ambassador image: the app writ
     return res.json();
   };
   await redis(master, 'SET', 'motd', 'hello from the master');
-  await redis(master, 'WAIT', '2', '5000');
+  await replicated(master, 2);
   await until(
     async () => ((await call('GET', '/healthz')) !== undefined ? true : undefined),
     'the app',
@@ -324,7 +332,7 @@ test('redis-ambassador example from the OCI redis-ambassador image: the app writ
   // A write through the app lands on the master.
   assert.deepEqual(await call('POST', '/visit'), { visits: 1 });
   assert.equal(await redis(master, 'GET', 'visits'), '1');
-  await redis(master, 'WAIT', '2', '5000');
+  await replicated(master, 2);
 
   // Reads through the app land on the replicas (INFO commandstats of each node).
   const nodes = [master, replica1, replica2];

@@ -31,6 +31,7 @@ import type { CliIo } from '../io.js';
 import { PullProgress } from '../pull-progress.js';
 import { waitReady } from './wait-ready.js';
 import { waitWorkloads } from './wait-workloads.js';
+import { workloadSize } from './workload-text.js';
 import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic, renderInvalidSummary, type Colors } from '../render.js';
 
@@ -57,10 +58,13 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
     .argument('[file]', 'the manifest file (or -f FILE)')
     .option(
       '-f, --file <file>',
-      'manifest file: Pods, Deployments, ReplicaSets, Services, with their ConfigMaps and Secrets',
+      'manifest file: Pods, Deployments, ReplicaSets, Jobs, DaemonSets, Services, with their ConfigMaps and Secrets',
     )
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
-    .option('--wait', 'like -d, but wait until every pod is Ready (fail with the reason)')
+    .option(
+      '--wait',
+      'like -d, but wait until every pod is Ready and every Job finished (fail with the reason)',
+    )
     .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
     .action(async (positional: string | undefined, options: UpOptions, command: Command) => {
       traceMark('cli.up');
@@ -131,12 +135,10 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       if (result === undefined) throw unexpectedAnswer(client);
       const { records, workloads } = result;
       reportServices(result.services, io, c);
-      for (const w of workloads) {
-        const n = w.spec.replicas;
+      for (const w of workloads)
         io.stdout.write(
-          `${w.kind.toLowerCase()}/${w.metadata.name} ${c.green('applied')} (${n} ${n === 1 ? 'replica' : 'replicas'})\n`,
+          `${w.kind.toLowerCase()}/${w.metadata.name} ${c.green('applied')} (${workloadSize(w)})\n`,
         );
-      }
       if (workloads.length > 0) {
         // A workload's pods run until it is deleted: there is no foreground to follow, so
         // `up` waits as -d does (kubectl apply returns at once; compose up -d waits).
@@ -207,7 +209,7 @@ function settleVerdict(file: string, verdict: ManifestVerdict, io: CliIo, c: Col
   }
   if (!verdict.runnable)
     throw new PodkitError(CliErrorCode.CLI_NO_POD, `${file} holds no Pod to run`, {
-      hint: 'add a `kind: Pod` or `kind: Deployment` document (a StatefulSet, DaemonSet or Job contributes its pod template)',
+      hint: 'add a `kind: Pod`, `Deployment`, `Job` or `DaemonSet` document (a StatefulSet contributes its pod template)',
     });
   return true;
 }

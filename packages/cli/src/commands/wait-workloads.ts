@@ -1,13 +1,17 @@
 import type { AgentClient } from '@podkit/agent/client';
-import type { Deployment, ReplicaSet } from '@podkit/runtime';
+import type { Workload } from '@podkit/runtime';
 import { listWorkloads, watchPods, type WorkloadItem } from '../agent-access.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { Colors } from '../render.js';
+import { desiredPods, jobCompletions, workloadSize } from './workload-text.js';
 
-type Wanted = Deployment | ReplicaSet;
+type Wanted = Workload;
 
-/** What `up -d` waits for (every pod of the current template started) and `--wait` (rolled out). */
+/**
+ * What `up -d` waits for (every pod of the current template started; a Job: its active pods
+ * started, or it finished) and `--wait` (rolled out; a Job: finished, Complete or Failed).
+ */
 export type WorkloadGoal = 'started' | 'ready';
 
 function matches(item: WorkloadItem, w: Wanted): boolean {
@@ -21,15 +25,26 @@ function matches(item: WorkloadItem, w: Wanted): boolean {
 
 /** Whether a workload reached the goal; its spec.replicas is the agent's record's. */
 export function workloadDone(item: WorkloadItem, goal: WorkloadGoal): boolean {
-  const want = item.record.object.spec.replicas;
   const s = item.status;
+  if (s.job !== undefined) {
+    if (jobFinishedBy(item) !== undefined) return true;
+    return goal === 'started' && s.job.active > 0 && s.updatedStartedReplicas >= s.job.active;
+  }
+  const want = desiredPods(item.record.object);
   if (goal === 'ready') return s.complete;
   return s.updatedStartedReplicas >= want && s.updatedReplicas === want;
 }
 
+/** A Job's Complete or Failed condition. */
+function jobFinishedBy(item: WorkloadItem) {
+  return item.status.job?.conditions[0];
+}
+
 function progress(item: WorkloadItem): string {
   const s = item.status;
-  const want = item.record.object.spec.replicas;
+  if (s.job !== undefined)
+    return `${jobCompletions(item)} succeeded, ${s.job.active} active, ${s.job.failed} failed`;
+  const want = desiredPods(item.record.object);
   return `${s.updatedReplicas}/${want} up to date, ${s.updatedStartedReplicas} started, ${s.updatedAvailableReplicas} available${s.replicas > s.updatedReplicas ? `, ${s.replicas - s.updatedReplicas} old` : ''}${s.terminatingReplicas > 0 ? `, ${s.terminatingReplicas} terminating` : ''}`;
 }
 
@@ -94,14 +109,22 @@ export async function waitWorkloads(
     if (item === undefined) {
       io.stderr.write(`${what} was removed\n`);
       code = ExitCode.FAILURE;
+    } else if (jobFinishedBy(item)?.type === 'Failed') {
+      const f = jobFinishedBy(item);
+      io.stderr.write(
+        `${what} ${c.red('failed')}: ${f?.reason ?? ''}: ${f?.message ?? ''} (${progress(item)})\n`,
+      );
+      io.stderr.write(`hint: \`podkit ps -a\` shows its pods; \`podkit logs POD\` what one said\n`);
+      code = ExitCode.FAILURE;
+    } else if (jobFinishedBy(item)?.type === 'Complete') {
+      io.stdout.write(`${what} ${c.green('complete')} (${jobCompletions(item)} succeeded)\n`);
     } else if (workloadDone(item, goal)) {
-      const n = item.record.object.spec.replicas;
       io.stdout.write(
-        `${what} ${c.green(goal === 'ready' ? 'ready' : 'started')} (${n} ${n === 1 ? 'replica' : 'replicas'})\n`,
+        `${what} ${c.green(goal === 'ready' ? 'ready' : 'started')} (${workloadSize(item.record.object)})\n`,
       );
     } else {
       io.stderr.write(
-        `${what} ${c.red(goal === 'ready' ? 'not ready' : 'not started')} within ${Math.round(timeoutMs / 1000)}s: ${progress(item)}\n`,
+        `${what} ${c.red(goal === 'ready' ? (item.status.job === undefined ? 'not ready' : 'not finished') : 'not started')} within ${Math.round(timeoutMs / 1000)}s: ${progress(item)}\n`,
       );
       io.stderr.write(
         `hint: \`podkit ps\` shows its pods; \`podkit describe POD\` why one is not ${goal === 'ready' ? 'Ready' : 'running'}\n`,

@@ -5,7 +5,7 @@ import { get } from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { AgentClient } from '@podkit/agent/client';
-import { runCommand, type PodRecord } from '@podkit/runtime';
+import { runCommand, type PodRecord, type ReplicaSetRecord } from '@podkit/runtime';
 import { rootTag } from '@podkit/runtime/node';
 import { listPods, listWorkloads, watchPods } from '../agent-access.js';
 import { cliTestEnv } from '../testing/cli-test-env.js';
@@ -171,7 +171,7 @@ test('a Deployment of 3 behind a ClusterIP: owned pods, traffic spread, a remove
   assert.notEqual(hash2, hash1);
   // The old ReplicaSet is kept for history, scaled to 0.
   const old = after.find((w) => w.record.object.metadata.name === `web-${hash1}`);
-  assert.equal(old?.record.object.spec.replicas, 0);
+  assert.equal((old?.record as ReplicaSetRecord | undefined)?.object.spec.replicas, 0);
   const pods2 = await until(async () => {
     const all = await listPods(client);
     return all.length === 3 ? all : undefined;

@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createAmbassador, type Ambassador } from './ambassador.js';
-import { command, exchange, info, startReplicaSet } from '../../test/redis-servers.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  command,
+  exchange,
+  info,
+  startReplicaSet,
+  waitReplicated,
+  type RedisServer,
+} from '../../test/redis-servers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -58,7 +67,7 @@ test('pub/sub and blocking pops through the ambassador', async (t) => {
   assert.deepEqual(await popped, ['jobs', 'job-1']);
   // After the pop the client reads normally again (from a replica once it has the write).
   await pusher.set('after-pop', 'v');
-  await command(set.master.port, ['WAIT', '1', '2000']);
+  await waitReplicated(set.master.port, 1, 2000);
   assert.equal(await blocker.get('after-pop'), 'v');
 });
 
@@ -81,7 +90,7 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
   const seed = [];
   for (let i = 0; i < keys; i++) seed.push(['SET', `k${i}`, `v${i}`]);
   for (const c of seed) await command(set.master.port, c);
-  await command(set.master.port, ['WAIT', '3', '5000']);
+  await waitReplicated(set.master.port, 3);
 
   const amb = await createAmbassador({
     listen: '127.0.0.1:0',
@@ -101,6 +110,12 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
 
   let reads = 0;
   const failures: string[] = [];
+  // When each failure came, relative to the SIGKILL (and the SIGSTOP) and the SIGCONT.
+  const marks = { kill: 0, cont: 0 };
+  const at = (): string =>
+    marks.kill === 0
+      ? `before the kill`
+      : `kill+${Date.now() - marks.kill} ms${marks.cont === 0 ? '' : `, cont+${Date.now() - marks.cont} ms`}`;
   let running = true;
   const load = clients.map(async (c, ci) => {
     for (let i = 0; running; i++) {
@@ -112,11 +127,12 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
         const res = (await p.exec()) ?? [];
         res.forEach(([err, v], j) => {
           reads++;
-          if (err !== null) failures.push(err.message);
-          else if (v !== `v${(k + j) % keys}`) failures.push(`k${(k + j) % keys} = ${String(v)}`);
+          if (err !== null) failures.push(`${err.message} (${at()})`);
+          else if (v !== `v${(k + j) % keys}`)
+            failures.push(`k${(k + j) % keys} = ${String(v)} (${at()})`);
         });
       } catch (err) {
-        failures.push(err instanceof Error ? err.message : String(err));
+        failures.push(`${err instanceof Error ? err.message : String(err)} (${at()})`);
       }
     }
   });
@@ -127,6 +143,7 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
     );
   await sleep(800);
   process.kill(killed.pid, 'SIGKILL');
+  marks.kill = Date.now();
   process.kill(stopped.pid, 'SIGSTOP');
   await sleep(1000);
   const byName = (port: number): boolean | undefined =>
@@ -136,6 +153,7 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
   // Stopped for 5 s in all, as the issue asks.
   await sleep(4000);
   process.kill(stopped.pid, 'SIGCONT');
+  marks.cont = Date.now();
   for (let i = 0; i < 100 && byName(stopped.port) !== true; i++) await sleep(50);
   await sleep(200);
   const readsBefore = await replicaGets(stopped.port);
@@ -145,6 +163,10 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
   const readsAfter = await replicaGets(stopped.port);
 
   t.diagnostic(`${reads} reads, survivor served ${await replicaGets(survivor.port)}`);
+  if (failures.length > 0) {
+    t.diagnostic(`${failures.length} failed reads: ${failures.slice(0, 20).join('; ')}`);
+    t.diagnostic(await nodesReport([set.master, survivor, stopped, killed]));
+  }
   assert.deepEqual(failures.slice(0, 5), []);
   assert.ok(reads > 1000, `only ${reads} reads`);
   assert.equal(killedDown, false, 'the SIGKILLed replica is marked down');
@@ -152,6 +174,28 @@ test('replica SIGKILLed and another SIGSTOPped under read load: 0 failed reads',
   assert.equal(byName(stopped.port), true, 'the stopped replica is back after SIGCONT');
   assert.ok(readsAfter > readsBefore, 'the resumed replica serves reads again');
 });
+
+/**
+ * What each node holds and says about replication, with its log's last lines: shown when a
+ * read came back wrong, to tell which node lost data and why (a resync, a restart).
+ */
+async function nodesReport(nodes: readonly RedisServer[]): Promise<string> {
+  const parts = await Promise.all(
+    nodes.map(async (n) => {
+      const ask = async (args: string[]): Promise<string> => {
+        const v = await command(n.port, args).catch((err: unknown) => String(err));
+        return typeof v === 'string' ? v : JSON.stringify(v);
+      };
+      const log = await readFile(join(n.dir, 'redis.log'), 'utf8').catch(() => '');
+      return [
+        `--- ${n.port}: dbsize ${await ask(['DBSIZE'])}`,
+        (await ask(['INFO', 'replication'])).replace(/\r\n/g, ' '),
+        ...log.trimEnd().split('\n').slice(-25),
+      ].join('\n');
+    }),
+  );
+  return parts.join('\n');
+}
 
 /** Reads from `sock` until `done(text so far)` holds; the text (latin1) is returned. */
 function readUntil(sock: net.Socket, done: (text: string) => boolean): Promise<string> {

@@ -11,6 +11,7 @@ import {
   startReplicaSet,
   startSentinels,
   startWriter,
+  waitReplicated,
   type RedisServer,
 } from '../../test/redis-servers.js';
 import { replyText } from '../resp/decode.js';
@@ -37,7 +38,7 @@ test('discovery: replicas found in the master INFO replication get the reads', a
     c.disconnect();
   });
   await command(set.master.port, ['SET', 'disc', '1']);
-  await command(set.master.port, ['WAIT', '2', '2000']);
+  await waitReplicated(set.master.port, 2, 2000);
   for (let i = 0; i < 20; i++) assert.equal(await c.get('disc'), '1');
   for (const r of set.replicas) {
     const stats = replyText(await command(r.port, ['INFO', 'commandstats']));

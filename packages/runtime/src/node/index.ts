@@ -22,7 +22,9 @@ export {
 export { rootTag } from '../sandbox/index.js';
 export { loadPodNetwork } from '../pod/network-config.js';
 export type {
+  DaemonSetRecord,
   DeploymentRecord,
+  JobRecord,
   ReplicaSetRecord,
   Workload,
   WorkloadKind,

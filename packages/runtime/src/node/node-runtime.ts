@@ -13,9 +13,12 @@ import {
   listWorkloadRecords,
   removeWorkloadRecord,
   writeWorkloadRecord,
+  type Workload,
   type WorkloadKind,
   type WorkloadRecord,
 } from '../workloads/workload-store.js';
+import type { DaemonSet } from '../spec/daemonset.js';
+import type { Job } from '../spec/job.js';
 import {
   applyServiceRecords,
   listServiceRecords,
@@ -73,6 +76,8 @@ export interface ApplyInput {
    */
   deployments?: readonly Deployment[] | undefined;
   replicaSets?: readonly ReplicaSet[] | undefined;
+  jobs?: readonly Job[] | undefined;
+  daemonSets?: readonly DaemonSet[] | undefined;
   /** The manifest file, for the Services' records (pods carry their own origin). */
   source?: string | undefined;
   configMaps: readonly ConfigMap[];
@@ -238,7 +243,12 @@ export class NodeRuntime implements AsyncDisposable {
     if (input.onReplaced !== undefined) await this.#replaceEnded(input.pods, input.onReplaced);
     const services = input.services ?? [];
     checkNamedTargetPorts(services, input.pods);
-    const workloads = [...(input.deployments ?? []), ...(input.replicaSets ?? [])];
+    const workloads: Workload[] = [
+      ...(input.deployments ?? []),
+      ...(input.replicaSets ?? []),
+      ...(input.jobs ?? []),
+      ...(input.daemonSets ?? []),
+    ];
     const before = new Set(
       (services.length === 0 ? [] : await this.listServices()).map((r) => serviceKey(r.service)),
     );
@@ -277,7 +287,7 @@ export class NodeRuntime implements AsyncDisposable {
     for (const x of secrets) of(x.metadata.namespace).secrets.set(x.metadata.name, x);
   }
 
-  /** Every Deployment and ReplicaSet of the node. */
+  /** Every workload of the node (Deployments, ReplicaSets, Jobs, DaemonSets). */
   listWorkloads(): Promise<WorkloadRecord[]> {
     return listWorkloadRecords(this.layout);
   }
@@ -287,7 +297,7 @@ export class NodeRuntime implements AsyncDisposable {
    * Listeners of subscribeWorkloads hear of it.
    */
   async applyWorkloads(
-    workloads: readonly (Deployment | ReplicaSet)[],
+    workloads: readonly Workload[],
     source: string,
     signal?: AbortSignal,
   ): Promise<WorkloadRecord[]> {

@@ -7,7 +7,7 @@ import type { DockerSeccompProfile } from '../oci/seccomp.js';
 import type { Clock } from '../probes/clock.js';
 import type { Prober, ProbeTarget } from '../probes/types.js';
 import type { Runc } from '../runc/runc.js';
-import type { Sandbox } from '../sandbox/index.js';
+import { containerRuncId, type Sandbox } from '../sandbox/index.js';
 import type { Container } from '../spec/types.js';
 import type { StateLayout } from '../state/state-root.js';
 import type { AdoptedContainer, ContainerHandle } from '../supervisor/run-container.js';
@@ -16,7 +16,12 @@ import type { PreparedVolume } from '../volumes/volume-manager.js';
 import type { DownwardFacts } from '../volumes/types.js';
 import { resolveContainerEnv, type PodObjects } from './container-env.js';
 import { buildContainerPlan } from './container-plan.js';
-import { cleanupAttempt, startAttempt, type ContainerExit } from './container-runner.js';
+import {
+  cleanupAttempt,
+  createAttempt,
+  type ContainerExit,
+  type CreatedAttempt,
+} from './container-runner.js';
 import { runLifecycleHook } from './lifecycle-hooks.js';
 import { loadPullImage, pullFailureMessage, shouldPull } from './pod-images.js';
 import { nowRfc3339, terminatedReason, type ContainerStatus, type PodEvent } from './pod-status.js';
@@ -63,6 +68,11 @@ export interface ContainerLifecycleContext {
   readonly pulled: Map<string, ImageRecord>;
   /** First-attempt overlays mounted while the sandbox was created (taken by the first start). */
   readonly premounts: Map<string, Promise<RootfsMount | undefined>>;
+  /**
+   * First attempts created while the pod's network was set up (undefined: that failed, the
+   * start creates it again and reports why); taken by the first start.
+   */
+  readonly precreated: Map<string, Promise<CreatedAttempt | undefined>>;
   /** Aborted by a forced stop: a pull in progress ends at once. */
   readonly force: AbortSignal;
   sandbox(): Sandbox | undefined;
@@ -99,11 +109,27 @@ export class ContainerLifecycle {
     return nowRfc3339(() => this.#c.clock.now());
   }
 
-  /** Creates and starts one attempt of the container (runc), before any hook or probe. */
+  /**
+   * Creates and starts one attempt of the container (runc), before any hook or probe. A first
+   * attempt the pod worker created while the pod's network was set up is only started.
+   */
   async #create(slot: ContainerSlot): Promise<ContainerHandle> {
+    const name = slot.container.name;
+    const precreated = this.#c.precreated.get(name);
+    this.#c.precreated.delete(name);
+    const created = await precreated;
+    if (created !== undefined) return created.start();
     const sb = this.#c.sandbox();
     const facts = this.#c.facts();
     if (sb === undefined || facts === undefined) throw new Error('sandbox not ready');
+    return (await this.create(slot, sb, facts)).start();
+  }
+
+  /**
+   * The first half of an attempt: its rootfs, plan and `runc create` in `sb` (the pod worker
+   * calls it directly for a first attempt while the pod's network is still being set up).
+   */
+  async create(slot: ContainerSlot, sb: Sandbox, facts: DownwardFacts): Promise<CreatedAttempt> {
     const image =
       this.#c.pulled.get(slot.container.name) ?? this.#c.images.get(slot.container.name);
     if (image === undefined) throw new Error(`no image for ${slot.container.name}`);
@@ -121,10 +147,10 @@ export class ContainerLifecycle {
     const env = resolveContainerEnv(c, this.#c.objects, facts, serviceEnv).env;
     const premount = this.#c.premounts.get(c.name);
     this.#c.premounts.delete(c.name);
-    const attempt = await startAttempt({
+    const attempt = await createAttempt({
       rootfs: await premount,
       runc: this.#c.runc,
-      id: this.#c.runcId(c.name),
+      id: containerRuncId(sb, c.name),
       containerDir: this.#c.containerDir(c.name),
       stateRoot: this.#c.layout.root,
       image,

@@ -10,9 +10,10 @@ import {
 } from '../images/rootfs-mount.js';
 import type { ImageRecord } from '../images/image-store.js';
 import {
+  createContainer,
   forgetContainer,
-  runContainer,
   type ContainerHandle,
+  type CreatedContainer,
 } from '../supervisor/run-container.js';
 import { traceMark } from '../trace.js';
 
@@ -53,10 +54,25 @@ export async function prepareRootfs(input: {
 /**
  * Starts one attempt of a container: a fresh writable layer over the image (a restarted
  * container starts from its image again, as under kubelet), config.json from the plan, and the
- * supervisor's held `runc run` (runContainer). Resolves once the container's process exists;
- * on failure nothing of the attempt is left but its log.
+ * container created and started under conmon (runContainer). Resolves once the container's
+ * process exists; on failure nothing of the attempt is left but its log.
  */
 export async function startAttempt(input: StartAttemptInput): Promise<ContainerHandle> {
+  return (await createAttempt(input)).start();
+}
+
+/**
+ * An attempt created (`runc create` under conmon over its mounted rootfs) and not started:
+ * start() runs it, abort() removes the container and its rootfs mount. Exactly one is called;
+ * a failed start leaves nothing either.
+ */
+export interface CreatedAttempt {
+  start(): Promise<ContainerHandle>;
+  abort(): Promise<void>;
+}
+
+/** startAttempt's first half: the rootfs, the plan and `runc create` (see CreatedAttempt). */
+export async function createAttempt(input: StartAttemptInput): Promise<CreatedAttempt> {
   const { runc, id, containerDir } = input;
   traceMark(`attempt.${id}.begin`);
   let rootfs = input.rootfs;
@@ -70,11 +86,13 @@ export async function startAttempt(input: StartAttemptInput): Promise<ContainerH
     lowerDirs: imageLowerDirs(input.stateRoot, input.image),
     containerDir,
   });
+  const mounted = rootfs;
   traceMark(`attempt.${id}.mounted`);
+  let created: CreatedContainer;
   try {
-    const plan = await input.plan(rootfs.path);
+    const plan = await input.plan(mounted.path);
     traceMark(`attempt.${id}.planned`);
-    return await runContainer({
+    created = await createContainer({
       runc,
       id,
       bundleDir: containerDir,
@@ -82,9 +100,23 @@ export async function startAttempt(input: StartAttemptInput): Promise<ContainerH
       logPath: input.logPath,
     });
   } catch (err) {
-    await rootfs.unmount().catch(() => undefined);
+    await mounted.unmount().catch(() => undefined);
     throw err;
   }
+  return {
+    start: async () => {
+      try {
+        return await created.start();
+      } catch (err) {
+        await mounted.unmount().catch(() => undefined);
+        throw err;
+      }
+    },
+    abort: async () => {
+      await created.abort();
+      await mounted.unmount().catch(() => undefined);
+    },
+  };
 }
 
 /** Removes what an attempt left: runc state and the rootfs mount (logs stay). Idempotent. */

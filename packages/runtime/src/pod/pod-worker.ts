@@ -15,7 +15,7 @@ import type { DownwardFacts } from '../volumes/types.js';
 import { loadPodNetwork } from './network-config.js';
 import { machineCapacity, podPortMappings, volumeObjects } from './admission.js';
 import type { PodObjects } from './container-env.js';
-import { prepareRootfs, type ContainerExit } from './container-runner.js';
+import { prepareRootfs, type ContainerExit, type CreatedAttempt } from './container-runner.js';
 import type { RootfsMount } from '../images/rootfs-mount.js';
 import { adoptContainer, type AdoptedContainer } from '../supervisor/run-container.js';
 import { preparedVolumesOf } from '../volumes/volume-manager.js';
@@ -24,6 +24,7 @@ import type { Prober, ProbeTarget } from '../probes/types.js';
 import { nowRfc3339, type PodEvent } from './pod-status.js';
 import type { PodRecord } from './pod-store.js';
 import { traceMark } from '../trace.js';
+import { savePodObjects } from './pod-objects.js';
 import { releasePodResources } from './pod-release.js';
 import { ContainerLifecycle, objectRef, type ContainerSlot } from './container-lifecycle.js';
 import { PodStatusManager, endPhase } from './pod-status-manager.js';
@@ -110,7 +111,11 @@ export class PodWorker {
   readonly #pulled = new Map<string, ImageRecord>();
   /** First-attempt overlays mounted while the sandbox is created (undefined: mount failed). */
   readonly #premounts = new Map<string, Promise<RootfsMount | undefined>>();
+  /** First attempts created while the pod's network was set up (see #precreate). */
+  readonly #precreated = new Map<string, Promise<CreatedAttempt | undefined>>();
   #facts: DownwardFacts | undefined;
+  /** The volumes were prepared (early, while the network was set up, or after the sandbox). */
+  #volumesReady = false;
   #seccomp: DockerSeccompProfile | undefined;
   #hostLimits: Record<string, number> = {};
   #stopping = false;
@@ -235,6 +240,7 @@ export class PodWorker {
       prober: this.#prober,
       pulled: this.#pulled,
       premounts: this.#premounts,
+      precreated: this.#precreated,
       force: this.#force.signal,
       sandbox: () => this.#sandbox,
       facts: () => this.#facts,
@@ -316,6 +322,11 @@ export class PodWorker {
       '',
       `Successfully assigned ${this.#record.namespace}/${this.#record.name} to ${osHostname()}`,
     );
+    await this.#runFromSetUp();
+  }
+
+  /** Sets the pod up, runs its containers to the pod's end and releases it. */
+  async #runFromSetUp(): Promise<void> {
     try {
       await this.#setUp();
       await this.#save();
@@ -338,6 +349,21 @@ export class PodWorker {
    */
   async resume(onAdopted: () => void = () => undefined): Promise<void> {
     const st = this.#record.status;
+    if (await this.#setUpInterrupted()) {
+      // The earlier agent died while it set the pod up (no container began; its sandbox is
+      // missing or half made): as the kubelet does with a sandbox that is not ready, what was
+      // made is removed and the pod set up again.
+      onAdopted();
+      const podDir = this.#layout.podDir(this.#record.uid);
+      await releasePodResources(this.#layout, this.#record.uid).catch(() => undefined);
+      // The ConfigMaps and Secrets the pod was started with stay kept (released above).
+      const { configMaps, secrets } = this.#o.objects;
+      await savePodObjects(podDir, [...configMaps.values()], [...secrets.values()]).catch(
+        () => undefined,
+      );
+      await this.#runFromSetUp();
+      return;
+    }
     this.#initialized = st.conditions.some((c) => c.type === 'Initialized' && c.status === 'True');
     try {
       await this.#reattach();
@@ -392,6 +418,18 @@ export class PodWorker {
   #markDoneIfFinished(slot: Slot): void {
     const done = finishedForGood(slot.kind, this.#record.pod.spec.restartPolicy, slot.status.state);
     if (done !== undefined) slot.done = done;
+  }
+
+  /** Whether the pod's set-up never finished: Pending, no container began, sandbox not ready. */
+  async #setUpInterrupted(): Promise<boolean> {
+    const st = this.#record.status;
+    if (st.phase !== 'Pending') return false;
+    const began = [...st.initContainerStatuses, ...st.containerStatuses].some(
+      (c) => c.containerID !== undefined || c.restartCount > 0 || c.state.terminated !== undefined,
+    );
+    if (began) return false;
+    const sb = await loadSandbox(this.#layout, this.#record.uid).catch(() => undefined);
+    return sb === undefined || sb.phase !== 'ready';
   }
 
   /** What #setUp made, found again for resume(): sandbox, volumes, host facts. */
@@ -466,6 +504,10 @@ export class PodWorker {
       network: await loadPodNetwork(this.#layout),
       ownerPid: process.pid,
       clusterDns: usesClusterDns(pod.spec) ? this.#o.clusterDns : undefined,
+      whileNetworking:
+        this.#precreatable().length === 0
+          ? undefined
+          : (early) => this.#precreate(early, hostLimits, seccomp),
     });
     this.#hostLimits = await hostLimits;
     this.#seccomp = await seccomp;
@@ -473,14 +515,80 @@ export class PodWorker {
     this.#record.status.podIP = sb.ip;
     this.#record.status.hostIP = '127.0.0.1';
     this.#facts = this.#downwardFacts(sb);
-    const volumes = await prepareVolumes(
-      this.#layout.podDir(this.#record.uid),
-      pod.spec.volumes,
-      volumeObjects(this.#o.objects),
-      this.#facts,
-    );
-    this.#volumes = new Map(volumes.map((v) => [v.name, v]));
+    if (!this.#volumesReady) {
+      const volumes = await prepareVolumes(
+        this.#layout.podDir(this.#record.uid),
+        pod.spec.volumes,
+        volumeObjects(this.#o.objects),
+        this.#facts,
+      );
+      this.#volumes = new Map(volumes.map((v) => [v.name, v]));
+      this.#volumesReady = true;
+    }
     traceMark('worker.volumes');
+  }
+
+  /**
+   * The containers created while the pod's network is set up: with no init container (main
+   * containers start at once), each main container whose environment does not name the pod's
+   * IP (not known yet: everything else of a container's plan is).
+   */
+  #precreatable(): Slot[] {
+    if (this.#slots.some((s) => s.kind !== 'main')) return [];
+    return this.#slots.filter(
+      (s) =>
+        this.#o.images.has(s.container.name) &&
+        !s.container.env.some((e) => {
+          const field = e.valueFrom?.fieldRef?.fieldPath;
+          return field === 'status.podIP' || field === 'status.podIPs';
+        }),
+    );
+  }
+
+  /**
+   * createSandbox's early work: the volumes, then `runc create` of each precreatable
+   * container in the pinned namespaces (kubelet creates a pod's containers once its sandbox
+   * is ready; here creation overlaps the CNI ADD and the start still waits for it, so a
+   * container's process never runs without its network). A failure leaves that container to
+   * its normal start, which creates it again and reports why. Resolves to what removes them.
+   */
+  async #precreate(
+    early: Sandbox,
+    hostLimits: Promise<Record<string, number>>,
+    seccomp: Promise<DockerSeccompProfile | undefined>,
+  ): Promise<() => Promise<void>> {
+    const undo = async (): Promise<void> => {
+      const created = await Promise.all(this.#precreated.values());
+      this.#precreated.clear();
+      await Promise.all(
+        created.map(async (c) => {
+          await c?.abort().catch(() => undefined);
+        }),
+      );
+    };
+    try {
+      this.#hostLimits = await hostLimits;
+      this.#seccomp = await seccomp;
+      const facts = this.#downwardFacts(early);
+      const volumes = await prepareVolumes(
+        this.#layout.podDir(this.#record.uid),
+        this.#record.pod.spec.volumes,
+        volumeObjects(this.#o.objects),
+        facts,
+      );
+      this.#volumes = new Map(volumes.map((v) => [v.name, v]));
+      this.#volumesReady = true;
+      for (const slot of this.#precreatable()) {
+        this.#precreated.set(
+          slot.container.name,
+          this.#lifecycle.create(slot, early, facts).catch(() => undefined),
+        );
+      }
+      await Promise.all(this.#precreated.values());
+    } catch {
+      // The volumes are prepared again after the sandbox, where a failure fails the pod.
+    }
+    return undo;
   }
 
   #containerDir(name: string): string {
@@ -671,6 +779,10 @@ export class PodWorker {
     // Overlays mounted ahead but never used are removed with the rest (once they settled).
     await Promise.all(this.#premounts.values());
     this.#premounts.clear();
+    // Containers created early that never started (the pod stopped first).
+    for (const created of await Promise.all(this.#precreated.values()))
+      await created?.abort().catch(() => undefined);
+    this.#precreated.clear();
     // The same release as `remove` and `gc`; a failed step is left to `podkit gc`.
     await releasePodResources(this.#layout, this.#record.uid, { sandbox: this.#sandbox }).catch(
       () => undefined,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { access, readFile, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo } from 'node:net';
@@ -480,4 +481,73 @@ test('a taken hostPort fails before anything is created', async (t) => {
   );
   assert.equal(await loadSandbox(layout, uid), undefined);
   assert.deepEqual(await snapshotHostResources(layout, network), before);
+});
+
+test('early work runs in the pinned namespaces while CNI adds the network; /etc/hosts gets the IP in place', async (t) => {
+  const { layout, network } = await testEnv(t);
+  const uid = randomUUID();
+  let early: { ip: string | undefined; hosts: string; inode: number; uts: boolean } | undefined;
+  const sb = await createSandbox({
+    ...basics(uid, 'early'),
+    state: layout,
+    network,
+    whileNetworking: async (s) => {
+      early = {
+        ip: s.ip,
+        hosts: await readFile(s.etcHostsPath, 'utf8'),
+        inode: (await stat(s.etcHostsPath)).ino,
+        uts: s.namespaces.uts !== undefined && (await exists(s.namespaces.uts)),
+      };
+      return () => Promise.resolve();
+    },
+  });
+  t.after(() => destroySandbox(sb));
+  assert.ok(early !== undefined, 'whileNetworking was called');
+  assert.equal(early.uts, true, 'the namespaces are pinned when the early work starts');
+  assert.doesNotMatch(early.hosts, /\tearly$/m, 'no pod IP line before the network');
+  const hosts = await readFile(sb.etcHostsPath, 'utf8');
+  const ip = sb.ip ?? 'no IP';
+  assert.match(hosts, new RegExp(`^${ip.replace(/\./g, '\\.')}\\tearly$`, 'm'));
+  // Containers created early bind-mount the file: it is rewritten in place, not replaced.
+  assert.equal((await stat(sb.etcHostsPath)).ino, early.inode);
+});
+
+test('a CNI failure undoes the early work while the namespaces still exist, then removes everything', async (t) => {
+  const { layout, network } = await testEnv(t);
+  const before = await snapshotHostResources(layout, network);
+  const uid = randomUUID();
+  const seen: string[] = [];
+  // The CNI plugins, with a bridge that refuses ADD (and deletes as the real one does): the
+  // ADD fails after the namespaces were pinned.
+  const pluginDir = path.join(layout.root, 'cni-plugins');
+  await mkdir(pluginDir);
+  for (const name of await readdir(network.pluginDir))
+    await symlink(path.join(network.pluginDir, name), path.join(pluginDir, name));
+  await rm(path.join(pluginDir, 'bridge'));
+  await writeFile(
+    path.join(pluginDir, 'bridge'),
+    `#!/bin/sh\nif [ "$CNI_COMMAND" = ADD ]; then echo '{"cniVersion":"1.0.0","code":11,"msg":"refused by the test"}'; exit 1; fi\nexec ${network.pluginDir}/bridge\n`,
+    { mode: 0o755 },
+  );
+  await assert.rejects(
+    createSandbox({
+      ...basics(uid, 'nocni'),
+      state: layout,
+      network: { ...network, pluginDir },
+      whileNetworking: (s) =>
+        Promise.resolve(async () => {
+          seen.push(`undo netns=${String(await netnsExists(s.netnsName ?? ''))}`);
+          seen.push(`undo uts=${String(await exists(s.namespaces.uts ?? ''))}`);
+        }),
+    }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'SANDBOX_FAILED');
+      assert.match(err.message, /refused by the test/);
+      return true;
+    },
+  );
+  assert.deepEqual(seen, ['undo netns=true', 'undo uts=true']);
+  assert.equal(await loadSandbox(layout, uid), undefined);
+  assert.deepEqual(await snapshotHostResources(layout, network), before);
+  assert.equal(await exists(layout.podDir(uid)), false);
 });

@@ -72,6 +72,17 @@ export interface CreateSandboxOptions {
   catatonitPath?: string | undefined;
   runcBinary?: string | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Work of the caller's inside the sandbox while its network is set up: called once the
+   * pod's namespaces are pinned and its files (/etc/hosts without the pod's IP yet, written
+   * again in place once known) and /dev/shm exist, with the sandbox as it is then (no `ip`).
+   * The pod worker *creates* its first containers there (their processes wait in runc's init;
+   * it starts them once the sandbox is returned). createSandbox resolves once both are done.
+   * It must not reject; it resolves to what undoes it, which a failed sandbox calls before it
+   * removes itself (the containers leave the pod's cgroup and namespaces first). Used only
+   * without a pause and outside the host's network (otherwise never called).
+   */
+  whileNetworking?: ((early: Sandbox) => Promise<() => Promise<void>>) | undefined;
 }
 
 /** The pod's sandbox id: stable per (state root, uid); its first 6 hex chars name the root. */
@@ -202,6 +213,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     return writes;
   };
   await update({});
+  let early: Promise<() => Promise<void>> | undefined;
   try {
     await mkdir(path.join(sbDir, 'etc'), { recursive: true, mode: 0o755 });
     await mkdir(sb.shmPath, { recursive: true, mode: 0o1777 });
@@ -219,21 +231,44 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
         : (pinned ?? createNetns(netnsName, signal)).then(() => {
             traceMark('sandbox.netns');
           });
+    const files = writeIpIndependentFiles(sb, options, signal);
+    const hosts = (ip: string | undefined): string =>
+      buildEtcHosts({ ip, hostname, fqdn, hostAliases: options.hostAliases });
+    const whileNetworking = options.whileNetworking;
+    if (whileNetworking !== undefined && pinned !== undefined && netnsName !== undefined) {
+      // The early work starts once the namespaces and files exist (a failure there is the
+      // sandbox's, reported below: the early work does not start).
+      early = Promise.all([pinned, files]).then(async () => {
+        await writeFile(sb.etcHostsPath, hosts(undefined), { mode: 0o644 });
+        return whileNetworking(sb);
+      });
+    }
     const settled = await Promise.allSettled([
       netns.then(() => setUpNetwork(sb, network, options, pinned !== undefined, update, signal)),
       pinned ?? netns.then(() => startPause(sb, layout, options, signal, update)),
-      writeIpIndependentFiles(sb, options, signal),
+      files,
+      early,
     ]);
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
     traceMark('sandbox.network+infra');
-    const hostsText = hostNetwork
-      ? await readFile('/etc/hosts', 'utf8')
-      : buildEtcHosts({ ip: sb.ip, hostname, fqdn, hostAliases: options.hostAliases });
-    await writeFileAtomic(sb.etcHostsPath, hostsText, 0o644, { durable: false });
+    if (hostNetwork) {
+      await writeFileAtomic(sb.etcHostsPath, await readFile('/etc/hosts', 'utf8'), 0o644, {
+        durable: false,
+      });
+    } else if (early !== undefined) {
+      // In place: the containers created early bind-mount this file (its inode); none of
+      // their processes runs before the sandbox is returned.
+      await writeFile(sb.etcHostsPath, hosts(sb.ip));
+    } else {
+      await writeFileAtomic(sb.etcHostsPath, hosts(sb.ip), 0o644, { durable: false });
+    }
     await update({ phase: 'ready' });
     traceMark('sandbox.ready');
     return sb;
   } catch (err) {
+    // What the caller made inside the sandbox goes first (out of its cgroup and namespaces).
+    const undo = await early?.catch(() => undefined);
+    await undo?.().catch(() => undefined);
     await destroySandbox(sb, { runcBinary: options.runcBinary }).catch(() => undefined);
     if (isPodkitError(err) && err.code === RuntimeErrorCode.SANDBOX_FAILED) throw err;
     throw runtimeError(

@@ -335,14 +335,20 @@ describe('valid manifests', () => {
     });
   });
 
-  it('a Job template keeps its Never restart policy', () => {
-    const pod = onlyPod('job.yaml', [
-      "job.yaml:6:3 warning: spec.backoffLimit: ignored: podkit runs the Job's pod template once, as a Pod",
-    ]);
-    assert.equal(pod.metadata.name, 'migrate');
-    assert.equal(pod.spec.restartPolicy, 'Never');
+  it('a Job: its spec with defaults, its template keeps its Never restart policy', () => {
+    const set = load('job.yaml');
+    assert.deepEqual(set.diagnostics, []);
+    assert.deepEqual(set.pods, []);
+    const job = set.jobs[0]!;
+    assert.equal(job.metadata.name, 'migrate');
+    assert.equal(job.spec.backoffLimit, 4);
+    assert.equal(job.spec.completions, 1);
+    assert.equal(job.spec.parallelism, 1);
+    assert.equal(job.spec.completionMode, 'NonIndexed');
+    assert.equal(job.spec.template.spec.restartPolicy, 'Never');
     // A digest without a tag: IfNotPresent.
-    assert.equal(container(pod, 'migrate').imagePullPolicy, 'IfNotPresent');
+    const c = job.spec.template.spec.containers[0]!;
+    assert.equal(c.imagePullPolicy, 'IfNotPresent');
   });
 
   it('a Secret merges stringData over data, decoded to bytes', () => {

@@ -34,5 +34,7 @@ export { PROBE_DEFAULTS } from './probes.js';
 export { DEFAULT_VOLUME_MODE } from './volumes.js';
 export { defaultPullPolicy } from './container.js';
 export { DEPLOYMENT_DEFAULTS, hostPortsOf, selectorMatches, selectorText } from './workloads.js';
+export { JOB_DEFAULTS, type Job, type JobSpec } from './job.js';
+export { type DaemonSet, type DaemonSetSpec, type DaemonSetUpdateStrategy } from './daemonset.js';
 export { SpecInvalidError } from '../errors.js';
 export type * from './types.js';

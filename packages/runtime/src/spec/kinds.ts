@@ -15,6 +15,8 @@ import type {
   Secret,
   Service,
 } from './types.js';
+import { readDaemonSetSpec, type DaemonSet } from './daemonset.js';
+import { readJobSpec, type Job } from './job.js';
 import { readDeploymentSpec, readReplicaSetSpec } from './workloads.js';
 import { childPath, type JsonValue } from './yaml-documents.js';
 
@@ -26,6 +28,8 @@ export interface ManifestObjects {
   services: Service[];
   deployments: Deployment[];
   replicaSets: ReplicaSet[];
+  jobs: Job[];
+  daemonSets: DaemonSet[];
 }
 
 const KINDS: Readonly<Record<string, string>> = {
@@ -86,7 +90,7 @@ const UNSUPPORTED_KINDS: Readonly<Record<string, string>> = {
 };
 
 const SUPPORTED_LIST =
-  'Pod, ConfigMap, Secret, Service, Deployment, ReplicaSet, or the pod template of a StatefulSet, DaemonSet or Job';
+  'Pod, ConfigMap, Secret, Service, Deployment, ReplicaSet, Job, DaemonSet, or the pod template of a StatefulSet';
 
 interface WorkloadShape {
   /** Spec fields that decide the number of pods (must be 1 or omitted). */
@@ -114,33 +118,6 @@ const WORKLOADS: Readonly<Record<string, WorkloadShape>> = {
       'ordinals',
     ],
     restart: always('StatefulSet'),
-  },
-  DaemonSet: {
-    counts: [],
-    controllerFields: ['updateStrategy', 'minReadySeconds', 'revisionHistoryLimit'],
-    restart: always('DaemonSet'),
-  },
-  Job: {
-    counts: ['parallelism', 'completions'],
-    controllerFields: [
-      'activeDeadlineSeconds',
-      'podFailurePolicy',
-      'successPolicy',
-      'backoffLimit',
-      'backoffLimitPerIndex',
-      'maxFailedIndexes',
-      'manualSelector',
-      'ttlSecondsAfterFinished',
-      'completionMode',
-      'suspend',
-      'podReplacementPolicy',
-      'managedBy',
-    ],
-    restart: {
-      allowed: ['OnFailure', 'Never'],
-      requiredBecause: 'a Job template needs Never or OnFailure',
-      reason: 'a Job template needs Never or OnFailure',
-    },
   },
 };
 
@@ -361,6 +338,10 @@ export function readObject(
     }
     return;
   }
+  if (kind === 'Job' || kind === 'DaemonSet') {
+    readController(ctx, f, kind, path, metadata, errorsBefore, out);
+    return;
+  }
   const shape = WORKLOADS[kind];
   if (shape === undefined) return;
   const pod = f.object('spec', (s) => readWorkloadSpec(s, kind, shape, metadata), {
@@ -370,6 +351,30 @@ export function readObject(
   if (pod !== undefined && ctx.errorCount === errorsBefore) {
     out.pods.push({ ...pod, origin: originOf(ctx, path, kind) });
   }
+}
+
+/** A Job or DaemonSet: run by the agent's controllers. */
+function readController(
+  ctx: SpecContext,
+  f: Fields,
+  kind: 'Job' | 'DaemonSet',
+  path: string,
+  metadata: ObjectMeta | undefined,
+  errorsBefore: number,
+  out: ManifestObjects,
+): void {
+  const origin = (): ManifestOrigin => originOf(ctx, path, kind);
+  if (kind === 'Job') {
+    const spec = f.object('spec', readJobSpec, { required: 'the Job spec' });
+    f.end();
+    if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore)
+      out.jobs.push({ apiVersion: 'batch/v1', kind, metadata, spec, origin: origin() });
+    return;
+  }
+  const spec = f.object('spec', readDaemonSetSpec, { required: 'the DaemonSet spec' });
+  f.end();
+  if (metadata !== undefined && spec !== undefined && ctx.errorCount === errorsBefore)
+    out.daemonSets.push({ apiVersion: 'apps/v1', kind, metadata, spec, origin: origin() });
 }
 
 function sizeOf(data: Record<string, string | Buffer>): number {

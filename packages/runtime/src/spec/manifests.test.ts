@@ -114,13 +114,13 @@ describe('parseManifests with a namespace (podkit -n NS)', () => {
     assert.equal(parseManifests(own('team-b'), 'p.yaml').pods[0]?.metadata.namespace, 'team-b');
   });
 
-  it("a workload's pod takes the namespace too (its template's own is not checked)", () => {
+  it("a workload takes the namespace too (its template's own is not checked)", () => {
     const job = `apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    metadata: {namespace: other}\n    spec: {restartPolicy: Never, containers: [{name: c, image: i}]}\n`;
     const set = parseManifests(job, 'j.yaml', { namespace: 'team-a' });
     assert.deepEqual(
       set.diagnostics.filter((d) => d.severity === 'error'),
       [],
     );
-    assert.equal(set.pods[0]?.metadata.namespace, 'team-a');
+    assert.equal(set.jobs[0]?.metadata.namespace, 'team-a');
   });
 });

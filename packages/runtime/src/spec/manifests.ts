@@ -3,6 +3,8 @@ import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { readObject, type ManifestObjects } from './kinds.js';
 import { readManifestFile } from './manifest-file.js';
 import { SpecContext } from './reader.js';
+import type { DaemonSet } from './daemonset.js';
+import type { Job } from './job.js';
 import type { ConfigMap, Deployment, Pod, ReplicaSet, Secret, Service } from './types.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
@@ -10,8 +12,8 @@ import { parseYamlDocuments } from './yaml-documents.js';
 export interface ManifestSet {
   file: string;
   /**
-   * The pods that validated (a StatefulSet, DaemonSet or Job contributes its pod template,
-   * named after it), defaults applied.
+   * The pods that validated (a StatefulSet contributes its pod template, named after it),
+   * defaults applied.
    */
   pods: Pod[];
   configMaps: ConfigMap[];
@@ -21,6 +23,9 @@ export interface ManifestSet {
   /** Deployments and ReplicaSets, run by the agent's controllers (their pods are theirs). */
   deployments: Deployment[];
   replicaSets: ReplicaSet[];
+  /** Jobs and DaemonSets, run by the agent's controllers too. */
+  jobs: Job[];
+  daemonSets: DaemonSet[];
   /** Every problem of the file (errors and warnings), in source order. */
   diagnostics: Diagnostic[];
 }
@@ -57,6 +62,8 @@ export function parseManifests(
     services: [],
     deployments: [],
     replicaSets: [],
+    jobs: [],
+    daemonSets: [],
   };
   for (const doc of parsed.documents) {
     const ctx = new SpecContext(file, doc.positions, diagnostics, options.namespace);
@@ -79,10 +86,15 @@ export function parseManifests(
 
 // Two objects of one kind with one name in one namespace: the second would replace the first.
 function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]): void {
-  const lists: [string, (Pod | ConfigMap | Secret | Service | Deployment | ReplicaSet)[]][] = [
+  const lists: [
+    string,
+    (Pod | ConfigMap | Secret | Service | Deployment | ReplicaSet | Job | DaemonSet)[],
+  ][] = [
     ['pod', objects.pods],
     ['Deployment', objects.deployments],
     ['ReplicaSet', objects.replicaSets],
+    ['Job', objects.jobs],
+    ['DaemonSet', objects.daemonSets],
     ['ConfigMap', objects.configMaps],
     ['Secret', objects.secrets],
     ['Service', objects.services],

@@ -175,7 +175,8 @@ function isZero(v: IntOrPercent): boolean {
   return v === 0 || (typeof v === 'string' && Number.parseInt(v, 10) === 0);
 }
 
-function readIntOrPercent(f: Fields, key: string): IntOrPercent | undefined {
+/** An intstr.IntOrString of a rolling update: a count ≥ 0 or `N%`. */
+export function readIntOrPercent(f: Fields, key: string): IntOrPercent | undefined {
   const v = f.raw(key);
   if (v === undefined) return undefined;
   if (typeof v === 'number') {

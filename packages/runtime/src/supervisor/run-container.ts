@@ -178,6 +178,28 @@ function runcReason(message: string | undefined): string {
  *   const { exitCode } = await c.exited;
  */
 export async function runContainer(options: RunContainerOptions): Promise<ContainerHandle> {
+  return (await createContainer(options)).start();
+}
+
+/**
+ * A container conmon holds after `runc create`: its namespaces, mounts and cgroup exist, its
+ * process waits in runc's init until start(). abort() removes it (conmon killed, runc state
+ * deleted). Exactly one of the two is called.
+ */
+export interface CreatedContainer {
+  readonly id: string;
+  /** `runc start`: resolves once the container's init runs (as runContainer). */
+  start(): Promise<ContainerHandle>;
+  abort(): Promise<void>;
+}
+
+/**
+ * runContainer's first half: conmon runs `runc create` and reports the container's pid. The
+ * pod worker creates a pod's first containers while the pod's network is set up and starts
+ * them once it is (their processes see the network from their first instruction). Rejects
+ * with CONTAINER_START_FAILED, runc's own message and nothing left behind.
+ */
+export async function createContainer(options: RunContainerOptions): Promise<CreatedContainer> {
   const { runc, id, bundleDir } = options;
   if (options.config !== undefined) await writeBundleConfig(bundleDir, options.config);
   const files = conmonFiles(bundleDir);
@@ -265,22 +287,31 @@ export async function runContainer(options: RunContainerOptions): Promise<Contai
   };
   if (sync.data <= 0) return fail(runcReason(sync.message));
   const pid = sync.data;
-  try {
-    await runc.start(id, options.signal);
-  } catch (err) {
-    return fail((err as Error).message);
-  }
-  traceMark(`runc.${id}.pid`);
-  const monitor = await readMonitor(files.conmonPidFile);
-  return handleFor({
-    runc,
+  return {
     id,
-    bundleDir,
-    pid,
-    startedAt: new Date(),
-    monitor,
-    signal: options.signal,
-  });
+    start: async () => {
+      try {
+        await runc.start(id, options.signal);
+      } catch (err) {
+        return fail((err as Error).message);
+      }
+      traceMark(`runc.${id}.pid`);
+      const monitor = await readMonitor(files.conmonPidFile);
+      return handleFor({
+        runc,
+        id,
+        bundleDir,
+        pid,
+        startedAt: new Date(),
+        monitor,
+        signal: options.signal,
+      });
+    },
+    abort: async () => {
+      await killConmon(files.conmonPidFile);
+      await runc.delete(id, { force: true }).catch(() => undefined);
+    },
+  };
 }
 
 /** What adoptContainer found of a container started by an earlier process. */

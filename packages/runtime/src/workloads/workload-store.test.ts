@@ -7,6 +7,7 @@ import { isPodkitError } from '@podkit/kit';
 import { parseManifests } from '../spec/index.js';
 import { stateLayout } from '../state/state-root.js';
 import {
+  type DeploymentRecord,
   applyWorkloadRecords,
   listWorkloadRecords,
   removeWorkloadRecord,
@@ -51,7 +52,7 @@ test('workloads are kept under workloads/<kind>/<ns>/<name>.json; an update keep
   assert.equal(b.createdAt, a.createdAt);
   const list = await listWorkloadRecords(l);
   assert.equal(list.length, 1);
-  assert.equal(list[0]?.object.spec.replicas, 3);
+  assert.equal((list[0] as DeploymentRecord | undefined)?.object.spec.replicas, 3);
   assert.equal(await removeWorkloadRecord(l, 'Deployment', 'default', 'web'), true);
   assert.equal(await removeWorkloadRecord(l, 'Deployment', 'default', 'web'), false);
   assert.deepEqual(await listWorkloadRecords(l), []);

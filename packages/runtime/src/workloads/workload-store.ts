@@ -5,11 +5,20 @@ import { RuntimeErrorCode, workloadError } from '../errors.js';
 import { nowRfc3339 } from '../pod/pod-status.js';
 import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
 import { checkPathSegment, type StateLayout } from '../state/state-root.js';
+import type { DaemonSet } from '../spec/daemonset.js';
+import type { Job } from '../spec/job.js';
 import type { Deployment, LabelSelector, ReplicaSet } from '../spec/types.js';
+import { checkJobUpdate } from './job-update.js';
+import type { JobStatus } from './job-status.js';
 
 /** The kinds the agent's controllers run. */
-export type WorkloadKind = 'Deployment' | 'ReplicaSet';
-export type Workload = Deployment | ReplicaSet;
+export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'Job' | 'DaemonSet';
+export type Workload = Deployment | ReplicaSet | Job | DaemonSet;
+
+/** Whether `kind` names a kind the agent's controllers run. */
+export function isWorkloadKind(kind: string): kind is WorkloadKind {
+  return Object.hasOwn(DIRS, kind);
+}
 
 /**
  * A Deployment or ReplicaSet as the node keeps it:
@@ -26,14 +35,20 @@ export interface WorkloadRecord<W extends Workload = Workload> {
   /** The manifest file it came from (a Deployment's ReplicaSets: the Deployment's). */
   source: string;
   object: W;
+  /** A Job's status (the controller's counts and conditions); the others' is counted from pods. */
+  status?: JobStatus | undefined;
 }
 
+export type JobRecord = WorkloadRecord<Job>;
+export type DaemonSetRecord = WorkloadRecord<DaemonSet>;
 export type DeploymentRecord = WorkloadRecord<Deployment>;
 export type ReplicaSetRecord = WorkloadRecord<ReplicaSet>;
 
 const DIRS: Readonly<Record<WorkloadKind, string>> = {
   Deployment: 'deployments',
   ReplicaSet: 'replicasets',
+  Job: 'jobs',
+  DaemonSet: 'daemonsets',
 };
 
 function workloadsDir(layout: StateLayout): string {
@@ -54,10 +69,10 @@ function recordFile(
   );
 }
 
-/** Every workload of the state root: Deployments, then ReplicaSets, by namespace then name. */
+/** Every workload of the state root, kind by kind (as DIRS lists them), by namespace then name. */
 export async function listWorkloadRecords(layout: StateLayout): Promise<WorkloadRecord[]> {
   const out: WorkloadRecord[] = [];
-  for (const kind of ['Deployment', 'ReplicaSet'] as const) {
+  for (const kind of Object.keys(DIRS) as WorkloadKind[]) {
     const dir = path.join(workloadsDir(layout), DIRS[kind]);
     const namespaces = await readdir(dir).catch(() => [] as string[]);
     for (const ns of namespaces.sort()) {
@@ -122,13 +137,15 @@ export async function applyWorkloadRecords(
           { hint: `remove the ${o.kind} first (podkit down -f FILE), or keep its selector` },
         );
     }
-    const record = {
+    if (old !== undefined && o.kind === 'Job') checkJobUpdate(where, old.object as Job, o);
+    const record: WorkloadRecord = {
       version: 1 as const,
       kind: o.kind,
       uid: old?.uid ?? randomUUID(),
       createdAt: old?.createdAt ?? nowRfc3339(),
       source,
       object: o,
+      ...(old?.status !== undefined ? { status: old.status } : {}),
     };
     out.push(record);
   }
@@ -136,9 +153,12 @@ export async function applyWorkloadRecords(
   return out;
 }
 
-function sameSelector(a: LabelSelector, b: LabelSelector): boolean {
-  const canon = (s: LabelSelector): string =>
-    JSON.stringify([Object.entries(s.matchLabels).sort(), s.matchExpressions]);
+function sameSelector(a: LabelSelector | undefined, b: LabelSelector | undefined): boolean {
+  // A Job's generated selector (no `selector` in its spec) stays the same.
+  const canon = (s: LabelSelector | undefined): string =>
+    s === undefined
+      ? ''
+      : JSON.stringify([Object.entries(s.matchLabels).sort(), s.matchExpressions]);
   return canon(a) === canon(b);
 }
 
