@@ -11,7 +11,7 @@ export const AgentErrorCode = {
   AGENT_LOST: 'AGENT_LOST',
   /** The agent's socket cannot be reached as this user. */
   AGENT_ACCESS_DENIED: 'AGENT_ACCESS_DENIED',
-  /** A request body was not JSON. */
+  /** A request body was not JSON, or not the shape the call takes. */
   AGENT_BAD_REQUEST: 'AGENT_BAD_REQUEST',
   /** A call the agent does not have (CLI and agent of different versions). */
   AGENT_NO_SUCH_CALL: 'AGENT_NO_SUCH_CALL',

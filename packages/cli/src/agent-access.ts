@@ -2,7 +2,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
-import { AgentErrorCode, ensureAgent, type AgentClient } from '@podkit/agent/client';
+import {
+  AgentErrorCode,
+  ensureAgent,
+  type AgentClient,
+  type ApplyLine,
+  type ApplyRequest,
+} from '@podkit/agent/client';
 import type {
   ClaimRecord,
   JobCondition,
@@ -42,6 +48,20 @@ export async function agentFor(command: Command, io: CliIo): Promise<AgentClient
   const layout = layoutFor(command, io);
   await requireStateAccess(layout);
   return ensureAgent(layout.root, agentArgv(layout.root));
+}
+
+/**
+ * `POST /v1/apply`: the agent parses and validates the file's text, then (valid, with something
+ * to run) applies it; each line of its answer to `onLine`, the `manifest` verdict first.
+ */
+export async function applyManifest(
+  client: AgentClient,
+  request: ApplyRequest,
+  onLine: (line: ApplyLine) => void,
+): Promise<void> {
+  await client.stream('POST', '/v1/apply', request, (value) => {
+    onLine(value as unknown as ApplyLine);
+  });
 }
 
 const podPath = (ns: string, name: string): string =>

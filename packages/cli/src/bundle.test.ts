@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { AgentClient } from '@podkit/agent/client';
@@ -80,4 +80,46 @@ spec:
   const stop = bin(env.root, ['agent', 'stop']);
   assert.equal(stop.status, 0, stop.stderr);
   assert.equal(await isProcessAlive(agent), false, 'the agent is gone');
+});
+
+/** The bundle's files Node loads before `podkit` runs: the entry and what it imports statically. */
+async function startupFiles(): Promise<Map<string, string>> {
+  const dir = path.dirname(BUNDLE);
+  const files = new Map<string, string>();
+  const load = async (name: string): Promise<void> => {
+    if (files.has(name)) return;
+    const text = await readFile(path.join(dir, name), 'utf8');
+    files.set(name, text);
+    // esbuild's output (whitespace minified): `import{a,b}from"./chunk-X.js"`, `import"./x.js"`;
+    // `import("./x.js")` (on demand) does not match.
+    for (const m of text.matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g))
+      if (m[1] !== undefined) await load(m[1]);
+  };
+  await load(path.basename(BUNDLE));
+  return files;
+}
+
+test("the bundled CLI's start loads no YAML parser and no manifest validation: up sends the text to the agent", async () => {
+  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`npm run build\` first`);
+  const dir = path.dirname(BUNDLE);
+  // Markers of the yaml package and of the runtime's spec model (names survive the bundle).
+  const markers = [/\bYAMLParseError\b/, /function parseManifests\(/, /function readPodSpec\(/];
+  const all = await Promise.all(
+    (await readdir(dir))
+      .filter((f) => f.endsWith('.js'))
+      .map(async (f) => readFile(path.join(dir, f), 'utf8')),
+  );
+  for (const marker of markers)
+    assert.ok(
+      all.some((text) => marker.test(text)),
+      `${String(marker)} is in no chunk: the marker is stale`,
+    );
+  const startup = await startupFiles();
+  for (const [name, text] of startup)
+    for (const marker of markers)
+      assert.doesNotMatch(
+        text,
+        marker,
+        `${name} is loaded at start (statically imported by podkit.js) and holds ${String(marker)}: import it with import(), or from @podkit/runtime/spec (a value exported by @podkit/runtime is loaded at start)`,
+      );
 });

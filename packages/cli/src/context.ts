@@ -3,13 +3,11 @@ import type { Command } from 'commander';
 import { PodkitError, isPodkitError, tryParseDuration } from '@podkit/kit';
 import {
   HostPreflightError,
-  parseManifests,
   readManifestFile,
   preflight,
   resolveStateRoot,
   stateLayout,
   type HostInfo,
-  type ManifestSet,
   type PodRecord,
   type StateLayout,
   RuntimeErrorCode,
@@ -107,14 +105,9 @@ export function pickContainer(record: PodRecord, wanted: string | undefined): st
 }
 
 /**
- * Reads a manifest (into `namespace`, see manifestNamespace); an unreadable file is a usage
- * error (exit 2), like `podkit validate`.
+ * A manifest file's text; an unreadable file is a usage error (exit 2), like `podkit validate`.
+ * (Parsing it is manifest-load.ts, loaded on demand: `up` sends the text to the agent.)
  */
-export async function loadManifest(file: string, namespace?: string): Promise<ManifestSet> {
-  return parseManifests(await readManifest(file), file, { namespace });
-}
-
-/** A manifest file's text; an unreadable file is a usage error (exit 2), as for loadManifest. */
 export async function readManifest(file: string): Promise<string> {
   try {
     return await readManifestFile(file);

@@ -25,14 +25,24 @@ export function renderDiagnostic(d: Diagnostic, c: Colors): string {
   return `${c.bold(where)} ${c.red(rest)}`;
 }
 
+/** `pod.yaml: invalid (2 errors, 1 warning)`; undefined when no diagnostic is an error. */
+export function renderInvalidSummary(
+  file: string,
+  diagnostics: readonly Diagnostic[],
+  c: Colors,
+): string | undefined {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  if (errors === 0) return undefined;
+  const parts = [plural(errors, 'error'), ...(warnings > 0 ? [plural(warnings, 'warning')] : [])];
+  return `${file}: ${c.red('invalid')} (${parts.join(', ')})`;
+}
+
 /** `pod.yaml: valid (1 pod, 1 configmap)` or `pod.yaml: invalid (2 errors, 1 warning)`. */
 export function renderSummary(set: ManifestSet, c: Colors): string {
-  const errors = set.diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = set.diagnostics.length - errors;
-  if (errors > 0) {
-    const parts = [plural(errors, 'error'), ...(warnings > 0 ? [plural(warnings, 'warning')] : [])];
-    return `${set.file}: ${c.red('invalid')} (${parts.join(', ')})`;
-  }
+  const invalid = renderInvalidSummary(set.file, set.diagnostics, c);
+  if (invalid !== undefined) return invalid;
+  const warnings = set.diagnostics.length;
   const objects = [
     ...(set.deployments.length > 0 ? [plural(set.deployments.length, 'deployment')] : []),
     ...(set.replicaSets.length > 0 ? [plural(set.replicaSets.length, 'replicaset')] : []),

@@ -1,8 +1,15 @@
 /**
  * @podkit/runtime — the local kubelet. Its face is `NodeRuntime`, in `@podkit/runtime/node`
- * (the node agent runs every pod through it). This entry is what the CLI needs to read
- * manifests, look up images and render pods, and nothing that a CLI start would pay for in
- * vain; image loads, pulls and builds are `@podkit/runtime/images`. Every export is named.
+ * (the node agent runs every pod through it). This entry is what the CLI needs to look up
+ * images, check the host and render pods, and nothing that a CLI start would pay for in vain:
+ * the manifest model (YAML parsing, validation, defaulting) is `@podkit/runtime/spec` — the
+ * agent parses the files `up` sends it —, image loads, pulls and builds are
+ * `@podkit/runtime/images`. Every export is named.
+ *
+ * Everything this entry exports from a value is loaded with the CLI (the bundler keeps every
+ * module a statically imported entry re-exports in the CLI's start-up chunks, used or not):
+ * exports here must stay light. `src/bundle.test.ts` of the CLI checks that no YAML or spec
+ * validation code is loaded at start.
  */
 
 // The facade the agent uses (one per state root: apply, stop, remove, watch, exec, logs, gc) is
@@ -20,22 +27,11 @@ export type { ContainerState, ContainerStatus, PodEvent, PodStatus } from './pod
 export { toKubernetesPod } from './pod/pod-object.js';
 export { imageUsage } from './pod/image-usage.js';
 
-// Manifests: YAML 1.1 parsing with positions, validation, defaulting, diagnostics.
-export {
-  loadManifestFile,
-  parseManifests,
-  readManifestFile,
-  type ManifestOptions,
-  type ManifestSet,
-} from './spec/manifests.js';
-export {
-  childPath,
-  indexPath,
-  parseYamlDocuments,
-  type JsonObject,
-  type JsonValue,
-  type ParsedDocument,
-} from './spec/yaml-documents.js';
+// Manifests: their model and types (the parser is `@podkit/runtime/spec`), a file's text, and
+// the diagnostics the parser reports.
+export type { ManifestOptions, ManifestSet } from './spec/manifests.js';
+export { readManifestFile } from './spec/manifest-file.js';
+export type { JsonObject, JsonValue, ParsedDocument } from './spec/yaml-documents.js';
 export { formatDiagnostic, sortDiagnostics, type Diagnostic } from './spec/diagnostic.js';
 export type {
   Container,
@@ -56,7 +52,6 @@ export type {
   StatefulSet,
   Volume,
 } from './spec/types.js';
-export { hostPortsOf, selectorMatches, selectorText } from './spec/workloads.js';
 export type { ServiceRecord } from './services/service-store.js';
 export type { ClaimRecord } from './claims/claim-store.js';
 export { selects } from './services/endpoints.js';
@@ -77,7 +72,7 @@ export {
   type JobCondition,
   type JobStatus,
 } from './workloads/job-status.js';
-export { JOB_DEFAULTS, type Job, type JobSpec } from './spec/job.js';
+export type { Job, JobSpec } from './spec/job.js';
 export type { DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy } from './spec/daemonset.js';
 
 // Images: the local store, loads, pulls, builds, OCI layouts.

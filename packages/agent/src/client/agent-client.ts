@@ -1,5 +1,5 @@
-import { request, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { PodkitError } from '@podkit/kit';
 import {
   agentSocketPath,
@@ -11,6 +11,7 @@ import {
   type WireError,
 } from '../protocol.js';
 import { AgentErrorCode, agentError } from '../errors.js';
+import { http1Request, type Http1Response } from './http1.js';
 
 /** How an exec ended: the command's exit code, or runc's own error. */
 export interface ExecResult {
@@ -47,42 +48,33 @@ export class AgentClient {
   }
 
   /** Sends a request; resolves with the response once its headers are in. */
-  #send(
+  async #send(
     method: string,
     path: string,
     body?: unknown,
     signal?: AbortSignal,
-  ): Promise<IncomingMessage> {
-    return new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        {
-          // Connected directly, without an http Agent: the Agent derives a TLS server name by
-          // testing the host with isIP, whose first call compiles its IPv6 pattern (~3.5 ms of
-          // every CLI command).
-          createConnection: () => connect(this.socketPath),
-          method,
-          path,
-          signal,
-          headers:
-            data === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
-        },
-        resolve,
-      );
-      req.on('error', (err) => {
-        reject(connectionError(err, this.root));
+    headers: Record<string, string> = {},
+  ): Promise<Http1Response> {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    try {
+      return await http1Request(this.socketPath, {
+        method,
+        path,
+        signal,
+        body: data,
+        headers: data === undefined ? headers : { ...headers, 'content-type': 'application/json' },
       });
-      req.end(data);
-    });
+    } catch (err) {
+      if (signal?.aborted === true) throw err;
+      throw connectionError(err, this.root);
+    }
   }
 
   /** A JSON call: the parsed answer, or the agent's error thrown. */
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.#send(method, path, body);
     const text = await readAll(res);
-    if ((res.statusCode ?? 500) >= 300 && res.statusCode !== 202) throw errorOf(text);
+    if (res.status >= 300 && res.status !== 202) throw errorOf(text);
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
@@ -95,12 +87,12 @@ export class AgentClient {
     signal?: AbortSignal,
   ): Promise<void> {
     const res = await this.#send(method, path, body, signal);
-    if ((res.statusCode ?? 500) >= 300) throw errorOf(await readAll(res));
+    if (res.status >= 300) throw errorOf(await readAll(res));
     let buf = '';
-    res.setEncoding('utf8');
+    const utf8 = new StringDecoder('utf8');
     try {
-      for await (const chunk of res as AsyncIterable<string>) {
-        buf += chunk;
+      for await (const chunk of res.body) {
+        buf += utf8.write(chunk);
         let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
           const line = buf.slice(0, nl);
@@ -119,16 +111,16 @@ export class AgentClient {
 
   /** Raw bytes of a streamed answer (logs) to `onData`, until it ends or `signal` aborts. */
   async bytes(path: string, onData: (data: Buffer) => void, signal?: AbortSignal): Promise<void> {
-    let res: IncomingMessage;
+    let res: Http1Response;
     try {
       res = await this.#send('GET', path, undefined, signal);
     } catch (err) {
       if (signal?.aborted === true) return;
       throw err;
     }
-    if ((res.statusCode ?? 500) >= 300) throw errorOf(await readAll(res));
+    if (res.status >= 300) throw errorOf(await readAll(res));
     try {
-      for await (const chunk of res as AsyncIterable<Buffer>) onData(chunk);
+      for await (const chunk of res.body) onData(chunk);
     } catch (err) {
       if (signal?.aborted === true) return;
       throw err;
@@ -158,26 +150,15 @@ export class AgentClient {
       if (socket === undefined) pending.push(frame);
       else socket.write(frame);
     };
-    const done = new Promise<ExecResult>((resolve, reject) => {
-      const req = request({
-        createConnection: () => connect(this.socketPath),
-        method: 'POST',
-        path,
-        headers: {
-          connection: 'Upgrade',
-          upgrade: 'podkit-exec',
-          'x-podkit-command': JSON.stringify(command),
-        },
+    const done = (async (): Promise<ExecResult> => {
+      const res = await this.#send('POST', path, undefined, undefined, {
+        connection: 'Upgrade',
+        upgrade: 'podkit-exec',
+        'x-podkit-command': JSON.stringify(command),
       });
-      req.on('error', (err) => {
-        reject(connectionError(err, this.root));
-      });
-      req.on('response', (res) => {
-        void readAll(res).then((t) => {
-          reject(errorOf(t));
-        });
-      });
-      req.on('upgrade', (_res, sock, head) => {
+      if (res.upgrade === undefined) throw errorOf(await readAll(res));
+      const { socket: sock, head } = res.upgrade;
+      return new Promise<ExecResult>((resolve, reject) => {
         socket = sock;
         const decoder = new FrameDecoder();
         let result: ExecResult | undefined;
@@ -199,6 +180,7 @@ export class AgentClient {
         };
         if (head.length > 0) onData(head);
         sock.on('data', onData);
+        sock.resume();
         sock.on('error', () => undefined);
         sock.on('close', () => {
           if (result !== undefined) resolve(result);
@@ -211,8 +193,7 @@ export class AgentClient {
         });
         for (const f of pending.splice(0)) sock.write(f);
       });
-      req.end();
-    });
+    })();
     done.catch(() => undefined);
     return {
       write: (data) => {
@@ -243,11 +224,10 @@ export class AgentClient {
   }
 }
 
-async function readAll(res: IncomingMessage): Promise<string> {
-  res.setEncoding('utf8');
-  let text = '';
-  for await (const chunk of res as AsyncIterable<string>) text += chunk;
-  return text;
+async function readAll(res: Http1Response): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of res.body) parts.push(chunk);
+  return Buffer.concat(parts).toString('utf8');
 }
 
 function errorOf(text: string): PodkitError {
@@ -263,7 +243,9 @@ function errorOf(text: string): PodkitError {
   );
 }
 
-function connectionError(err: Error, root: string): PodkitError {
+function connectionError(err: unknown, root: string): PodkitError {
+  if (err instanceof PodkitError) return err;
+  const message = err instanceof Error ? err.message : String(err);
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') {
     return agentError(
@@ -277,7 +259,7 @@ function connectionError(err: Error, root: string): PodkitError {
   }
   return agentError(
     AgentErrorCode.AGENT_LOST,
-    `lost the connection to the podkit agent of ${root}: ${err.message}`,
+    `lost the connection to the podkit agent of ${root}: ${message}`,
     {
       cause: err,
       hint: `see ${root}/agent.log`,

@@ -3,3 +3,11 @@ export { AgentClient, type ExecIo, type ExecResult, type ExecSession } from './a
 export { ensureAgent } from './ensure-agent.js';
 export { agentLogPath, agentSocketPath, type AgentInfo } from '../protocol.js';
 export { AgentErrorCode } from '../errors.js';
+export { manifestVerdict, workloadsOf } from '../manifest-verdict.js';
+export type {
+  AppliedService,
+  ApplyLine,
+  ApplyRequest,
+  ApplyResult,
+  ManifestVerdict,
+} from '../apply-wire.js';

@@ -1,47 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { PodkitError } from '@podkit/kit';
-import {
-  RuntimeErrorCode,
-  deserializeObjects,
-  isWorkloadKind,
-  type DaemonSet,
-  type Deployment,
-  type Job,
-  type Pod,
-  type ReplicaSet,
-  type PersistentVolumeClaim,
-  type SerializedObjects,
-  type Service,
-  type StatefulSet,
-} from '@podkit/runtime';
+import { RuntimeErrorCode, isWorkloadKind } from '@podkit/runtime';
 import type { NodeRuntime, PodChange } from '@podkit/runtime/node';
 import { callOf, httpStatusOf, toWireError, type AgentInfo } from '../protocol.js';
 import { AgentErrorCode, agentError } from '../errors.js';
 import type { WorkloadController } from '../workloads/workload-controller.js';
-
-/** What `POST /v1/apply` carries: the pods of one manifest and the objects they use. */
-export interface ApplyRequest {
-  pods: Pod[];
-  /** The file's Services: created or updated before its pods. */
-  services?: Service[] | undefined;
-  /** The file's Deployments and ReplicaSets: applied after its Services, before its pods. */
-  deployments?: Deployment[] | undefined;
-  replicaSets?: ReplicaSet[] | undefined;
-  statefulSets?: StatefulSet[] | undefined;
-  /** The file's claims: created (bound to their directories) before anything else. */
-  persistentVolumeClaims?: PersistentVolumeClaim[] | undefined;
-  /** The file's Jobs and DaemonSets: applied with its other workloads. */
-  jobs?: Job[] | undefined;
-  daemonSets?: DaemonSet[] | undefined;
-  /** The manifest file (the Services' records say where they came from). */
-  source?: string | undefined;
-  configMaps: SerializedObjects['configMaps'];
-  secrets: SerializedObjects['secrets'];
-  backoff?: { baseMs?: number; capMs?: number; resetAfterMs?: number } | undefined;
-  /** A re-`up`: pods of the file that ended are removed first, each told in a `replaced` line. */
-  replaceEnded?: boolean | undefined;
-}
+import { applyManifest, applyRequestOf } from './apply.js';
 
 export interface ApiContext {
   runtime: NodeRuntime;
@@ -131,42 +96,9 @@ export async function handleApi(
       return;
     }
     if (what === 'apply' && method === 'POST') {
-      const input = await body<ApplyRequest>(req);
-      const { configMaps, secrets } = deserializeObjects(input);
-      const line = ndjson(res);
+      const input = applyRequestOf(await body<unknown>(req));
       const signal = clientGone(req, res);
-      const records = await rt.apply({
-        pods: input.pods,
-        services: input.services,
-        deployments: input.deployments,
-        replicaSets: input.replicaSets,
-        statefulSets: input.statefulSets,
-        persistentVolumeClaims: input.persistentVolumeClaims,
-        jobs: input.jobs,
-        daemonSets: input.daemonSets,
-        source: input.source,
-        configMaps: configMaps,
-        secrets: secrets,
-        backoff: input.backoff,
-        onReplaced:
-          input.replaceEnded === true
-            ? (r) => {
-                line({
-                  type: 'replaced',
-                  name: r.name,
-                  namespace: r.namespace,
-                  phase: r.status.phase,
-                });
-              }
-            : undefined,
-        pull: {
-          onEvent: (image, event) => {
-            line({ type: 'pull', image, event });
-          },
-        },
-        signal,
-      });
-      line({ type: 'result', records });
+      await applyManifest(rt, input, ndjson(res), signal);
       res.end();
       return;
     }
@@ -230,19 +162,6 @@ export async function handleApi(
           `no ${kind} named "${wName}" in namespace "${wNs}"`,
         );
       sendJson(res, 200, { dependentsLeft: outcome === 'pending' });
-      return;
-    }
-    if (what === 'claims' && ns === undefined && method === 'GET') {
-      sendJson(res, 200, { items: await rt.listClaims() });
-      return;
-    }
-    if (what === 'claims' && ns !== undefined && name !== undefined && method === 'DELETE') {
-      if (!(await rt.removeClaim(ns, name)))
-        throw new PodkitError(
-          RuntimeErrorCode.CLAIM_NOT_FOUND,
-          `no PersistentVolumeClaim named "${name}" in namespace "${ns}"`,
-        );
-      res.writeHead(204).end();
       return;
     }
     if (what === 'services' && ns === undefined && method === 'GET') {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseManifests, type JobSpec, type JobStatus } from '@podkit/runtime';
+import type { JobSpec, JobStatus } from '@podkit/runtime';
+import { parseManifests } from '@podkit/runtime/spec';
 import { planJob, type JobPod } from './job-plan.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');

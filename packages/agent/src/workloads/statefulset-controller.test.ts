@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  parseManifests,
-  type PersistentVolumeClaim,
-  type Pod,
-  type PodRecord,
-  type StatefulSetRecord,
-} from '@podkit/runtime';
+import type { PersistentVolumeClaim, Pod, PodRecord, StatefulSetRecord } from '@podkit/runtime';
+import { parseManifests } from '@podkit/runtime/spec';
 import { StatefulSetController, type StatefulSetHost } from './statefulset-controller.js';
 import { REVISION_LABEL, statefulSetRevision } from './statefulset-objects.js';
 import { testPod } from './test-objects.js';

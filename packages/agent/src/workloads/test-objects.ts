@@ -1,4 +1,5 @@
-import { parseManifests, type Deployment, type PodRecord } from '@podkit/runtime';
+import type { Deployment, PodRecord } from '@podkit/runtime';
+import { parseManifests } from '@podkit/runtime/spec';
 
 /** A Deployment read from YAML as the CLI reads it (`extra` lines go under `spec:`). */
 export function testDeployment(name = 'web', replicas = 3, extra: string[] = []): Deployment {

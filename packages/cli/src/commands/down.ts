@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
 import { isPodkitError } from '@podkit/kit';
-import {
-  globalOptions,
-  loadManifest,
-  manifestNamespace,
-  parseDurationFlag,
-  requireHost,
-} from '../context.js';
+import { globalOptions, manifestNamespace, parseDurationFlag, requireHost } from '../context.js';
 import {
   agentFor,
   listClaims,
@@ -62,6 +56,7 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       let keptClaims: string[] = [];
       if (options.file !== undefined) {
         if (names.length > 0) throw new UsageError('pass pod names or -f FILE, not both');
+        const { loadManifest } = await import('../manifest-load.js');
         const set = await loadManifest(options.file, manifestNamespace(command));
         // An object of another namespace than -n: nothing is removed, as up starts nothing.
         const mismatched = set.diagnostics.filter((d) => d.code === 'namespace-mismatch');

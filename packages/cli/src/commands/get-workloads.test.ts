@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseManifests, type JobRecord } from '@podkit/runtime';
+import type { JobRecord } from '@podkit/runtime';
+import { parseManifests } from '@podkit/runtime/spec';
 import type { WorkloadItem } from '../agent-access.js';
 import { renderJobs, renderWorkloads } from './get-workloads.js';
 

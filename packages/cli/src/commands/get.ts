@@ -1,11 +1,9 @@
 import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
-import { stringify } from 'yaml';
 import { toKubernetesPod } from '@podkit/runtime';
 import { UsageError } from '../errors.js';
 import { globalOptions } from '../context.js';
 import { agentFor, getPod, listWorkloads } from '../agent-access.js';
-import { renderWorkloads, WORKLOAD_RESOURCES } from './get-workloads.js';
 import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
 
@@ -32,6 +30,8 @@ export function registerGet(program: Command, io: CliIo, _state: CommandState): 
     )
     .action(
       async (kind: string, name: string | undefined, options: GetOptions, command: Command) => {
+        // Loaded on demand, with the YAML library: neither is part of the CLI's start.
+        const { renderWorkloads, WORKLOAD_RESOURCES } = await import('./get-workloads.js');
         const workload = WORKLOAD_RESOURCES[kind];
         if (workload !== undefined) {
           const client = await agentFor(command, io);
@@ -61,11 +61,12 @@ export function registerGet(program: Command, io: CliIo, _state: CommandState): 
         const client = await agentFor(command, io);
         const record = await getPod(client, globalOptions(command).namespace, name);
         const pod = toKubernetesPod(record, hostname());
-        io.stdout.write(
-          options.output === 'json'
-            ? `${JSON.stringify(pod, null, 4)}\n`
-            : stringify(pod, { lineWidth: 0, aliasDuplicateObjects: false }),
-        );
+        if (options.output === 'json') {
+          io.stdout.write(`${JSON.stringify(pod, null, 4)}\n`);
+          return;
+        }
+        const { stringify } = await import('yaml');
+        io.stdout.write(stringify(pod, { lineWidth: 0, aliasDuplicateObjects: false }));
       },
     );
 }

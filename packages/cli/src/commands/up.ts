@@ -1,21 +1,25 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
-import { AgentErrorCode, type AgentClient } from '@podkit/agent/client';
 import {
-  podStarted,
-  serializeObjects,
-  traceMark,
-  type ManifestSet,
-  type PodRecord,
-  type PullEvent,
-  selects,
-} from '@podkit/runtime';
-import { loadManifest, manifestNamespace, parseDurationFlag, requireHost } from '../context.js';
+  AgentClient,
+  AgentErrorCode,
+  manifestVerdict,
+  type AppliedService,
+  type ApplyResult,
+  type ManifestVerdict,
+} from '@podkit/agent/client';
+import { podStarted, traceMark, type PodRecord } from '@podkit/runtime';
+import {
+  layoutFor,
+  manifestNamespace,
+  parseDurationFlag,
+  readManifest,
+  requireHost,
+} from '../context.js';
 import {
   agentFor,
-  listPods,
-  listServices,
+  applyManifest,
   podEvents,
   stopPod,
   waitForPod,
@@ -29,7 +33,7 @@ import { waitReady } from './wait-ready.js';
 import { waitWorkloads } from './wait-workloads.js';
 import { workloadSize } from './workload-text.js';
 import type { CommandState } from '../program.js';
-import { colorsFor, renderDiagnostic, renderSummary, type Colors } from '../render.js';
+import { colorsFor, renderDiagnostic, renderInvalidSummary, type Colors } from '../render.js';
 
 interface UpOptions {
   file?: string | undefined;
@@ -41,8 +45,9 @@ interface UpOptions {
 const DEFAULT_START_TIMEOUT_MS = 120_000;
 
 /**
- * `podkit up -f FILE [-d]`: validates the file, checks the host, admits and starts each Pod of
- * the file (with the file's ConfigMaps and Secrets). Detached, it waits until every container
+ * `podkit up -f FILE [-d]`: sends the file to the agent, which validates it (its diagnostics
+ * are printed here) and, when valid, admits and starts each Pod of the file with the file's
+ * ConfigMaps and Secrets, Services and workloads. Detached, it waits until every container
  * started and prints the pod IP; in the foreground it streams the containers' logs, prefixed
  * like `docker compose up`, until the pods end, and exits with the main containers' exit code.
  */
@@ -69,34 +74,33 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       if (file === undefined)
         throw new UsageError('name the manifest to run', { hint: 'podkit up -f pod.yaml' });
       const timeoutMs = parseDurationFlag('--timeout', options.timeout) ?? DEFAULT_START_TIMEOUT_MS;
-      // The host check runs while the file is read; its verdict counts only for a valid file.
+      const namespace = manifestNamespace(command);
+      const c = colorsFor(io);
+      // The host check and the look for a running agent go on while the file is read.
       const host = requireHost();
       host.catch(() => undefined);
-      const set = await loadManifest(file, manifestNamespace(command));
-      const c = colorsFor(io);
-      if (!reportDiagnostics(set, io, c)) {
-        state.exitCode = ExitCode.FAILURE;
-        return;
-      }
-      const workloads = [
-        ...set.deployments,
-        ...set.replicaSets,
-        ...set.statefulSets,
-        ...set.jobs,
-        ...set.daemonSets,
-      ];
-      if (
-        set.pods.length === 0 &&
-        set.services.length === 0 &&
-        workloads.length === 0 &&
-        set.persistentVolumeClaims.length === 0
-      ) {
-        throw new PodkitError(CliErrorCode.CLI_NO_POD, `${set.file} holds no Pod to run`, {
-          hint: 'add a `kind: Pod`, `Deployment`, `StatefulSet`, `Job` or `DaemonSet` document',
-        });
-      }
+      const running = new AgentClient(layoutFor(command, io).root).alive();
+      const manifest = await readManifest(file);
       traceMark('cli.manifest');
-      await host;
+      // The agent parses and validates the file. Before an agent is started for it, or when
+      // the host cannot run pods, the CLI checks the file itself: a bad file is reported as
+      // such, and starts nothing.
+      const hostOk = await host.then(
+        () => true,
+        () => false,
+      );
+      if (!hostOk || !(await running)) {
+        const { parseManifestText } = await import('../manifest-load.js');
+        const verdict = manifestVerdict(parseManifestText(manifest, file, namespace));
+        if (!hostOk || !verdict.valid || !verdict.runnable) {
+          printDiagnostics(verdict, io, c);
+          if (!settleVerdict(file, verdict, io, c)) {
+            state.exitCode = ExitCode.FAILURE;
+            return;
+          }
+          await host;
+        }
+      }
       traceMark('cli.preflight');
       const client = await agentFor(command, io);
       traceMark('cli.agent');
@@ -105,24 +109,38 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         (text) => io.stderr.write(text),
         (io.stderr as { isTTY?: boolean }).isTTY === true,
       );
-      const records = await startPods(client, set, {
-        onPull: (e) => {
-          progress.onEvent(e);
-        },
+      let verdict: ManifestVerdict | undefined;
+      let result: ApplyResult | undefined;
+      await applyManifest(client, { manifest, file, namespace, replaceEnded: true }, (line) => {
+        if (line.type === 'manifest') {
+          verdict = line;
+          printDiagnostics(line, io, c);
+        } else if (line.type === 'pull') progress.onEvent(line.event);
         // `up` again after Ctrl+C or a failure, as compose users do: the agent removes the
         // file's pods that ended, first, and it is said here.
-        onReplaced: (name, phase) => {
-          io.stderr.write(`pod/${name} ${c.yellow('replaced')} (it had ended: ${phase})\n`);
-        },
+        else if (line.type === 'replaced')
+          io.stderr.write(
+            `pod/${line.name} ${c.yellow('replaced')} (it had ended: ${line.phase})\n`,
+          );
+        else result = line;
       }).finally(() => {
         progress.close();
       });
-      for (const claim of set.persistentVolumeClaims)
+      traceMark('up.applied');
+      if (verdict === undefined) throw unexpectedAnswer(client);
+      if (!settleVerdict(file, verdict, io, c)) {
+        state.exitCode = ExitCode.FAILURE;
+        return;
+      }
+      if (result === undefined) throw unexpectedAnswer(client);
+      const { records, workloads } = result;
+      for (const claim of result.claims)
         io.stdout.write(
           `persistentvolumeclaim/${claim.metadata.name} ${c.green('applied')} (${claim.spec.storage}, ${claim.spec.accessModes.join(',')})\n`,
         );
-      if (set.services.length > 0) await reportServices(client, set, io, c);
-      if (set.statefulSets.length > 0) await warnServiceNames(client, set, io, c);
+      reportServices(result.services, io, c);
+      for (const warning of result.warnings)
+        io.stderr.write(`${c.yellow('warning')}: ${warning}\n`);
       for (const w of workloads)
         io.stdout.write(
           `${w.kind.toLowerCase()}/${w.metadata.name} ${c.green('applied')} (${workloadSize(w)})\n`,
@@ -161,121 +179,53 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
 }
 
 /** One line per Service of the file, with the address it got. */
-async function reportServices(
-  client: AgentClient,
-  set: ManifestSet,
-  io: CliIo,
-  c: Colors,
-): Promise<void> {
-  const [all, pods] = await Promise.all([listServices(client), listPods(client)]);
-  for (const s of set.services) {
-    const r = all.find(
-      (x) =>
-        x.service.metadata.name === s.metadata.name &&
-        x.service.metadata.namespace === s.metadata.namespace,
-    );
-    if (r === undefined) continue;
-    const { spec } = r.service;
+function reportServices(services: readonly AppliedService[], io: CliIo, c: Colors): void {
+  for (const { record, selectsPods } of services) {
+    const { metadata, spec } = record.service;
     const nodePorts = spec.ports.flatMap((p) => (p.nodePort === undefined ? [] : [p.nodePort]));
     const where =
       spec.clusterIP === 'None'
         ? 'headless'
         : `ClusterIP ${spec.clusterIP ?? '?'}${nodePorts.length > 0 ? `, NodePort ${nodePorts.join(',')}` : ''}`;
-    io.stdout.write(`service/${s.metadata.name} ${c.green('applied')} (${where})\n`);
-    const selected = pods.some(
-      (p) =>
-        p.namespace === s.metadata.namespace && selects(s.spec.selector, p.pod.metadata.labels),
-    );
-    if (!selected) {
-      const selector = Object.entries(s.spec.selector)
+    io.stdout.write(`service/${metadata.name} ${c.green('applied')} (${where})\n`);
+    if (!selectsPods) {
+      const selector = Object.entries(spec.selector)
         .map(([k, v]) => `${k}=${v}`)
         .join(',');
       io.stderr.write(
-        `${c.yellow('warning')}: service/${s.metadata.name} selects no pod${selector === '' ? '' : ` (${selector})`}: it has no endpoints until one runs\n`,
+        `${c.yellow('warning')}: service/${metadata.name} selects no pod${selector === '' ? '' : ` (${selector})`}: it has no endpoints until one runs\n`,
       );
     }
   }
 }
 
+/** Prints a file's warnings and errors as the agent (or the CLI's own check) found them. */
+function printDiagnostics(verdict: ManifestVerdict, io: CliIo, c: Colors): void {
+  for (const d of verdict.diagnostics) io.stderr.write(`${renderDiagnostic(d, c)}\n`);
+}
+
 /**
- * A StatefulSet's pods get DNS names (`NAME-0.SVC`) from the headless Service its serviceName
- * names: when there is none (or it has a ClusterIP), it runs, with a warning saying so — as
- * Kubernetes accepts it and the Service may come later.
+ * What a verdict means for `up`: false for an invalid file (after its summary line); a valid
+ * file with nothing to run is an error of its own.
  */
-async function warnServiceNames(
-  client: AgentClient,
-  set: ManifestSet,
-  io: CliIo,
-  c: Colors,
-): Promise<void> {
-  const all = await listServices(client);
-  for (const s of set.statefulSets) {
-    const wanted = s.spec.serviceName;
-    const what = `${c.yellow('warning')}: statefulset/${s.metadata.name}`;
-    if (wanted === undefined) {
-      io.stderr.write(
-        `${what} has no serviceName: its pods get no DNS names (${s.metadata.name}-0.SERVICE)\n`,
-      );
-      continue;
-    }
-    const svc = all.find(
-      (r) =>
-        r.service.metadata.name === wanted && r.service.metadata.namespace === s.metadata.namespace,
-    );
-    if (svc === undefined)
-      io.stderr.write(
-        `${what}: its serviceName Service "${wanted}" does not exist: ${s.metadata.name}-0.${wanted} and the other pod names resolve once a headless Service "${wanted}" (clusterIP: None) selecting its pods is applied\n`,
-      );
-    else if (svc.service.spec.clusterIP !== 'None')
-      io.stderr.write(
-        `${what}: its serviceName Service "${wanted}" is not headless (clusterIP ${svc.service.spec.clusterIP ?? '?'}): only a headless Service gives the pods DNS names (${s.metadata.name}-0.${wanted})\n`,
-      );
+function settleVerdict(file: string, verdict: ManifestVerdict, io: CliIo, c: Colors): boolean {
+  if (!verdict.valid) {
+    io.stderr.write(`${renderInvalidSummary(file, verdict.diagnostics, c) ?? ''}\n`);
+    return false;
   }
+  if (!verdict.runnable)
+    throw new PodkitError(CliErrorCode.CLI_NO_POD, `${file} holds no Pod to run`, {
+      hint: 'add a `kind: Pod`, `Deployment`, `StatefulSet`, `Job` or `DaemonSet` document',
+    });
+  return true;
 }
 
-/** Prints warnings and errors of the manifest; false when it has errors. */
-function reportDiagnostics(set: ManifestSet, io: CliIo, c: Colors): boolean {
-  for (const d of set.diagnostics) io.stderr.write(`${renderDiagnostic(d, c)}\n`);
-  const invalid = set.diagnostics.some((d) => d.severity === 'error');
-  if (invalid) io.stderr.write(`${renderSummary(set, c)}\n`);
-  return !invalid;
-}
-
-/**
- * Starts every pod of the file through the agent. Each pod is atomic (admission creates
- * nothing when it fails); when a later pod of the file fails, the agent removes the ones it
- * already started, so a file comes up whole or not at all.
- */
-async function startPods(
-  client: AgentClient,
-  set: ManifestSet,
-  on: { onPull: (e: PullEvent) => void; onReplaced: (name: string, phase: string) => void },
-): Promise<PodRecord[]> {
-  let records: PodRecord[] = [];
-  await client.stream(
-    'POST',
-    '/v1/apply',
-    {
-      pods: set.pods,
-      services: set.services,
-      deployments: set.deployments,
-      replicaSets: set.replicaSets,
-      statefulSets: set.statefulSets,
-      persistentVolumeClaims: set.persistentVolumeClaims,
-      jobs: set.jobs,
-      daemonSets: set.daemonSets,
-      source: set.file,
-      ...serializeObjects(set.configMaps, set.secrets),
-      replaceEnded: true,
-    },
-    (line) => {
-      if (line.type === 'pull') on.onPull(line.event as PullEvent);
-      else if (line.type === 'replaced') on.onReplaced(String(line.name), String(line.phase));
-      else if (line.type === 'result') records = line.records as PodRecord[];
-    },
+function unexpectedAnswer(client: AgentClient): PodkitError {
+  return new PodkitError(
+    AgentErrorCode.AGENT_PROTOCOL,
+    `the podkit agent of ${client.root} ended its answer to the apply early`,
+    { hint: `see ${client.root}/agent.log` },
   );
-  traceMark('up.applied');
-  return records;
 }
 
 /** Why a pod failed, from its status, its last warning event, or its containers' exits. */

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { isPodkitError } from '@podkit/kit';
-import { RuntimeErrorCode, loadManifestFile, type ManifestSet } from '@podkit/runtime';
+import { RuntimeErrorCode, type ManifestSet } from '@podkit/runtime';
 import { manifestNamespace } from '../context.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -31,6 +31,7 @@ export function registerValidate(program: Command, io: CliIo, state: CommandStat
     )
     .action(async (files: string[], options: ValidateOptions, command: Command) => {
       const namespace = manifestNamespace(command);
+      const { loadManifestFile } = await import('../manifest-load.js');
       const sets: ManifestSet[] = [];
       const unreadable: string[] = [];
       for (const file of files) {

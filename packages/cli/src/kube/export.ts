@@ -6,7 +6,7 @@ import {
   type JsonObject,
   type JsonValue,
   type ParsedDocument,
-} from '@podkit/runtime';
+} from '@podkit/runtime/spec';
 import {
   isPublishedPatternImage,
   normalisedOrSelf,

@@ -1,11 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isPodkitError } from '@podkit/kit';
-import {
-  childPath,
-  familiarImageName,
-  normaliseImageName,
-  parseYamlDocuments,
-} from '@podkit/runtime';
+import { familiarImageName, normaliseImageName } from '@podkit/runtime';
+import { childPath, parseYamlDocuments } from '@podkit/runtime/spec';
 import { UsageError } from '../errors.js';
 
 /** podkit's own pattern containers, as their images are published (docs/kubernetes.md). */

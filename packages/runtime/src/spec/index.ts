@@ -1,14 +1,17 @@
-/** The Pod manifest model: parse (YAML 1.1 / JSON, with positions), validate, default. */
+/**
+ * `@podkit/runtime/spec`: the Pod manifest model — parse (YAML 1.1 / JSON, with positions),
+ * validate, default. The agent parses the files `up` sends; the CLI loads it only on demand.
+ */
 export { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 export { didYouMean, editDistance } from './did-you-mean.js';
 export {
   parseManifests,
   loadManifestFile,
-  readManifestFile,
   assertValid,
   type ManifestOptions,
   type ManifestSet,
 } from './manifests.js';
+export { readManifestFile } from './manifest-file.js';
 export {
   parseYamlDocuments,
   childPath,

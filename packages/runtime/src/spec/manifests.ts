@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { PodkitError } from '@podkit/kit';
-import { RuntimeErrorCode, SpecInvalidError } from '../errors.js';
+import { SpecInvalidError } from '../errors.js';
 import { sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { readObject, type ManifestObjects } from './kinds.js';
+import { readManifestFile } from './manifest-file.js';
 import { SpecContext } from './reader.js';
 import type { DaemonSet } from './daemonset.js';
 import type { Job } from './job.js';
@@ -157,35 +156,6 @@ export async function loadManifestFile(
   options: ManifestOptions = {},
 ): Promise<ManifestSet> {
   return parseManifests(await readManifestFile(path, signal), path, options);
-}
-
-/**
- * A manifest file's text (for callers that need the documents as written too). Throws a
- * `POD_MANIFEST_UNREADABLE` PodkitError when the file cannot be read.
- */
-export async function readManifestFile(path: string, signal?: AbortSignal): Promise<string> {
-  try {
-    return await readFile(path, { encoding: 'utf8', ...(signal !== undefined ? { signal } : {}) });
-  } catch (err) {
-    if (signal?.aborted === true) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err as Error).message;
-    throw new PodkitError(
-      RuntimeErrorCode.POD_MANIFEST_UNREADABLE,
-      `cannot read ${path}: ${reason}`,
-      {
-        cause: err,
-        hint: 'pass the path of a YAML or JSON manifest',
-      },
-    );
-  }
 }
 
 /** Throws a SpecInvalidError (code POD_SPEC_INVALID) when the set has any error. */
