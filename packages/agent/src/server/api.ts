@@ -177,6 +177,19 @@ export async function handleApi(
       res.writeHead(204).end();
       return;
     }
+    if (what === 'claims' && ns === undefined && method === 'GET') {
+      sendJson(res, 200, { items: await rt.listClaims() });
+      return;
+    }
+    if (what === 'claims' && ns !== undefined && name !== undefined && method === 'DELETE') {
+      if (!(await rt.removeClaim(ns, name)))
+        throw new PodkitError(
+          RuntimeErrorCode.CLAIM_NOT_FOUND,
+          `no PersistentVolumeClaim named "${name}" in namespace "${ns}"`,
+        );
+      res.writeHead(204).end();
+      return;
+    }
     if (what === 'pods' && ns !== undefined && name !== undefined) {
       if (sub === undefined && method === 'GET') {
         sendJson(res, 200, await rt.require(ns, name));
