@@ -7,6 +7,7 @@ export {
   type BackoffState,
   type BackoffOptions,
 } from './backoff.js';
+export { CoalescedLoop } from './coalesced-loop.js';
 export { parseDuration, tryParseDuration, formatDuration, type DurationParse } from './duration.js';
 export {
   defineConfig,

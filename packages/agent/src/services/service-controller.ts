@@ -1,3 +1,4 @@
+import { CoalescedLoop } from '@podkit/kit';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { ClusterDnsServer } from '../dns/index.js';
 import { ServiceProxy } from '../proxy/index.js';
@@ -31,9 +32,13 @@ export class ServiceController implements AsyncDisposable {
   #dnsLastError = '';
   /** Whether the table may exist: an earlier agent's is purged by the first sync. */
   #tableInUse = true;
-  #running: Promise<void> | undefined;
-  #dirty = false;
-  #closed = false;
+  /** Syncs on every change heard, one at a time, coalesced. */
+  readonly #loop = new CoalescedLoop(
+    () => this.#sync(),
+    (err: unknown) => {
+      this.#o.log(`services: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  );
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(options: ServiceControllerOptions) {
@@ -59,25 +64,12 @@ export class ServiceController implements AsyncDisposable {
 
   /** Schedules a sync (coalesced with any other change meanwhile). */
   changed(): void {
-    if (this.#closed) return;
-    this.#dirty = true;
-    this.#running ??= this.#loop().finally(() => {
-      this.#running = undefined;
-    });
+    this.#loop.changed();
   }
 
   /** Resolves once every change heard so far is written. */
-  async settled(): Promise<void> {
-    while (this.#running !== undefined) await this.#running;
-  }
-
-  async #loop(): Promise<void> {
-    while (this.#dirty && !this.#closed) {
-      this.#dirty = false;
-      await this.#sync().catch((err: unknown) => {
-        this.#o.log(`services: ${err instanceof Error ? err.message : String(err)}`);
-      });
-    }
+  settled(): Promise<void> {
+    return this.#loop.settled();
   }
 
   async #sync(): Promise<void> {
@@ -115,7 +107,7 @@ export class ServiceController implements AsyncDisposable {
    * traffic to running pods while no agent runs (the next one replaces the table whole).
    */
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#loop.close();
     for (const u of this.#unsubscribe) u();
     await this.settled();
     await this.#dns.close();

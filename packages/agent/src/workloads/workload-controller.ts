@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CoalescedLoop } from '@podkit/kit';
 import type {
   DaemonSetRecord,
   DeploymentRecord,
@@ -85,8 +86,13 @@ interface Retry {
 export class WorkloadController implements AsyncDisposable {
   readonly #o: WorkloadControllerOptions;
   readonly #now: () => number;
-  #running: Promise<void> | undefined;
-  #dirty = false;
+  /** Syncs on every change heard, one at a time, coalesced. */
+  readonly #loop = new CoalescedLoop(
+    () => this.#sync(),
+    (err: unknown) => {
+      this.#o.log(`workloads: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  );
   #closed = false;
   readonly #unsubscribe: (() => void)[] = [];
   /** Pod deletions under way, by pod uid. */
@@ -153,16 +159,12 @@ export class WorkloadController implements AsyncDisposable {
 
   /** Schedules a sync (coalesced with any other change meanwhile). */
   changed(): void {
-    if (this.#closed) return;
-    this.#dirty = true;
-    this.#running ??= this.#loop().finally(() => {
-      this.#running = undefined;
-    });
+    this.#loop.changed();
   }
 
   /** Resolves once every change heard so far is synced. */
-  async settled(): Promise<void> {
-    while (this.#running !== undefined) await this.#running;
+  settled(): Promise<void> {
+    return this.#loop.settled();
   }
 
   /** Every workload with its status counted from the pods. */
@@ -243,15 +245,6 @@ export class WorkloadController implements AsyncDisposable {
       }
     } finally {
       for (const off of offs) off();
-    }
-  }
-
-  async #loop(): Promise<void> {
-    while (this.#dirty && !this.#closed) {
-      this.#dirty = false;
-      await this.#sync().catch((err: unknown) => {
-        this.#o.log(`workloads: ${err instanceof Error ? err.message : String(err)}`);
-      });
     }
   }
 
@@ -478,6 +471,7 @@ export class WorkloadController implements AsyncDisposable {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#loop.close();
     for (const u of this.#unsubscribe) u();
     clearTimeout(this.#timer);
     await this.settled();
