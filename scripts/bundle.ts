@@ -100,6 +100,33 @@ const unusedParts: Plugin = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, for subcommands that are separate
+ * executables (podkit has none); that module and its dependencies cost every `podkit` start
+ * ~2 ms to compile. The CLI's bundle requires it at commander's first spawn instead.
+ */
+const commanderLazyChildProcess: Plugin = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onLoad(
+      { filter: /[/\\]node_modules[/\\]commander[/\\]lib[/\\]command\.js$/ },
+      async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        const eager = "const childProcess = require('node:child_process');";
+        if (!text.includes(eager))
+          throw new Error(`bundle.ts: ${args.path} changed: no "${eager}"`);
+        return {
+          contents: text.replace(
+            eager,
+            "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+          ),
+          loader: 'js',
+        };
+      },
+    );
+  },
+};
+
 /** The pattern containers' bins: package → bin name → tsc output of its main. */
 const PATTERN_BINS: Record<string, Record<string, string>> = {
   'git-sync': { 'podkit-git-sync': 'main.js' },
@@ -129,6 +156,7 @@ if (wanted('cli')) {
       // cli/src/agent-access.ts finds podkit.js beside the chunk it is in).
       entryPoints: { podkit: path.join(repo, 'packages/cli/dist/main.js') },
       outdir: cliOut,
+      plugins: [commanderLazyChildProcess],
     }),
   );
 }

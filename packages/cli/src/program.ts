@@ -1,18 +1,5 @@
 import { Command } from 'commander';
-import { registerAgent } from './commands/agent.js';
 import { PODKIT_VERSION } from './version.js';
-import { registerDescribe } from './commands/describe.js';
-import { registerDown } from './commands/down.js';
-import { registerExec } from './commands/exec.js';
-import { registerGc } from './commands/gc.js';
-import { registerGet } from './commands/get.js';
-import { registerImage } from './commands/image.js';
-import { registerImageBuild } from './commands/image-build.js';
-import { registerKube } from './commands/kube.js';
-import { registerLogs } from './commands/logs.js';
-import { registerPs } from './commands/ps.js';
-import { registerUp } from './commands/up.js';
-import { registerValidate } from './commands/validate.js';
 import { habitSuggestion } from './command-habits.js';
 import type { CliIo } from './io.js';
 
@@ -21,11 +8,60 @@ export interface CommandState {
   exitCode: number;
 }
 
+type Register = (program: Command, io: CliIo, state: CommandState) => void;
+
 /**
- * Builds the `podkit` program. Each command lives in `src/commands/<name>.ts` and registers
- * itself here. Commander never exits the process: errors are thrown to the runner.
+ * Every command, in help order, with the module that registers it (`src/commands/<name>.ts`).
+ * A module is loaded only when its command runs, or for help and unknown commands: a
+ * `podkit up` does not compile the code of the other commands (pod start time).
  */
-export function buildProgram(io: CliIo, state: CommandState): Command {
+const COMMANDS: readonly (readonly [string, () => Promise<readonly Register[]>])[] = [
+  ['validate', async () => [(await import('./commands/validate.js')).registerValidate]],
+  ['up', async () => [(await import('./commands/up.js')).registerUp]],
+  ['down', async () => [(await import('./commands/down.js')).registerDown]],
+  ['ps', async () => [(await import('./commands/ps.js')).registerPs]],
+  ['logs', async () => [(await import('./commands/logs.js')).registerLogs]],
+  ['exec', async () => [(await import('./commands/exec.js')).registerExec]],
+  ['describe', async () => [(await import('./commands/describe.js')).registerDescribe]],
+  ['get', async () => [(await import('./commands/get.js')).registerGet]],
+  ['gc', async () => [(await import('./commands/gc.js')).registerGc]],
+  [
+    'image',
+    async () => {
+      const [image, build] = await Promise.all([
+        import('./commands/image.js'),
+        import('./commands/image-build.js'),
+      ]);
+      return [image.registerImage, build.registerImageBuild];
+    },
+  ],
+  ['kube', async () => [(await import('./commands/kube.js')).registerKube]],
+  ['agent', async () => [(await import('./commands/agent.js')).registerAgent]],
+];
+
+/** The program's options that take a value (the command name is the first other word). */
+const VALUE_OPTIONS = new Set(['--root', '-n', '--namespace']);
+
+/** The command `argv` runs, when it names one of COMMANDS. */
+function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (VALUE_OPTIONS.has(a)) i++;
+    else if (!a.startsWith('-')) return COMMANDS.some(([n]) => n === a) ? a : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the `podkit` program for `argv`: the command it names (all of them for help, an
+ * unknown command or none). Commander never exits the process: errors are thrown to the
+ * runner.
+ */
+export async function buildProgram(
+  io: CliIo,
+  state: CommandState,
+  argv?: readonly string[],
+): Promise<Command> {
   const program = new Command('podkit')
     .description('run Kubernetes Pods on one Linux machine, with kubelet semantics')
     .version(PODKIT_VERSION, '-V, --version', 'print the version of podkit')
@@ -41,19 +77,14 @@ export function buildProgram(io: CliIo, state: CommandState): Command {
       'namespace of the pods named on the command line',
       'default',
     );
-  registerValidate(program, io, state);
-  registerUp(program, io, state);
-  registerDown(program, io, state);
-  registerPs(program, io, state);
-  registerLogs(program, io, state);
-  registerExec(program, io, state);
-  registerDescribe(program, io, state);
-  registerGet(program, io, state);
-  registerGc(program, io, state);
-  registerImage(program, io, state);
-  registerImageBuild(program, io, state);
-  registerKube(program, io, state);
-  registerAgent(program, io, state);
+  const name = argv === undefined ? undefined : commandOf(argv);
+  const versionOnly =
+    name === undefined && argv !== undefined && argv.some((a) => a === '-V' || a === '--version');
+  const wanted = versionOnly ? [] : COMMANDS.filter(([n]) => n === name);
+  const modules = await Promise.all(
+    (wanted.length > 0 || versionOnly ? wanted : COMMANDS).map(async ([, load]) => load()),
+  );
+  for (const registers of modules) for (const register of registers) register(program, io, state);
   // Commander suggests by spelling (`upp` → up); other tools' words (`pull`, `rm`, `run`) get
   // podkit's command for them. Without a listener commander calls unknownCommand itself.
   program.on('command:*', (operands: string[]) => {

@@ -13,8 +13,8 @@ import { buildProgram, type CommandState } from './program.js';
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const state: CommandState = { exitCode: ExitCode.OK };
-  const program = buildProgram(io, state);
   try {
+    const program = await buildProgram(io, state, argv);
     await program.parseAsync([...argv], { from: 'user' });
     return state.exitCode;
   } catch (err) {

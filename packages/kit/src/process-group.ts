@@ -1,5 +1,19 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { PodkitError, KitErrorCode } from './errors.js';
+
+/**
+ * node:child_process, loaded at the first spawn: kit is loaded by every podkit start (the CLI's
+ * included), most of which spawn nothing, and that module with its dependencies (dgram, …) costs
+ * a start ~2 ms to compile.
+ */
+let childProcess: typeof import('node:child_process') | undefined;
+function spawn(...args: Parameters<typeof import('node:child_process').spawn>): ChildProcess {
+  childProcess ??= createRequire(import.meta.url)(
+    'node:child_process',
+  ) as typeof import('node:child_process');
+  return childProcess.spawn(...args);
+}
 
 export interface ExitStatus {
   /** The exit code, or null when a signal ended the process. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -130,4 +130,44 @@ test('runcMessage extracts msg="…" parts', () => {
     runcMessage('time="2024" level=error msg="container \\"x\\" does not exist"\n'),
     'container "x" does not exist',
   );
+});
+
+test('startCreated releases a created container through its exec fifo, as runc start does', async (t) => {
+  const { runc, dir, id } = await bundle(t, [
+    'sh',
+    '-c',
+    'echo $$ > /started; trap "exit 0" TERM; while true; do sleep 1; done',
+  ]);
+  const pidFile = path.join(dir, 'init.pid');
+  await runc.create(id, { bundle: dir, pidFile });
+  const pid = Number(await readFile(pidFile, 'utf8'));
+  assert.equal((await runc.state(id))?.status, 'created');
+  // Created: init waits in runc's code, the process has not run.
+  await assert.rejects(readFile(path.join(dir, 'rootfs', 'started'), 'utf8'), { code: 'ENOENT' });
+  await runc.startCreated(id, pid);
+  // runc itself sees it running (the fifo is gone), and the process ran as the container's pid 1.
+  assert.equal((await runc.state(id))?.status, 'running');
+  await assert.rejects(readFile(path.join(runc.root, id, 'exec.fifo')), { code: 'ENOENT' });
+  const deadline = Date.now() + 10_000;
+  let started: string | undefined;
+  while (started === undefined && Date.now() < deadline) {
+    started = await readFile(path.join(dir, 'rootfs', 'started'), 'utf8').catch(() => undefined);
+    if (started === undefined) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(started, '1\n');
+  // Again: no fifo, so runc start runs and says why.
+  await assert.rejects(runc.startCreated(id, pid), /cannot start|running/);
+  await runc.kill(id, 'SIGKILL');
+});
+
+test('startCreated of a created container whose init died: runc start says so, no hang', async (t) => {
+  const { runc, dir, id } = await bundle(t, ['sh', '-c', 'exit 0']);
+  const pidFile = path.join(dir, 'init.pid');
+  await runc.create(id, { bundle: dir, pidFile });
+  const pid = Number(await readFile(pidFile, 'utf8'));
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(runc.startCreated(id, pid), (err: Error) => {
+    assert.match(err.message, /stopped|dead|not running|cannot start/);
+    return true;
+  });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { PodkitError, startGroup, type ProcessGroup } from '@podkit/kit';
 import { runCommand, type CommandResult } from '../host/run-command.js';
 import { runtimeError, RuntimeErrorCode } from '../errors.js';
+import { releaseCreated } from './exec-fifo.js';
 
 /** `runc state` / `runc list --format json` output. */
 export interface RuncContainerState {
@@ -103,6 +104,16 @@ export class Runc {
   /** `runc start` of a created container. */
   async start(id: string, signal?: AbortSignal): Promise<void> {
     await this.simple(['start', id], 'start', id, signal);
+  }
+
+  /**
+   * Starts a created container whose init is `initPid`: as `runc start`, through the exec fifo
+   * (exec-fifo.ts) without running the runc binary; `runc start` itself when that cannot be
+   * done (its error then says why).
+   */
+  async startCreated(id: string, initPid: number, signal?: AbortSignal): Promise<void> {
+    if (await releaseCreated(this.root, id, initPid, signal)) return;
+    await this.start(id, signal);
   }
 
   /**

@@ -40,9 +40,10 @@ export async function acquireLock(
     options.signal?.throwIfAborted();
     try {
       const fh = await open(file, 'wx', 0o600);
+      // Not synced: after a machine crash the holder is gone either way, and a lock file left
+      // empty or stale is broken like any other whose holder is dead.
       try {
         await fh.writeFile(content);
-        await fh.sync();
       } finally {
         await fh.close();
       }

@@ -291,7 +291,7 @@ export async function createContainer(options: RunContainerOptions): Promise<Cre
     id,
     start: async () => {
       try {
-        await runc.start(id, options.signal);
+        await runc.startCreated(id, pid, options.signal);
       } catch (err) {
         return fail((err as Error).message);
       }

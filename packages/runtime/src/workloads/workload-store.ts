@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RuntimeErrorCode, workloadError } from '../errors.js';
@@ -152,7 +151,8 @@ export async function applyWorkloadRecords(
     const record: WorkloadRecord = {
       version: 1 as const,
       kind: o.kind,
-      uid: old?.uid ?? randomUUID(),
+      // The global Web Crypto: node:crypto is not loaded with the CLI's start (see atomic-write).
+      uid: old?.uid ?? globalThis.crypto.randomUUID(),
       createdAt: old?.createdAt ?? nowRfc3339(),
       source,
       object: o,
