@@ -107,8 +107,15 @@ async function waitReady(port: number, child: ChildProcess): Promise<void> {
   throw new Error(`redis-server on ${port} did not become ready`);
 }
 
+/** A node: a port on 127.0.0.1, or a host and port (a pod's IP). */
+export type NodeAddress = number | { readonly host: string; readonly port: number };
+
+function hostPort(node: NodeAddress): { host: string; port: number } {
+  return typeof node === 'number' ? { host: '127.0.0.1', port: node } : node;
+}
+
 /** Sends one command on a fresh connection and decodes the reply. */
-export async function command(port: number, args: (string | Buffer)[]): Promise<RespValue> {
+export async function command(port: NodeAddress, args: (string | Buffer)[]): Promise<RespValue> {
   const [reply] = await exchange(port, encodeCommand(args), 1);
   return decodeReply(reply ?? Buffer.alloc(0));
 }
@@ -120,7 +127,7 @@ export async function command(port: number, args: (string | Buffer)[]): Promise<
  * are acknowledged, so is everything before them. Throws when fewer acknowledge in time.
  */
 export async function waitReplicated(
-  masterPort: number,
+  masterPort: NodeAddress,
   replicas: number,
   timeoutMs = 5000,
 ): Promise<void> {
@@ -136,7 +143,7 @@ export async function waitReplicated(
   const acked = decodeReply(frames[2] ?? Buffer.alloc(0));
   if (typeof acked !== 'number' || acked < replicas)
     throw new Error(
-      `only ${JSON.stringify(acked)} of ${replicas} replicas of ${masterPort} acknowledged within ${timeoutMs} ms`,
+      `only ${JSON.stringify(acked)} of ${replicas} replicas of ${JSON.stringify(masterPort)} acknowledged within ${timeoutMs} ms`,
     );
 }
 
@@ -146,7 +153,7 @@ export async function waitReplicated(
  * normal`), so a command that meets a reconfiguration fails with ECONNRESET or no reply.
  */
 export async function commandRetrying(
-  port: number,
+  port: NodeAddress,
   args: (string | Buffer)[],
   timeoutMs = 10_000,
 ): Promise<RespValue> {
@@ -156,7 +163,7 @@ export async function commandRetrying(
       const [reply] = await exchange(port, encodeCommand(args), 1);
       if (reply !== undefined) return decodeReply(reply);
       if (Date.now() > deadline)
-        throw new Error(`${String(args[0])} on ${port}: connection closed`);
+        throw new Error(`${String(args[0])} on ${JSON.stringify(port)}: connection closed`);
     } catch (err) {
       if (Date.now() > deadline) throw err;
     }
@@ -169,13 +176,14 @@ export async function commandRetrying(
  * or everything until the server closes the connection when `replies` is Infinity.
  */
 export function exchange(
-  port: number,
+  port: NodeAddress,
   bytes: Buffer | Buffer[],
   replies: number,
   pace = false,
 ): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
+    const at = hostPort(port);
+    const sock = net.connect(at.port, at.host);
     const framer = new ReplyFramer();
     const frames: Buffer[] = [];
     let parts: Buffer[] = [];
@@ -291,14 +299,15 @@ export interface Monitor {
  * Watches a node with MONITOR (e.g. a demoted master: a client write that reaches it shows,
  * while writes replicated to it carry the new master's address).
  */
-export function monitorNode(port: number): Monitor {
+export function monitorNode(port: NodeAddress): Monitor {
+  const at = hostPort(port);
   let text = '';
   let closed = false;
   let sock: net.Socket;
   // Sentinel's reconfiguration of the node ends MONITOR connections too (CLIENT KILL TYPE
   // normal): the watch is opened again at once, so what follows is still seen.
   const open = (): void => {
-    sock = net.connect(port, '127.0.0.1');
+    sock = net.connect(at.port, at.host);
     sock.on('data', (d: Buffer) => {
       text += d.toString('latin1');
     });
@@ -316,7 +325,8 @@ export function monitorNode(port: number): Monitor {
       for (;;) {
         await commandRetrying(port, args, timeoutMs).catch(() => undefined);
         if (text.includes(`"${args[1] ?? ''}"`)) return;
-        if (Date.now() > deadline) throw new Error(`MONITOR on ${port} shows nothing`);
+        if (Date.now() > deadline)
+          throw new Error(`MONITOR on ${JSON.stringify(port)} shows nothing`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -328,7 +338,7 @@ export function monitorNode(port: number): Monitor {
 }
 
 /** `INFO <section>` as a key → value map. */
-export async function info(port: number, section: string): Promise<Map<string, string>> {
+export async function info(port: NodeAddress, section: string): Promise<Map<string, string>> {
   const text = await command(port, ['INFO', section]);
   const map = new Map<string, string>();
   for (const lineText of replyText(text).split('\r\n')) {
