@@ -32,28 +32,30 @@ export async function mountsUnder(dir: string): Promise<string[]> {
   return [...points].sort((a, b) => b.length - a.length);
 }
 
-/** Mounts a tmpfs at `target` (nosuid, nodev; mode 0755 unless given; size in bytes when given). */
-export async function mountTmpfs(
-  target: string,
-  options: {
-    sizeBytes?: number | undefined;
-    mode?: number | undefined;
-    noexec?: boolean | undefined;
-    /** The source name shown in mount tables (default `tmpfs`). */
-    source?: string | undefined;
-    signal?: AbortSignal | undefined;
-  } = {},
-): Promise<void> {
+/** What mountTmpfs may be told. */
+export interface TmpfsOptions {
+  sizeBytes?: number | undefined;
+  mode?: number | undefined;
+  noexec?: boolean | undefined;
+  /** The source name shown in mount tables (default `tmpfs`). */
+  source?: string | undefined;
+}
+
+/** The `mount` command line of a tmpfs on `target` (mountTmpfs runs it; others may batch it). */
+export function tmpfsMountArgv(target: string, options: TmpfsOptions = {}): string[] {
   const opts = ['nosuid', 'nodev', `mode=${(options.mode ?? 0o755).toString(8)}`];
   if (options.noexec === true) opts.push('noexec');
   if (options.sizeBytes !== undefined)
     opts.push(`size=${Math.max(Math.floor(options.sizeBytes), 4096)}`);
-  await runCommand(
-    ['mount', '-t', 'tmpfs', '-o', opts.join(','), options.source ?? 'tmpfs', target],
-    {
-      signal: options.signal,
-    },
-  );
+  return ['mount', '-t', 'tmpfs', '-o', opts.join(','), options.source ?? 'tmpfs', target];
+}
+
+/** Mounts a tmpfs at `target` (nosuid, nodev; mode 0755 unless given; size in bytes when given). */
+export async function mountTmpfs(
+  target: string,
+  options: TmpfsOptions & { signal?: AbortSignal | undefined } = {},
+): Promise<void> {
+  await runCommand(tmpfsMountArgv(target, options), { signal: options.signal });
 }
 
 /**

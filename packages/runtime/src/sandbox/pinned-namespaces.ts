@@ -34,7 +34,9 @@ export function namespacePinsIn(sandboxDir: string): NamespacePins {
  * util-linux `unshare --ipc=FILE --uts=FILE [--net=FILE] CMD` does it in one step: it unshares,
  * a child of it bind-mounts /proc/<pid>/ns/* on the files, then it execs CMD inside the new
  * namespaces (`hostname NAME`, and `ip link set lo up` with a netns). The files must exist
- * beforehand.
+ * beforehand. With a netns, `then` (a command's argv, e.g. the pod's /dev/shm `mount`) runs last
+ * in that same process: the mount namespace is the host's, and every process the agent spawns
+ * stalls its event loop until the child execs (a pod start's critical path).
  *
  * @example
  *   const pins = await pinNamespaces(namespacePinsIn('/var/lib/podkit/pods/u1/sandbox'), 'web');
@@ -45,6 +47,7 @@ export async function pinNamespaces(
   hostname: string,
   signal?: AbortSignal,
   netns?: string,
+  then?: readonly string[],
 ): Promise<NamespacePins> {
   await mkdir(path.dirname(pins.ipc), { recursive: true, mode: 0o700 });
   await mkdir(path.dirname(pins.uts), { recursive: true, mode: 0o700 });
@@ -58,11 +61,15 @@ export async function pinNamespaces(
     await writeFile(netns, '', { mode: 0o400, flag: 'wx' }).catch((cause: unknown) => {
       throw runtimeError(RuntimeErrorCode.NETNS_FAILED, `cannot create ${netns}`, { cause });
     });
-    argv.push(`--net=${netns}`, '--', 'sh', '-c', 'hostname "$1" && ip link set lo up', 'sh');
+    const script =
+      then === undefined
+        ? 'hostname "$1" && ip link set lo up'
+        : 'hostname "$1" && ip link set lo up && shift && exec "$@"';
+    argv.push(`--net=${netns}`, '--', 'sh', '-c', script, 'sh', hostname, ...(then ?? []));
   } else {
-    argv.push('--', 'hostname');
+    argv.push('--', 'hostname', hostname);
   }
-  const r = await runCommand([...argv, hostname], { signal, allowFailure: true });
+  const r = await runCommand(argv, { signal, allowFailure: true });
   if (r.code !== 0) {
     throw runtimeError(
       RuntimeErrorCode.SANDBOX_FAILED,

@@ -153,6 +153,13 @@ test('createSandbox: netns, pod IP reachable, ipc/uts pinned without a pause, /e
   assert.match(resolv, /^nameserver 192\.0\.2\.53$/m);
   assert.match(resolv, /^search example\.org$/m);
   assert.ok((await mountsUnder(layout.root)).includes(sb.shmPath));
+  // /dev/shm as Kubernetes gives it (64 MiB, 1777, noexec), mounted by the pins' process.
+  const shmLine = (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .find((l) => l.split(' ')[4] === sb.shmPath);
+  assert.match(shmLine ?? '', / - tmpfs shm rw,size=65536k/);
+  assert.match(shmLine ?? '', /noexec/);
+  assert.equal((await stat(sb.shmPath)).mode & 0o7777, 0o1777);
 
   const during = await snapshotHostResources(layout, network);
   assert.equal(during.netns.length, 1);

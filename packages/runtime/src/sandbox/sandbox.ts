@@ -35,7 +35,7 @@ import { buildPauseConfig } from './pause-bundle.js';
 import { containerRuncId, sandboxFromRecord, type Sandbox } from './sandbox-record.js';
 import { namespacePinsIn, pinNamespaces } from './pinned-namespaces.js';
 import { unmountAll } from '../host/mounts.js';
-import { mountShm } from './shm.js';
+import { mountShm, shmMountArgv } from './shm.js';
 import { traceMark } from '../trace.js';
 import { forgetContainer, runContainer } from '../supervisor/run-container.js';
 
@@ -224,14 +224,25 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
     // run side by side. The files and the /dev/shm mount do not depend on the pod's IP: those
     // run from the start.
     const netnsName = sb.netnsName;
-    const pinned = sb.infra === 'pause' ? undefined : pinPodNamespaces(sb, update, signal);
+    // The pins' process also mounts the pod's /dev/shm when it makes a netns (one spawn less).
+    const shmSize = options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES;
+    const shmWithPins = sb.infra !== 'pause' && sb.netnsPath !== undefined;
+    const pinned =
+      sb.infra === 'pause'
+        ? undefined
+        : pinPodNamespaces(
+            sb,
+            update,
+            signal,
+            shmWithPins ? shmMountArgv(sb.shmPath, shmSize) : undefined,
+          );
     const netns =
       netnsName === undefined
         ? Promise.resolve()
         : (pinned ?? createNetns(netnsName, signal)).then(() => {
             traceMark('sandbox.netns');
           });
-    const files = writeIpIndependentFiles(sb, options, signal);
+    const files = writeIpIndependentFiles(sb, options, signal, !shmWithPins);
     const hosts = (ip: string | undefined): string =>
       buildEtcHosts({ ip, hostname, fqdn, hostAliases: options.hostAliases });
     const whileNetworking = options.whileNetworking;
@@ -280,13 +291,14 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
 }
 
 /**
- * The pod's /etc/hostname and resolv.conf and its /dev/shm tmpfs. Written atomically but not
+ * The pod's /etc/hostname and resolv.conf and (when the pins do not) its /dev/shm tmpfs. Written atomically but not
  * durably: they are the sandbox's, rebuilt with it, and a machine crash ends the sandbox.
  */
 async function writeIpIndependentFiles(
   sb: Sandbox,
   options: CreateSandboxOptions,
   signal: AbortSignal | undefined,
+  shm: boolean,
 ): Promise<void> {
   const noSync = { durable: false };
   await writeFileAtomic(sb.etcHostnamePath, `${sb.hostname}\n`, 0o644, noSync);
@@ -310,7 +322,7 @@ async function writeIpIndependentFiles(
     0o644,
     noSync,
   );
-  await mountShm(sb.shmPath, options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES, signal);
+  if (shm) await mountShm(sb.shmPath, options.shmSizeBytes ?? DEFAULT_SHM_SIZE_BYTES, signal);
 }
 
 /** CNI ADD into the pod's netns (or the host's address with hostNetwork); records the result. */
@@ -352,12 +364,14 @@ async function pinPodNamespaces(
   sb: Sandbox,
   update: (patch: Partial<Sandbox>) => Promise<void>,
   signal: AbortSignal | undefined,
+  then: readonly string[] | undefined,
 ): Promise<void> {
   const pins = await pinNamespaces(
     namespacePinsIn(path.join(sb.podDir, 'sandbox')),
     sb.hostname,
     signal,
     sb.netnsPath,
+    then,
   );
   traceMark('sandbox.pinned');
   await update({
