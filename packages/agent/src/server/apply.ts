@@ -1,4 +1,4 @@
-import { selects, traceMark, type Service, type StatefulSet } from '@podkit/runtime';
+import { selects, traceMark, type Service, type StatefulSet, type Workload } from '@podkit/runtime';
 import { combineManifestSets, parseManifests } from '@podkit/runtime/spec';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import type { AppliedService, ApplyLine, ApplyRequest, ManifestFile } from '../apply-wire.js';
@@ -86,7 +86,7 @@ export async function applyManifest(
   line({
     type: 'result',
     records,
-    services: await appliedServices(rt, set.services),
+    services: await appliedServices(rt, set.services, workloadsOf(set)),
     workloads: workloadsOf(set),
     claims: set.persistentVolumeClaims,
     warnings: await serviceNameWarnings(rt, set.statefulSets),
@@ -130,10 +130,15 @@ async function serviceNameWarnings(
   return out;
 }
 
-/** The file's Services with the addresses they got, and whether any pod matches each. */
+/**
+ * The Services with the addresses they got, and whether any pod matches each — or will: a
+ * workload of the same apply whose pod template it selects (its controller makes the pods
+ * right after).
+ */
 async function appliedServices(
   rt: ApplyRuntime,
   services: readonly Service[],
+  workloads: readonly Workload[],
 ): Promise<AppliedService[]> {
   if (services.length === 0) return [];
   const [all, pods] = await Promise.all([rt.listServices(), rt.list()]);
@@ -143,9 +148,15 @@ async function appliedServices(
       (x) => x.service.metadata.name === name && x.service.metadata.namespace === namespace,
     );
     if (record === undefined) return [];
-    const selectsPods = pods.some(
-      (p) => p.namespace === namespace && selects(s.spec.selector, p.pod.metadata.labels),
-    );
+    const selectsPods =
+      pods.some(
+        (p) => p.namespace === namespace && selects(s.spec.selector, p.pod.metadata.labels),
+      ) ||
+      workloads.some(
+        (w) =>
+          w.metadata.namespace === namespace &&
+          selects(s.spec.selector, w.spec.template.metadata.labels),
+      );
     return [{ record, selectsPods }];
   });
 }
