@@ -18,7 +18,8 @@ import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic } from '../render.js';
 
 interface DownOptions {
-  file: string[];
+  /** Absent when no -f was given. */
+  file?: string[] | undefined;
   recursive?: boolean | undefined;
   force?: boolean | undefined;
   timeout?: string | undefined;
@@ -28,7 +29,10 @@ interface DownOptions {
 /** `pvc/NAME` (kubectl's TYPE/NAME) names a claim; anything else a pod. */
 const CLAIM_ARG = /^(?:pvc|persistentvolumeclaims?)\/(.+)$/;
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
 
 /** What the agent answers for an object that is not there. */
 const NOT_FOUND: readonly string[] = [
@@ -66,7 +70,6 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       '-f, --file <file>',
       'the objects of this manifest file, or of a directory of them (repeatable): workloads (with their pods), pods and Services; claims stay unless --volumes',
       collect,
-      [],
     )
     .option('-R, --recursive', "with -f DIR: the manifests of its subdirectories' too")
     .option(
@@ -84,10 +87,11 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       // Claims to remove: by name, or (a StatefulSet's) every `<template>-<set>-<ordinal>`.
       let claims: { namespace: string; name: string | RegExp; label: string }[] = [];
       let keptClaims: string[] = [];
-      const byFile = options.file.length > 0;
+      const fileFlags = options.file ?? [];
+      const byFile = fileFlags.length > 0;
       if (byFile) {
         if (names.length > 0) throw new UsageError('pass pod names or -f FILE, not both');
-        const files = await readManifestFiles(options.file, options.recursive === true);
+        const files = await readManifestFiles(fileFlags, options.recursive === true);
         const { parseManifestTexts } = await import('../manifest-load.js');
         const set = parseManifestTexts(files, manifestNamespace(command));
         // An object of another namespace than -n: nothing is removed, as up starts nothing.

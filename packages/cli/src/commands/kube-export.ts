@@ -24,7 +24,8 @@ import { colorsFor, renderDiagnostic, renderSummary } from '../render.js';
 // the spec model and the exporters are not part of the CLI's start.
 
 export interface ExportOptions {
-  file: string[];
+  /** Absent when no -f was given. */
+  file?: string[] | undefined;
   recursive?: boolean | undefined;
   as?: ExportKind | undefined;
   imageMap?: string | undefined;
@@ -60,11 +61,12 @@ export async function runKubeExport(
   if (options.imageMap !== undefined) await readImageMapFile(options.imageMap, images);
   for (const flag of options.image) images.set(...parseImageFlag(flag), '--image');
 
-  if (options.file.length === 0)
+  const paths = options.file ?? [];
+  if (paths.length === 0)
     throw new UsageError("required option '-f, --file <file>' not specified", {
       hint: 'podkit kube export -f pod.yaml (or -f DIR, several -f)',
     });
-  const files = await readManifestFiles(options.file, options.recursive === true);
+  const files = await readManifestFiles(paths, options.recursive === true);
   // Every file validated as `up` of them all would be (objects two files define included).
   const sets = withCrossFileDuplicates(files.map((f) => parseManifests(f.manifest, f.file)));
   const c = colorsFor(io);

@@ -3,7 +3,10 @@ import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
 import type { ExportOptions } from './kube-export.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
 
 /**
  * `podkit kube export -f FILE|DIR [-f …] [--as pod|deployment|job]`: the manifests as a
@@ -23,7 +26,6 @@ export function registerKube(program: Command, io: CliIo, state: CommandState): 
       '-f, --file <file>',
       'manifest file, or a directory of them (*.yaml, *.yml, *.json); repeatable: Pods, workloads, Services, claims, ConfigMaps, Secrets, and the kinds podkit does not run (Ingress, NetworkPolicy, RBAC…)',
       collect,
-      [],
     )
     .option('-R, --recursive', "with -f DIR: the manifests of its subdirectories' too")
     .addOption(

@@ -31,7 +31,8 @@ import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic, renderInvalidSummary, type Colors } from '../render.js';
 
 interface UpOptions {
-  file: string[];
+  /** Absent when no -f was given. */
+  file?: string[] | undefined;
   recursive?: boolean | undefined;
   detach?: boolean | undefined;
   wait?: boolean | undefined;
@@ -40,7 +41,10 @@ interface UpOptions {
 
 const DEFAULT_START_TIMEOUT_MS = 120_000;
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
 
 /**
  * `podkit up -f FILE|DIR [-f …] [-d]`: sends the files' text to the agent (a directory: its
@@ -61,23 +65,22 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       '-f, --file <file>',
       'manifest file, or a directory of them (*.yaml, *.yml, *.json); repeatable, all applied as one set in dependency order: Pods, Deployments, ReplicaSets, StatefulSets, Jobs, DaemonSets, Services, PersistentVolumeClaims, with their ConfigMaps and Secrets',
       collect,
-      [],
     )
     .option('-R, --recursive', "with -f DIR: the manifests of its subdirectories' too")
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
     .option(
       '--wait',
-      'like -d, but wait until every pod is Ready and every Job finished (fail with the reason)',
+      'like -d, but wait until every pod is Ready, every workload rolled out and every Job finished (fail with the reason)',
     )
     .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
     .action(async (positional: string | undefined, options: UpOptions, command: Command) => {
       traceMark('cli.up');
-      if (positional !== undefined && options.file.length > 0 && !options.file.includes(positional))
+      const fileFlags = options.file ?? [];
+      if (positional !== undefined && fileFlags.length > 0 && !fileFlags.includes(positional))
         throw new UsageError(
           'pass the manifest once: as FILE or as -f FILE (several files: -f A -f B)',
         );
-      const paths =
-        options.file.length > 0 ? options.file : positional === undefined ? [] : [positional];
+      const paths = fileFlags.length > 0 ? fileFlags : positional === undefined ? [] : [positional];
       if (paths.length === 0)
         throw new UsageError('name the manifest to run', {
           hint: 'podkit up -f pod.yaml (or -f DIR, several -f)',
