@@ -12,12 +12,26 @@ import type {
   Workload,
 } from '@podkit/runtime';
 
-/** What `POST /v1/apply` carries: one manifest file, as the CLI read it. */
-export interface ApplyRequest {
+/** One manifest file as the CLI read it. */
+export interface ManifestFile {
   /** The file's text: YAML 1.1 or JSON, several documents separated by `---`. */
   manifest: string;
-  /** The file as the user named it: diagnostics, pods' origins and Services' records say it. */
+  /** The file as the user named it: diagnostics, pods' origins and records' sources say it. */
   file: string;
+}
+
+/**
+ * What `POST /v1/apply` carries: one manifest file (`manifest` + `file`, the only shape before
+ * several files could be applied at once, still what the CLI sends for one file), or several
+ * (`files`) applied as one set — every file validated first, then all objects in dependency
+ * order, all or nothing. An agent reads both shapes; `files` wins when present.
+ */
+export interface ApplyRequest {
+  /** One file's text (with `file`); absent when `files` is given. */
+  manifest?: string | undefined;
+  file?: string | undefined;
+  /** Several files, in the order the user named them (a directory's files sorted by name). */
+  files?: ManifestFile[] | undefined;
   /**
    * `podkit -n NS`: objects without a namespace go there, others must name it (see the
    * runtime's ManifestOptions). Absent: each object's own namespace, else `default`.
@@ -35,11 +49,11 @@ export interface ApplyRequest {
  */
 export interface ManifestVerdict {
   type: 'manifest';
-  /** Every error and warning of the file, in source order. */
+  /** Every error and warning of the files, each file's in source order, files in order. */
   diagnostics: Diagnostic[];
   /** No error among the diagnostics. */
   valid: boolean;
-  /** The file holds a pod, a Service or a workload (ConfigMaps and Secrets alone run nothing). */
+  /** The files hold a pod, a Service or a workload (ConfigMaps and Secrets alone run nothing). */
   runnable: boolean;
 }
 
@@ -50,7 +64,7 @@ export interface AppliedService {
   selectsPods: boolean;
 }
 
-/** The answer's last line: what the apply made, in the file's order. */
+/** The answer's last line: what the apply made, in the files' order. */
 export interface ApplyResult {
   type: 'result';
   /** The file's bare pods, started. */

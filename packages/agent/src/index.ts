@@ -6,5 +6,6 @@ export type {
   ApplyLine,
   ApplyRequest,
   ApplyResult,
+  ManifestFile,
   ManifestVerdict,
 } from './apply-wire.js';

@@ -1,22 +1,34 @@
 /**
- * The manifest parser on the CLI's side, for the commands that read a file themselves
- * (`validate`, `down -f`, and `up` before it starts an agent). Loaded with `import()`: the parser (YAML,
- * validation) is not part of the CLI's start, since `up` sends a file's text to the agent.
+ * The manifest parser on the CLI's side, for the commands that read files themselves
+ * (`validate`, `down -f`, `kube export`, and `up` before it starts an agent). Loaded with
+ * `import()`: the parser (YAML, validation) is not part of the CLI's start, since `up` sends
+ * the files' text to the agent.
  */
-import { parseManifests, type ManifestSet } from '@podkit/runtime/spec';
-import { readManifest } from './context.js';
-
-export { loadManifestFile } from '@podkit/runtime/spec';
+import {
+  combineManifestSets,
+  parseManifests,
+  withCrossFileDuplicates,
+  type ManifestSet,
+} from '@podkit/runtime/spec';
+import type { ManifestText } from './manifest-files.js';
 
 /**
- * Reads a manifest (into `namespace`, see manifestNamespace); an unreadable file is a usage
- * error (exit 2), like `podkit validate`.
+ * Each file's set (into `namespace`, see manifestNamespace), with an error at every object an
+ * earlier file already defines: what `validate` reports file by file.
  */
-export async function loadManifest(file: string, namespace?: string): Promise<ManifestSet> {
-  return parseManifests(await readManifest(file), file, { namespace });
+export function parseManifestFiles(
+  files: readonly ManifestText[],
+  namespace?: string,
+): ManifestSet[] {
+  return withCrossFileDuplicates(
+    files.map((f) => parseManifests(f.manifest, f.file, { namespace })),
+  );
 }
 
-/** A manifest's text, parsed and validated as the agent does it (see `up`). */
-export function parseManifestText(text: string, file: string, namespace?: string): ManifestSet {
-  return parseManifests(text, file, { namespace });
+/** Several manifests' texts as one set, as the agent reads an apply of several files. */
+export function parseManifestTexts(
+  files: readonly ManifestText[],
+  namespace?: string,
+): ManifestSet {
+  return combineManifestSets(files.map((f) => parseManifests(f.manifest, f.file, { namespace })));
 }

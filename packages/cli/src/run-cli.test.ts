@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -100,6 +100,25 @@ describe('podkit validate', () => {
       `${invalid}:9:7 spec.containers[0].imagePullPolice: unknown field; did you mean "imagePullPolicy"?`,
       `${invalid}:11:26 spec.containers[0].ports[0].containerPort: must be 1-65535, got 70000`,
       `${invalid}: invalid (2 errors)`,
+    ]);
+  });
+
+  it('a directory is its manifest files sorted by name; an object two files define is an error at the second', async () => {
+    const app = join(dir, 'app');
+    await mkdir(app);
+    await writeFile(join(app, 'b.yml'), VALID_POD.split('---')[0] ?? '');
+    await writeFile(
+      join(app, 'a.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other' } }),
+    );
+    await writeFile(join(app, 'notes.txt'), 'not a manifest');
+    const c = capture();
+    assert.equal(await runCli(['validate', valid, app], c.io), 1);
+    assert.deepEqual(c.out().trimEnd().split('\n').slice(2), [
+      `${join(app, 'a.json')}: valid (1 configmap)`,
+      `${join(app, 'b.yml')}:1:1 metadata.name: duplicate pod name "web" in namespace "default": ${valid}:1:1 defines it too`,
+      `${join(app, 'b.yml')}:6:3 warning: spec.nodeSelector: ignored on one machine`,
+      `${join(app, 'b.yml')}: invalid (1 error, 1 warning)`,
     ]);
   });
 

@@ -9,5 +9,6 @@ export type {
   ApplyLine,
   ApplyRequest,
   ApplyResult,
+  ManifestFile,
   ManifestVerdict,
 } from '../apply-wire.js';

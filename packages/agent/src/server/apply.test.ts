@@ -164,7 +164,9 @@ test('a valid file is applied whole in the namespace asked for; the result says 
     input.secrets.map((s) => s.metadata.name),
     ['token'],
   );
-  assert.equal(input.source, FILE);
+  // Each record's source is its object's own file.
+  assert.equal(input.source, undefined);
+  assert.equal(input.pods[0]?.origin.file, FILE);
   assert.ok(input.onReplaced !== undefined);
 
   assert.ok(result?.type === 'result');
@@ -212,6 +214,9 @@ test('a body without the manifest text is a bad request', () => {
     { manifest: 'a' },
     { manifest: 'a', file: 1 },
     { manifest: 'a', file: 'f', namespace: 2 },
+    { files: [] },
+    { files: [{ manifest: 'a' }] },
+    { files: 'a' },
   ]) {
     assert.throws(
       () => applyRequestOf(body),
@@ -220,4 +225,81 @@ test('a body without the manifest text is a bad request', () => {
     );
   }
   assert.deepEqual(applyRequestOf({ manifest: 'a', file: 'f' }), { manifest: 'a', file: 'f' });
+  const files = { files: [{ manifest: 'a', file: 'f' }] };
+  assert.deepEqual(applyRequestOf(files), files);
+});
+
+const SERVICE_FILE =
+  'apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  selector: {app: db}\n  ports: [{port: 5432}]\n';
+const CONFIG_FILE =
+  'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {level: debug}\n';
+const POD_FILE =
+  'apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers:\n    - name: c\n      image: busybox\n      envFrom: [{configMapRef: {name: settings}}]\n';
+
+async function applyFiles(
+  rt: ApplyRuntime,
+  files: { file: string; manifest: string }[],
+): Promise<ApplyLine[]> {
+  const lines: ApplyLine[] = [];
+  await applyManifest(rt, { files }, (l) => lines.push(l), new AbortController().signal);
+  return lines;
+}
+
+test('several files are applied as one set: one runtime apply with the objects of all of them', async () => {
+  const rt = fakeRuntime();
+  const lines = await applyFiles(rt, [
+    { file: 'svc.yaml', manifest: SERVICE_FILE },
+    { file: 'conf/settings.yaml', manifest: CONFIG_FILE },
+    { file: 'conf/app.yaml', manifest: POD_FILE },
+  ]);
+  assert.deepEqual(
+    lines.map((l) => l.type),
+    ['manifest', 'pull', 'result'],
+  );
+  assert.equal(rt.inputs.length, 1);
+  const [input] = rt.inputs;
+  assert.ok(input !== undefined);
+  assert.deepEqual(
+    [
+      ...(input.services ?? []).map((s) => `${s.metadata.name} ${s.origin.file}`),
+      ...input.configMaps.map((m) => `${m.metadata.name} ${m.origin.file}`),
+      ...input.pods.map((p) => `${p.metadata.name} ${p.origin.file}`),
+    ],
+    ['db svc.yaml', 'settings conf/settings.yaml', 'app conf/app.yaml'],
+  );
+  const result = lines[2];
+  assert.ok(result?.type === 'result');
+  assert.deepEqual(
+    result.services.map((s) => s.record.service.metadata.name),
+    ['db'],
+  );
+});
+
+test('an error in one of several files: every diagnostic of every file, nothing applied', async () => {
+  const rt = fakeRuntime();
+  const lines = await applyFiles(rt, [
+    { file: 'svc.yaml', manifest: SERVICE_FILE.replace('port: 5432', 'port: 99999') },
+    { file: 'app.yaml', manifest: POD_FILE.replace('image: busybox', 'imag: busybox') },
+  ]);
+  assert.equal(lines.length, 1);
+  const [verdict] = lines;
+  assert.ok(verdict?.type === 'manifest' && !verdict.valid);
+  assert.deepEqual([...new Set(verdict.diagnostics.map((d) => d.file))], ['svc.yaml', 'app.yaml']);
+  assert.deepEqual(rt.inputs, []);
+});
+
+test('one object in two files is an error naming both places: nothing applied', async () => {
+  const rt = fakeRuntime();
+  const lines = await applyFiles(rt, [
+    { file: 'a.yaml', manifest: SERVICE_FILE },
+    { file: 'b.yaml', manifest: `${POD_FILE}---\n${SERVICE_FILE}` },
+  ]);
+  assert.equal(lines.length, 1);
+  const [verdict] = lines;
+  assert.ok(verdict?.type === 'manifest' && !verdict.valid);
+  assert.deepEqual(
+    verdict.diagnostics.map((d) => `${d.file}:${String(d.line)} ${d.message}`),
+    ['b.yaml:10 duplicate Service name "db" in namespace "default": a.yaml:1:1 defines it too'],
+  );
+  assert.deepEqual(rt.inputs, []);
 });

@@ -1,26 +1,33 @@
-import { selects, traceMark, type Service, type StatefulSet } from '@podkit/runtime';
-import { parseManifests } from '@podkit/runtime/spec';
+import { selects, traceMark, type Service, type StatefulSet, type Workload } from '@podkit/runtime';
+import { combineManifestSets, parseManifests } from '@podkit/runtime/spec';
 import type { NodeRuntime } from '@podkit/runtime/node';
-import type { AppliedService, ApplyLine, ApplyRequest } from '../apply-wire.js';
+import type { AppliedService, ApplyLine, ApplyRequest, ManifestFile } from '../apply-wire.js';
 import { AgentErrorCode, agentError } from '../errors.js';
 import { manifestVerdict, workloadsOf } from '../manifest-verdict.js';
 
 /** The runtime calls an apply makes (tests pass a fake). */
 export type ApplyRuntime = Pick<NodeRuntime, 'apply' | 'list' | 'listServices'>;
 
-/** The body of `POST /v1/apply`, checked: a manifest's text and file name (strings). */
+/**
+ * The body of `POST /v1/apply`, checked: one manifest's text and file name, or several
+ * (`files`), and optionally a namespace.
+ */
 export function applyRequestOf(body: unknown): ApplyRequest {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Partial<
     Record<keyof ApplyRequest, unknown>
   >;
-  if (
-    typeof b.manifest !== 'string' ||
-    typeof b.file !== 'string' ||
-    (b.namespace !== undefined && typeof b.namespace !== 'string')
-  )
+  const isFile = (f: unknown): boolean => {
+    const x = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
+    return typeof x.manifest === 'string' && typeof x.file === 'string';
+  };
+  const files =
+    b.files === undefined
+      ? isFile(b)
+      : Array.isArray(b.files) && b.files.length > 0 && b.files.every(isFile);
+  if (!files || (b.namespace !== undefined && typeof b.namespace !== 'string'))
     throw agentError(
       AgentErrorCode.AGENT_BAD_REQUEST,
-      'an apply needs the manifest text and its file name (strings) and, optionally, a namespace',
+      'an apply needs the manifest text and its file name (strings), or a non-empty list of them as files, and, optionally, a namespace',
       {
         hint: 'the CLI and the agent may be of different podkit versions: `podkit agent stop`, then retry',
       },
@@ -28,11 +35,18 @@ export function applyRequestOf(body: unknown): ApplyRequest {
   return body as ApplyRequest;
 }
 
+/** The files of a checked request, in order. */
+export function requestFiles(input: ApplyRequest): ManifestFile[] {
+  return input.files ?? [{ manifest: input.manifest ?? '', file: input.file ?? '' }];
+}
+
 /**
- * `POST /v1/apply`: parses and validates the file's text with the agent's warm parser, says
- * what it found (the `manifest` line), and — when the file is valid and holds something to
- * run — applies it as a whole through NodeRuntime.apply (pulls and replaced pods told as they
- * happen), answering with what was made.
+ * `POST /v1/apply`: parses and validates every file's text with the agent's warm parser, says
+ * what it found (the `manifest` line: every diagnostic of every file, duplicates across files
+ * included), and — when all are valid and hold something to run — applies them as one set
+ * through NodeRuntime.apply, which creates claims, Services, ConfigMaps/Secrets, workloads and
+ * pods in that order (pulls and replaced pods told as they happen), answering with what was
+ * made. An error in any file applies nothing.
  */
 export async function applyManifest(
   rt: ApplyRuntime,
@@ -40,17 +54,21 @@ export async function applyManifest(
   line: (value: ApplyLine) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const set = parseManifests(input.manifest, input.file, { namespace: input.namespace });
+  const set = combineManifestSets(
+    requestFiles(input).map((f) =>
+      parseManifests(f.manifest, f.file, { namespace: input.namespace }),
+    ),
+  );
   traceMark('apply.parsed');
   const verdict = manifestVerdict(set);
   line(verdict);
   if (!verdict.valid || !verdict.runnable) return;
   // Every object list of the set goes to the runtime under its own name (pods, services,
-  // deployments, replicaSets, configMaps, secrets, and the kinds added later).
-  const { file, diagnostics: _, ...objects } = set;
+  // deployments, replicaSets, configMaps, secrets, and the kinds added later); each record's
+  // source is its object's own file.
+  const { file: _, diagnostics: __, ...objects } = set;
   const records = await rt.apply({
     ...objects,
-    source: file,
     backoff: input.backoff,
     onReplaced:
       input.replaceEnded === true
@@ -68,7 +86,7 @@ export async function applyManifest(
   line({
     type: 'result',
     records,
-    services: await appliedServices(rt, set.services),
+    services: await appliedServices(rt, set.services, workloadsOf(set)),
     workloads: workloadsOf(set),
     claims: set.persistentVolumeClaims,
     warnings: await serviceNameWarnings(rt, set.statefulSets),
@@ -112,10 +130,15 @@ async function serviceNameWarnings(
   return out;
 }
 
-/** The file's Services with the addresses they got, and whether any pod matches each. */
+/**
+ * The Services with the addresses they got, and whether any pod matches each — or will: a
+ * workload of the same apply whose pod template it selects (its controller makes the pods
+ * right after).
+ */
 async function appliedServices(
   rt: ApplyRuntime,
   services: readonly Service[],
+  workloads: readonly Workload[],
 ): Promise<AppliedService[]> {
   if (services.length === 0) return [];
   const [all, pods] = await Promise.all([rt.listServices(), rt.list()]);
@@ -125,9 +148,15 @@ async function appliedServices(
       (x) => x.service.metadata.name === name && x.service.metadata.namespace === namespace,
     );
     if (record === undefined) return [];
-    const selectsPods = pods.some(
-      (p) => p.namespace === namespace && selects(s.spec.selector, p.pod.metadata.labels),
-    );
+    const selectsPods =
+      pods.some(
+        (p) => p.namespace === namespace && selects(s.spec.selector, p.pod.metadata.labels),
+      ) ||
+      workloads.some(
+        (w) =>
+          w.metadata.namespace === namespace &&
+          selects(s.spec.selector, w.spec.template.metadata.labels),
+      );
     return [{ record, selectsPods }];
   });
 }

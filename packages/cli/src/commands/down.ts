@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { isPodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '@podkit/runtime';
 import { globalOptions, manifestNamespace, parseDurationFlag, requireHost } from '../context.js';
 import {
   agentFor,
@@ -10,13 +11,16 @@ import {
   removeWorkload,
 } from '../agent-access.js';
 import { UsageError } from '../errors.js';
+import { readManifestFiles } from '../manifest-files.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic } from '../render.js';
 
 interface DownOptions {
-  file?: string | undefined;
+  /** Absent when no -f was given. */
+  file?: string[] | undefined;
+  recursive?: boolean | undefined;
   force?: boolean | undefined;
   timeout?: string | undefined;
   volumes?: boolean | undefined;
@@ -25,10 +29,37 @@ interface DownOptions {
 /** `pvc/NAME` (kubectl's TYPE/NAME) names a claim; anything else a pod. */
 const CLAIM_ARG = /^(?:pvc|persistentvolumeclaims?)\/(.+)$/;
 
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+
+/** What the agent answers for an object that is not there. */
+const NOT_FOUND: readonly string[] = [
+  RuntimeErrorCode.POD_NOT_FOUND,
+  RuntimeErrorCode.SERVICE_NOT_FOUND,
+  RuntimeErrorCode.WORKLOAD_NOT_FOUND,
+];
+
+/** Unique by kind, namespace and name (an object several files name is removed once). */
+function unique<T extends { name: string | RegExp; namespace: string; kind?: string }>(
+  items: readonly T[],
+): T[] {
+  const seen = new Set<string>();
+  return items.filter((x) => {
+    const key = `${x.kind ?? ''}/${x.namespace}/${String(x.name)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /**
- * `podkit down NAME… | -f FILE`: stops each pod (its containers get their grace period, or are
- * killed at once with --force), releases everything it held and removes its record and logs.
- * Every pod is attempted; any that is not there makes the exit code 1.
+ * `podkit down NAME… | -f FILE|DIR [-f …]`: stops each pod (its containers get their grace
+ * period, or are killed at once with --force), releases everything it held and removes its
+ * record and logs. Every object is attempted. A pod named that is not there makes the exit
+ * code 1; with -f, an object of the files that is not there is said (`not found`) and is no
+ * failure — what the files made is gone either way, as `docker compose down` takes it.
  */
 export function registerDown(program: Command, io: CliIo, state: CommandState): void {
   program
@@ -37,8 +68,10 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
     .argument('[names...]', 'pod names, or pvc/NAME for a PersistentVolumeClaim (its data goes)')
     .option(
       '-f, --file <file>',
-      'the objects of this manifest file: its workloads (with their pods), pods and Services; its claims stay unless --volumes',
+      'the objects of this manifest file, or of a directory of them (repeatable): workloads (with their pods), pods and Services; claims stay unless --volumes',
+      collect,
     )
+    .option('-R, --recursive', "with -f DIR: the manifests of its subdirectories' too")
     .option(
       '--volumes',
       "with -f: remove the file's PersistentVolumeClaims and its StatefulSets' claims too, with their data",
@@ -54,10 +87,13 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       // Claims to remove: by name, or (a StatefulSet's) every `<template>-<set>-<ordinal>`.
       let claims: { namespace: string; name: string | RegExp; label: string }[] = [];
       let keptClaims: string[] = [];
-      if (options.file !== undefined) {
+      const fileFlags = options.file ?? [];
+      const byFile = fileFlags.length > 0;
+      if (byFile) {
         if (names.length > 0) throw new UsageError('pass pod names or -f FILE, not both');
-        const { loadManifest } = await import('../manifest-load.js');
-        const set = await loadManifest(options.file, manifestNamespace(command));
+        const files = await readManifestFiles(fileFlags, options.recursive === true);
+        const { parseManifestTexts } = await import('../manifest-load.js');
+        const set = parseManifestTexts(files, manifestNamespace(command));
         // An object of another namespace than -n: nothing is removed, as up starts nothing.
         const mismatched = set.diagnostics.filter((d) => d.code === 'namespace-mismatch');
         if (mismatched.length > 0) {
@@ -66,11 +102,12 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           state.exitCode = ExitCode.FAILURE;
           return;
         }
-        targets = set.pods.map((p) => ({ name: p.metadata.name, namespace: p.metadata.namespace }));
-        services = set.services.map((s) => ({
-          name: s.metadata.name,
-          namespace: s.metadata.namespace,
-        }));
+        targets = unique(
+          set.pods.map((p) => ({ name: p.metadata.name, namespace: p.metadata.namespace })),
+        );
+        services = unique(
+          set.services.map((s) => ({ name: s.metadata.name, namespace: s.metadata.namespace })),
+        );
         const fileClaims = set.persistentVolumeClaims.map((p) => ({
           namespace: p.metadata.namespace,
           name: p.metadata.name,
@@ -83,19 +120,21 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
             label: `the claims ${t.metadata.name}-${s.metadata.name}-N`,
           })),
         );
-        if (options.volumes === true) claims = [...fileClaims, ...setClaims];
-        else keptClaims = [...fileClaims, ...setClaims].map((x) => x.label);
-        workloads = [
-          ...set.deployments,
-          ...set.replicaSets,
-          ...set.statefulSets,
-          ...set.jobs,
-          ...set.daemonSets,
-        ].map((w) => ({
-          kind: w.kind,
-          name: w.metadata.name,
-          namespace: w.metadata.namespace,
-        }));
+        if (options.volumes === true) claims = unique([...fileClaims, ...setClaims]);
+        else keptClaims = [...new Set([...fileClaims, ...setClaims].map((x) => x.label))];
+        workloads = unique(
+          [
+            ...set.deployments,
+            ...set.replicaSets,
+            ...set.statefulSets,
+            ...set.jobs,
+            ...set.daemonSets,
+          ].map((w) => ({
+            kind: w.kind,
+            name: w.metadata.name,
+            namespace: w.metadata.namespace,
+          })),
+        );
         if (
           targets.length === 0 &&
           services.length === 0 &&
@@ -103,7 +142,7 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           claims.length === 0 &&
           keptClaims.length === 0
         ) {
-          throw new UsageError(`${options.file} holds no valid Pod`, {
+          throw new UsageError(`${set.file} holds no valid Pod`, {
             hint: '`podkit validate FILE` shows its problems',
           });
         }
@@ -124,6 +163,21 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
       await requireHost();
       const client = await agentFor(command, io);
       const c = colorsFor(io);
+      let removed = 0;
+      let missing = 0;
+      // An object that is not there: with -f a note (the file's objects are gone either way),
+      // a failure for a pod named on the command line.
+      const failed = (err: unknown, what: string): void => {
+        if (!isPodkitError(err)) throw err;
+        if (byFile && NOT_FOUND.includes(err.code)) {
+          missing++;
+          io.stderr.write(`${what} ${c.yellow('not found')} (nothing to remove)\n`);
+          return;
+        }
+        io.stderr.write(`podkit: ${err.message}\n`);
+        if (err.hint !== undefined) io.stderr.write(`hint: ${err.hint}\n`);
+        state.exitCode = ExitCode.FAILURE;
+      };
       // Workloads first (the agent answers once their ReplicaSets and pods are gone), as
       // kubectl delete -f deletes a file's objects and their dependents go by garbage collection.
       for (const w of workloads) {
@@ -138,10 +192,9 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
           io.stdout.write(
             `${w.kind.toLowerCase()}/${w.name} ${c.green('removed')}${dependentsLeft ? ' (some of its pods are still stopping)' : ''}\n`,
           );
+          removed++;
         } catch (err) {
-          if (!isPodkitError(err)) throw err;
-          io.stderr.write(`podkit: ${err.message}\n`);
-          state.exitCode = ExitCode.FAILURE;
+          failed(err, `${w.kind.toLowerCase()}/${w.name}`);
         }
       }
       for (const t of targets) {
@@ -152,11 +205,9 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
             onWait: (message) => io.stderr.write(`${message}\n`),
           });
           io.stdout.write(`pod/${t.name} ${c.green('removed')}\n`);
+          removed++;
         } catch (err) {
-          if (!isPodkitError(err)) throw err;
-          io.stderr.write(`podkit: ${err.message}\n`);
-          if (err.hint !== undefined) io.stderr.write(`hint: ${err.hint}\n`);
-          state.exitCode = ExitCode.FAILURE;
+          failed(err, `pod/${t.name}`);
         }
       }
       // Claims go once the pods that mount them are gone (podkit keeps a claim a pod mounts).
@@ -171,10 +222,15 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
                 : want.name.test(r.claim.metadata.name)),
           );
           if (matches.length === 0 && typeof want.name === 'string') {
-            io.stderr.write(
-              `podkit: no PersistentVolumeClaim named "${want.name}" in namespace "${want.namespace}"\n`,
-            );
-            state.exitCode = ExitCode.FAILURE;
+            if (byFile) {
+              missing++;
+              io.stderr.write(`${want.label} ${c.yellow('not found')} (nothing to remove)\n`);
+            } else {
+              io.stderr.write(
+                `podkit: no PersistentVolumeClaim named "${want.name}" in namespace "${want.namespace}"\n`,
+              );
+              state.exitCode = ExitCode.FAILURE;
+            }
           }
           for (const r of matches) {
             try {
@@ -182,6 +238,7 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
               io.stdout.write(
                 `persistentvolumeclaim/${r.claim.metadata.name} ${c.green('removed')} (with its data)\n`,
               );
+              removed++;
             } catch (err) {
               if (!isPodkitError(err)) throw err;
               io.stderr.write(`podkit: ${err.message}\n`);
@@ -196,12 +253,15 @@ export function registerDown(program: Command, io: CliIo, state: CommandState): 
         try {
           await removeService(client, t.namespace, t.name);
           io.stdout.write(`service/${t.name} ${c.green('removed')}\n`);
+          removed++;
         } catch (err) {
-          if (!isPodkitError(err)) throw err;
-          io.stderr.write(`podkit: ${err.message}\n`);
-          state.exitCode = ExitCode.FAILURE;
+          failed(err, `service/${t.name}`);
         }
       }
+      if (byFile && removed === 0 && missing > 0)
+        io.stderr.write(
+          'nothing of the files was there: removed already, or never applied (`podkit ps` shows what runs)\n',
+        );
       // As `docker compose down` keeps named volumes: the data stays for the next `up`.
       if (keptClaims.length > 0)
         io.stderr.write(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -128,9 +128,9 @@ test('the schema check fails a wrong object (so it can fail)', async () => {
     [{ path: '/spec', message: 'must have required property selector' }],
   );
   assert.match(
-    (await schemaProblems({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }))[0]?.message ??
-      '',
-    /no schema for networking\.k8s\.io\/v1\/Ingress/,
+    (await schemaProblems({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' }))[0]
+      ?.message ?? '',
+    /no schema for gateway\.networking\.k8s\.io\/v1\/Gateway/,
   );
 });
 
@@ -484,6 +484,118 @@ spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
   );
   assert.equal(r.err, '');
   await assertSchemaValid(objects, 'db');
+});
+
+const WEB = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx:1.27}]}
+`;
+
+const AROUND = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+    - http:
+        paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web}
+spec: {podSelector: {matchLabels: {app: web}}, policyTypes: [Ingress]}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 3
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: web}
+rules: [{apiGroups: [''], resources: [pods], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: web}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: web}
+subjects: [{kind: ServiceAccount, name: web}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web}
+spec: {gatewayClassName: x, listeners: [{name: http, port: 80, protocol: HTTP}]}
+`;
+
+test('kube export of several -f and a directory: every object in order, the kinds podkit does not run passed through (checked where a schema exists)', async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(path.join(dir, 'k8s'));
+  const web = path.join(dir, 'k8s', 'web.yaml');
+  const around = path.join(dir, 'k8s', 'around.yml');
+  await writeFile(web, WEB);
+  await writeFile(around, AROUND);
+  await writeFile(path.join(dir, 'k8s', 'notes.txt'), 'not a manifest');
+  const svc = path.join(dir, 'svc.yaml');
+  await writeFile(
+    svc,
+    'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n',
+  );
+  const r = await podkit(['kube', 'export', '-f', svc, '-f', path.join(dir, 'k8s')]);
+  assert.equal(r.code, 0, r.err);
+  const objects = objectsOf(r.out, 'several');
+  assert.deepEqual(
+    objects.map((o) => o.kind),
+    [
+      'Service',
+      'Ingress',
+      'NetworkPolicy',
+      'HorizontalPodAutoscaler',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'Gateway',
+      'Deployment',
+    ],
+  );
+  // Only the Gateway (no schema here) is said; podkit's "ignored" warnings are not the cluster's.
+  assert.deepEqual(r.err.trimEnd().split('\n'), [
+    `warning: "Gateway" "web" (${around}): no gateway.networking.k8s.io/v1 Gateway schema here to check it against; exported as written`,
+  ]);
+  await assertSchemaValid(
+    objects.filter((o) => o.kind !== 'Gateway'),
+    'several',
+  );
+});
+
+test('kube export: an object two files define is an error naming both, nothing printed', async (t) => {
+  const dir = await tempDir(t);
+  const a = path.join(dir, 'a.yaml');
+  const b = path.join(dir, 'b.yaml');
+  await writeFile(a, WEB);
+  await writeFile(b, WEB);
+  const r = await podkit(['kube', 'export', '-f', a, '-f', b]);
+  assert.equal(r.code, 1);
+  assert.equal(r.out, '');
+  assert.match(
+    r.err,
+    new RegExp(
+      `^${b}:1:1 metadata\\.name: duplicate Deployment name "web" in namespace "default": ${a}:1:1 defines it too$`,
+      'm',
+    ),
+  );
+  const none = await podkit(['kube', 'export']);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /-f, --file/);
 });
 
 test('YAML output: 1.1 look-alikes quoted, round trip through the YAML 1.1 reader', () => {

@@ -3,11 +3,15 @@ import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
 import type { ExportOptions } from './kube-export.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
 
 /**
- * `podkit kube export -f FILE [--as pod|deployment|job]`: the manifest as a cluster should
- * receive it (docs/kubernetes.md). The file is validated as `podkit up` would; every change
+ * `podkit kube export -f FILE|DIR [-f …] [--as pod|deployment|job]`: the manifests as a
+ * cluster should receive them (docs/kubernetes.md), every object of every file in order. The
+ * files are validated as `podkit up` would; every change
  * is a warning on stderr at its file:line; the YAML on stdout is checked against the
  * Kubernetes OpenAPI schema before it is printed.
  */
@@ -18,7 +22,12 @@ export function registerKube(program: Command, io: CliIo, state: CommandState): 
     .description(
       'print a manifest as Kubernetes should run it: registry image names, local-only settings removed',
     )
-    .requiredOption('-f, --file <file>', 'manifest file (Pods, workloads, ConfigMaps, Secrets)')
+    .option(
+      '-f, --file <file>',
+      'manifest file, or a directory of them (*.yaml, *.yml, *.json); repeatable: Pods, workloads, Services, claims, ConfigMaps, Secrets, and the kinds podkit does not run (Ingress, NetworkPolicy, RBAC…)',
+      collect,
+    )
+    .option('-R, --recursive', "with -f DIR: the manifests of its subdirectories' too")
     .addOption(
       new Option('--as <kind>', 'wrap each pod as this kind (default: keep each kind)').choices([
         'pod',

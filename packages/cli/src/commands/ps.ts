@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import type { PodRecord } from '@podkit/runtime';
-import { agentFor, listPods } from '../agent-access.js';
+import type { PodRecord, WorkloadRecord } from '@podkit/runtime';
+import { agentFor, listPods, listWorkloads } from '../agent-access.js';
 import type { CliIo } from '../io.js';
 import {
   allContainers,
@@ -12,6 +12,7 @@ import {
   restartsOf,
   statusOf,
 } from '../pod-view.js';
+import { inWorkloadOrder, workloadOf } from '../pod-workload.js';
 import type { CommandState } from '../program.js';
 import { colorsFor, type Colors } from '../render.js';
 import { renderTable } from '../table.js';
@@ -35,6 +36,8 @@ export interface PsPod {
   createdAt: string;
   /** The controller that owns the pod (`ReplicaSet/web-7c5ddbdf54`), if any. */
   owner: string | undefined;
+  /** The workload the pod belongs to (`deployment/web`: its ReplicaSet's owner), if any. */
+  workload: string | undefined;
   containers: {
     name: string;
     kind: 'init' | 'sidecar' | 'main';
@@ -46,7 +49,7 @@ export interface PsPod {
   }[];
 }
 
-export function psPod(record: PodRecord): PsPod {
+export function psPod(record: PodRecord, workloads: readonly WorkloadRecord[] = []): PsPod {
   const spec = record.pod.spec;
   return {
     name: record.name,
@@ -60,6 +63,7 @@ export function psPod(record: PodRecord): PsPod {
     ports: portsText(record.pod),
     createdAt: record.createdAt,
     owner: ownerText(record),
+    workload: workloadOf(record, workloads),
     containers: allContainers(record.pod).map((c) => {
       const st = statusOf(record, c.name);
       const init = spec.initContainers.includes(c);
@@ -87,13 +91,17 @@ function statusColour(status: string, c: Colors): string {
   return c.yellow(status);
 }
 
-/** The `podkit ps` table: a row per pod, then a row per container, indented under it. */
+/**
+ * The `podkit ps` table: a row per pod, then a row per container, indented under it. Pods of
+ * one workload come together (WORKLOAD `deployment/web`), bare pods after.
+ */
 export function renderPs(pods: readonly PsPod[], now: number, c: Colors): string {
   const withNamespace = pods.some((p) => p.namespace !== 'default');
-  // A column of owners only when a controller owns some pod (a Deployment's: its ReplicaSet).
+  // Columns of workloads and owners only when a controller owns some pod (a Deployment's:
+  // its ReplicaSet, the Deployment its workload).
   const withOwner = pods.some((p) => p.owner !== undefined);
   const rows: string[][] = [];
-  for (const p of pods) {
+  for (const p of inWorkloadOrder(pods)) {
     rows.push([
       ...(withNamespace ? [p.namespace] : []),
       c.bold(p.name),
@@ -103,7 +111,7 @@ export function renderPs(pods: readonly PsPod[], now: number, c: Colors): string
       p.ip ?? '',
       p.ports,
       humanAge(now - Date.parse(p.createdAt)),
-      ...(withOwner ? [p.owner ?? ''] : []),
+      ...(withOwner ? [p.workload ?? '', p.owner ?? ''] : []),
     ]);
     for (const x of p.containers) {
       rows.push([
@@ -115,7 +123,7 @@ export function renderPs(pods: readonly PsPod[], now: number, c: Colors): string
         '',
         x.ports,
         '',
-        ...(withOwner ? [''] : []),
+        ...(withOwner ? ['', ''] : []),
       ]);
     }
   }
@@ -128,14 +136,15 @@ export function renderPs(pods: readonly PsPod[], now: number, c: Colors): string
     'IP',
     'PORTS',
     'AGE',
-    ...(withOwner ? ['OWNER'] : []),
+    ...(withOwner ? ['WORKLOAD', 'OWNER'] : []),
   ];
   return renderTable(headers, rows);
 }
 
 /**
  * `podkit ps [-a] [-o json]`: the pods of the state root with their containers: READY, STATUS
- * (kubectl's words), RESTARTS, IP, published PORTS and AGE. Without -a, pods that ended (their
+ * (kubectl's words), RESTARTS, IP, published PORTS and AGE, grouped by WORKLOAD (with the
+ * OWNER controller). Without -a, pods that ended (their
  * worker released them; `podkit down` removes them) are left out.
  */
 export function registerPs(program: Command, io: CliIo, _state: CommandState): void {
@@ -150,10 +159,16 @@ export function registerPs(program: Command, io: CliIo, _state: CommandState): v
     )
     .action(async (options: PsOptions, command: Command) => {
       const client = await agentFor(command, io);
+      const [records, workloads] = await Promise.all([listPods(client), listWorkloads(client)]);
       const pods: PsPod[] = [];
-      for (const r of await listPods(client)) {
+      for (const r of records) {
         if (r.released && options.all !== true) continue;
-        pods.push(psPod(r));
+        pods.push(
+          psPod(
+            r,
+            workloads.map((w) => w.record),
+          ),
+        );
       }
       if (options.output === 'json') {
         io.stdout.write(`${JSON.stringify({ pods }, null, 2)}\n`);

@@ -10,13 +10,7 @@ import {
   type ManifestVerdict,
 } from '@podkit/agent/client';
 import { podStarted, traceMark, type PodRecord } from '@podkit/runtime';
-import {
-  layoutFor,
-  manifestNamespace,
-  parseDurationFlag,
-  readManifest,
-  requireHost,
-} from '../context.js';
+import { layoutFor, manifestNamespace, parseDurationFlag, requireHost } from '../context.js';
 import {
   agentFor,
   applyManifest,
@@ -28,6 +22,7 @@ import {
 import { CliErrorCode, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { readManifestFiles, type ManifestText } from '../manifest-files.js';
 import { PullProgress } from '../pull-progress.js';
 import { waitReady } from './wait-ready.js';
 import { waitWorkloads } from './wait-workloads.js';
@@ -36,7 +31,9 @@ import type { CommandState } from '../program.js';
 import { colorsFor, renderDiagnostic, renderInvalidSummary, type Colors } from '../render.js';
 
 interface UpOptions {
-  file?: string | undefined;
+  /** Absent when no -f was given. */
+  file?: string[] | undefined;
+  recursive?: boolean | undefined;
   detach?: boolean | undefined;
   wait?: boolean | undefined;
   timeout?: string | undefined;
@@ -44,35 +41,50 @@ interface UpOptions {
 
 const DEFAULT_START_TIMEOUT_MS = 120_000;
 
+const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+
 /**
- * `podkit up -f FILE [-d]`: sends the file to the agent, which validates it (its diagnostics
- * are printed here) and, when valid, admits and starts each Pod of the file with the file's
- * ConfigMaps and Secrets, Services and workloads. Detached, it waits until every container
+ * `podkit up -f FILE|DIR [-f …] [-d]`: sends the files' text to the agent (a directory: its
+ * manifest files, see manifest-files.ts), which validates every file (their diagnostics are
+ * printed here) and, when all are valid, applies them as one set: claims, Services, ConfigMaps
+ * and Secrets, workloads, then each Pod — an error in any file applies nothing. Detached, it waits until every container
  * started and prints the pod IP; in the foreground it streams the containers' logs, prefixed
  * like `docker compose up`, until the pods end, and exits with the main containers' exit code.
  */
 export function registerUp(program: Command, io: CliIo, state: CommandState): void {
   program
     .command('up')
-    .description('run the pods of a manifest file (foreground: stream their logs)')
+    .description(
+      'apply manifest files and run their pods (foreground: stream their logs); again: update what changed',
+    )
     .argument('[file]', 'the manifest file (or -f FILE)')
     .option(
       '-f, --file <file>',
-      'manifest file: Pods, Deployments, ReplicaSets, StatefulSets, Jobs, DaemonSets, Services, PersistentVolumeClaims, with their ConfigMaps and Secrets',
+      'manifest file, or a directory of them (*.yaml, *.yml, *.json); repeatable, all applied as one set in dependency order: Pods, Deployments, ReplicaSets, StatefulSets, Jobs, DaemonSets, Services, PersistentVolumeClaims, with their ConfigMaps and Secrets',
+      collect,
     )
+    .option('-R, --recursive', "with -f DIR: the manifests of its subdirectories' too")
     .option('-d, --detach', 'start the pods in the background; wait until their containers started')
     .option(
       '--wait',
-      'like -d, but wait until every pod is Ready and every Job finished (fail with the reason)',
+      'like -d, but wait until every pod is Ready, every workload rolled out and every Job finished (fail with the reason)',
     )
     .option('--timeout <duration>', 'how long -d / --wait wait', '2m')
     .action(async (positional: string | undefined, options: UpOptions, command: Command) => {
       traceMark('cli.up');
-      if (positional !== undefined && options.file !== undefined && positional !== options.file)
-        throw new UsageError('pass the manifest once: as FILE or as -f FILE');
-      const file = options.file ?? positional;
-      if (file === undefined)
-        throw new UsageError('name the manifest to run', { hint: 'podkit up -f pod.yaml' });
+      const fileFlags = options.file ?? [];
+      if (positional !== undefined && fileFlags.length > 0 && !fileFlags.includes(positional))
+        throw new UsageError(
+          'pass the manifest once: as FILE or as -f FILE (several files: -f A -f B)',
+        );
+      const paths = fileFlags.length > 0 ? fileFlags : positional === undefined ? [] : [positional];
+      if (paths.length === 0)
+        throw new UsageError('name the manifest to run', {
+          hint: 'podkit up -f pod.yaml (or -f DIR, several -f)',
+        });
       const timeoutMs = parseDurationFlag('--timeout', options.timeout) ?? DEFAULT_START_TIMEOUT_MS;
       const namespace = manifestNamespace(command);
       const c = colorsFor(io);
@@ -80,7 +92,7 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       const host = requireHost();
       host.catch(() => undefined);
       const running = new AgentClient(layoutFor(command, io).root).alive();
-      const manifest = await readManifest(file);
+      const files = await readManifestFiles(paths, options.recursive === true);
       traceMark('cli.manifest');
       // The agent parses and validates the file. Before an agent is started for it, or when
       // the host cannot run pods, the CLI checks the file itself: a bad file is reported as
@@ -90,11 +102,11 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
         () => false,
       );
       if (!hostOk || !(await running)) {
-        const { parseManifestText } = await import('../manifest-load.js');
-        const verdict = manifestVerdict(parseManifestText(manifest, file, namespace));
+        const { parseManifestTexts } = await import('../manifest-load.js');
+        const verdict = manifestVerdict(parseManifestTexts(files, namespace));
         if (!hostOk || !verdict.valid || !verdict.runnable) {
           printDiagnostics(verdict, io, c);
-          if (!settleVerdict(file, verdict, io, c)) {
+          if (!settleVerdict(files, verdict, io, c)) {
             state.exitCode = ExitCode.FAILURE;
             return;
           }
@@ -111,7 +123,9 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       );
       let verdict: ManifestVerdict | undefined;
       let result: ApplyResult | undefined;
-      await applyManifest(client, { manifest, file, namespace, replaceEnded: true }, (line) => {
+      // One file goes as one (the shape every agent reads), several as `files`: one apply.
+      const what = files.length === 1 && files[0] !== undefined ? files[0] : { files };
+      await applyManifest(client, { ...what, namespace, replaceEnded: true }, (line) => {
         if (line.type === 'manifest') {
           verdict = line;
           printDiagnostics(line, io, c);
@@ -128,7 +142,7 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
       });
       traceMark('up.applied');
       if (verdict === undefined) throw unexpectedAnswer(client);
-      if (!settleVerdict(file, verdict, io, c)) {
+      if (!settleVerdict(files, verdict, io, c)) {
         state.exitCode = ExitCode.FAILURE;
         return;
       }
@@ -205,14 +219,29 @@ function printDiagnostics(verdict: ManifestVerdict, io: CliIo, c: Colors): void 
 }
 
 /**
- * What a verdict means for `up`: false for an invalid file (after its summary line); a valid
- * file with nothing to run is an error of its own.
+ * What a verdict means for `up`: false when a file is invalid (after a summary line for each
+ * such file, and, of several files, that none was applied); valid files with nothing to run
+ * are an error of their own.
  */
-function settleVerdict(file: string, verdict: ManifestVerdict, io: CliIo, c: Colors): boolean {
+function settleVerdict(
+  files: readonly ManifestText[],
+  verdict: ManifestVerdict,
+  io: CliIo,
+  c: Colors,
+): boolean {
   if (!verdict.valid) {
-    io.stderr.write(`${renderInvalidSummary(file, verdict.diagnostics, c) ?? ''}\n`);
+    for (const { file } of files) {
+      const mine = verdict.diagnostics.filter((d) => d.file === file);
+      const summary = renderInvalidSummary(file, mine, c);
+      if (summary !== undefined) io.stderr.write(`${summary}\n`);
+    }
+    if (files.length > 1)
+      io.stderr.write(
+        `nothing was applied: the ${String(files.length)} files go together, all or none\n`,
+      );
     return false;
   }
+  const file = files.map((f) => f.file).join(', ');
   if (!verdict.runnable)
     throw new PodkitError(CliErrorCode.CLI_NO_POD, `${file} holds no Pod to run`, {
       hint: 'add a `kind: Pod`, `Deployment`, `StatefulSet`, `Job` or `DaemonSet` document',

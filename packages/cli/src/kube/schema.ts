@@ -36,10 +36,44 @@ const MODELS: Readonly<Record<string, () => Promise<ModelClass>>> = {
     (await import('kubernetes-models/apps/v1/StatefulSet')).StatefulSet,
   'apps/v1/DaemonSet': async () => (await import('kubernetes-models/apps/v1/DaemonSet')).DaemonSet,
   'batch/v1/Job': async () => (await import('kubernetes-models/batch/v1/Job')).Job,
+  // Kinds podkit reads but does not run (a warning on this machine, real on a cluster): a
+  // file holding them exports whole, checked like the others.
+  'v1/Namespace': async () => (await import('kubernetes-models/v1/Namespace')).Namespace,
+  'v1/ServiceAccount': async () =>
+    (await import('kubernetes-models/v1/ServiceAccount')).ServiceAccount,
+  'networking.k8s.io/v1/Ingress': async () =>
+    (await import('kubernetes-models/networking.k8s.io/v1/Ingress')).Ingress,
+  'networking.k8s.io/v1/NetworkPolicy': async () =>
+    (await import('kubernetes-models/networking.k8s.io/v1/NetworkPolicy')).NetworkPolicy,
+  'autoscaling/v2/HorizontalPodAutoscaler': async () =>
+    (await import('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler'))
+      .HorizontalPodAutoscaler,
+  'autoscaling/v1/HorizontalPodAutoscaler': async () =>
+    (await import('kubernetes-models/autoscaling/v1/HorizontalPodAutoscaler'))
+      .HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': async () =>
+    (await import('kubernetes-models/policy/v1/PodDisruptionBudget')).PodDisruptionBudget,
+  'rbac.authorization.k8s.io/v1/Role': async () =>
+    (await import('kubernetes-models/rbac.authorization.k8s.io/v1/Role')).Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': async () =>
+    (await import('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding')).RoleBinding,
+  'rbac.authorization.k8s.io/v1/ClusterRole': async () =>
+    (await import('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole')).ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': async () =>
+    (await import('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding'))
+      .ClusterRoleBinding,
 };
 
 /** The kinds this module can check, as `apiVersion/kind`. */
 export const SCHEMA_KINDS = Object.keys(MODELS);
+
+/**
+ * Whether the object's `apiVersion/kind` has a schema here. Others (a custom resource, the
+ * Gateway API) are for the cluster to check: `kube export` passes them through with a warning.
+ */
+export function hasSchema(object: { apiVersion?: unknown; kind?: unknown }): boolean {
+  return MODELS[`${String(object.apiVersion)}/${String(object.kind)}`] !== undefined;
+}
 
 interface AjvError {
   instancePath?: string;

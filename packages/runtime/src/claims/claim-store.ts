@@ -132,7 +132,8 @@ async function createClaim(
 export async function applyClaimRecords(
   layout: StateLayout,
   claims: readonly PersistentVolumeClaim[],
-  source: string,
+  /** The records' source; undefined: each object's own file (`origin.file`). */
+  source: string | undefined,
 ): Promise<{ records: ClaimRecord[]; created: ClaimRecord[] }> {
   const existing = await listClaimRecords(layout);
   const find = (c: PersistentVolumeClaim) =>
@@ -159,12 +160,12 @@ export async function applyClaimRecords(
     for (const c of claims) {
       const old = find(c);
       if (old === undefined) {
-        const r = await createClaim(layout, c, source);
+        const r = await createClaim(layout, c, source ?? c.origin.file);
         created.push(r);
         records.push(r);
         continue;
       }
-      const r = { ...old, source, claim: c };
+      const r = { ...old, source: source ?? c.origin.file, claim: c };
       await writeJsonAtomic(recordFile(layout, c.metadata.namespace, c.metadata.name), r, 0o600);
       records.push(r);
     }

@@ -98,7 +98,10 @@ export interface ApplyInput {
   persistentVolumeClaims?: readonly PersistentVolumeClaim[] | undefined;
   jobs?: readonly Job[] | undefined;
   daemonSets?: readonly DaemonSet[] | undefined;
-  /** The manifest file, for the Services' records (pods carry their own origin). */
+  /**
+   * The source every record of the input names; undefined: each object's own file
+   * (`origin.file`), as when the input is several files applied together.
+   */
   source?: string | undefined;
   configMaps: readonly ConfigMap[];
   secrets: readonly Secret[];
@@ -253,7 +256,8 @@ export class NodeRuntime implements AsyncDisposable {
   }
 
   /**
-   * Admits and starts the pods of one manifest. Each pod is atomic (admission creates nothing
+   * Admits and starts the pods of one apply (a file, or several applied as one set), after
+   * its claims, Services, ConfigMaps/Secrets and workloads. Each pod is atomic (admission creates nothing
    * when it fails); when a later pod fails, the ones started here are removed again, so a file
    * comes up whole or not at all.
    */
@@ -284,9 +288,9 @@ export class NodeRuntime implements AsyncDisposable {
     const workloadsBefore = new Set(
       (workloads.length === 0 ? [] : await this.listWorkloads()).map((r) => r.uid),
     );
-    const newClaims = await this.applyClaims(claims, input.source ?? 'unknown', input.signal);
+    const newClaims = await this.applyClaims(claims, input.source, input.signal);
     try {
-      await this.applyServices(services, input.source ?? 'unknown', input.signal);
+      await this.applyServices(services, input.source, input.signal);
     } catch (err) {
       await this.#removeNewClaims(newClaims);
       throw err;
@@ -294,7 +298,7 @@ export class NodeRuntime implements AsyncDisposable {
     this.#remember(input.configMaps, input.secrets);
     let applied: WorkloadRecord[] = [];
     try {
-      applied = await this.applyWorkloads(workloads, input.source ?? 'unknown', input.signal);
+      applied = await this.applyWorkloads(workloads, input.source, input.signal);
       for (const pod of input.pods) started.push(await this.#up(pod, input));
     } catch (err) {
       for (const r of started)
@@ -356,7 +360,7 @@ export class NodeRuntime implements AsyncDisposable {
    */
   async applyClaims(
     claims: readonly PersistentVolumeClaim[],
-    source: string,
+    source: string | undefined,
     signal?: AbortSignal,
   ): Promise<ClaimRecord[]> {
     this.#assertOpen();
@@ -413,7 +417,7 @@ export class NodeRuntime implements AsyncDisposable {
    */
   async applyWorkloads(
     workloads: readonly Workload[],
-    source: string,
+    source: string | undefined,
     signal?: AbortSignal,
   ): Promise<WorkloadRecord[]> {
     this.#assertOpen();
@@ -503,7 +507,7 @@ export class NodeRuntime implements AsyncDisposable {
    */
   async applyServices(
     services: readonly Service[],
-    source: string,
+    source: string | undefined,
     signal?: AbortSignal,
   ): Promise<ServiceRecord[]> {
     this.#assertOpen();

@@ -59,7 +59,8 @@ export async function listServiceRecords(layout: StateLayout): Promise<ServiceRe
 export async function applyServiceRecords(
   layout: StateLayout,
   services: readonly Service[],
-  source: string,
+  /** The records' source; undefined: each object's own file (`origin.file`). */
+  source: string | undefined,
   /** Host ports pods publish (hostPort → which pod): no NodePort may take one. */
   hostPorts: ReadonlyMap<number, string> = new Map(),
 ): Promise<ServiceRecord[]> {
@@ -124,7 +125,7 @@ export async function applyServiceRecords(
       version: 1,
       uid: old?.uid ?? randomUUID(),
       createdAt: old?.createdAt ?? nowRfc3339(),
-      source,
+      source: source ?? s.origin.file,
       service: { ...s, spec: { ...s.spec, clusterIP, ports } },
     });
   }

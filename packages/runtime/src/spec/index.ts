@@ -8,9 +8,11 @@ export {
   parseManifests,
   loadManifestFile,
   assertValid,
+  type ManifestObject,
   type ManifestOptions,
   type ManifestSet,
 } from './manifests.js';
+export { combineManifestSets, withCrossFileDuplicates } from './manifest-sets.js';
 export { readManifestFile } from './manifest-file.js';
 export {
   parseYamlDocuments,

@@ -98,23 +98,25 @@ export function parseManifests(
   return { file, ...objects, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-// Two objects of one kind with one name in one namespace: the second would replace the first.
-function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]): void {
-  const lists: [
-    string,
-    (
-      | Pod
-      | ConfigMap
-      | Secret
-      | Service
-      | Deployment
-      | ReplicaSet
-      | StatefulSet
-      | PersistentVolumeClaim
-      | Job
-      | DaemonSet
-    )[],
-  ][] = [
+/** Any object a manifest set holds. */
+export type ManifestObject =
+  | Pod
+  | ConfigMap
+  | Secret
+  | Service
+  | Deployment
+  | ReplicaSet
+  | StatefulSet
+  | PersistentVolumeClaim
+  | Job
+  | DaemonSet;
+
+/**
+ * Every object list of a set with the kind its duplicates are named by (a new kind is one
+ * more entry here): what duplicate checks, within a file and across files, walk.
+ */
+export function namedObjectLists(objects: ManifestObjects): [string, ManifestObject[]][] {
+  return [
     ['pod', objects.pods],
     ['Deployment', objects.deployments],
     ['ReplicaSet', objects.replicaSets],
@@ -126,7 +128,11 @@ function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]
     ['Secret', objects.secrets],
     ['Service', objects.services],
   ];
-  for (const [kind, list] of lists) {
+}
+
+// Two objects of one kind with one name in one namespace: the second would replace the first.
+function checkDuplicateNames(objects: ManifestObjects, diagnostics: Diagnostic[]): void {
+  for (const [kind, list] of namedObjectLists(objects)) {
     const seen = new Set<string>();
     for (const object of list) {
       const key = `${object.metadata.namespace}/${object.metadata.name}`;

@@ -111,7 +111,8 @@ export async function writeWorkloadRecord(
 export async function applyWorkloadRecords(
   layout: StateLayout,
   objects: readonly Workload[],
-  source: string,
+  /** The records' source; undefined: each object's own file (`origin.file`). */
+  source: string | undefined,
 ): Promise<WorkloadRecord[]> {
   const existing = await listWorkloadRecords(layout);
   const out: WorkloadRecord[] = [];
@@ -154,7 +155,7 @@ export async function applyWorkloadRecords(
       // The global Web Crypto: node:crypto is not loaded with the CLI's start (see atomic-write).
       uid: old?.uid ?? globalThis.crypto.randomUUID(),
       createdAt: old?.createdAt ?? nowRfc3339(),
-      source,
+      source: source ?? o.origin.file,
       object: o,
       ...(old?.status !== undefined ? { status: old.status } : {}),
     };
