@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { PodkitError } from '@podkit/kit';
 import type { RuncExit } from '@podkit/runtime';
 import { globalOptions, pickContainer, requireHost } from '../context.js';
-import { agentFor, getPod } from '../agent-access.js';
+import { agentFor } from '../agent-access.js';
+import { resolvePod } from '../pod-ref.js';
 import { CliErrorCode } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -37,7 +38,7 @@ export function registerExec(program: Command, io: CliIo, state: CommandState): 
   program
     .command('exec')
     .description('run a command in a running container')
-    .argument('<name>', 'pod name')
+    .argument('<name>', 'a pod name, or TYPE/NAME for one pod of a workload (deploy/web, sts/db)')
     .argument('<command...>', 'the command and its arguments (after --)')
     .option('-c, --container <name>', 'the container (required when the pod has several)')
     .option('-i, --stdin', "pass this terminal's stdin to the command")
@@ -45,7 +46,9 @@ export function registerExec(program: Command, io: CliIo, state: CommandState): 
     .action(async (name: string, argv: string[], options: ExecOptions, command: Command) => {
       await requireHost();
       const client = await agentFor(command, io);
-      const record = await getPod(client, globalOptions(command).namespace, name);
+      const record = await resolvePod(client, globalOptions(command).namespace, name, (m) =>
+        io.stderr.write(m),
+      );
       const container = pickContainer(record, options.container);
       const st = statusOf(record, container);
       if (record.released || st?.state.running === undefined) {

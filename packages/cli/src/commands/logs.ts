@@ -1,7 +1,8 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import { globalOptions, pickContainer } from '../context.js';
-import { agentFor, getPod } from '../agent-access.js';
+import { agentFor } from '../agent-access.js';
+import { resolvePod } from '../pod-ref.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
@@ -33,7 +34,7 @@ export function registerLogs(program: Command, io: CliIo, state: CommandState): 
   program
     .command('logs')
     .description("print a container's logs")
-    .argument('<name>', 'pod name')
+    .argument('<name>', 'a pod name, or TYPE/NAME for one pod of a workload (deploy/web, sts/db)')
     .option('-c, --container <name>', 'the container (required when the pod has several)')
     .option('-f, --follow', 'keep printing new lines')
     .option('--tail <lines>', 'only the last N lines (-1: all)')
@@ -41,7 +42,9 @@ export function registerLogs(program: Command, io: CliIo, state: CommandState): 
     .action(async (name: string, options: LogsOptions, command: Command) => {
       const tail = parseTail(options.tail);
       const client = await agentFor(command, io);
-      const record = await getPod(client, globalOptions(command).namespace, name);
+      const record = await resolvePod(client, globalOptions(command).namespace, name, (m) =>
+        io.stderr.write(m),
+      );
       const container = pickContainer(record, options.container);
       const q = new URLSearchParams({ container });
       if (options.follow === true) q.set('follow', '1');
