@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# podkit's main job, end to end: git push-to-deploy. A pod of nginx + the git-sync sidecar
-# serves a bare repository on this host; a push is on the page about a second later (the
-# repository's post-receive hook calls the sidecar's webhook). Prints each step; exits
-# non-zero as soon as one fails, and removes the pod whatever happens. Run as root.
+# podkit's main job, end to end: git push-to-deploy. A Deployment (nginx + the git-sync
+# sidecar) and its Service serve a bare repository on this host; a push is on the page about
+# a second later (the repository's post-receive hook calls the sidecar's webhook). Prints
+# each step; exits non-zero as soon as one fails, and removes the app whatever happens. Run
+# as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo_root=$(pwd)
@@ -11,7 +12,7 @@ step() { printf '\n[demo] == %s\n' "$*"; }
 say() { printf '[demo] %s\n' "$*"; }
 fail() { printf '[demo] FAILED: %s\n' "$*" >&2; exit 1; }
 
-manifest=examples/push-to-deploy/pod.yaml
+manifest=examples/push-to-deploy/app.yaml
 demo_dir=/srv/podkit-demo # the manifest's hostPath points at $demo_dir/site.git
 bare=$demo_dir/site.git
 work=$demo_dir/work
@@ -23,7 +24,9 @@ step "set-up (system packages, npm ci, build)"
 bash scripts/setup.sh
 
 step "a bare repository with a first commit: $bare"
-podkit down push-to-deploy >/dev/null 2>&1 || true # a previous run left behind
+# What a previous run left behind (before the example was a Deployment: a pod of that name).
+podkit down -f "$manifest" >/dev/null 2>&1 || true
+podkit down push-to-deploy >/dev/null 2>&1 || true
 rm -rf "$demo_dir"
 # The hook that calls the sidecar's webhook comes after this first push (no pod yet).
 bash examples/push-to-deploy/make-repo.sh "$demo_dir" http://127.0.0.1:29081/webhook
@@ -41,8 +44,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "podkit up -d -f $manifest"
-podkit up -d -f "$manifest"
+step "podkit up --wait -f $manifest"
+podkit up --wait -f "$manifest"
 podkit ps
 
 wait_for_page() { node examples/push-to-deploy/wait-for-page.js "$page" "$1" "$2"; }
@@ -63,6 +66,6 @@ step "GET $page again"
 wait_for_page "version 2" 15
 
 step "sidecar status"
-podkit logs push-to-deploy -c git-sync --tail 3 || true
+podkit logs deploy/push-to-deploy -c git-sync --tail 3 || true
 
 say "OK: push-to-deploy works"

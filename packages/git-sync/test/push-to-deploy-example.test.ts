@@ -10,11 +10,11 @@ import { until } from './helpers/until.js';
 const EXAMPLE = path.join(REPO_ROOT, 'examples/push-to-deploy');
 
 function replaceOnce(text: string, from: string, to: string): string {
-  assert.ok(text.includes(from), `pod.yaml no longer contains ${JSON.stringify(from)}`);
+  assert.ok(text.includes(from), `app.yaml no longer contains ${JSON.stringify(from)}`);
   return text.replace(from, to);
 }
 
-test('examples/push-to-deploy end to end: served, a push reaches the page through the webhook, 0 non-200 while polling', async (t) => {
+test('examples/push-to-deploy end to end (its Deployment and Service): served, a push reaches the page through the webhook, 0 non-200 while polling, the Service name serves it inside the pod network', async (t) => {
   const { podkit, up } = await gitSyncPodkit(t, 'ghcr.io/podkit/git-sync:0.1.0');
   const remote = await makeRemote();
   t.after(() => remote.cleanup());
@@ -23,7 +23,7 @@ test('examples/push-to-deploy end to end: served, a push reaches the page throug
   const [webPort = 0, hookPort = 0] = await freeHostPorts(2);
   // The example as written, but with this test's repository and free host ports, and a 1 h
   // period: only the webhook (called by the repository's post-receive hook) can sync in time.
-  let manifest = await fs.readFile(path.join(EXAMPLE, 'pod.yaml'), 'utf8');
+  let manifest = await fs.readFile(path.join(EXAMPLE, 'app.yaml'), 'utf8');
   manifest = replaceOnce(manifest, 'path: /srv/podkit-demo/site.git', `path: ${remote.bare}`);
   manifest = replaceOnce(manifest, 'hostPort: 29080', `hostPort: ${webPort}`);
   manifest = replaceOnce(manifest, 'hostPort: 29081', `hostPort: ${hookPort}`);
@@ -87,6 +87,26 @@ test('examples/push-to-deploy end to end: served, a push reaches the page throug
   assert.deepEqual(bad, [], 'every response is a 200');
   const bodies = new Set(seen.map((r) => r.body));
   assert.deepEqual([...bodies].sort(), ['<h1>version 1</h1>', '<h1>version 2</h1>']);
-  const { stdout } = await podkit('logs', 'push-to-deploy', '-c', 'git-sync');
+  const { stdout } = await podkit('logs', 'deploy/push-to-deploy', '-c', 'git-sync');
   assert.match(stdout, new RegExp(`"published","sha":"${v2}"`));
+  // The Service `push-to-deploy` by its name, from inside the pod network (cluster DNS →
+  // ClusterIP → the pod), as the README shows. Its endpoints follow the pod's readiness
+  // through the agent's Service sync, so the first answer is waited for (bounded).
+  const viaService = (): Promise<string> =>
+    podkit(
+      'exec',
+      'deploy/push-to-deploy',
+      '-c',
+      'git-sync',
+      '--',
+      'node',
+      '-e',
+      'fetch("http://push-to-deploy/").then(async (r) => console.log(r.status, (await r.text()).trim()))',
+    ).then((r) => r.stdout);
+  const asked = performance.now();
+  await until(
+    async () => ((await viaService()) === '200 <h1>version 2</h1>\n' ? true : undefined),
+    'the page through http://push-to-deploy/ inside the pod',
+  );
+  t.diagnostic(`the Service answered ${(performance.now() - asked).toFixed(0)} ms after asked`);
 });

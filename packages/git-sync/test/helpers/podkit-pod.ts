@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { reserveTestSubnet } from '@podkit/runtime/testing';
 
 const run = promisify(execFile);
 export const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../../../..');
@@ -38,12 +40,21 @@ export async function gitSyncPodkit(t: TestContext, image: string): Promise<GitS
       ['--conditions=podkit-source', '--import', 'tsx', CLI, '--root', state, ...args],
       { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
     );
+  // Its own bridge and /24: the pods' cluster DNS answers on the bridge's gateway, which
+  // another state root on podkit's default network would hold.
+  const bridge = `pkg${randomBytes(3).toString('hex')}`;
   t.after(async () => {
     await podkit('down', '--force', '-f', manifestFile).catch(() => undefined);
     // The state root's agent (started by `up`) goes with the root.
     await podkit('agent', 'stop').catch(() => undefined);
+    await run('ip', ['link', 'del', bridge]).catch(() => undefined);
     await fs.rm(state, { recursive: true, force: true });
   });
+  const subnet = await reserveTestSubnet(t);
+  await fs.writeFile(
+    path.join(state, 'network.json'),
+    JSON.stringify({ name: bridge, bridge, subnet }),
+  );
   await podkit(
     'image',
     'add',
