@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
-import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { AgentClient } from '@podkit/agent/client';
 import { runCommand } from '@podkit/runtime';
+import { listPods } from '../agent-access.js';
 import { runCli } from '../run-cli.js';
 import { REPO, capture, cliTestEnv, type CliTestEnv } from '../testing/cli-test-env.js';
 import { until } from '../testing/until.js';
-import { canBind } from '@podkit/runtime/testing';
 
 // The examples run from the images `podkit image build-node` makes offline (real OCI
 // layouts, loaded with `podkit image load`), not from host images: what a cluster would run.
@@ -19,7 +19,7 @@ const AMBASSADOR = 'ghcr.io/podkit/redis-ambassador:0.1.0';
 const REDIS_EXAMPLE = path.join(REPO, 'examples', 'redis-ambassador');
 const LOG_ADAPTER = 'ghcr.io/podkit/log-adapter:0.1.0';
 const METRICS_ADAPTER = 'ghcr.io/podkit/metrics-adapter:0.1.0';
-const NGINX_EXAMPLE = path.join(REPO, 'examples', 'monitoring-adapter', 'nginx-pod.yaml');
+const NGINX_EXAMPLE = path.join(REPO, 'examples', 'monitoring-adapter', 'nginx.yaml');
 
 let parent = '';
 const layouts = { gitSync: '', ambassador: '', logAdapter: '', metricsAdapter: '' };
@@ -68,13 +68,22 @@ before(async () => {
 });
 after(() => rm(parent, { recursive: true, force: true }));
 
-/** `podkit get pod NAME -o json` → its IP on the test's bridge (reachable from this host). */
-async function podIp(env: CliTestEnv, name: string): Promise<string> {
-  const r = await env.run(['get', 'pod', name, '-o', 'json']);
-  assert.equal(r.code, 0, r.err());
-  const ip = (JSON.parse(r.out()) as { status?: { podIP?: string } }).status?.podIP;
-  assert.ok(ip !== undefined && ip !== '', `no pod IP: ${r.out()}`);
-  return ip;
+/** The running pod labelled `app=APP` (a Deployment's): its name and IP on the test's bridge. */
+async function podOf(env: CliTestEnv, app: string): Promise<{ name: string; ip: string }> {
+  const pods = (await listPods(new AgentClient(env.root))).filter(
+    (p) => !p.released && p.pod.metadata.labels['app'] === app,
+  );
+  assert.equal(pods.length, 1, `one pod of app=${app}: ${pods.map((p) => p.name).join(', ')}`);
+  const ip = pods[0]?.status.podIP;
+  assert.ok(ip !== undefined && ip !== '', `no pod IP for app=${app}`);
+  return { name: pods[0]?.name ?? '', ip };
+}
+
+/** The ClusterIP `podkit up` reports for `service/NAME` (reachable from this host). */
+function clusterIp(upOutput: string, service: string): string {
+  const m = new RegExp(`^service/${service} applied \\(ClusterIP ([\\d.]+)\\)`, 'm').exec(upOutput);
+  assert.ok(m?.[1] !== undefined, `no ClusterIP for service/${service} in: ${upOutput}`);
+  return m[1];
 }
 
 /** skopeo reads the layout as any image; then `podkit image load` replaces the host image. */
@@ -118,7 +127,7 @@ function replaceOnce(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
-test('push-to-deploy from the OCI git-sync image (uid 65532, a root-owned hostPath remote): served, a push reaches the page through the webhook', async (t) => {
+test('push-to-deploy from the OCI git-sync image (uid 65532, a root-owned hostPath remote): served through its Service, a push reaches the page through the webhook', async (t) => {
   const env = await cliTestEnv(t);
   const dir = await mkdtemp(path.join(tmpdir(), 'podkit-ptd-oci-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -156,7 +165,7 @@ test('push-to-deploy from the OCI git-sync image (uid 65532, a root-owned hostPa
     'kube',
     'export',
     '-f',
-    path.join(PUSH_TO_DEPLOY, 'pod.yaml'),
+    path.join(PUSH_TO_DEPLOY, 'app.yaml'),
     '--keep-host-paths',
   ]);
   assert.equal(exported.code, 0, exported.err());
@@ -168,21 +177,23 @@ test('push-to-deploy from the OCI git-sync image (uid 65532, a root-owned hostPa
   const up = await env.run(['up', '-d', '-f', file, '--timeout', '3m']);
   assert.equal(up.code, 0, up.err());
 
-  const ip = await podIp(env, 'push-to-deploy');
+  // The page and the webhook through the Service's ClusterIP (this host is on the pod network).
+  const vip = clusterIp(up.out(), 'push-to-deploy');
+  const pod = await podOf(env, 'push-to-deploy');
   const page = async (): Promise<string> => {
-    const res = await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`http://${vip}/`, { signal: AbortSignal.timeout(5000) });
     return `${res.status} ${(await res.text()).trim()}`;
   };
   await until(
     async () => ((await page()) === '200 <h1>version 1</h1>' ? true : undefined),
     'version 1 on the page',
   );
-  const dotGit = await fetch(`http://${ip}/.git`, { signal: AbortSignal.timeout(5000) });
+  const dotGit = await fetch(`http://${vip}/.git`, { signal: AbortSignal.timeout(5000) });
   assert.equal(dotGit.status, 404, 'dotfiles are never served');
 
   // git-sync runs as the image's user, from the image's node, on a repository it does not own.
   const inSidecar = (...cmd: string[]) =>
-    env.spawn(['exec', 'push-to-deploy', '-c', 'git-sync', '--', ...cmd]);
+    env.spawn(['exec', pod.name, '-c', 'git-sync', '--', ...cmd]);
   const id = inSidecar(
     'node',
     '-e',
@@ -195,8 +206,8 @@ test('push-to-deploy from the OCI git-sync image (uid 65532, a root-owned hostPa
   assert.match(tools.stdout, /^git version \d/);
   assert.match(tools.stderr, /^OpenSSH_/);
 
-  // Push v2: the hook calls the sidecar's webhook at the pod's IP; the page follows.
-  await git(['config', 'podkit.webhookUrl', `http://${ip}:8081/webhook`], bare);
+  // Push v2: the hook calls the sidecar's webhook through the Service; the page follows.
+  await git(['config', 'podkit.webhookUrl', `http://${vip}:8081/webhook`], bare);
   await writeFile(path.join(work, 'index.html'), '<h1>version 2</h1>\n');
   await git(['commit', '--quiet', '-am', 'version 2']);
   const pushed = await runCommand(['git', '-C', work, 'push', 'origin', 'main'], {
@@ -208,101 +219,98 @@ test('push-to-deploy from the OCI git-sync image (uid 65532, a root-owned hostPa
     async () => ((await page()) === '200 <h1>version 2</h1>' ? true : undefined),
     'version 2 on the page (period 1 h: only the webhook can do it)',
   );
-  const logs = await env.run(['logs', 'push-to-deploy', '-c', 'git-sync']);
+  const logs = await env.run(['logs', 'deploy/push-to-deploy', '-c', 'git-sync']);
   assert.match(logs.out(), new RegExp(`"published","sha":"${v2}"`));
 });
 
-test('redis-ambassador example from the OCI redis-ambassador image: the app writes to the master and reads from the replicas through it', async (t) => {
-  const env = await cliTestEnv(t);
-  // The example's master, two replicas and three Sentinels (backends.sh) on the gateway of
-  // this test's own pod network, on ports below the ephemeral range checked by binding them.
-  const { bridge, subnet } = JSON.parse(
-    await readFile(path.join(env.root, 'network.json'), 'utf8'),
-  ) as { bridge: string; subnet: string };
-  const gateway = subnet.replace(/\.0\/24$/, '.1');
-  let base = 0;
-  for (let i = 0; i < 50 && base === 0; i++) {
-    const p = randomInt(10_000, 12_700);
-    const ports = [p, p + 1, p + 2, p + 20_000, p + 20_001, p + 20_002];
-    if ((await Promise.all(ports.map(canBind))).every(Boolean)) base = p;
-  }
-  assert.ok(base > 0, 'no free port range');
-  const [master, replica1, replica2] = [base, base + 1, base + 2];
-  const sentinels = [base + 20_000, base + 20_001, base + 20_002];
-  // Its own directory, not under env.root: cliTestEnv's cleanup (registered first, so run
-  // first) removes the root, and with it the pid files `backends.sh down` stops the nodes by.
-  const backendsDir = await mkdtemp(path.join(tmpdir(), 'podkit-redis-backends-'));
-  const backends = (verb: 'up' | 'down') =>
-    runCommand(['bash', path.join(REDIS_EXAMPLE, 'backends.sh'), verb], {
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        GATEWAY: gateway,
-        BRIDGE: bridge,
-        PREFIX_LEN: '24',
-        PORT_BASE: String(base),
-        DIR: backendsDir,
-      },
-    });
-  t.after(async () => {
-    await backends('down').catch(() => undefined);
-    await rm(backendsDir, { recursive: true, force: true });
-  });
-  await backends('up');
-  const redis = async (port: number, ...args: string[]): Promise<string> =>
-    (await runCommand(['redis-cli', '-h', '127.0.0.1', '-p', String(port), ...args])).stdout.trim();
-  // WAIT waits for its own connection's writes only: a write and its undo on the same
-  // connection first, so that every earlier write (any connection's) is acknowledged too.
-  const replicated = async (port: number, replicas: number): Promise<void> => {
-    const out = await runCommand(['redis-cli', '-h', '127.0.0.1', '-p', String(port)], {
-      input: `SET podkit:replicated 1\nDEL podkit:replicated\nWAIT ${replicas} 5000\n`,
-    });
-    assert.equal(out.stdout.trim().split('\n').at(-1), String(replicas), out.stdout);
-  };
-  const mgets = async (port: number): Promise<number> =>
-    Number(/cmdstat_mget:calls=(\d+)/.exec(await redis(port, 'INFO', 'commandstats'))?.[1] ?? 0);
-  await until(async () => {
-    const addr = await redis(sentinels[0]!, 'SENTINEL', 'get-master-addr-by-name', 'mymaster');
-    return addr.split('\n')[1] === String(master) ? true : undefined;
-  }, 'Sentinel to know the master');
+/** A Redis node or Sentinel at a pod's IP. */
+interface RedisAddr {
+  host: string;
+  port: number;
+}
 
-  await load(env, layouts.ambassador, AMBASSADOR);
-  const app = await env.run([
-    'image',
-    'add',
-    'example.com/podkit/redis-demo-app:0.1.0',
-    '--host',
-    '--entrypoint',
-    JSON.stringify(['node', path.join(REDIS_EXAMPLE, 'app.js')]),
-    '--keep',
-    REPO,
-  ]);
-  assert.equal(app.code, 0, app.err());
-  // The example as a cluster gets it (no hostPorts), with this test's Sentinel addresses.
-  const exported = await env.run(['kube', 'export', '-f', path.join(REDIS_EXAMPLE, 'pod.yaml')]);
-  assert.equal(exported.code, 0, exported.err());
-  let manifest = exported.out();
-  assert.match(manifest, new RegExp(`image: ${AMBASSADOR}`));
-  sentinels.forEach((p, i) => {
-    manifest = replaceOnce(
-      manifest,
-      `--sentinel=10.89.0.1:${26380 + i}`,
-      `--sentinel=${gateway}:${p}`,
-    );
+/** `redis-cli -h HOST -p PORT ARGS…`: its output, one value per line. */
+async function redisCli(at: RedisAddr, ...args: string[]): Promise<string[]> {
+  const out = await runCommand(['redis-cli', '-h', at.host, '-p', String(at.port), ...args]);
+  return out.stdout.trim().split('\n');
+}
+
+/** One section of INFO as a map. */
+async function redisInfo(at: RedisAddr, section: string): Promise<Map<string, string>> {
+  const lines = await redisCli(at, 'INFO', section);
+  return new Map(
+    lines.flatMap((l) => {
+      const i = l.indexOf(':');
+      return i === -1 || l.startsWith('#') ? [] : [[l.slice(0, i), l.slice(i + 1).trim()]];
+    }),
+  );
+}
+
+/**
+ * WAIT waits for its own connection's writes only: a write and its undo on the same
+ * connection first, so that every earlier write (any connection's) is acknowledged too.
+ */
+async function waitReplicated(master: RedisAddr, replicas: number): Promise<void> {
+  const out = await runCommand(['redis-cli', '-h', master.host, '-p', String(master.port)], {
+    input: `SET podkit:replicated 1\nDEL podkit:replicated\nWAIT ${replicas} 5000\n`,
   });
-  const up = await env.run([
-    'up',
-    '-d',
-    '-f',
-    await env.manifest('redis-app.yaml', manifest),
-    '--timeout',
-    '3m',
-  ]);
+  assert.equal(out.stdout.trim().split('\n').at(-1), String(replicas), out.stdout);
+}
+
+test('redis-ambassador example from the OCI redis-ambassador image: the whole app (app.yaml) Ready, the app writes to the master and reads from the replicas through it', async (t) => {
+  const env = await cliTestEnv(t);
+  await load(env, layouts.ambassador, AMBASSADOR);
+  for (const argv of [
+    ['docker.io/library/redis:7.0', '--entrypoint', '["redis-server"]'],
+    [
+      'example.com/podkit/redis-demo-app:0.1.0',
+      '--entrypoint',
+      JSON.stringify(['node', path.join(REDIS_EXAMPLE, 'app.js')]),
+      '--keep',
+      REPO,
+    ],
+  ]) {
+    const r = await env.run(['image', 'add', argv[0] ?? '', '--host', ...argv.slice(1)]);
+    assert.equal(r.code, 0, r.err());
+  }
+  // The whole app as a cluster gets it (no hostPorts, which a running example may hold here):
+  // the Redis StatefulSet, the Sentinels, the app with the ambassador from its OCI image.
+  const exported = await env.run(['kube', 'export', '-f', path.join(REDIS_EXAMPLE, 'app.yaml')]);
+  assert.equal(exported.code, 0, exported.err());
+  assert.doesNotMatch(exported.out(), /hostPort/);
+  assert.match(exported.out(), new RegExp(`image: ${AMBASSADOR}`));
+  const file = await env.manifest('redis-app.yaml', exported.out());
+  const up = await env.run(['up', '--wait', '-f', file, '--timeout', '3m']);
   assert.equal(up.code, 0, up.err());
 
+  const pods = await listPods(new AgentClient(env.root));
+  const ipOf = (name: string): string => {
+    const ip = pods.find((p) => p.name === name && !p.released)?.status.podIP;
+    assert.ok(ip !== undefined && ip !== '', `${name} has an IP`);
+    return ip;
+  };
+  const nodes = ['redis-0', 'redis-1', 'redis-2'].map((n) => ({ host: ipOf(n), port: 6379 }));
+  const [master] = nodes;
+  assert.ok(master !== undefined);
+  // Sentinels name redis-0 (the first start) as master, and it has both replicas.
+  const sentinels = pods.filter((p) => p.pod.metadata.labels['app'] === 'redis-sentinel');
+  assert.equal(sentinels.length, 3);
+  for (const s of sentinels) {
+    const addr = await redisCli(
+      { host: s.status.podIP ?? '', port: 26379 },
+      'SENTINEL',
+      'get-master-addr-by-name',
+      'mymaster',
+    );
+    assert.deepEqual(addr, [master.host, '6379']);
+  }
+  assert.equal((await redisInfo(master, 'replication')).get('connected_slaves'), '2');
+
   // The ambassador runs as the image's user, on the image's node.
+  const app = await podOf(env, 'redis-app');
   const id = env.spawn([
     'exec',
-    'redis-app',
+    app.name,
     '-c',
     'redis-ambassador',
     '--',
@@ -313,45 +321,39 @@ test('redis-ambassador example from the OCI redis-ambassador image: the app writ
   assert.equal(id.status, 0, id.stderr);
   assert.equal(id.stdout, '65532 /usr/local/bin/node\n');
 
-  const ip = await podIp(env, 'redis-app');
   const call = async (method: string, route: string): Promise<unknown> => {
-    const res = await fetch(`http://${ip}:8080${route}`, {
+    const res = await fetch(`http://${app.ip}:8080${route}`, {
       method,
       signal: AbortSignal.timeout(5000),
     });
     if (res.status !== 200) throw new Error(`${route}: ${res.status} ${await res.text()}`);
     return res.json();
   };
-  await redis(master, 'SET', 'motd', 'hello from the master');
-  await replicated(master, 2);
-  await until(
-    async () => ((await call('GET', '/healthz')) !== undefined ? true : undefined),
-    'the app',
-  );
+  assert.deepEqual(await redisCli(master, 'SET', 'motd', 'hello from the master'), ['OK']);
+  await waitReplicated(master, 2);
 
   // A write through the app lands on the master.
   assert.deepEqual(await call('POST', '/visit'), { visits: 1 });
-  assert.equal(await redis(master, 'GET', 'visits'), '1');
-  await replicated(master, 2);
+  assert.deepEqual(await redisCli(master, 'GET', 'visits'), ['1']);
+  await waitReplicated(master, 2);
 
   // Reads through the app land on the replicas (INFO commandstats of each node).
-  const nodes = [master, replica1, replica2];
+  const mgets = async (n: { host: string; port: number }): Promise<number> =>
+    Number(
+      /calls=(\d+)/.exec((await redisInfo(n, 'commandstats')).get('cmdstat_mget') ?? '')?.[1] ?? 0,
+    );
   const before = await Promise.all(nodes.map(mgets));
   for (let i = 0; i < 100; i++) {
     assert.deepEqual(await call('GET', '/'), { visits: 1, motd: 'hello from the master' });
   }
   const after = await Promise.all(nodes.map(mgets));
-  const [onMaster, onR1, onR2] = after.map((n, i) => n - (before[i] ?? 0)) as [
-    number,
-    number,
-    number,
-  ];
+  const [onMaster = 0, onR1 = 0, onR2 = 0] = after.map((n, i) => n - (before[i] ?? 0));
   t.diagnostic(`MGET of 100 page views: master ${onMaster}, replicas ${onR1} + ${onR2}`);
   assert.equal(onMaster + onR1 + onR2, 100);
   assert.ok(onR1 > 0 && onR2 > 0, 'both replicas serve reads');
   assert.ok(onR1 + onR2 >= 95, `only ${onR1 + onR2} of 100 reads on replicas`);
   // The ambassador's own count, on its metrics port at the pod's IP.
-  const metrics = await (await fetch(`http://${ip}:9121/metrics`)).text();
+  const metrics = await (await fetch(`http://${app.ip}:9121/metrics`)).text();
   assert.match(metrics, /redis_ambassador_commands_total\{route="replica"\} [1-9]/);
 });
 
@@ -381,20 +383,22 @@ test('nginx monitoring example from the OCI log-adapter and metrics-adapter imag
   await load(env, layouts.logAdapter, LOG_ADAPTER);
   await load(env, layouts.metricsAdapter, METRICS_ADAPTER);
   await addHostNginx(env);
-  // The example as a cluster gets it (no hostPorts 29280/29213/29214, which a running example
-  // may hold here): nginx and its two adapters, reached at the pod's IP.
+  // The example as a cluster gets it (no hostPort 29280, which a running example may hold
+  // here): the Deployment of nginx and its two adapters, reached through its Service.
   const exported = await env.run(['kube', 'export', '-f', NGINX_EXAMPLE]);
   assert.equal(exported.code, 0, exported.err());
   assert.doesNotMatch(exported.out(), /hostPort/);
   assert.match(exported.out(), new RegExp(`image: ${LOG_ADAPTER}`));
   assert.match(exported.out(), new RegExp(`image: ${METRICS_ADAPTER}`));
-  const file = await env.manifest('nginx-pod.yaml', exported.out());
+  const file = await env.manifest('nginx.yaml', exported.out());
   const up = await env.run(['up', '-d', '-f', file, '--timeout', '3m']);
   assert.equal(up.code, 0, up.err());
 
-  const ip = await podIp(env, 'nginx-monitored');
+  const { name: nginxPod, ip: podAddress } = await podOf(env, 'nginx-monitored');
+  // The Service's ClusterIP: port 80 is nginx's 8080, 9113 and 9114 the adapters'.
+  const ip = clusterIp(up.out(), 'nginx-monitored');
   const get = async (route: string): Promise<string> => {
-    const res = await fetch(`http://${ip}:8080${route}`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`http://${ip}${route}`, { signal: AbortSignal.timeout(5000) });
     return `${res.status} ${await res.text()}`;
   };
   const metrics = async (port: number): Promise<string> => {
@@ -415,7 +419,7 @@ test('nginx monitoring example from the OCI log-adapter and metrics-adapter imag
   const paths = [1, 2, 3, 4, 5].map((i) => `/oci-log-adapter/${i}?q=${i}`);
   for (const p of paths) assert.equal(await get(p), '200 hello from the nginx pod\n');
   for (let i = 0; i < 2; i++) {
-    assert.match(await rawRequest(ip, 8080, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    assert.match(await rawRequest(ip, 80, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400 /);
   }
 
   // The log adapter's metrics, derived from the access log: requests by status code.
@@ -432,19 +436,21 @@ test('nginx monitoring example from the OCI log-adapter and metrics-adapter imag
   assert.ok(parsed >= before + paths.length + 2, `${parsed} lines parsed`);
 
   // Its stdout: one JSON object per request, typed fields, the pod's label.
-  const logs = await env.run(['logs', 'nginx-monitored', '-c', 'log-adapter']);
+  const logs = await env.run(['logs', nginxPod, '-c', 'log-adapter']);
   assert.equal(logs.code, 0, logs.err());
   const records = logs
     .out()
     .split('\n')
     .filter((l) => l.includes('"format":"nginx"'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const gateway = ip.replace(/\.\d+$/, '.1');
+  // Service connections are masqueraded: nginx sees the bridge's gateway as the client.
+  const gateway = podAddress.replace(/\.\d+$/, '.1');
   for (const p of paths) {
     const mine = records.filter((r) => r['path'] === p);
     assert.equal(mine.length, 1, `one record for ${p}: ${logs.out()}`);
     const r = mine[0] ?? {};
-    assert.deepEqual(r['source'], { pod: 'nginx-monitored', file: '/var/log/pod/access.log' });
+    // The pod label is the pod's own name ($(POD_NAME) from the downward API).
+    assert.deepEqual(r['source'], { pod: nginxPod, file: '/var/log/pod/access.log' });
     assert.equal(r['method'], 'GET');
     assert.equal(r['protocol'], 'HTTP/1.1');
     assert.equal(r['status'], 200);
@@ -474,7 +480,7 @@ test('nginx monitoring example from the OCI log-adapter and metrics-adapter imag
   for (const c of ['log-adapter', 'metrics-adapter']) {
     const id = env.spawn([
       'exec',
-      'nginx-monitored',
+      nginxPod,
       '-c',
       c,
       '--',
