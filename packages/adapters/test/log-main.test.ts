@@ -76,7 +76,7 @@ describe('podkit-log-adapter (bin)', () => {
     const text = await readFile(merged, 'utf8');
     assert.match(text.split('\n')[0] ?? '', /"msg":"starting"/);
     // The README's command, as typed, with the merged log in place of `podkit logs`.
-    const m = /^# podkit logs nginx-monitored -c log-adapter \| (.*)$/m.exec(
+    const m = /^# podkit logs deploy\/nginx-monitored -c log-adapter \| (.*)$/m.exec(
       await readFile(README, 'utf8'),
     );
     assert.ok(m?.[1] !== undefined, 'the README no longer shows podkit logs of the log adapter');

@@ -8,15 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { freeHostPorts } from '@podkit/runtime/testing';
-import { eventually, prometheusApi, startPrometheus } from './servers.js';
+import { eventually, prometheusApi } from './servers.js';
 
 /*
- * examples/monitoring-adapter as a user runs it: both pods brought up by `podkit up` (real
- * runc containers from host images: redis-server, nginx and the two adapter bins), then
- * Debian's Prometheus — started with the example's own prometheus.yml — scrapes the three
- * adapter endpoints through their host ports, and its query API answers with values that
- * came from inside the pods. Only the host ports (free ones, not 29221/29213/29214/29280) and the
- * scrape interval differ from the example's files.
+ * examples/monitoring-adapter as a user runs it: the redis, nginx and prometheus Deployments
+ * with their Services brought up by `podkit up` (real runc containers from host images:
+ * redis-server, nginx, the two adapter bins and Debian's Prometheus); Prometheus, in its pod,
+ * scrapes the three adapter endpoints through the Services' names (cluster DNS → ClusterIP →
+ * pod), and its query API, on a host port, answers with values that came from inside the
+ * pods. Only the host ports (free ones, not 29280/29290) and the scrape interval differ from
+ * the example's files.
  */
 
 const run = promisify(execFile);
@@ -59,17 +60,17 @@ describe('examples/monitoring-adapter under podkit', () => {
       );
 
     // Host ports below the ephemeral range, where other tests' connections cannot take them.
-    const [redisMetrics = 0, nginxHttp = 0, nginxMetrics = 0, logMetrics = 0] =
-      await freeHostPorts(4);
-    let redisPod = await readFile(join(EXAMPLE, 'redis-pod.yaml'), 'utf8');
-    redisPod = replaceOnce(redisPod, 'hostPort: 29221', `hostPort: ${redisMetrics}`);
-    let nginxPod = await readFile(join(EXAMPLE, 'nginx-pod.yaml'), 'utf8');
-    nginxPod = replaceOnce(nginxPod, 'hostPort: 29280', `hostPort: ${nginxHttp}`);
-    nginxPod = replaceOnce(nginxPod, 'hostPort: 29213', `hostPort: ${nginxMetrics}`);
-    nginxPod = replaceOnce(nginxPod, 'hostPort: 29214', `hostPort: ${logMetrics}`);
-    // Both pods in one manifest: one `podkit up`, one `podkit down`.
+    const [nginxHttp = 0, promPort = 0] = await freeHostPorts(2);
+    const redis = await readFile(join(EXAMPLE, 'redis.yaml'), 'utf8');
+    let nginx = await readFile(join(EXAMPLE, 'nginx.yaml'), 'utf8');
+    nginx = replaceOnce(nginx, 'hostPort: 29280', `hostPort: ${nginxHttp}`);
+    let prom = await readFile(join(EXAMPLE, 'prometheus.yaml'), 'utf8');
+    prom = replaceOnce(prom, 'hostPort: 29290', `hostPort: ${promPort}`);
+    prom = replaceOnce(prom, 'scrape_interval: 5s', 'scrape_interval: 1s');
+    prom = replaceOnce(prom, 'scrape_timeout: 4s', 'scrape_timeout: 1s');
+    // The three files in one manifest: one `podkit up`, one `podkit down`.
     const manifest = join(root, 'monitoring-adapter.yaml');
-    await writeFile(manifest, `${redisPod}---\n${nginxPod}`);
+    await writeFile(manifest, `${redis}---\n${nginx}---\n${prom}`);
     t.after(async () => {
       await podkit('down', '--force', '-f', manifest).catch(() => undefined);
       await podkit('gc').catch(() => undefined);
@@ -98,6 +99,14 @@ describe('examples/monitoring-adapter under podkit', () => {
       '--stop-signal',
       'SIGQUIT',
     );
+    await podkit(
+      'image',
+      'add',
+      'docker.io/prom/prometheus:v2.42.0',
+      '--host',
+      '--entrypoint',
+      '["prometheus"]',
+    );
     for (const [image, bin] of [
       ['ghcr.io/podkit/metrics-adapter:0.1.0', METRICS_BIN],
       ['ghcr.io/podkit/log-adapter:0.1.0', LOG_BIN],
@@ -113,12 +122,12 @@ describe('examples/monitoring-adapter under podkit', () => {
         JSON.stringify(['node', bin]),
       );
     }
-    await podkit('up', '-d', '-f', manifest);
+    await podkit('up', '--wait', '-f', manifest);
 
     // Three keys, one with a TTL, written inside the Redis pod (one `podkit exec`).
     const { stdout: written } = await podkit(
       'exec',
-      'redis-monitored',
+      'deploy/redis-monitored',
       '-c',
       'redis',
       '--',
@@ -145,16 +154,8 @@ describe('examples/monitoring-adapter under podkit', () => {
       assert.equal(res, 'hello from the nginx pod\n');
     }
 
-    // The example's prometheus.yml, pointed at this test's host ports.
-    let promConfig = await readFile(join(EXAMPLE, 'prometheus.yml'), 'utf8');
-    promConfig = replaceOnce(promConfig, 'scrape_interval: 5s', 'scrape_interval: 1s');
-    promConfig = replaceOnce(promConfig, 'scrape_timeout: 4s', 'scrape_timeout: 1s');
-    promConfig = replaceOnce(promConfig, "'127.0.0.1:29221'", `'127.0.0.1:${redisMetrics}'`);
-    promConfig = replaceOnce(promConfig, "'127.0.0.1:29213'", `'127.0.0.1:${nginxMetrics}'`);
-    promConfig = replaceOnce(promConfig, "'127.0.0.1:29214'", `'127.0.0.1:${logMetrics}'`);
-    const prometheus = await startPrometheus('example-prometheus', promConfig);
-    t.after(() => prometheus.stop());
-    const base = `http://127.0.0.1:${prometheus.port}`;
+    // Prometheus's API through its pod's host port.
+    const base = `http://127.0.0.1:${String(promPort)}`;
     const api = <T>(path: string): Promise<T> => prometheusApi<T>(base, path);
     const query = async (q: string): Promise<Vector> =>
       (await api<{ result: Vector }>(`/api/v1/query?query=${encodeURIComponent(q)}`)).result;
@@ -186,15 +187,20 @@ describe('examples/monitoring-adapter under podkit', () => {
       },
       WITHIN,
     );
-    assert.deepEqual(targets.activeTargets.map((x) => x.labels['job']).sort(), [
-      'nginx',
-      'nginx-log',
-      'redis',
-    ]);
+    assert.deepEqual(
+      targets.activeTargets
+        .map((x) => `${x.labels['job'] ?? ''} ${x.labels['instance'] ?? ''}`)
+        .sort(),
+      [
+        'nginx nginx-monitored.default.svc.cluster.local:9113',
+        'nginx-log nginx-monitored.default.svc.cluster.local:9114',
+        'redis redis-monitored.default.svc.cluster.local:9121',
+      ],
+    );
     for (const x of targets.activeTargets) assert.equal(x.lastError, '');
 
     const up = await single('redis_up', (v) => v === 1);
-    assert.equal(up.metric['pod'], 'redis-monitored');
+    assert.equal(up.metric['app'], 'redis-monitored');
     await single('redis_db_keys{db="db0"}', (v) => v === 3);
     await single('redis_db_keys{db="db0"} - redis_db_keys_expiring{db="db0"}', (v) => v === 2);
     const role = await single('redis_instance_info', (v) => v === 1);
@@ -217,7 +223,7 @@ describe('examples/monitoring-adapter under podkit', () => {
     // The log adapter's log, both streams as `podkit logs` shows them: its own lines all carry
     // its name, so the README's `grep -v '"name":"podkit-log-adapter"'` leaves the records
     // only: one JSON object per request, typed fields, the pod label.
-    const { stdout } = await podkit('logs', 'nginx-monitored', '-c', 'log-adapter');
+    const { stdout } = await podkit('logs', 'deploy/nginx-monitored', '-c', 'log-adapter');
     const lines = stdout.split('\n').filter((l) => l !== '');
     const own = lines.filter((l) => l.includes('"name":"podkit-log-adapter"'));
     assert.match(own[0] ?? '', /"msg":"starting"/);
@@ -229,7 +235,10 @@ describe('examples/monitoring-adapter under podkit', () => {
     assert.ok(served.length >= REQUESTS, stdout);
     const first = served[0];
     assert.ok(first !== undefined);
-    assert.deepEqual(first['source'], { pod: 'nginx-monitored', file: '/var/log/pod/access.log' });
+    // The pod label is the pod's own name ($(POD_NAME) from the downward API).
+    const source = first['source'] as { pod: string; file: string };
+    assert.match(source.pod, /^nginx-monitored-[a-z0-9]+-[a-z0-9]{5}$/);
+    assert.equal(source.file, '/var/log/pod/access.log');
     assert.equal(typeof first['body_bytes_sent'], 'number');
   });
 });

@@ -197,9 +197,9 @@ describe('podkit validate', () => {
 
   it('validates the push-to-deploy example', async () => {
     const c = capture();
-    const example = join(repo, 'examples', 'push-to-deploy', 'pod.yaml');
+    const example = join(repo, 'examples', 'push-to-deploy', 'app.yaml');
     assert.equal(await runCli(['validate', example], c.io), 0, c.out());
-    assert.equal(c.out(), `${example}: valid (1 pod, 1 configmap, 1 secret)\n`);
+    assert.equal(c.out(), `${example}: valid (1 deployment, 1 configmap, 1 secret, 1 service)\n`);
   });
 
   it('runs as a bin: exit codes reach the process', () => {

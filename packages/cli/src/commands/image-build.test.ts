@@ -11,7 +11,7 @@ import { REPO, capture, cliTestEnv } from '../testing/cli-test-env.js';
 
 const IMAGE = 'ghcr.io/podkit/metrics-adapter:0.1.0';
 const CONTAINERFILE = path.join(REPO, 'containers', 'metrics-adapter', 'Containerfile');
-const REDIS_EXAMPLE = path.join(REPO, 'examples', 'monitoring-adapter', 'redis-pod.yaml');
+const REDIS_EXAMPLE = path.join(REPO, 'examples', 'monitoring-adapter', 'redis.yaml');
 
 async function podkit(argv: string[]) {
   const c = capture();
@@ -178,19 +178,18 @@ test('build-node image loads into podkit and runs the redis monitoring example, 
     '["redis-server"]',
   ]);
   assert.equal(redis.code, 0, redis.err());
-  // The example as a cluster would get it: `kube export` drops its hostPort 29221, which
-  // other tests' servers may hold on this machine.
+  // The example as a cluster would get it (`kube export`): the Deployment and its Service.
   const exported = await env.run(['kube', 'export', '-f', REDIS_EXAMPLE]);
   assert.equal(exported.code, 0, exported.err());
   assert.match(exported.out(), new RegExp(`image: ${IMAGE}`));
-  const file = await env.manifest('redis-pod.yaml', exported.out());
+  const file = await env.manifest('redis.yaml', exported.out());
   const up = await env.run(['up', '-d', '-f', file, '--timeout', '3m']);
   assert.equal(up.code, 0, up.err());
 
   // Inside the pod: the adapter (node from the image's own layers) serves redis_exporter's
   // metrics read from the redis container over the pod's loopback.
   const inAdapter = (...cmd: string[]) =>
-    env.spawn(['exec', 'redis-monitored', '-c', 'metrics-adapter', '--', ...cmd]);
+    env.spawn(['exec', 'deploy/redis-monitored', '-c', 'metrics-adapter', '--', ...cmd]);
   const scrape = () =>
     inAdapter(
       'node',
