@@ -58,11 +58,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   };
   const network = await loadPodNetwork(layout);
   const gateway = network.gateway ?? firstHost(network.subnet);
+  // The Service controller is made once the runtime is (it follows the runtime's changes).
+  const late: { services?: ServiceController } = {};
   const runtime = await NodeRuntime.open({
     layout,
     hiddenHostPaths: options.hiddenHostPaths,
     log: stamped,
     clusterDns: { nameserver: gateway, domain: 'cluster.local' },
+    // A pod stopping gracefully leaves its Services before its containers hear of it.
+    beforeStop: async (record) => {
+      await late.services?.left(record);
+    },
   });
   // Services: the proxy's nftables table and the cluster DNS, kept in step with pods.
   const services = new ServiceController({
@@ -73,6 +79,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     dnsPort: options.dnsPort,
     log: stamped,
   });
+  late.services = services;
   await services.start();
   // Deployments, ReplicaSets, Jobs, DaemonSets: their pods, created and removed through the runtime.
   const workloads = new WorkloadController({

@@ -1,4 +1,5 @@
 import { CoalescedLoop } from '@podkit/kit';
+import { selects, type PodRecord } from '@podkit/runtime';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { ClusterDnsServer } from '../dns/index.js';
 import { ServiceProxy } from '../proxy/index.js';
@@ -65,6 +66,23 @@ export class ServiceController implements AsyncDisposable {
   /** Schedules a sync (coalesced with any other change meanwhile). */
   changed(): void {
     this.#loop.changed();
+  }
+
+  /**
+   * Resolves once the proxy's rules and the DNS no longer send anything to `record`'s pod
+   * (marked for deletion in the runtime's records): at once when no Service selects it.
+   */
+  async left(record: PodRecord): Promise<void> {
+    const labels = record.pod.metadata.labels;
+    const services = await this.#o.runtime.listServices();
+    const behind = services.some(
+      (r) =>
+        r.service.metadata.namespace === record.namespace &&
+        selects(r.service.spec.selector, labels),
+    );
+    if (!behind) return;
+    this.changed();
+    await this.settled();
   }
 
   /** Resolves once every change heard so far is written. */

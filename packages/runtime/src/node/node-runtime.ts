@@ -80,6 +80,8 @@ export interface NodeRuntimeOptions {
   log?: ((message: string) => void) | undefined;
   /** The cluster DNS pods with dnsPolicy ClusterFirst resolve through (the agent's). */
   clusterDns?: { nameserver: string; domain: string } | undefined;
+  /** Awaited (bounded) before a pod's graceful stop signals anything: PodWorkerOptions.beforeStop. */
+  beforeStop?: ((record: PodRecord) => Promise<void>) | undefined;
 }
 
 /** What `apply` starts: the Pods of one manifest with the objects they reference. */
@@ -635,6 +637,7 @@ export class NodeRuntime implements AsyncDisposable {
       backoff: record.backoff,
       hiddenHostPaths: this.#o.hiddenHostPaths,
       clusterDns: this.#o.clusterDns,
+      beforeStop: this.#o.beforeStop,
       onChange: (r) => {
         this.#emit({ type: 'changed', record: r });
       },

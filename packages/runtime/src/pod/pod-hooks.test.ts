@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { podStarted } from './pod-store.js';
 import { waitForPod } from './wait-for-pod.js';
+import { LEAVE_WAIT_MS } from './pod-worker.js';
 import { readPodEvents } from './pod-store.js';
 import {
   containerStatus,
@@ -128,4 +129,70 @@ spec:
   const failed = events.find((e) => e.reason === 'FailedPostStartHook');
   assert.match(failed?.message ?? '', /Exec lifecycle hook .*exited with 3|no-good/);
   assert.ok(events.some((e) => e.reason === 'Killing' && e.message === 'FailedPostStartHook'));
+});
+
+test('a graceful stop waits for beforeStop (deletion mark written) before preStop and SIGTERM; bounded; a forced stop does not wait', async (t) => {
+  const dir = await hostDir(t);
+  const log = path.join(dir, 'log');
+  const uptime = async (): Promise<string> =>
+    (await readFile('/proc/uptime', 'utf8')).split(' ')[0] ?? '';
+  // The first stop's hook holds for 0.5 s, the second's never answers.
+  let hold: 'briefly' | 'forever' = 'briefly';
+  const seen: (string | undefined)[] = [];
+  const { layout, runtime, up } = await podTestEnv(t, {
+    beforeStop: async (r) => {
+      seen.push(r.deletionTimestamp);
+      await appendFile(log, `hook-begin ${await uptime()}\n`);
+      if (hold === 'forever') return new Promise<void>(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await appendFile(log, `hook-end ${await uptime()}\n`);
+    },
+  });
+  const pod = (name: string): string => `
+apiVersion: v1
+kind: Pod
+metadata: { name: ${name} }
+spec:
+  terminationGracePeriodSeconds: 10
+  volumes: [{ name: w, hostPath: { path: ${dir}, type: Directory } }]
+  containers:
+    - name: app
+      image: busybox:test
+      command: [sh, -c, 'trap "echo term ${UPTIME} >> /w/log; exit 0" TERM; while :; do sleep 0.1; done']
+      lifecycle:
+        preStop:
+          exec: { command: [sh, -c, 'echo prestop ${UPTIME} >> /w/log'] }
+      volumeMounts: [{ name: w, mountPath: /w }]
+`;
+  const first = await up(pod('leaving'));
+  await waitForPod(layout, first.uid, podStarted, { timeoutMs: 30_000 });
+  await stopPodWorker(layout, first.uid);
+  assert.equal(seen.length, 1);
+  assert.ok(seen[0] !== undefined, 'the hook sees the deletion mark');
+  const order = (await readMarks(log)).map((m) => m.what);
+  assert.deepEqual(order, ['hook-begin', 'hook-end', 'prestop', 'term']);
+
+  // A hook that never answers delays the stop by LEAVE_WAIT_MS at most.
+  await writeFile(log, '');
+  hold = 'forever';
+  const second = await up(pod('bounded'));
+  await waitForPod(layout, second.uid, podStarted, { timeoutMs: 30_000 });
+  await stopPodWorker(layout, second.uid);
+  const marks = await readMarks(log);
+  assert.deepEqual(
+    marks.map((m) => m.what),
+    ['hook-begin', 'prestop', 'term'],
+  );
+  const waited = (marks[1]?.at ?? NaN) - (marks[0]?.at ?? NaN);
+  assert.ok(waited >= 1.9 && waited < 6, `preStop ${waited}s after the hook began`);
+
+  // A second stop request (force) does not wait for the hook.
+  await writeFile(log, '');
+  const third = await up(pod('forced'));
+  await waitForPod(layout, third.uid, podStarted, { timeoutMs: 30_000 });
+  const t0 = Date.now();
+  runtime.stop(third.uid);
+  runtime.stop(third.uid, { force: true });
+  await waitForPod(layout, third.uid, (x) => x.released, { timeoutMs: 60_000 });
+  assert.ok(Date.now() - t0 < LEAVE_WAIT_MS, `forced stop took ${Date.now() - t0} ms`);
 });

@@ -60,7 +60,17 @@ export interface PodWorkerOptions {
   onChange?: ((record: PodRecord) => void) | undefined;
   /** The node's cluster DNS (the agent's): pods with dnsPolicy ClusterFirst resolve through it. */
   clusterDns?: { nameserver: string; domain: string } | undefined;
+  /**
+   * Awaited when a graceful stop begins, once the pod's record says it is being deleted and
+   * before any container is signalled or its preStop runs (at most LEAVE_WAIT_MS; not for a
+   * forced stop). The agent resolves it once the pod has left its Services' endpoints (the
+   * proxy's rules are written), so that no new connection reaches a pod that stops serving.
+   */
+  beforeStop?: ((record: PodRecord) => Promise<void>) | undefined;
 }
+
+/** The longest a graceful stop waits for `beforeStop` (the endpoints' update). */
+export const LEAVE_WAIT_MS = 2000;
 
 export { MIN_KILL_GRACE_MS } from './termination.js';
 
@@ -768,6 +778,7 @@ export class PodWorker {
     this.#stopping = true;
     this.#wake?.();
     for (const s of this.#slots) s.attemptAbort?.abort();
+    await this.#leaveEndpoints();
     await terminateInOrder(this.#termination, this.#slots, this.#podGraceMs());
     // Let the supervising loops record the exits (bounded: a lost exit must not hang us).
     await Promise.race([
@@ -779,6 +790,34 @@ export class PodWorker {
       st.phase = endPhase(this.#slots.filter((s) => s.kind === 'main').map((s) => s.status));
     }
     await this.#save();
+  }
+
+  /**
+   * A graceful stop first lets the pod leave its Services (beforeStop, bounded by LEAVE_WAIT_MS
+   * and by a force): on one machine the endpoints' update can be waited for, where Kubernetes
+   * users add a preStop sleep and hope the proxies were quicker.
+   */
+  async #leaveEndpoints(): Promise<void> {
+    const hook = this.#o.beforeStop;
+    const force = this.#force.signal;
+    // A function, not the getter, so the check after the await is not narrowed away.
+    const forced = (): boolean => force.aborted;
+    if (hook === undefined || forced()) return;
+    // The hook waits on what the record says: the deletion mark is written first.
+    await this.#save();
+    if (forced()) return;
+    let timer: NodeJS.Timeout | undefined;
+    let onForce: (() => void) | undefined;
+    await Promise.race([
+      hook(this.#record).catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, LEAVE_WAIT_MS);
+        onForce = resolve;
+        force.addEventListener('abort', onForce, { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+    if (onForce !== undefined) force.removeEventListener('abort', onForce);
   }
 
   /** Releases every resource of the pod; its record, events and logs stay until `down`. */

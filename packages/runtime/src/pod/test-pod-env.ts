@@ -10,7 +10,7 @@ import { assertValid } from '../spec/manifests.js';
 import { ensureStateLayout, stateLayout, type StateLayout } from '../state/state-root.js';
 import { BUSYBOX_PATH_ENV, makeBusyboxRootfs } from '../testing/busybox-rootfs.js';
 import { waitForPod } from './wait-for-pod.js';
-import { NodeRuntime } from '../node/node-runtime.js';
+import { NodeRuntime, type NodeRuntimeOptions } from '../node/node-runtime.js';
 import type { ContainerStatus } from './pod-status.js';
 import { listPodRecords, type PodRecord } from './pod-store.js';
 import { reserveTestSubnet } from '../testing/test-subnet.js';
@@ -22,7 +22,10 @@ const runtimes = new Map<string, NodeRuntime>();
  * A per-test state root with its own pod network (bridge + random /24 in network.json) and a
  * `busybox:test` rootfs image. Everything — pods, bridge, files — is removed in t.after.
  */
-export async function podTestEnv(t: TestContext): Promise<{
+export async function podTestEnv(
+  t: TestContext,
+  options: Pick<NodeRuntimeOptions, 'beforeStop'> = {},
+): Promise<{
   layout: StateLayout;
   runtime: NodeRuntime;
   up: (
@@ -45,7 +48,7 @@ export async function podTestEnv(t: TestContext): Promise<{
     source: { kind: 'rootfs', rootfs },
     config: { env: [BUSYBOX_PATH_ENV], cmd: ['sh'] },
   });
-  const runtime = await NodeRuntime.open({ layout });
+  const runtime = await NodeRuntime.open({ layout, beforeStop: options.beforeStop });
   runtimes.set(layout.root, runtime);
   t.after(async () => {
     for (const r of await listPodRecords(layout)) {
