@@ -37,7 +37,11 @@ export interface ApplyRequest {
    * runtime's ManifestOptions). Absent: each object's own namespace, else `default`.
    */
   namespace?: string | undefined;
-  /** A re-`up`: pods of the file that ended are removed first, each told in a `replaced` line. */
+  /**
+   * A re-`up`: pods of the file that ended are removed first, each told in a `replaced` line;
+   * pods that run already unchanged are left running, each told in an `unchanged` line (one
+   * that changed is refused).
+   */
   replaceEnded?: boolean | undefined;
   /** CrashLoopBackOff base/cap/reset in ms (tests scale them down). */
   backoff?: { baseMs?: number; capMs?: number; resetAfterMs?: number } | undefined;
@@ -83,4 +87,5 @@ export type ApplyLine =
   | ManifestVerdict
   | { type: 'pull'; image: string; event: PullEvent }
   | { type: 'replaced'; name: string; namespace: string; phase: string }
+  | { type: 'unchanged'; name: string; namespace: string }
   | ApplyResult;

@@ -76,6 +76,12 @@ export async function applyManifest(
             line({ type: 'replaced', name: r.name, namespace: r.namespace, phase: r.status.phase });
           }
         : undefined,
+    onUnchanged:
+      input.replaceEnded === true
+        ? (r) => {
+            line({ type: 'unchanged', name: r.name, namespace: r.namespace });
+          }
+        : undefined,
     pull: {
       onEvent: (image, event) => {
         line({ type: 'pull', image, event });

@@ -147,6 +147,49 @@ spec:
   assert.match(none.err(), /name the manifest to run/);
 });
 
+test('up -d again of a running pod: unchanged, left running; an edited one is refused naming the field, the pod untouched', async (t) => {
+  const env = await cliTestEnv(t);
+  const pod = (command: string): string => `apiVersion: v1
+kind: Pod
+metadata:
+  name: steady
+  labels: {app: steady}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: c
+      image: busybox:test
+      command: [sh, -c, '${command}']
+`;
+  const file = await env.manifest('steady.yaml', pod('exec sleep 1000'));
+  const first = await env.run(['up', '-d', '-f', file]);
+  assert.equal(first.code, 0, first.err());
+  const [before] = await listPodRecords(env.layout);
+  const id = before?.status.containerStatuses[0]?.containerID;
+  assert.ok(before !== undefined && id !== undefined);
+
+  const again = await env.run(['up', '-d', '-f', file]);
+  assert.equal(again.code, 0, again.err());
+  assert.match(again.err(), /^pod\/steady unchanged \(it runs already\)$/m);
+  const [same] = await listPodRecords(env.layout);
+  assert.equal(same?.uid, before.uid);
+  assert.equal(same.status.containerStatuses[0]?.containerID, id);
+  assert.equal(same.status.containerStatuses[0]?.restartCount, 0);
+
+  await env.manifest('steady.yaml', pod('exec sleep 2000'));
+  const edited = await env.run(['up', '-d', '-f', file]);
+  assert.equal(edited.code, 1, edited.out() + edited.err());
+  assert.match(
+    edited.err(),
+    /pod "steady" runs already and spec\.containers\[0\]\.command\[2\] differs/,
+  );
+  assert.match(edited.err(), /podkit down steady/);
+  const [still] = await listPodRecords(env.layout);
+  assert.equal(still?.uid, before.uid);
+  assert.equal(still.status.phase, 'Running');
+  assert.equal(still.status.containerStatuses[0]?.containerID, id);
+});
+
 test('foreground up: names in their own colours on a terminal; Ctrl+C stops the pod, exit 130', async (t) => {
   const env = await cliTestEnv(t);
   const file = await env.manifest(

@@ -136,6 +136,9 @@ export function registerUp(program: Command, io: CliIo, state: CommandState): vo
           io.stderr.write(
             `pod/${line.name} ${c.yellow('replaced')} (it had ended: ${line.phase})\n`,
           );
+        // kubectl apply's word for it: the pod runs already as the file says.
+        else if (line.type === 'unchanged')
+          io.stderr.write(`pod/${line.name} ${c.green('unchanged')} (it runs already)\n`);
         else result = line;
       }).finally(() => {
         progress.close();

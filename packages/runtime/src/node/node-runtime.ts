@@ -51,7 +51,8 @@ import {
   type ProcessIdentity,
 } from '../state/process-identity.js';
 import { ensureStateLayout, type StateLayout } from '../state/state-root.js';
-import { admitPod, podPortMappings } from '../pod/admission.js';
+import { AdmissionError, admitPod, podPortMappings } from '../pod/admission.js';
+import { podChange } from '../pod/pod-change.js';
 import type { PodPullOptions } from '../pod/pod-images.js';
 import { loadPodNetwork } from '../pod/network-config.js';
 import type { Leftover } from '../sandbox/index.js';
@@ -117,6 +118,13 @@ export interface ApplyInput {
    * (admission then says to remove it first). Without it, an existing pod fails admission.
    */
   onReplaced?: ((ended: PodRecord) => void) | undefined;
+  /**
+   * With it (a re-`up`): a pod of the input that runs already with the same labels,
+   * annotations and spec is left running, told here and returned as if started (kubectl
+   * apply's "unchanged"); one that differs is refused with the first field that does (a Pod
+   * is not updated in place). Without it, an existing pod fails admission.
+   */
+  onUnchanged?: ((running: PodRecord) => void) | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -267,6 +275,10 @@ export class NodeRuntime implements AsyncDisposable {
     this.#assertOpen();
     const started: PodRecord[] = [];
     if (input.onReplaced !== undefined) await this.#replaceEnded(input.pods, input.onReplaced);
+    const { fresh, unchanged } =
+      input.onUnchanged === undefined
+        ? { fresh: input.pods, unchanged: [] }
+        : await this.#runningAlready(input.pods);
     const services = input.services ?? [];
     checkNamedTargetPorts(services, input.pods);
     const workloads: Workload[] = [
@@ -301,7 +313,7 @@ export class NodeRuntime implements AsyncDisposable {
     let applied: WorkloadRecord[] = [];
     try {
       applied = await this.applyWorkloads(workloads, input.source, input.signal);
-      for (const pod of input.pods) started.push(await this.#up(pod, input));
+      for (const pod of fresh) started.push(await this.#up(pod, input));
     } catch (err) {
       for (const r of started)
         await this.remove(r.namespace, r.name, { force: true }).catch(() => undefined);
@@ -315,7 +327,46 @@ export class NodeRuntime implements AsyncDisposable {
       await this.#removeNewClaims(newClaims);
       throw err;
     }
-    return started;
+    for (const r of unchanged) input.onUnchanged?.(r);
+    // In the file's order.
+    const byName = new Map([...unchanged, ...started].map((r) => [`${r.namespace}/${r.name}`, r]));
+    return input.pods.flatMap((p) => {
+      const r = byName.get(`${p.metadata.namespace}/${p.metadata.name}`);
+      return r === undefined ? [] : [r];
+    });
+  }
+
+  /**
+   * The input's pods that run already unchanged (left alone), and the others; a running pod
+   * whose manifest changed is refused before anything is applied.
+   */
+  async #runningAlready(pods: readonly Pod[]): Promise<{ fresh: Pod[]; unchanged: PodRecord[] }> {
+    const existing = await this.list();
+    const fresh: Pod[] = [];
+    const unchanged: PodRecord[] = [];
+    for (const pod of pods) {
+      const { name, namespace } = pod.metadata;
+      const r = existing.find((x) => x.name === name && x.namespace === namespace);
+      const running =
+        r !== undefined &&
+        !r.released &&
+        r.deletionTimestamp === undefined &&
+        r.status.phase !== 'Succeeded' &&
+        r.status.phase !== 'Failed';
+      if (!running) {
+        fresh.push(pod);
+        continue;
+      }
+      const change = podChange(r.pod, pod);
+      if (change === undefined) {
+        unchanged.push(r);
+        continue;
+      }
+      throw new AdmissionError(pod, [
+        `pod "${name}" runs already and ${change} differs in the file: a Pod is not updated in place (Kubernetes forbids it too); run \`podkit down ${name}\` and then \`up\` again, or make it a Deployment, whose pods are replaced by a rolling update`,
+      ]);
+    }
+    return { fresh, unchanged };
   }
 
   #remember(configMaps: readonly ConfigMap[], secrets: readonly Secret[]): void {
