@@ -143,6 +143,42 @@ test('bad Services: a targetPort name no selected container has is refused with 
   const { readdir } = await import('node:fs/promises');
   assert.deepEqual(await readdir(`${env.root}/services`).catch(() => []), []);
 
+  // The same for the pods a Deployment of the file will make (its template).
+  const deploy = await env.manifest(
+    'deploy-typo.yaml',
+    `apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{name: http, port: 80, targetPort: htp}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: c
+          image: busybox:test
+          command: [sleep, '1000']
+          ports: [{name: http, containerPort: 8080}]
+`,
+  );
+  const refusedDeploy = await env.run(['up', '-d', '-f', deploy]);
+  assert.equal(refusedDeploy.code, 1, refusedDeploy.out());
+  assert.match(
+    refusedDeploy.err(),
+    /Service default\/api \(.*deploy-typo\.yaml:1\): port http targets the port name "htp" \(TCP\), which no container of the pods it selects has \(deployment\/api: http\/TCP\)/,
+  );
+  assert.deepEqual(await readdir(`${env.root}/services`).catch(() => []), []);
+  assert.deepEqual(await readdir(`${env.root}/workloads`).catch(() => []), []);
+  assert.match((await env.run(['ps', '-a'])).err(), /^No pods\.\n$/);
+
   const lonely = await env.manifest(
     'lonely.yaml',
     (app.split('---')[0] ?? '').replace('app: web', 'app: nobody'),

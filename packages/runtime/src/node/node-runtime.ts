@@ -280,7 +280,6 @@ export class NodeRuntime implements AsyncDisposable {
         ? { fresh: input.pods, unchanged: [] }
         : await this.#runningAlready(input.pods);
     const services = input.services ?? [];
-    checkNamedTargetPorts(services, input.pods);
     const workloads: Workload[] = [
       ...(input.deployments ?? []),
       ...(input.replicaSets ?? []),
@@ -288,6 +287,7 @@ export class NodeRuntime implements AsyncDisposable {
       ...(input.jobs ?? []),
       ...(input.daemonSets ?? []),
     ];
+    checkNamedTargetPorts(services, input.pods, workloads);
     const claims = input.persistentVolumeClaims ?? [];
     // A template naming a claim that neither the file nor the machine has: its pods could never
     // start (the kubelet would keep them Pending); refused before anything is created.
@@ -887,13 +887,30 @@ function serviceKey(s: Service): string {
  * file's own pods are selected and none has a container port of that name (and protocol), the
  * Service could never have an endpoint for it — a typo; refused before anything is created.
  */
-function checkNamedTargetPorts(services: readonly Service[], pods: readonly Pod[]): void {
+function checkNamedTargetPorts(
+  services: readonly Service[],
+  pods: readonly Pod[],
+  workloads: readonly Workload[],
+): void {
+  // The file's pods and its workloads' pod templates (their pods are made later).
+  const selectable = [
+    ...pods.map((p) => ({
+      name: p.metadata.name,
+      namespace: p.metadata.namespace,
+      labels: p.metadata.labels,
+      spec: p.spec,
+    })),
+    ...workloads.map((w) => ({
+      name: `${w.kind.toLowerCase()}/${w.metadata.name}`,
+      namespace: w.metadata.namespace,
+      labels: w.spec.template.metadata.labels,
+      spec: w.spec.template.spec,
+    })),
+  ];
   const problems: string[] = [];
   for (const s of services) {
-    const selected = pods.filter(
-      (p) =>
-        p.metadata.namespace === s.metadata.namespace &&
-        selects(s.spec.selector, p.metadata.labels),
+    const selected = selectable.filter(
+      (p) => p.namespace === s.metadata.namespace && selects(s.spec.selector, p.labels),
     );
     if (selected.length === 0) continue;
     for (const port of s.spec.ports) {
@@ -907,7 +924,7 @@ function checkNamedTargetPorts(services: readonly Service[], pods: readonly Pod[
         continue;
       const names = [...new Set(named.map(({ cp }) => `${cp.name ?? ''}/${cp.protocol}`))];
       problems.push(
-        `Service ${s.metadata.namespace}/${s.metadata.name} (${s.origin.file}:${s.origin.line}): port ${port.name ?? String(port.port)} targets the port name "${port.targetPort}" (${port.protocol}), which no container of the pods it selects has (${selected.map((p) => p.metadata.name).join(', ')}: ${names.length > 0 ? names.join(', ') : 'no named ports'})`,
+        `Service ${s.metadata.namespace}/${s.metadata.name} (${s.origin.file}:${s.origin.line}): port ${port.name ?? String(port.port)} targets the port name "${port.targetPort}" (${port.protocol}), which no container of the pods it selects has (${selected.map((p) => p.name).join(', ')}: ${names.length > 0 ? names.join(', ') : 'no named ports'})`,
       );
     }
   }
