@@ -174,7 +174,7 @@ spec:
   const [same] = await listPodRecords(env.layout);
   assert.equal(same?.uid, before.uid);
   assert.equal(same.status.containerStatuses[0]?.containerID, id);
-  assert.equal(same.status.containerStatuses[0]?.restartCount, 0);
+  assert.equal(same.status.containerStatuses[0].restartCount, 0);
 
   await env.manifest('steady.yaml', pod('exec sleep 2000'));
   const edited = await env.run(['up', '-d', '-f', file]);
