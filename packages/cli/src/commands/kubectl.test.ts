@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { freeHostPort } from '@podkit/runtime/testing';
-import { cliTestEnv } from '../testing/cli-test-env.js';
+import { capture, cliTestEnv } from '../testing/cli-test-env.js';
 import { until } from '../testing/until.js';
 
 // The real kubectl (on PATH; scripts/setup.sh installs Debian's kubernetes-client) against
@@ -94,6 +94,34 @@ test('kubectl against podkit: discovery, apply with validation, get, watch, wait
   assert.match(kc.out(), new RegExp(`server: https://127\\.0\\.0\\.1:${String(port)}\\n`));
   assert.match(kc.out(), /current-context: podkit\n/);
   assert.match(kc.out(), /certificate-authority-data: \S+\n/);
+  // --merge into $KUBECONFIG's file: another context stays, the file stays 0600.
+  const mergedFile = path.join(dir, 'merged-config');
+  await writeFile(
+    mergedFile,
+    'apiVersion: v1\nkind: Config\nclusters:\n  - name: other\n    cluster: { server: https://other:6443 }\ncontexts:\n  - name: other\n    context: { cluster: other, user: other }\nusers:\n  - name: other\n    user: { token: o }\ncurrent-context: other\n',
+    { mode: 0o600 },
+  );
+  const merged = await env.run(
+    ['kubeconfig', '--merge'],
+    capture({ env: { KUBECONFIG: mergedFile } }),
+  );
+  assert.equal(merged.code, 0, merged.err());
+  assert.equal(
+    merged.out(),
+    `context "podkit" (https://127.0.0.1:${String(port)}) merged into ${mergedFile}; use it with \`kubectl config use-context podkit\`\n`,
+  );
+  assert.equal((await stat(mergedFile)).mode & 0o777, 0o600);
+  const contexts = await kubectlWith(
+    mergedFile,
+    path.join(dir, 'cache'),
+  )(['config', 'get-contexts', '-o', 'name']);
+  assert.deepEqual(contexts.stdout.trim().split('\n'), ['other', 'podkit']);
+  const viaMerged = await kubectlWith(
+    mergedFile,
+    path.join(dir, 'cache'),
+  )(['--context', 'podkit', 'get', 'ns', 'default', '-o', 'name']);
+  assert.equal(viaMerged.stdout, 'namespace/default\n', viaMerged.stderr);
+
   const kubeconfig = path.join(dir, 'config');
   await writeFile(kubeconfig, kc.out(), { mode: 0o600 });
   const kubectl = kubectlWith(kubeconfig, path.join(dir, 'cache'));
