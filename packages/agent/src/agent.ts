@@ -88,25 +88,29 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     jobBackoff: options.jobBackoff,
   });
   await workloads.start();
-  // The Kubernetes API (kubectl): a failure to listen is logged, the agent runs on without it.
-  const config = await loadAgentConfig(layout.root);
-  let kubeApi: RunningKubeApi | undefined;
-  let kubeApiError: Error | undefined;
-  try {
-    kubeApi = await startKubeApi({
-      root: layout.root,
-      runtime,
-      port: options.apiPort ?? config.apiPort,
-      address: config.apiAddress,
-      log: stamped,
-    });
-    stamped(
-      `Kubernetes API on https://${kubeApi.address}:${String(kubeApi.port)} (podkit kubeconfig)`,
+  // The Kubernetes API (kubectl), started beside the agent's socket (a first start makes its
+  // keys): a failure to listen is logged, and the agent runs on without it.
+  const kubeApi: Promise<RunningKubeApi | Error> = loadAgentConfig(layout.root)
+    .then((config) =>
+      startKubeApi({
+        root: layout.root,
+        runtime,
+        port: options.apiPort ?? config.apiPort,
+        address: config.apiAddress,
+        log: stamped,
+      }),
+    )
+    .then(
+      (api) => {
+        stamped(`Kubernetes API on https://${api.address}:${String(api.port)} (podkit kubeconfig)`);
+        return api;
+      },
+      (err: unknown) => {
+        const e = err instanceof Error ? err : new Error(String(err));
+        stamped(`no Kubernetes API: ${e.message}`);
+        return e;
+      },
     );
-  } catch (err) {
-    kubeApiError = err instanceof Error ? err : new Error(String(err));
-    stamped(`no Kubernetes API: ${kubeApiError.message}`);
-  }
   const info: AgentInfo = {
     pid: process.pid,
     root: layout.root,
@@ -122,7 +126,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     (stopping ??= (async () => {
       server.close();
       server.closeAllConnections();
-      await kubeApi?.close();
+      const api = await kubeApi;
+      if (!(api instanceof Error)) await api.close();
       await workloads.close();
       await services.close();
       await runtime.close();
@@ -136,7 +141,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         runtime,
         workloads,
         info,
-        kubeApi: () => kubeApi?.access() ?? kubeApiError ?? new Error('not started'),
+        kubeApi: async () => {
+          const api = await kubeApi;
+          return api instanceof Error ? api : api.access();
+        },
         stop: () => void stop(),
       },
       req,

@@ -15,7 +15,7 @@ export interface ApiContext {
   workloads: WorkloadController;
   info: AgentInfo;
   /** The Kubernetes API's address, CA and token, or why it is not served. */
-  kubeApi: () => KubeApiAccess | Error;
+  kubeApi: () => Promise<KubeApiAccess | Error>;
   /** `POST /v1/agent/stop`: the agent stops (pods keep running). */
   stop: () => void;
 }
@@ -96,7 +96,7 @@ export async function handleApi(
     }
     if (what === 'kube-api' && ns === undefined && method === 'GET') {
       // The token and CA for `podkit kubeconfig`: this socket is root's alone (0600).
-      const access = ctx.kubeApi();
+      const access = await ctx.kubeApi();
       if (access instanceof Error)
         throw agentError(
           AgentErrorCode.KUBE_API_NOT_SERVED,
