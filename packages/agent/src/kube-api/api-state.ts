@@ -133,15 +133,18 @@ export class KubeApiState {
     const records = (await this.#rt.list()).filter(
       (r) => namespace === undefined || r.namespace === namespace,
     );
-    const out: ApiObject[] = [];
+    const out: { at: number; event: ApiObject }[] = [];
     for (const r of records) {
       const events = await this.#rt.events(r.uid).catch(() => []);
-      events.forEach((e, i) => out.push(eventObject(r, e, i, this.nodeName)));
+      events.forEach((e, i) =>
+        out.push({ at: Date.parse(e.time), event: eventObject(r, e, i, this.nodeName) }),
+      );
     }
     const rv = String(this.clock.current);
+    // By the events' own (sub-second) times: the objects' timestamps are whole seconds.
     return out
-      .sort((a, b) => Date.parse(String(a.firstTimestamp)) - Date.parse(String(b.firstTimestamp)))
-      .map((e) => ({ ...e, metadata: { ...e.metadata, resourceVersion: rv } }));
+      .sort((a, b) => a.at - b.at)
+      .map(({ event: e }) => ({ ...e, metadata: { ...e.metadata, resourceVersion: rv } }));
   }
 
   close(): void {

@@ -6,6 +6,7 @@
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { admit, fieldValidationOf } from './admission.js';
 import { decodeObject, readBody, sendObject } from './http.js';
+import { noChangePatch } from './patch.js';
 import { META_FIELDS, metaFields, type ApiObject } from './objects.js';
 import { includeObjectOf, isWatch, listFilter, type ApiRequest } from './request.js';
 import { alreadyExists, KubeApiError, notFound, refuse } from './status.js';
@@ -98,6 +99,10 @@ export async function handleConfigObjects(r: ApiRequest, rt: ConfigRuntime): Pro
     r.subresource === undefined
   ) {
     answerOne(r, cache.get(`${r.namespace}/${r.name}`), tabler);
+    return;
+  }
+  if (r.name !== undefined && r.namespace !== undefined && r.method === 'PATCH') {
+    await noChangePatch(r, cache.get(`${r.namespace}/${r.name}`));
     return;
   }
   refuse('MethodNotAllowed', 'the server does not allow this method on the requested resource');

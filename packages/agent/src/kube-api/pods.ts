@@ -9,6 +9,7 @@ import { RuntimeErrorCode } from '@podkit/runtime';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { admit, fieldValidationOf } from './admission.js';
 import { decodeObject, readBody, sendObject } from './http.js';
+import { noChangePatch } from './patch.js';
 import { POD_FIELDS, podFields, type ApiPod } from './objects.js';
 import { includeObjectOf, isWatch, listFilter, watchSeconds, type ApiRequest } from './request.js';
 import { alreadyExists, failure, KubeApiError, notFound, refuse } from './status.js';
@@ -83,7 +84,7 @@ export async function handlePods(r: ApiRequest, rt: PodRuntime): Promise<void> {
     return;
   }
   if (method === 'PATCH') {
-    await patchPod(r, current());
+    await noChangePatch(r, current());
     return;
   }
   refuse('MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -167,25 +168,4 @@ async function deletePod(r: ApiRequest, rt: PodRuntime, pod: ApiPod): Promise<vo
         }
       : pod;
   sendObject(r.res, 200, answered);
-}
-
-/**
- * A patch of a pod: podkit cannot change a running pod yet, so only a patch that changes
- * nothing is answered (what `kubectl apply` of an unchanged manifest may send); any other
- * is refused with what to do.
- */
-async function patchPod(r: ApiRequest, pod: ApiPod): Promise<void> {
-  const type = (r.req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-  const patch = decodeObject(
-    await readBody(r.req),
-    type === 'application/json-patch+json' ? 'application/json' : 'application/json',
-  );
-  if (Object.keys(patch).length === 0) {
-    sendObject(r.res, 200, pod);
-    return;
-  }
-  refuse(
-    'MethodNotAllowed',
-    `pods "${pod.metadata.name}": podkit does not update a pod in place yet (${type} patch refused); delete it and create it again`,
-  );
 }

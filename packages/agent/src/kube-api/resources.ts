@@ -41,7 +41,7 @@ export const CORE_V1: readonly ResourceInfo[] = [
     singularName: 'configmap',
     kind: 'ConfigMap',
     namespaced: true,
-    verbs: ['create', 'get', 'list'],
+    verbs: ['create', 'get', 'list', 'patch'],
     shortNames: ['cm'],
   },
   {
@@ -49,7 +49,7 @@ export const CORE_V1: readonly ResourceInfo[] = [
     singularName: 'secret',
     kind: 'Secret',
     namespaced: true,
-    verbs: ['create', 'get', 'list'],
+    verbs: ['create', 'get', 'list', 'patch'],
   },
   {
     name: 'events',

@@ -285,6 +285,36 @@ test('kubectl against podkit: discovery, apply with validation, get, watch, wait
     assert.match(bad.stderr, /field label not supported: spec\.foo/);
   });
 
+  await t.test(
+    'configmaps: apply validated on the server, get, re-apply unchanged; events of a pod',
+    async () => {
+      const file = await env.manifest(
+        'cm.yaml',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: cfg }\ndata: { a: "1", b: "2" }\n',
+      );
+      const applied = await kubectl(['apply', '-f', file]);
+      assert.equal(applied.code, 0, applied.stderr);
+      assert.equal(applied.stdout, 'configmap/cfg created\n');
+      const again = await kubectl(['apply', '-f', file]);
+      assert.equal(again.stdout, 'configmap/cfg unchanged\n', again.stderr);
+      const got = await kubectl(['get', 'cm', '--no-headers']);
+      assert.match(got.stdout, /^cfg\s+2\s+\d+s\n$/);
+      const data = await kubectl(['get', 'configmap', 'cfg', '-o', 'jsonpath={.data.b}']);
+      assert.equal(data.stdout, '2');
+      const events = await kubectl([
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.name=web',
+        '-o',
+        'jsonpath={.items[*].reason}',
+      ]);
+      assert.equal(events.code, 0, events.stderr);
+      assert.deepEqual(events.stdout.split(' ').slice(0, 1), ['Scheduled']);
+      assert.ok(events.stdout.split(' ').includes('Started'), events.stdout);
+    },
+  );
+
   await t.test('get -w sees a deletion; delete waits until the pod is gone', async (tt) => {
     const watch = spawn(
       'kubectl',
