@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { chmod, rm } from 'node:fs/promises';
 import { stateLayout } from '@podkit/runtime';
 import { NodeRuntime, loadPodNetwork, rootTag } from '@podkit/runtime/node';
+import { loadAgentConfig } from './agent-config.js';
+import { startKubeApi, type RunningKubeApi } from './kube-api/server.js';
 import { agentSocketPath, type AgentInfo } from './protocol.js';
 import { handleApi } from './server/api.js';
 import { handleExec } from './server/exec.js';
@@ -22,6 +24,11 @@ export interface AgentOptions {
    * kube-controller-manager's); tests that run an agent in-process shorten it. Not a flag.
    */
   jobBackoff?: { baseMs: number; capMs: number } | undefined;
+  /**
+   * The Kubernetes API's port (`--api-port`; else `apiPort` of `<root>/agent.json`; else 6443,
+   * or a free one when 6443 is taken).
+   */
+  apiPort?: number | undefined;
 }
 
 /** The first host address of an IPv4 CIDR (host-local's default gateway). */
@@ -88,6 +95,29 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     jobBackoff: options.jobBackoff,
   });
   await workloads.start();
+  // The Kubernetes API (kubectl), started beside the agent's socket (a first start makes its
+  // keys): a failure to listen is logged, and the agent runs on without it.
+  const kubeApi: Promise<RunningKubeApi | Error> = loadAgentConfig(layout.root)
+    .then((config) =>
+      startKubeApi({
+        root: layout.root,
+        runtime,
+        port: options.apiPort ?? config.apiPort,
+        address: config.apiAddress,
+        log: stamped,
+      }),
+    )
+    .then(
+      (api) => {
+        stamped(`Kubernetes API on https://${api.address}:${String(api.port)} (podkit kubeconfig)`);
+        return api;
+      },
+      (err: unknown) => {
+        const e = err instanceof Error ? err : new Error(String(err));
+        stamped(`no Kubernetes API: ${e.message}`);
+        return e;
+      },
+    );
   const info: AgentInfo = {
     pid: process.pid,
     root: layout.root,
@@ -103,6 +133,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     (stopping ??= (async () => {
       server.close();
       server.closeAllConnections();
+      const api = await kubeApi;
+      if (!(api instanceof Error)) await api.close();
       await workloads.close();
       await services.close();
       await runtime.close();
@@ -111,7 +143,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       resolveStopped();
     })());
   const server: Server = createServer((req, res) => {
-    void handleApi({ runtime, workloads, info, stop: () => void stop() }, req, res);
+    void handleApi(
+      {
+        runtime,
+        workloads,
+        info,
+        kubeApi: async () => {
+          const api = await kubeApi;
+          return api instanceof Error ? api : api.access();
+        },
+        stop: () => void stop(),
+      },
+      req,
+      res,
+    );
   });
   server.on('upgrade', (req, sock) => {
     void handleExec(runtime, req, sock);

@@ -31,6 +31,14 @@ export const AgentErrorCode = {
   DNS_LISTEN_FAILED: 'DNS_LISTEN_FAILED',
   /** A cluster view given to the DNS server has a name or address DNS cannot carry (a bug). */
   DNS_VIEW_INVALID: 'DNS_VIEW_INVALID',
+  /** The Kubernetes API refused a request (its meta/v1 Status says why: 4xx/5xx, reason). */
+  KUBE_API_REJECTED: 'KUBE_API_REJECTED',
+  /** The Kubernetes API cannot listen on the port asked for (taken, or no right). */
+  KUBE_API_LISTEN_FAILED: 'KUBE_API_LISTEN_FAILED',
+  /** The API's CA, certificate, key or token under the state root is unreadable or unsafe. */
+  KUBE_API_CREDENTIALS: 'KUBE_API_CREDENTIALS',
+  /** The agent does not serve the Kubernetes API (it could not listen; its log says why). */
+  KUBE_API_NOT_SERVED: 'KUBE_API_NOT_SERVED',
 } as const;
 
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];

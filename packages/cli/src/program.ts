@@ -36,6 +36,7 @@ const COMMANDS: readonly (readonly [string, () => Promise<readonly Register[]>])
     },
   ],
   ['kube', async () => [(await import('./commands/kube.js')).registerKube]],
+  ['kubeconfig', async () => [(await import('./commands/kubeconfig.js')).registerKubeconfig]],
   ['agent', async () => [(await import('./commands/agent.js')).registerAgent]],
 ];
 

@@ -7,12 +7,15 @@ import { callOf, httpStatusOf, toWireError, type AgentInfo } from '../protocol.j
 import { AgentErrorCode, agentError } from '../errors.js';
 import type { WorkloadController } from '../workloads/workload-controller.js';
 import { applyManifest, applyRequestOf } from './apply.js';
+import type { KubeApiAccess } from '../kube-api/server.js';
 
 export interface ApiContext {
   runtime: NodeRuntime;
   /** The workload controllers (statuses, deletion with dependents). */
   workloads: WorkloadController;
   info: AgentInfo;
+  /** The Kubernetes API's address, CA and token, or why it is not served. */
+  kubeApi: () => Promise<KubeApiAccess | Error>;
   /** `POST /v1/agent/stop`: the agent stops (pods keep running). */
   stop: () => void;
 }
@@ -89,6 +92,20 @@ export async function handleApi(
     if (what === 'agent' && ns === 'stop' && method === 'POST') {
       sendJson(res, 202, { stopping: true });
       ctx.stop();
+      return;
+    }
+    if (what === 'kube-api' && ns === undefined && method === 'GET') {
+      // The token and CA for `podkit kubeconfig`: this socket is root's alone (0600).
+      const access = await ctx.kubeApi();
+      if (access instanceof Error)
+        throw agentError(
+          AgentErrorCode.KUBE_API_NOT_SERVED,
+          `the agent does not serve the Kubernetes API: ${access.message}`,
+          {
+            hint: 'see agent.log under the state root; `podkit agent stop` then any command starts it again',
+          },
+        );
+      sendJson(res, 200, access);
       return;
     }
     if (what === 'pods' && ns === undefined && method === 'GET') {

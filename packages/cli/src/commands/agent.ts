@@ -4,6 +4,7 @@ import { isProcessAlive, processIdentity } from '@podkit/runtime';
 import { layoutFor, requireHost } from '../context.js';
 import type { CliIo } from '../io.js';
 import type { CommandState } from '../program.js';
+import { UsageError } from '../errors.js';
 
 /**
  * `podkit agent`: runs the node agent of the state root in the foreground (the CLI starts it
@@ -14,12 +15,22 @@ export function registerAgent(program: Command, io: CliIo, _state: CommandState)
   const agent = program
     .command('agent')
     .description('run the node agent in the foreground (pods outlive it)')
-    .action(async (_options: unknown, command: Command) => {
+    .option(
+      '--api-port <port>',
+      "the Kubernetes API's port on 127.0.0.1 (default: apiPort of <root>/agent.json, else 6443 or a free one when it is taken)",
+    )
+    .action(async (options: { apiPort?: string }, command: Command) => {
       await requireHost();
       const layout = layoutFor(command, io);
+      const apiPort = options.apiPort === undefined ? undefined : Number(options.apiPort);
+      if (apiPort !== undefined && (!Number.isInteger(apiPort) || apiPort < 1 || apiPort > 65535))
+        throw new UsageError(
+          `--api-port must be a port number (1-65535), not ${options.apiPort ?? ''}`,
+        );
       const { startAgent } = await import('@podkit/agent');
       const running = await startAgent({
         root: layout.root,
+        apiPort,
         log: (line) => io.stderr.write(`${line}\n`),
       });
       // A bug in one pod's supervision must not take every pod's agent down: it is logged

@@ -369,6 +369,25 @@ export class NodeRuntime implements AsyncDisposable {
     return { fresh, unchanged };
   }
 
+  /**
+   * The ConfigMaps and Secrets applied last (by `up`, or created through the Kubernetes API),
+   * every namespace: what the agent's Kubernetes API lists. In memory only.
+   */
+  configObjects(): { configMaps: ConfigMap[]; secrets: Secret[] } {
+    const configMaps: ConfigMap[] = [];
+    const secrets: Secret[] = [];
+    for (const c of this.#config.values()) {
+      configMaps.push(...c.configMaps.values());
+      secrets.push(...c.secrets.values());
+    }
+    return { configMaps, secrets };
+  }
+
+  /** Keeps ConfigMaps and Secrets for the pods created after them (the Kubernetes API's create). */
+  rememberConfig(configMaps: readonly ConfigMap[], secrets: readonly Secret[]): void {
+    this.#remember(configMaps, secrets);
+  }
+
   #remember(configMaps: readonly ConfigMap[], secrets: readonly Secret[]): void {
     const of = (ns: string) => {
       let c = this.#config.get(ns);

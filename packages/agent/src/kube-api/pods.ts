@@ -1,0 +1,171 @@
+/**
+ * `pods`: get, list (JSON or Table), watch, create, delete. Pods are the runtime's records:
+ * a create admits and starts the pod through NodeRuntime (as `podkit up`), a delete stops it
+ * with its grace period in the background and answers at once, the pod showing its
+ * deletionTimestamp until it is gone (kubectl then waits for the DELETED event).
+ */
+import { PodkitError } from '@podkit/kit';
+import { RuntimeErrorCode } from '@podkit/runtime';
+import type { NodeRuntime } from '@podkit/runtime/node';
+import { admit, fieldValidationOf } from './admission.js';
+import { decodeObject, readBody, sendObject } from './http.js';
+import { noChangePatch } from './patch.js';
+import { POD_FIELDS, podFields, type ApiPod } from './objects.js';
+import { includeObjectOf, isWatch, listFilter, watchSeconds, type ApiRequest } from './request.js';
+import { alreadyExists, failure, KubeApiError, notFound, refuse } from './status.js';
+import { podTable, wantsTable } from './tables.js';
+import { serveWatch } from './watch.js';
+
+export type PodRuntime = Pick<NodeRuntime, 'find' | 'createOwnedPod' | 'remove' | 'stop'>;
+
+export async function handlePods(r: ApiRequest, rt: PodRuntime): Promise<void> {
+  const { method, name, namespace, query: q } = r;
+  const table = wantsTable(r.req.headers.accept);
+  const include = includeObjectOf(q);
+  if (name === undefined) {
+    if (method === 'GET') {
+      const matches = listFilter<ApiPod>(r, podFields, POD_FIELDS, 'Pod');
+      if (isWatch(q)) {
+        serveWatch(r.req, r.res, r.state.pods, {
+          resourceVersion: q.get('resourceVersion'),
+          timeoutSeconds: watchSeconds(q),
+          matches,
+          encode: (_t, pod, first) => {
+            if (!table) return pod;
+            const t = podTable([pod], Date.now(), include, pod.metadata.resourceVersion ?? '');
+            return first ? t : { ...t, columnDefinitions: [] };
+          },
+        });
+        return;
+      }
+      const { items, resourceVersion } = r.state.pods.list();
+      const pods = items.filter(matches).sort(byNamespaceName);
+      if (table) sendObject(r.res, 200, podTable(pods, Date.now(), include, resourceVersion));
+      else
+        sendObject(r.res, 200, {
+          kind: 'PodList',
+          apiVersion: 'v1',
+          metadata: { resourceVersion },
+          items: pods,
+        });
+      return;
+    }
+    if (method === 'POST' && namespace !== undefined) {
+      await createPod(r, rt, namespace);
+      return;
+    }
+    refuse('MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  }
+  if (namespace === undefined)
+    refuse('NotFound', 'the server could not find the requested resource');
+  const current = (): ApiPod => {
+    const pod = findPod(r, namespace, name);
+    if (pod === undefined) throw new KubeApiError(notFound('pods', name));
+    return pod;
+  };
+  if (method === 'GET' && (r.subresource === undefined || r.subresource === 'status')) {
+    const pod = current();
+    if (table)
+      sendObject(
+        r.res,
+        200,
+        podTable([pod], Date.now(), include, pod.metadata.resourceVersion ?? ''),
+      );
+    else sendObject(r.res, 200, pod);
+    return;
+  }
+  if (r.subresource !== undefined)
+    refuse(
+      'NotFound',
+      `the server could not find the requested resource (${r.subresource} is not served yet)`,
+    );
+  if (method === 'DELETE') {
+    await deletePod(r, rt, current());
+    return;
+  }
+  if (method === 'PATCH') {
+    await noChangePatch(r, current());
+    return;
+  }
+  refuse('MethodNotAllowed', `the server does not allow this method on the requested resource`);
+}
+
+function byNamespaceName(a: ApiPod, b: ApiPod): number {
+  return (
+    (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
+    a.metadata.name.localeCompare(b.metadata.name)
+  );
+}
+
+function findPod(r: ApiRequest, namespace: string, name: string): ApiPod | undefined {
+  return r.state.pods
+    .list()
+    .items.find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
+}
+
+async function createPod(r: ApiRequest, rt: PodRuntime, namespace: string): Promise<void> {
+  const body = decodeObject(await readBody(r.req), r.req.headers['content-type']);
+  const { set, name, warnings } = admit(body, 'Pod', namespace, fieldValidationOf(r.query));
+  const [pod] = set.pods;
+  if (pod === undefined || set.pods.length !== 1) refuse('BadRequest', 'the body is not one Pod');
+  if ((await rt.find(namespace, name)) !== undefined)
+    throw new KubeApiError(alreadyExists('pods', name));
+  if (r.query.get('dryRun') === 'All') {
+    refuse('BadRequest', 'dryRun is not supported by podkit yet');
+  }
+  let record;
+  try {
+    record = await rt.createOwnedPod(pod);
+  } catch (err) {
+    if (err instanceof PodkitError && err.code === RuntimeErrorCode.POD_ADMISSION_FAILED)
+      throw new KubeApiError(
+        failure('Forbidden', `pods "${name}" is forbidden: ${err.message}`, { name, kind: 'pods' }),
+        { cause: err },
+      );
+    throw err;
+  }
+  // The runtime announced the new record before answering: the cache has it, with its version.
+  const created = r.state.pods.get(record.uid);
+  if (created === undefined)
+    throw new Error(`pod ${namespace}/${name} was created but not announced`);
+  sendObject(r.res, 201, created, warnings);
+}
+
+async function deletePod(r: ApiRequest, rt: PodRuntime, pod: ApiPod): Promise<void> {
+  const raw = await readBody(r.req);
+  const options = raw.length === 0 ? {} : decodeObject(raw, r.req.headers['content-type']);
+  const graceText =
+    r.query.get('gracePeriodSeconds') ??
+    (typeof options.gracePeriodSeconds === 'number' ? String(options.gracePeriodSeconds) : null);
+  const grace = graceText === null ? undefined : Number(graceText);
+  if (grace !== undefined && (!Number.isInteger(grace) || grace < 0))
+    refuse('BadRequest', `gracePeriodSeconds must be a whole number ≥ 0, not ${String(graceText)}`);
+  const { namespace = 'default', name } = pod.metadata;
+  const force = grace === 0;
+  // The removal runs on: the answer is the pod as it is now, terminating.
+  void rt
+    .remove(namespace, name, {
+      force,
+      timeoutMs: grace === undefined || grace === 0 ? undefined : grace * 1000 + 30_000,
+    })
+    .catch((err: unknown) => {
+      if (err instanceof PodkitError && err.code === RuntimeErrorCode.POD_NOT_FOUND) return;
+      r.log(
+        `kube-api: deleting pod ${namespace}/${name}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const answered: ApiPod =
+    pod.metadata.deletionTimestamp === undefined
+      ? {
+          ...pod,
+          metadata: {
+            ...pod.metadata,
+            deletionTimestamp: now,
+            deletionGracePeriodSeconds:
+              grace ?? (pod.spec.terminationGracePeriodSeconds as number | undefined) ?? 30,
+          },
+        }
+      : pod;
+  sendObject(r.res, 200, answered);
+}

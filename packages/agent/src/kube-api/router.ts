@@ -1,0 +1,138 @@
+/**
+ * The API's routes: authentication first (every path), then discovery, OpenAPI and the
+ * core/v1 resources. Every failure leaves as a meta/v1 Status with its HTTP code.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NodeRuntime } from '@podkit/runtime/node';
+import type { KubeApiState } from './api-state.js';
+import { hasToken } from './auth.js';
+import { handleConfigObjects, handleEvents, handleNamespaces } from './core-objects.js';
+import { apiGroupList, apiVersions, coreV1ResourceList, versionInfo } from './discovery.js';
+import { sendObject, sendStatus } from './http.js';
+import { openApiV3Root, openApiV3CoreV1 } from './openapi.js';
+import { handlePods } from './pods.js';
+import type { ApiRequest } from './request.js';
+import { coreResource } from './resources.js';
+import { failure, KubeApiError, unauthorized } from './status.js';
+
+export interface RouterContext {
+  state: KubeApiState;
+  runtime: Pick<
+    NodeRuntime,
+    'find' | 'createOwnedPod' | 'remove' | 'stop' | 'rememberConfig' | 'configObjects'
+  >;
+  token: string;
+  /** `127.0.0.1:6443`: what discovery tells clients. */
+  serverAddress: () => string;
+  log: (line: string) => void;
+}
+
+export async function route(
+  ctx: RouterContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  try {
+    if (!hasToken(req.headers, ctx.token)) {
+      sendStatus(res, unauthorized());
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'https://podkit');
+    const parts = url.pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
+    const method = req.method ?? 'GET';
+    const path = `/${parts.join('/')}`;
+    if (method === 'GET') {
+      switch (path) {
+        case '/version':
+          sendObject(res, 200, versionInfo());
+          return;
+        case '/api':
+          sendObject(res, 200, apiVersions(ctx.serverAddress()));
+          return;
+        case '/api/v1':
+          sendObject(res, 200, coreV1ResourceList());
+          return;
+        case '/apis':
+          sendObject(res, 200, apiGroupList());
+          return;
+        case '/openapi/v3':
+          sendObject(res, 200, openApiV3Root());
+          return;
+        case '/openapi/v3/api/v1':
+          sendObject(res, 200, openApiV3CoreV1());
+          return;
+        case '/healthz':
+        case '/livez':
+        case '/readyz':
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+          return;
+      }
+    }
+    if (parts[0] !== 'api' || parts[1] !== 'v1')
+      throw new KubeApiError(
+        failure('NotFound', 'the server could not find the requested resource'),
+      );
+    const rest = parts.slice(2);
+    let namespace: string | undefined;
+    let resource: string | undefined;
+    let name: string | undefined;
+    let subresource: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      [, namespace, resource, name, subresource] = rest;
+    } else {
+      [resource, name, subresource] = rest;
+      if (resource !== 'namespaces' && name !== undefined) resource = undefined; // /api/v1/pods/x is no path
+    }
+    const info = resource === undefined ? undefined : coreResource(resource);
+    if (info === undefined || rest.length > 5 || (!info.namespaced && namespace !== undefined))
+      throw new KubeApiError(
+        failure('NotFound', 'the server could not find the requested resource'),
+      );
+    const r: ApiRequest = {
+      req,
+      res,
+      method,
+      query: url.searchParams,
+      namespace,
+      resource: info.name,
+      name,
+      subresource,
+      state: ctx.state,
+      log: ctx.log,
+    };
+    switch (info.name) {
+      case 'pods':
+        await handlePods(r, ctx.runtime);
+        return;
+      case 'configmaps':
+      case 'secrets':
+        await handleConfigObjects(r, ctx.runtime);
+        return;
+      case 'namespaces':
+        handleNamespaces(r);
+        return;
+      case 'events':
+        await handleEvents(r);
+        return;
+    }
+    throw new KubeApiError(failure('NotFound', 'the server could not find the requested resource'));
+  } catch (err) {
+    if (err instanceof KubeApiError) {
+      sendStatus(res, err.status);
+      return;
+    }
+    ctx.log(
+      `kube-api: internal error on ${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
+    sendStatus(
+      res,
+      failure(
+        'InternalError',
+        `an error on the server (podkit) has prevented the request from succeeding: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+    );
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The Kubernetes API's listener: HTTPS with the state root's server certificate, on 127.0.0.1
+ * unless another address is asked for. The port asked for (default 6443): when it is the
+ * default and taken, the next ten are tried, then any free one, and the log says which.
+ */
+import { createServer, type Server } from 'node:https';
+import type { NodeRuntime } from '@podkit/runtime/node';
+import { AgentErrorCode, agentError } from '../errors.js';
+import { KubeApiState } from './api-state.js';
+import { ensureCredentials, type ApiCredentials } from './pki.js';
+import { route } from './router.js';
+
+export const DEFAULT_API_PORT = 6443;
+
+export interface KubeApiOptions {
+  root: string;
+  runtime: NodeRuntime;
+  /** undefined: 6443, or another free one when it is taken. */
+  port?: number | undefined;
+  /** Default 127.0.0.1; anything else only when asked for. */
+  address?: string | undefined;
+  log: (line: string) => void;
+}
+
+/** What `podkit kubeconfig` is given (over the agent's root-only socket). */
+export interface KubeApiAccess {
+  server: string;
+  caPem: string;
+  token: string;
+}
+
+export interface RunningKubeApi {
+  readonly port: number;
+  readonly address: string;
+  access(): KubeApiAccess;
+  close(): Promise<void>;
+}
+
+export async function startKubeApi(o: KubeApiOptions): Promise<RunningKubeApi> {
+  const address = o.address ?? '127.0.0.1';
+  const creds: ApiCredentials = await ensureCredentials(
+    o.root,
+    address === '127.0.0.1' ? [] : [address],
+  );
+  const state = await KubeApiState.open(o.runtime);
+  let port = 0;
+  const host = (): string => `${address.includes(':') ? `[${address}]` : address}:${String(port)}`;
+  const server: Server = createServer(
+    { cert: creds.certPem, key: creds.keyPem, minVersion: 'TLSv1.2' },
+    (req, res) => {
+      void route(
+        { state, runtime: o.runtime, token: creds.token, serverAddress: host, log: o.log },
+        req,
+        res,
+      );
+    },
+  );
+  // Watches stay open for long: no request timeout (each watch ends itself).
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  const candidates =
+    o.port !== undefined
+      ? [o.port]
+      : [...Array.from({ length: 11 }, (_, i) => DEFAULT_API_PORT + i), 0];
+  let lastError: unknown;
+  for (const p of candidates) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(p, address, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const a = server.address();
+      port = typeof a === 'object' && a !== null ? a.port : p;
+      lastError = undefined;
+      break;
+    } catch (err) {
+      lastError = err;
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
+    }
+  }
+  if (lastError !== undefined) {
+    state.close();
+    throw agentError(
+      AgentErrorCode.KUBE_API_LISTEN_FAILED,
+      `the Kubernetes API cannot listen on ${address}:${String(o.port ?? DEFAULT_API_PORT)}: ${lastError instanceof Error ? lastError.message : 'error'}`,
+      {
+        cause: lastError,
+        hint: 'choose another port: `podkit agent --api-port PORT`, or "apiPort" in <root>/agent.json',
+      },
+    );
+  }
+  if (o.port === undefined && port !== DEFAULT_API_PORT)
+    o.log(
+      `the Kubernetes API's default port ${String(DEFAULT_API_PORT)} is taken: serving on ${String(port)} instead`,
+    );
+  return {
+    port,
+    address,
+    access: () => ({ server: `https://${host()}`, caPem: creds.caPem, token: creds.token }),
+    close: async () => {
+      state.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+    },
+  };
+}
