@@ -1,5 +1,5 @@
 /** /proc readings shared by the benchmark scripts (Linux). */
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 
 const CLK_TCK = 100; // Linux USER_HZ for /proc/<pid>/stat
 
@@ -24,4 +24,26 @@ export async function memory(pid: number): Promise<Memory> {
   const mib = (key: string) =>
     Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1]) / 1024;
   return { rss: mib('VmRSS'), peak: mib('VmHWM'), anon: mib('RssAnon'), file: mib('RssFile') };
+}
+
+/** RSS and PSS summed over processes, and how many. */
+export interface ProcessesMemory {
+  rssKb: number;
+  pssKb: number;
+  count: number;
+}
+
+/** RSS and PSS of every process whose command line satisfies `pick`. */
+export async function memoryOf(pick: (argv: string[]) => boolean): Promise<ProcessesMemory> {
+  const mem: ProcessesMemory = { rssKb: 0, pssKb: 0, count: 0 };
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const argv = (await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (argv[0] === '' || !pick(argv)) continue;
+    const rollup = await readFile(`/proc/${name}/smaps_rollup`, 'utf8').catch(() => '');
+    mem.rssKb += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    mem.pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    mem.count++;
+  }
+  return mem;
 }

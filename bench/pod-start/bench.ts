@@ -6,10 +6,11 @@
  * MiB (RSS, and PSS: shared pages divided among the processes that map them).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeBusyboxRootfs } from '../../packages/runtime/src/testing/busybox-rootfs.js';
+import { memoryOf, type ProcessesMemory } from '../lib/proc.js';
 import { pct, run, timed } from '../lib/timing.js';
 
 const runs = Number(process.argv[2] ?? '20');
@@ -17,27 +18,6 @@ const repo = path.resolve(import.meta.dirname, '../..');
 const template = await readFile(path.join(repo, 'bench/pod-start/pod.yaml'), 'utf8');
 const image = 'localhost/podkit-bench-busybox:latest';
 const cli = path.join(repo, 'packages/cli/dist/bundle/podkit.js');
-
-interface Mem {
-  rssKb: number;
-  pssKb: number;
-  count: number;
-}
-
-/** RSS and PSS of every process whose command line satisfies `pick`. */
-async function memoryOf(pick: (argv: string[]) => boolean): Promise<Mem> {
-  const mem: Mem = { rssKb: 0, pssKb: 0, count: 0 };
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const argv = (await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0] === '' || !pick(argv)) continue;
-    const rollup = await readFile(`/proc/${name}/smaps_rollup`, 'utf8').catch(() => '');
-    mem.rssKb += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    mem.pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    mem.count++;
-  }
-  return mem;
-}
 
 const mib = (kb: number): string => (kb / 1024).toFixed(1);
 const work = await mkdtemp(path.join(tmpdir(), 'podkit-bench-'));
@@ -100,7 +80,7 @@ try {
   }
   const loadAfter = loadavg()[0] ?? NaN;
   // Memory with 1 and with 10 running pods, each side alone on the machine.
-  const memory: Record<string, { podkit: Mem; podman: Mem }> = {};
+  const memory: Record<string, { podkit: ProcessesMemory; podman: ProcessesMemory }> = {};
   for (const n of [1, 10]) {
     for (const f of manifests.slice(0, n)) run('node', podkitCmd('up', '-d', '-f', f));
     const pk = await memoryOf(ofPodkit);

@@ -16,33 +16,13 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { freeHostPorts } from '../../packages/runtime/src/testing/host-port.js';
+import { memoryOf, type ProcessesMemory } from '../lib/proc.js';
 import { pct, run, timed } from '../lib/timing.js';
 
 const runs = Number(process.argv[2] ?? '5');
 const repo = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(repo, 'packages/cli/dist/bundle/podkit.js');
 const example = path.join(repo, 'examples/redis-ambassador');
-
-interface Mem {
-  rssKb: number;
-  pssKb: number;
-  count: number;
-}
-
-/** RSS and PSS of every process whose command line satisfies `pick`. */
-async function memoryOf(pick: (argv: string[]) => boolean): Promise<Mem> {
-  const mem: Mem = { rssKb: 0, pssKb: 0, count: 0 };
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const argv = (await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (argv[0] === '' || !pick(argv)) continue;
-    const rollup = await readFile(`/proc/${name}/smaps_rollup`, 'utf8').catch(() => '');
-    mem.rssKb += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    mem.pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    mem.count++;
-  }
-  return mem;
-}
 
 const mib = (kb: number): string => (kb / 1024).toFixed(1);
 const work = await mkdtemp(path.join(tmpdir(), 'podkit-bench-redis-app-'));
@@ -106,7 +86,7 @@ try {
   );
 
   const times: number[] = [];
-  let mem: Mem | undefined;
+  let mem: ProcessesMemory | undefined;
   for (let i = 0; i < runs; i++) {
     times.push(timed(process.execPath, podkit('up', '--wait', '-f', appFile)));
     const notReady: string[] = [];
