@@ -227,6 +227,58 @@ test('kubectl logs and exec against podkit', async (t) => {
     assert.notEqual(notThere.code, 0);
   });
 
+  await t.test(
+    'port-forward is refused with a Status (not served yet); SPDY exec is refused',
+    async () => {
+      const local = await freeHostPort();
+      const pf = await kubectl([
+        'port-forward',
+        'pod/app',
+        `${String(local)}:80`,
+        '--request-timeout=20s',
+      ]);
+      assert.notEqual(pf.code, 0);
+      assert.match(pf.stderr, /portforward is not served yet/);
+      // What kubectl's SPDY fallback sends: an upgrade to SPDY/3.1, answered with a 400 Status.
+      const spdy = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          new URL(
+            '/api/v1/namespaces/default/pods/app/exec?command=true&container=main&stdout=true',
+            server,
+          ),
+          {
+            ca,
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${token}`,
+              connection: 'Upgrade',
+              upgrade: 'SPDY/3.1',
+              'x-stream-protocol-version': 'v4.channel.k8s.io',
+            },
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => {
+              resolve({ status: res.statusCode ?? 0, body });
+            });
+          },
+        );
+        req.on('upgrade', () => {
+          reject(new Error('upgraded to SPDY'));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(spdy.status, 400);
+      assert.match(
+        (JSON.parse(spdy.body) as { message: string }).message,
+        /^podkit serves exec over WebSocket only .* SPDY is not supported/,
+      );
+    },
+  );
+
   await t.test('exec -it: a shell in a pseudo-terminal (kubectl run under script(1))', async () => {
     const args = ['--cache-dir', kubectl.cacheDir, 'exec', '-it', 'app', '-c', 'main', '--', 'sh'];
     const child = spawn('script', ['-qefc', ['kubectl', ...args].join(' '), '/dev/null'], {
