@@ -10,13 +10,14 @@ import type { NodeRuntime } from '@podkit/runtime/node';
 import { admit, fieldValidationOf } from './admission.js';
 import { decodeObject, readBody, sendObject } from './http.js';
 import { noChangePatch } from './patch.js';
+import { servePodLog } from './pod-log.js';
 import { POD_FIELDS, podFields, type ApiPod } from './objects.js';
 import { includeObjectOf, isWatch, listFilter, watchSeconds, type ApiRequest } from './request.js';
 import { alreadyExists, failure, KubeApiError, notFound, refuse } from './status.js';
 import { podTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
 
-export type PodRuntime = Pick<NodeRuntime, 'find' | 'createOwnedPod' | 'remove' | 'stop'>;
+export type PodRuntime = Pick<NodeRuntime, 'find' | 'createOwnedPod' | 'remove' | 'stop' | 'logs'>;
 
 export async function handlePods(r: ApiRequest, rt: PodRuntime): Promise<void> {
   const { method, name, namespace, query: q } = r;
@@ -74,6 +75,16 @@ export async function handlePods(r: ApiRequest, rt: PodRuntime): Promise<void> {
     else sendObject(r.res, 200, pod);
     return;
   }
+  if (r.subresource === 'log' && method === 'GET') {
+    await servePodLog(r, rt, namespace, name);
+    return;
+  }
+  if (
+    (r.subresource === 'exec' || r.subresource === 'attach' || r.subresource === 'portforward') &&
+    (method === 'GET' || method === 'POST')
+  )
+    // The API server's answer to a streaming request that did not ask for an upgrade.
+    refuse('BadRequest', 'Upgrade request required');
   if (r.subresource !== undefined)
     refuse(
       'NotFound',

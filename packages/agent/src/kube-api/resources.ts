@@ -64,6 +64,14 @@ export const CORE_V1: readonly ResourceInfo[] = [
 /** Subresources listed in discovery (kubectl reads `pods/status` for `wait` and `describe`). */
 export const CORE_V1_SUBRESOURCES = [
   { name: 'pods/status', singularName: '', kind: 'Pod', namespaced: true, verbs: ['get'] },
+  { name: 'pods/log', singularName: '', kind: 'Pod', namespaced: true, verbs: ['get'] },
+  {
+    name: 'pods/exec',
+    singularName: '',
+    kind: 'PodExecOptions',
+    namespaced: true,
+    verbs: ['create', 'get'],
+  },
 ] as const;
 
 export function coreResource(name: string): ResourceInfo | undefined {

@@ -3,6 +3,7 @@
  * core/v1 resources. Every failure leaves as a meta/v1 Status with its HTTP code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import type { KubeApiState } from './api-state.js';
 import { hasToken } from './auth.js';
@@ -10,6 +11,7 @@ import { handleConfigObjects, handleEvents, handleNamespaces } from './core-obje
 import { apiGroupList, apiVersions, coreV1ResourceList, versionInfo } from './discovery.js';
 import { sendObject, sendStatus } from './http.js';
 import { openApiV3Root, openApiV3CoreV1 } from './openapi.js';
+import { rejectUpgrade, serveExec, unsupportedUpgrade } from './pod-exec.js';
 import { handlePods } from './pods.js';
 import type { ApiRequest } from './request.js';
 import { coreResource } from './resources.js';
@@ -19,7 +21,14 @@ export interface RouterContext {
   state: KubeApiState;
   runtime: Pick<
     NodeRuntime,
-    'find' | 'createOwnedPod' | 'remove' | 'stop' | 'rememberConfig' | 'configObjects'
+    | 'find'
+    | 'createOwnedPod'
+    | 'remove'
+    | 'stop'
+    | 'rememberConfig'
+    | 'configObjects'
+    | 'logs'
+    | 'exec'
   >;
   token: string;
   /** `127.0.0.1:6443`: what discovery tells clients. */
@@ -133,6 +142,68 @@ export async function route(
         'InternalError',
         `an error on the server (podkit) has prevented the request from succeeding: ${err instanceof Error ? err.message : String(err)}`,
       ),
+    );
+  }
+}
+
+/**
+ * An upgrade request (`pods/exec` over WebSocket; SPDY and anything else are refused with a
+ * Status, which a client falling back from WebSocket to SPDY prints).
+ */
+export async function routeUpgrade(
+  ctx: RouterContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  socket.on('error', () => undefined);
+  try {
+    if (!hasToken(req.headers, ctx.token)) {
+      rejectUpgrade(socket, unauthorized());
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'https://podkit');
+    const parts = url.pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
+    const [api, v1, nsWord, namespace, pods, name, sub] = parts;
+    if (
+      api !== 'api' ||
+      v1 !== 'v1' ||
+      nsWord !== 'namespaces' ||
+      pods !== 'pods' ||
+      namespace === undefined ||
+      name === undefined ||
+      parts.length !== 7
+    )
+      throw new KubeApiError(
+        failure('NotFound', 'the server could not find the requested resource'),
+      );
+    if (sub === 'exec') {
+      await serveExec(ctx.runtime, req, socket, head, url.searchParams, namespace, name, ctx.log);
+      return;
+    }
+    if (sub === 'attach' || sub === 'portforward')
+      throw new KubeApiError(
+        failure(
+          'NotFound',
+          `the server could not find the requested resource (${sub} is not served yet)`,
+        ),
+      );
+    throw new KubeApiError(unsupportedUpgrade(sub ?? 'this request'));
+  } catch (err) {
+    if (socket.destroyed) return;
+    if (err instanceof KubeApiError) {
+      rejectUpgrade(socket, err.status);
+      return;
+    }
+    ctx.log(
+      `kube-api: internal error on upgrade ${(req.url ?? '').split('?')[0] ?? ''}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
+    rejectUpgrade(
+      socket,
+      failure('InternalError', err instanceof Error ? err.message : String(err)),
     );
   }
 }

@@ -3,12 +3,14 @@
  * unless another address is asked for. The port asked for (default 6443): when it is the
  * default and taken, the next ten are tried, then any free one, and the log says which.
  */
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { AgentErrorCode, agentError } from '../errors.js';
 import { KubeApiState } from './api-state.js';
 import { ensureCredentials, type ApiCredentials } from './pki.js';
-import { route } from './router.js';
+import { route, routeUpgrade, type RouterContext } from './router.js';
 
 export const DEFAULT_API_PORT = 6443;
 
@@ -45,16 +47,23 @@ export async function startKubeApi(o: KubeApiOptions): Promise<RunningKubeApi> {
   const state = await KubeApiState.open(o.runtime);
   let port = 0;
   const host = (): string => `${address.includes(':') ? `[${address}]` : address}:${String(port)}`;
+  const ctx: RouterContext = {
+    state,
+    runtime: o.runtime,
+    token: creds.token,
+    serverAddress: host,
+    log: o.log,
+  };
   const server: Server = createServer(
     { cert: creds.certPem, key: creds.keyPem, minVersion: 'TLSv1.2' },
     (req, res) => {
-      void route(
-        { state, runtime: o.runtime, token: creds.token, serverAddress: host, log: o.log },
-        req,
-        res,
-      );
+      void route(ctx, req, res);
     },
   );
+  // exec's WebSocket (and the refusal of what is not served, as a Status).
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void routeUpgrade(ctx, req, socket, head);
+  });
   // Watches stay open for long: no request timeout (each watch ends itself).
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { freeHostPort } from '@podkit/runtime/testing';
 import { capture, cliTestEnv } from '../testing/cli-test-env.js';
+import { kubectlWith } from '../testing/kubectl.js';
 import { until } from '../testing/until.js';
 
 // The real kubectl (on PATH; scripts/setup.sh installs Debian's kubernetes-client) against
@@ -25,29 +26,6 @@ spec:
       command: [sh, -c, 'exec sleep 1000']
       readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 }${extra}
 `;
-
-interface Kubectl {
-  (args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
-  env: NodeJS.ProcessEnv;
-  cacheDir: string;
-}
-
-function kubectlWith(kubeconfig: string, cacheDir: string): Kubectl {
-  const env = { ...process.env, KUBECONFIG: kubeconfig };
-  const run = (args: readonly string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        'kubectl',
-        ['--cache-dir', cacheDir, ...args],
-        { env, timeout: 60_000, encoding: 'utf8' },
-        (err, stdout, stderr) => {
-          const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
-  return Object.assign(run, { env, cacheDir });
-}
 
 /** A request with a chosen Authorization header (or none) and body: status and body. */
 function rawCall(

@@ -25,6 +25,27 @@ export interface FollowLogOptions {
   /** Follow new entries until this aborts; then what was written meanwhile is still read. */
   until?: AbortSignal | undefined;
   pollMs?: number | undefined;
+  /** Only entries written in this window (ms since the epoch; `tail` counts within it). */
+  window?: LogWindow | undefined;
+}
+
+/** A time window over a log: `from` included, `to` excluded; either may be open. */
+export interface LogWindow {
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+/** An RFC 3339 UTC timestamp (any number of fraction digits) in ms since the epoch. */
+export function logTimeMs(ts: string): number {
+  const whole = Date.parse(`${ts.slice(0, 19)}Z`);
+  const frac = /^\.(\d+)/.exec(ts.slice(19));
+  return frac === null ? whole : whole + Number(`0.${frac[1] ?? '0'}`) * 1000;
+}
+
+function inWindow(w: LogWindow | undefined, e: LogEntry): boolean {
+  if (w === undefined) return true;
+  const t = logTimeMs(e.timestamp);
+  return (w.from === undefined || t >= w.from) && (w.to === undefined || t < w.to);
 }
 
 /**
@@ -40,7 +61,7 @@ export async function* containerLog(
   let hide = 0;
   if (options.tail !== undefined) {
     let total = 0;
-    for await (const _ of readLogs(file)) total++;
+    for await (const e of readLogs(file)) if (inWindow(options.window, e)) total++;
     hide = Math.max(0, total - options.tail);
   }
   let count = 0;
@@ -51,6 +72,7 @@ export async function* containerLog(
     pollMs: options.pollMs ?? 100,
     signal: options.until,
   })) {
+    if (!inWindow(options.window, e)) continue;
     if (count++ < hide) continue;
     yield e;
   }
@@ -59,6 +81,7 @@ export async function* containerLog(
   let seen = 0;
   try {
     for await (const e of readLogs(file, { timestamps: options.timestamps })) {
+      if (!inWindow(options.window, e)) continue;
       if (seen++ < count) continue;
       yield e;
     }
@@ -69,6 +92,8 @@ export async function* containerLog(
 
 export interface PodLogOptions {
   follow?: boolean | undefined;
+  /** Only the entries of this time window (kubectl's `--since`, `--previous`). */
+  window?: LogWindow | undefined;
   tail?: number | undefined;
   timestamps?: boolean | undefined;
   signal?: AbortSignal | undefined;
@@ -87,9 +112,9 @@ export async function* podLog(
   subscribe: (listener: (change: PodChange) => void) => () => void,
 ): AsyncGenerator<Buffer> {
   const file = containerLogPath(layout, record.uid, container);
-  const { tail, timestamps, signal } = options;
+  const { tail, timestamps, signal, window } = options;
   if (options.follow !== true) {
-    for await (const e of containerLog(file, { tail, timestamps })) {
+    for await (const e of containerLog(file, { tail, timestamps, window })) {
       if (signal?.aborted === true) return;
       yield e.output;
     }
@@ -119,7 +144,7 @@ export async function* podLog(
   try {
     const now = await readPodRecord(layout, record.uid);
     if (now === undefined || containerEnded(now, container)) end();
-    for await (const e of containerLog(file, { tail, timestamps, until: until.signal })) {
+    for await (const e of containerLog(file, { tail, timestamps, window, until: until.signal })) {
       if (signal?.aborted === true) return;
       yield e.output;
     }

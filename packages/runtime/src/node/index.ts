@@ -10,7 +10,7 @@ export {
   type PodChange,
   type RemoveOptions,
 } from './node-runtime.js';
-export { containerEnded } from './container-log.js';
+export { containerEnded, logTimeMs, type LogWindow } from './container-log.js';
 export {
   SERVICE_CIDR,
   serviceEndpoints,
