@@ -8,6 +8,7 @@ import {
   type Probe,
   type Volume,
 } from '@podkit/runtime';
+import { UsageError } from '../errors.js';
 import { globalOptions } from '../context.js';
 import { agentFor, getPod, podEvents } from '../agent-access.js';
 import type { CliIo } from '../io.js';
@@ -299,11 +300,35 @@ export function registerDescribe(program: Command, io: CliIo, _state: CommandSta
   program
     .command('describe')
     .description('show a pod in detail: containers, states, conditions, volumes, events')
-    .argument('<name>', 'pod name')
-    .action(async (name: string, _options: unknown, command: Command) => {
-      const client = await agentFor(command, io);
-      const record = await getPod(client, globalOptions(command).namespace, name);
-      const events = await podEvents(client, record.namespace, record.name);
-      io.stdout.write(renderDescribe(record, events, Date.now()));
+    .argument('<name>', "pod name (kubectl's `pod NAME` and `pod/NAME` too)")
+    .argument('[pod]', 'with `pod` (or po, pods) first: the pod name')
+    .action(
+      async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+        const name = podName(first, second);
+        const client = await agentFor(command, io);
+        const record = await getPod(client, globalOptions(command).namespace, name);
+        const events = await podEvents(client, record.namespace, record.name);
+        io.stdout.write(renderDescribe(record, events, Date.now()));
+      },
+    );
+}
+
+const POD_WORDS = new Set(['pod', 'pods', 'po']);
+
+/** The pod `describe NAME`, `describe pod NAME` or `describe pod/NAME` names. */
+function podName(first: string, second: string | undefined): string {
+  const slash = first.indexOf('/');
+  if (second === undefined && slash > 0) {
+    if (!POD_WORDS.has(first.slice(0, slash)))
+      throw new UsageError(`podkit describe shows pods, not ${first.slice(0, slash)}`, {
+        hint: 'podkit describe pod/NAME (or NAME)',
+      });
+    return first.slice(slash + 1);
+  }
+  if (second === undefined) return first;
+  if (!POD_WORDS.has(first))
+    throw new UsageError(`podkit describe shows pods, not ${first}`, {
+      hint: 'podkit describe pod NAME (or NAME)',
     });
+  return second;
 }

@@ -95,6 +95,43 @@ test('up --wait returns once Ready; get pod -o json|yaml prints the Kubernetes P
   assert.equal(fromYaml.metadata.uid, pod.metadata.uid);
   assert.equal(fromYaml.status.phase, 'Running');
 
+  // kubectl's habits: the namespace's pods as a list, describe pod NAME / pod/NAME.
+  const list = await env.run(['get', 'pods']);
+  assert.equal(list.code, 0, list.err());
+  assert.match(
+    list.out(),
+    /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nready\s+1\/1\s+Running\s+0\s+\d+s\n$/,
+  );
+  const wide = await env.run(['get', 'pods', '-o', 'wide']);
+  assert.match(
+    wide.out(),
+    new RegExp(`^ready\\s.*\\s${(pod.status.podIP ?? 'none').replace(/\./g, '\\.')}\\s`, 'm'),
+  );
+  const asList = JSON.parse((await env.run(['get', 'pods', '-o', 'json'])).out()) as {
+    kind: string;
+    items: PodJson[];
+  };
+  assert.equal(asList.kind, 'List');
+  assert.deepEqual(
+    asList.items.map((i) => i.metadata.uid),
+    [pod.metadata.uid],
+  );
+  const none = await env.run(['-n', 'elsewhere', 'get', 'pods']);
+  assert.equal(none.code, 0, none.err());
+  assert.equal(none.err(), 'No resources found in elsewhere namespace.\n');
+  for (const argv of [
+    ['describe', 'pod', 'ready'],
+    ['describe', 'pod/ready'],
+    ['describe', 'ready'],
+  ]) {
+    const d = await env.run(argv);
+    assert.equal(d.code, 0, `${argv.join(' ')}: ${d.err()}`);
+    assert.match(d.out(), /^Name:\s+ready$/m);
+  }
+  const notPod = await env.run(['describe', 'svc/ready']);
+  assert.equal(notPod.code, 2);
+  assert.match(notPod.err(), /podkit describe shows pods, not svc/);
+
   const bad = await env.run(['get', 'service', 'ready']);
   assert.equal(bad.code, 2);
   const missing = await env.run(['get', 'pod', 'nope']);
