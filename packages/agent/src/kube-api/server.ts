@@ -9,10 +9,29 @@ import type { Duplex } from 'node:stream';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { AgentErrorCode, agentError } from '../errors.js';
 import { KubeApiState } from './api-state.js';
+import { rememberedPort, rememberPort } from './api-port.js';
 import { ensureCredentials, type ApiCredentials } from './pki.js';
 import { route, routeUpgrade, type RouterContext } from './router.js';
 
 export const DEFAULT_API_PORT = 6443;
+
+/**
+ * The ports to try in order: the one asked for, alone; else the one served last time, 6443 and
+ * the next ten, then any free one (0).
+ */
+export function apiPortCandidates(
+  asked: number | undefined,
+  remembered: number | undefined,
+): number[] {
+  if (asked !== undefined) return [asked];
+  return [
+    ...new Set([
+      ...(remembered === undefined ? [] : [remembered]),
+      ...Array.from({ length: 11 }, (_, i) => DEFAULT_API_PORT + i),
+    ]),
+    0,
+  ];
+}
 
 export interface KubeApiOptions {
   root: string;
@@ -67,10 +86,9 @@ export async function startKubeApi(o: KubeApiOptions): Promise<RunningKubeApi> {
   // Watches stay open for long: no request timeout (each watch ends itself).
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
-  const candidates =
-    o.port !== undefined
-      ? [o.port]
-      : [...Array.from({ length: 11 }, (_, i) => DEFAULT_API_PORT + i), 0];
+  // Not asked for a port: the one served last time first (a merged kubeconfig names it).
+  const remembered = o.port === undefined ? await rememberedPort(o.root) : undefined;
+  const candidates = apiPortCandidates(o.port, remembered);
   let lastError: unknown;
   for (const p of candidates) {
     try {
@@ -101,6 +119,12 @@ export async function startKubeApi(o: KubeApiOptions): Promise<RunningKubeApi> {
       },
     );
   }
+  if (o.port === undefined && port !== remembered)
+    await rememberPort(o.root, port).catch((err: unknown) => {
+      o.log(
+        `cannot keep the Kubernetes API's port: ${err instanceof Error ? err.message : 'error'}`,
+      );
+    });
   if (o.port === undefined && port !== DEFAULT_API_PORT)
     o.log(
       `the Kubernetes API's default port ${String(DEFAULT_API_PORT)} is taken: serving on ${String(port)} instead`,
