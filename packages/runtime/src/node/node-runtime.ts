@@ -274,11 +274,7 @@ export class NodeRuntime implements AsyncDisposable {
   async apply(input: ApplyInput): Promise<PodRecord[]> {
     this.#assertOpen();
     const started: PodRecord[] = [];
-    if (input.onReplaced !== undefined) await this.#replaceEnded(input.pods, input.onReplaced);
-    const { fresh, unchanged } =
-      input.onUnchanged === undefined
-        ? { fresh: input.pods, unchanged: [] }
-        : await this.#runningAlready(input.pods);
+    const { fresh, unchanged } = await this.#againstExisting(input);
     const services = input.services ?? [];
     const workloads: Workload[] = [
       ...(input.deployments ?? []),
@@ -337,34 +333,46 @@ export class NodeRuntime implements AsyncDisposable {
   }
 
   /**
-   * The input's pods that run already unchanged (left alone), and the others; a running pod
-   * whose manifest changed is refused before anything is applied.
+   * The input's pods against the node's, in one look (a re-`up`, as compose users do): with
+   * onReplaced, a pod that ended (released, Succeeded or Failed) is removed and made again;
+   * with onUnchanged, one that runs with the same manifest is left running, and one whose
+   * manifest changed is refused before anything is applied. Every other pod is `fresh`:
+   * admission takes it (and refuses a name that exists).
    */
-  async #runningAlready(pods: readonly Pod[]): Promise<{ fresh: Pod[]; unchanged: PodRecord[] }> {
+  async #againstExisting(
+    input: ApplyInput,
+  ): Promise<{ fresh: readonly Pod[]; unchanged: PodRecord[] }> {
+    if (input.onReplaced === undefined && input.onUnchanged === undefined)
+      return { fresh: input.pods, unchanged: [] };
     const existing = await this.list();
     const fresh: Pod[] = [];
     const unchanged: PodRecord[] = [];
-    for (const pod of pods) {
+    const ended: PodRecord[] = [];
+    for (const pod of input.pods) {
       const { name, namespace } = pod.metadata;
       const r = existing.find((x) => x.name === name && x.namespace === namespace);
-      const running =
+      const over =
         r !== undefined &&
-        !r.released &&
-        r.deletionTimestamp === undefined &&
-        r.status.phase !== 'Succeeded' &&
-        r.status.phase !== 'Failed';
-      if (!running) {
+        (r.released || r.status.phase === 'Succeeded' || r.status.phase === 'Failed');
+      if (r === undefined || (over && input.onReplaced === undefined)) {
         fresh.push(pod);
-        continue;
-      }
-      const change = podChange(r.pod, pod);
-      if (change === undefined) {
+      } else if (over) {
+        ended.push(r);
+        fresh.push(pod);
+      } else if (input.onUnchanged === undefined || r.deletionTimestamp !== undefined) {
+        fresh.push(pod);
+      } else {
+        const change = podChange(r.pod, pod);
+        if (change !== undefined)
+          throw new AdmissionError(pod, [
+            `pod "${name}" runs already and ${change} differs in the file: a Pod is not updated in place (Kubernetes forbids it too); run \`podkit down ${name}\` and then \`up\` again, or make it a Deployment, whose pods are replaced by a rolling update`,
+          ]);
         unchanged.push(r);
-        continue;
       }
-      throw new AdmissionError(pod, [
-        `pod "${name}" runs already and ${change} differs in the file: a Pod is not updated in place (Kubernetes forbids it too); run \`podkit down ${name}\` and then \`up\` again, or make it a Deployment, whose pods are replaced by a rolling update`,
-      ]);
+    }
+    for (const r of ended) {
+      await this.remove(r.namespace, r.name, { force: true });
+      input.onReplaced?.(r);
     }
     return { fresh, unchanged };
   }
@@ -608,18 +616,6 @@ export class NodeRuntime implements AsyncDisposable {
   subscribeServices(listener: () => void): () => void {
     this.#changes.on('services', listener);
     return () => this.#changes.off('services', listener);
-  }
-
-  async #replaceEnded(pods: readonly Pod[], told: (ended: PodRecord) => void): Promise<void> {
-    const existing = await this.list();
-    for (const pod of pods) {
-      const { name, namespace } = pod.metadata;
-      const r = existing.find((x) => x.name === name && x.namespace === namespace);
-      if (r === undefined) continue;
-      if (!(r.released || r.status.phase === 'Succeeded' || r.status.phase === 'Failed')) continue;
-      await this.remove(r.namespace, r.name, { force: true });
-      told(r);
-    }
   }
 
   async #up(pod: Pod, input: ApplyInput): Promise<PodRecord> {
