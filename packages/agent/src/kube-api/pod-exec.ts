@@ -23,6 +23,7 @@ import {
 } from './channels.js';
 import { requestedContainer } from './pod-log.js';
 import { failure, KubeApiError, notFound, refuse, type Status } from './status.js';
+import { execFinished } from '../exec-finished.js';
 
 export type ExecRuntime = Pick<NodeRuntime, 'find' | 'exec'>;
 
@@ -183,21 +184,7 @@ async function relay(
   ws.on('close', () => {
     if (child.exitCode === null) child.kill('SIGHUP');
   });
-  const exit = await proc.exited;
-  // Output read before the exit event may still be queued in the pipes.
-  await Promise.all(
-    [child.stdout, child.stderr].map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          if (s === null || s.readableEnded || s.destroyed) {
-            resolve();
-            return;
-          }
-          s.once('end', resolve);
-          s.once('close', resolve);
-        }),
-    ),
-  );
+  const exit = await execFinished(proc);
   if (exit.runcError !== undefined && exit.code !== 0)
     log(`kube-api: exec in ${t.namespace}/${t.name}/${t.container}: ${exit.runcError}`);
   finish(exitStatus(exit.code, t.argv));

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { callOf, encodeFrame, Frame, FrameDecoder, toWireError } from '../protocol.js';
+import { execFinished } from '../exec-finished.js';
 
 /**
  * `POST /v1/pods/NS/NAME/exec?container=C&tty=1&stdin=1&rows=R&cols=C` with
@@ -85,20 +86,6 @@ export async function handleExec(
   socket.on('close', () => {
     if (child.exitCode === null) child.kill('SIGHUP');
   });
-  const exit = await proc.exited;
-  // Output read before the exit event may still be queued in the pipes.
-  await Promise.all(
-    [child.stdout, child.stderr].map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          if (s === null || s.readableEnded || s.destroyed) {
-            resolve();
-            return;
-          }
-          s.once('end', resolve);
-          s.once('close', resolve);
-        }),
-    ),
-  );
+  const exit = await execFinished(proc);
   finish({ code: exit.code, runcError: exit.runcError });
 }
