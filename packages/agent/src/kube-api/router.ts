@@ -36,6 +36,16 @@ export interface RouterContext {
   log: (line: string) => void;
 }
 
+/** A request's URL and its path's segments, decoded. */
+function requestPath(req: IncomingMessage): { url: URL; parts: string[] } {
+  const url = new URL(req.url ?? '/', 'https://podkit');
+  const parts = url.pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
+  return { url, parts };
+}
+
 export async function route(
   ctx: RouterContext,
   req: IncomingMessage,
@@ -46,11 +56,7 @@ export async function route(
       sendStatus(res, unauthorized());
       return;
     }
-    const url = new URL(req.url ?? '/', 'https://podkit');
-    const parts = url.pathname
-      .split('/')
-      .filter((p) => p !== '')
-      .map(decodeURIComponent);
+    const { url, parts } = requestPath(req);
     const method = req.method ?? 'GET';
     const path = `/${parts.join('/')}`;
     if (method === 'GET') {
@@ -162,11 +168,7 @@ export async function routeUpgrade(
       rejectUpgrade(socket, unauthorized());
       return;
     }
-    const url = new URL(req.url ?? '/', 'https://podkit');
-    const parts = url.pathname
-      .split('/')
-      .filter((p) => p !== '')
-      .map(decodeURIComponent);
+    const { url, parts } = requestPath(req);
     const [api, v1, nsWord, namespace, pods, name, sub] = parts;
     if (
       api !== 'api' ||

@@ -165,22 +165,9 @@ test('kubectl logs and exec against podkit', async (t) => {
   });
 
   await t.test('logs -f: a line written later arrives; kubectl stopped by its PID', async (tt) => {
-    const follow = spawn(
-      'kubectl',
-      ['--cache-dir', kubectl.cacheDir, 'logs', '-f', 'app', '-c', 'main'],
-      {
-        env: kubectl.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    tt.after(() => {
-      if (follow.exitCode === null) follow.kill('SIGTERM');
-    });
-    let out = '';
-    follow.stdout.setEncoding('utf8');
-    follow.stdout.on('data', (c: string) => (out += c));
+    const follow = kubectl.follow(['logs', '-f', 'app', '-c', 'main'], tt);
     await until(
-      () => Promise.resolve(out.includes('three\n') ? true : undefined),
+      () => Promise.resolve(follow.out().includes('three\n') ? true : undefined),
       'the log so far',
       {
         timeoutMs: 30_000,
@@ -198,7 +185,7 @@ test('kubectl logs and exec against podkit', async (t) => {
     ]);
     assert.equal(wrote.code, 0, wrote.stderr);
     await until(
-      () => Promise.resolve(out === 'one\ntwo\nthree\nfour\n' ? true : undefined),
+      () => Promise.resolve(follow.out() === 'one\ntwo\nthree\nfour\n' ? true : undefined),
       'four followed',
       {
         timeoutMs: 30_000,

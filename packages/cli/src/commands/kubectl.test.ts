@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -296,22 +295,9 @@ test('kubectl against podkit: discovery, apply with validation, get, watch, wait
   );
 
   await t.test('get -w sees a deletion; delete waits until the pod is gone', async (tt) => {
-    const watch = spawn(
-      'kubectl',
-      ['--cache-dir', kubectl.cacheDir, 'get', 'pods', '-w', '--request-timeout=90s'],
-      {
-        env: kubectl.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    tt.after(() => {
-      if (watch.exitCode === null) watch.kill('SIGTERM');
-    });
-    let out = '';
-    watch.stdout.setEncoding('utf8');
-    watch.stdout.on('data', (c: string) => (out += c));
+    const watch = kubectl.follow(['get', 'pods', '-w', '--request-timeout=90s'], tt);
     await until(
-      () => Promise.resolve(/^from-up\s+1\/1\s+Running/m.test(out) ? true : undefined),
+      () => Promise.resolve(/^from-up\s+1\/1\s+Running/m.test(watch.out()) ? true : undefined),
       'the watch listing from-up',
       { timeoutMs: 30_000 },
     );
@@ -319,7 +305,7 @@ test('kubectl against podkit: discovery, apply with validation, get, watch, wait
     assert.equal(del.code, 0, del.stderr);
     assert.equal(del.stdout, 'pod "from-up" deleted\n');
     await until(
-      () => Promise.resolve(/^from-up\s+\S+\s+Terminating/m.test(out) ? true : undefined),
+      () => Promise.resolve(/^from-up\s+\S+\s+Terminating/m.test(watch.out()) ? true : undefined),
       'the watch seeing from-up terminating',
       { timeoutMs: 30_000 },
     );

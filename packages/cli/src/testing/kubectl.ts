@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import type { TestContext } from 'node:test';
 
 /** The real kubectl (on PATH) with one kubeconfig and discovery cache; `input` goes to its stdin. */
 export interface Kubectl {
@@ -8,6 +9,11 @@ export interface Kubectl {
   ): Promise<{ code: number; stdout: string; stderr: string }>;
   env: NodeJS.ProcessEnv;
   cacheDir: string;
+  /**
+   * A kubectl that runs on (`logs -f`, `get -w`): what it printed so far; stopped by its PID
+   * after the test `t`.
+   */
+  follow(args: readonly string[], t: TestContext): { out(): string };
 }
 
 /**
@@ -30,5 +36,18 @@ export function kubectlWith(kubeconfig: string, cacheDir: string): Kubectl {
       );
       child.stdin?.end(options.input);
     });
-  return Object.assign(run, { env, cacheDir });
+  const follow = (args: readonly string[], t: TestContext): { out(): string } => {
+    const child = spawn('kubectl', ['--cache-dir', cacheDir, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    t.after(() => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => (out += c));
+    return { out: () => out };
+  };
+  return Object.assign(run, { env, cacheDir, follow });
 }
