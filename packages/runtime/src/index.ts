@@ -98,3 +98,4 @@ export type { RuncExit } from './runc/runc.js';
 
 export { RuntimeErrorCode } from './errors.js';
 export { traceMark } from './trace.js';
+export { canonicalText } from './workloads/canonical-text.js';

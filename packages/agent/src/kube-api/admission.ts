@@ -39,19 +39,21 @@ export function admit(
   kind: string,
   namespace: string,
   validation: FieldValidation,
+  /** The group-version the request's URL names: `v1`, `apps/v1`, `batch/v1`. */
+  version = 'v1',
 ): Admitted {
   const apiVersion = body.apiVersion;
-  if (apiVersion !== undefined && apiVersion !== 'v1')
+  if (apiVersion !== undefined && apiVersion !== version)
     refuse(
       'BadRequest',
-      `the API version in the data (${JSON.stringify(apiVersion)}) does not match the expected API version (v1)`,
+      `the API version in the data (${JSON.stringify(apiVersion)}) does not match the expected API version (${version})`,
     );
   if (body.kind !== undefined && body.kind !== kind)
     refuse(
       'BadRequest',
-      `${JSON.stringify(body.kind)} in version "v1" cannot be handled as a ${kind}: the object's kind is not ${kind}`,
+      `${JSON.stringify(body.kind)} in version "${version}" cannot be handled as a ${kind}: the object's kind is not ${kind}`,
     );
-  const object: Record<string, unknown> = { ...body, apiVersion: 'v1', kind };
+  const object: Record<string, unknown> = { ...body, apiVersion: version, kind };
   const metadata = {
     ...((typeof body.metadata === 'object' && body.metadata !== null
       ? body.metadata
@@ -111,7 +113,7 @@ export function admit(
       throw new KubeApiError(
         failure(
           'BadRequest',
-          `${kind} in version "v1" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((d) => `unknown field ${JSON.stringify(d.path)}`).join(', ')}`,
+          `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((d) => `unknown field ${JSON.stringify(d.path)}`).join(', ')}`,
         ),
       );
     for (const d of unknown) {
@@ -121,7 +123,8 @@ export function admit(
     set = parseManifests(JSON.stringify(object), file, { namespace });
   }
   const errors = set.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new KubeApiError(invalid(kind, name, errors.map(causeOf)));
+  const group = version.includes('/') ? (version.split('/')[0] ?? '') : '';
+  if (errors.length > 0) throw new KubeApiError(invalid(kind, name, errors.map(causeOf), group));
   for (const d of set.diagnostics)
     if (d.severity === 'warning')
       warnings.push(d.path === '' ? d.message : `${d.path}: ${d.message}`);

@@ -16,25 +16,36 @@ import {
   type ApiObject,
   type ApiPod,
 } from './objects.js';
+import { ClusterObjects, CLUSTER_RESOURCES, type ClusterRuntime } from './cluster-state.js';
 import { ResourceVersionClock, WatchCache } from './watch-cache.js';
 
 /** The namespaces a cluster starts with (kubeadm's), listed whether or not anything uses them. */
 export const BUILTIN_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 
-export type StateRuntime = Pick<NodeRuntime, 'subscribe' | 'list' | 'events' | 'configObjects'>;
+export type StateRuntime = Pick<NodeRuntime, 'subscribe' | 'list' | 'events' | 'configObjects'> &
+  ClusterRuntime;
 
 export class KubeApiState {
   readonly clock: ResourceVersionClock;
   readonly pods: WatchCache<ApiPod>;
   readonly configMaps: WatchCache<ApiObject>;
   readonly secrets: WatchCache<ApiObject>;
+  /** Services, Endpoints, claims and workloads. */
+  readonly cluster: ClusterObjects;
   readonly nodeName: string;
   readonly startedAt: string;
   readonly #rt: StateRuntime;
   readonly #firstSeen = new Map<string, string>();
+  /** The pods' records as last announced, by uid (what workload status is counted from). */
+  readonly #records = new Map<string, PodRecord>();
   #off: (() => void) | undefined;
 
-  private constructor(rt: StateRuntime, clock: ResourceVersionClock, nodeName: string) {
+  private constructor(
+    rt: StateRuntime,
+    clock: ResourceVersionClock,
+    nodeName: string,
+    log: (line: string) => void,
+  ) {
     this.#rt = rt;
     this.clock = clock;
     this.nodeName = nodeName;
@@ -42,6 +53,7 @@ export class KubeApiState {
     this.pods = new WatchCache(clock);
     this.configMaps = new WatchCache(clock);
     this.secrets = new WatchCache(clock);
+    this.cluster = new ClusterObjects(rt, clock, () => [...this.#records.values()], log);
   }
 
   /**
@@ -50,12 +62,17 @@ export class KubeApiState {
    */
   static async open(
     rt: StateRuntime,
-    options: { clock?: ResourceVersionClock; nodeName?: string } = {},
+    options: {
+      clock?: ResourceVersionClock;
+      nodeName?: string;
+      log?: (line: string) => void;
+    } = {},
   ): Promise<KubeApiState> {
     const state = new KubeApiState(
       rt,
       options.clock ?? new ResourceVersionClock(),
       options.nodeName ?? hostname(),
+      options.log ?? (() => undefined),
     );
     let held: PodChange[] | undefined = [];
     state.#off = rt.subscribe((c) => {
@@ -66,16 +83,23 @@ export class KubeApiState {
     const pending = held;
     held = undefined;
     for (const c of pending) state.#apply(c);
+    await state.cluster.refreshed();
     return state;
   }
 
   #apply(c: PodChange): void {
     if (c.type === 'changed') this.#putRecord(c.record);
-    else this.pods.remove(c.uid);
+    else {
+      this.#records.delete(c.uid);
+      this.pods.remove(c.uid);
+      this.cluster.changed();
+    }
   }
 
   #putRecord(r: PodRecord): void {
+    this.#records.set(r.uid, r);
     this.pods.put(r.uid, podObject(r, this.nodeName));
+    this.cluster.changed();
   }
 
   /** The ConfigMaps and Secrets as the runtime holds them now (their cache brought up to date). */
@@ -117,7 +141,12 @@ export class KubeApiState {
   namespaces(): ApiObject[] {
     this.refreshConfig();
     const names = new Set(BUILTIN_NAMESPACES);
-    for (const c of [this.pods, this.configMaps, this.secrets])
+    for (const c of [
+      this.pods,
+      this.configMaps,
+      this.secrets,
+      ...CLUSTER_RESOURCES.map((r) => this.cluster.cache(r)),
+    ])
       for (const o of c.list().items) names.add(o.metadata.namespace ?? 'default');
     return [...names].sort().map((n) => ({
       ...namespaceObject(n, this.startedAt),
@@ -149,5 +178,6 @@ export class KubeApiState {
 
   close(): void {
     this.#off?.();
+    this.cluster.close();
   }
 }

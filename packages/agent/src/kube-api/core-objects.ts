@@ -1,26 +1,18 @@
 /**
- * `configmaps`, `secrets` (get, list, create), `namespaces` and `events` (get, list). ConfigMaps
- * and Secrets are the ones the runtime remembers for the pods it admits (in memory, as `up`
- * leaves them); one created here is then what a pod's volumes and env find.
+ * `namespaces` and `events` (get, list): read-only views of what the node runs. (ConfigMaps,
+ * Secrets and the other stored objects go through object-handler.ts.)
  */
-import type { NodeRuntime } from '@podkit/runtime/node';
-import { admit, fieldValidationOf } from './admission.js';
-import { decodeObject, readBody, sendObject } from './http.js';
-import { noChangePatch } from './patch.js';
+import { sendObject } from './http.js';
 import { META_FIELDS, metaFields, type ApiObject } from './objects.js';
 import { includeObjectOf, isWatch, listFilter, type ApiRequest } from './request.js';
-import { alreadyExists, KubeApiError, notFound, refuse } from './status.js';
+import { KubeApiError, notFound, refuse } from './status.js';
 import {
-  configMapTable,
   eventTable,
   namespaceTable,
-  secretTable,
   wantsTable,
   type IncludeObject,
   type Table,
 } from './tables.js';
-
-export type ConfigRuntime = Pick<NodeRuntime, 'rememberConfig' | 'configObjects'>;
 
 type Tabler = (
   items: readonly ApiObject[],
@@ -62,50 +54,6 @@ function answerOne(r: ApiRequest, object: ApiObject | undefined, tabler: Tabler)
       tabler([object], Date.now(), includeObjectOf(r.query), object.metadata.resourceVersion ?? ''),
     );
   else sendObject(r.res, 200, object);
-}
-
-export async function handleConfigObjects(r: ApiRequest, rt: ConfigRuntime): Promise<void> {
-  const kind = r.resource === 'configmaps' ? 'ConfigMap' : 'Secret';
-  const tabler = r.resource === 'configmaps' ? configMapTable : secretTable;
-  r.state.refreshConfig();
-  const cache = r.resource === 'configmaps' ? r.state.configMaps : r.state.secrets;
-  if (r.name === undefined && r.method === 'GET') {
-    const { items, resourceVersion } = cache.list();
-    answerList(
-      r,
-      kind,
-      items.filter(listFilter(r, metaFields, META_FIELDS, kind)),
-      resourceVersion,
-      tabler,
-    );
-    return;
-  }
-  if (r.name === undefined && r.method === 'POST' && r.namespace !== undefined) {
-    const body = decodeObject(await readBody(r.req), r.req.headers['content-type']);
-    const { set, name, warnings } = admit(body, kind, r.namespace, fieldValidationOf(r.query));
-    if (cache.get(`${r.namespace}/${name}`) !== undefined)
-      throw new KubeApiError(alreadyExists(r.resource, name));
-    r.state.markCreated(kind, r.namespace, name);
-    rt.rememberConfig(set.configMaps, set.secrets);
-    r.state.refreshConfig();
-    const created = cache.get(`${r.namespace}/${name}`);
-    sendObject(r.res, 201, created, warnings);
-    return;
-  }
-  if (
-    r.name !== undefined &&
-    r.namespace !== undefined &&
-    r.method === 'GET' &&
-    r.subresource === undefined
-  ) {
-    answerOne(r, cache.get(`${r.namespace}/${r.name}`), tabler);
-    return;
-  }
-  if (r.name !== undefined && r.namespace !== undefined && r.method === 'PATCH') {
-    await noChangePatch(r, cache.get(`${r.namespace}/${r.name}`));
-    return;
-  }
-  refuse('MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }
 
 export function handleNamespaces(r: ApiRequest): void {

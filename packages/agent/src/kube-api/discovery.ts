@@ -3,7 +3,7 @@
  * under its --cache-dir) to map `po`, `pods`, `pod/web` to URLs. Legacy (unaggregated) JSON:
  * kubectl asks for aggregated discovery first and takes plain APIResourceList answers too.
  */
-import { CORE_V1, CORE_V1_SUBRESOURCES } from './resources.js';
+import { GROUPS, RESOURCES, SUBRESOURCES, groupVersion, type Group } from './resources.js';
 
 /** The Kubernetes version this API speaks (the resources' schemas follow it). */
 export const KUBE_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+podkit' } as const;
@@ -28,17 +28,29 @@ export function apiVersions(serverAddress: string): unknown {
   };
 }
 
-/** No API groups are served yet (apps, batch come later): an empty APIGroupList. */
+/** The groups besides the core one, each with its one version (apps, batch). */
 export function apiGroupList(): unknown {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: GROUPS.map((g) => apiGroup(g)),
+  };
 }
 
-export function coreV1ResourceList(): unknown {
+/** `/apis/GROUP`: the group and its versions. */
+export function apiGroup(group: Exclude<Group, ''>): Record<string, unknown> {
+  const v = { groupVersion: groupVersion(group), version: 'v1' };
+  return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: [v], preferredVersion: v };
+}
+
+/** `/api/v1` or `/apis/GROUP/v1`: the group-version's resources and subresources. */
+export function resourceList(group: Group): unknown {
   return {
     kind: 'APIResourceList',
-    groupVersion: 'v1',
+    ...(group === '' ? {} : { apiVersion: 'v1' }),
+    groupVersion: groupVersion(group),
     resources: [
-      ...CORE_V1.map((r) => {
+      ...RESOURCES.filter((r) => r.group === group).map((r) => {
         const o: Record<string, unknown> = {
           name: r.name,
           singularName: r.singularName,
@@ -50,7 +62,16 @@ export function coreV1ResourceList(): unknown {
         if (r.categories !== undefined) o.categories = r.categories;
         return o;
       }),
-      ...CORE_V1_SUBRESOURCES,
+      ...SUBRESOURCES.filter((r) => r.group === group).map((r) => {
+        const o: Record<string, unknown> = {
+          name: r.name,
+          singularName: r.singularName,
+          namespaced: r.namespaced,
+          kind: r.kind,
+          verbs: r.verbs,
+        };
+        return o;
+      }),
     ],
   };
 }

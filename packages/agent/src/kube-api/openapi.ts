@@ -1,250 +1,28 @@
 /**
- * OpenAPI v3 for what this API serves, generated from the resource table and a compact schema
- * description (below) instead of the upstream megabytes. kubectl reads it for two things:
+ * OpenAPI v3 for what this API serves, one document per group-version, generated from the
+ * resource table and the compact schemas of openapi-types.ts instead of the upstream megabytes. kubectl reads it for two things:
  * whether a kind's PATCH takes `fieldValidation` (then `kubectl apply/create` validates on the
  * server, with Strict, and needs no `/openapi/v2`), and `kubectl explain`.
  *
- * PATCH bodies are advertised as JSON merge and JSON patch only: kubectl then computes a
- * client-side apply's strategic-merge patch from its own built-in types, not from these
- * schemas (which are a subset).
+ * kubectl computes a client-side apply's strategic-merge patch from its own built-in types,
+ * not from these schemas (which are a subset).
  */
 import { createHash } from 'node:crypto';
 import { KUBE_VERSION } from './discovery.js';
-import { CORE_V1, type ResourceInfo } from './resources.js';
+import { GROUP_OF, TYPES, type Compact } from './openapi-types.js';
+import { GROUPS, RESOURCES, groupVersion, type Group, type ResourceInfo } from './resources.js';
 
-/**
- * A schema in one line: `string`, `integer`, `boolean`, `number`, `date-time`, `int-or-string`,
- * `quantity`, `object` (free-form), `map` (string → string), `Name` (a reference to another
- * definition), `[]T` (a list of T), `[]T@key` (a list merged by `key` in strategic patches).
- * A leading `!` marks the field required.
- */
-type Compact = Record<string, string>;
-
-const TYPES: Record<string, Compact> = {
-  ObjectMeta: {
-    name: 'string',
-    generateName: 'string',
-    namespace: 'string',
-    uid: 'string',
-    resourceVersion: 'string',
-    generation: 'integer',
-    creationTimestamp: 'date-time',
-    deletionTimestamp: 'date-time',
-    deletionGracePeriodSeconds: 'integer',
-    labels: 'map',
-    annotations: 'map',
-    ownerReferences: '[]OwnerReference@uid',
-    finalizers: '[]string',
-    managedFields: '[]object',
-  },
-  OwnerReference: {
-    apiVersion: '!string',
-    kind: '!string',
-    name: '!string',
-    uid: '!string',
-    controller: 'boolean',
-    blockOwnerDeletion: 'boolean',
-  },
-  ListMeta: { resourceVersion: 'string', continue: 'string', remainingItemCount: 'integer' },
-  Pod: {
-    apiVersion: 'string',
-    kind: 'string',
-    metadata: 'ObjectMeta',
-    spec: 'PodSpec',
-    status: 'PodStatus',
-  },
-  PodSpec: {
-    containers: '![]Container@name',
-    initContainers: '[]Container@name',
-    ephemeralContainers: '[]object',
-    volumes: '[]Volume@name',
-    restartPolicy: 'string',
-    terminationGracePeriodSeconds: 'integer',
-    activeDeadlineSeconds: 'integer',
-    dnsPolicy: 'string',
-    dnsConfig: 'object',
-    nodeSelector: 'map',
-    nodeName: 'string',
-    serviceAccountName: 'string',
-    serviceAccount: 'string',
-    automountServiceAccountToken: 'boolean',
-    hostNetwork: 'boolean',
-    hostPID: 'boolean',
-    hostIPC: 'boolean',
-    shareProcessNamespace: 'boolean',
-    securityContext: 'object',
-    imagePullSecrets: '[]object',
-    hostname: 'string',
-    subdomain: 'string',
-    affinity: 'object',
-    schedulerName: 'string',
-    tolerations: '[]object',
-    hostAliases: '[]object',
-    priorityClassName: 'string',
-    priority: 'integer',
-    readinessGates: '[]object',
-    runtimeClassName: 'string',
-    enableServiceLinks: 'boolean',
-    preemptionPolicy: 'string',
-    overhead: 'object',
-    topologySpreadConstraints: '[]object',
-    setHostnameAsFQDN: 'boolean',
-    os: 'object',
-    hostUsers: 'boolean',
-    schedulingGates: '[]object',
-    resourceClaims: '[]object',
-    resources: 'ResourceRequirements',
-  },
-  Container: {
-    name: '!string',
-    image: 'string',
-    command: '[]string',
-    args: '[]string',
-    workingDir: 'string',
-    ports: '[]ContainerPort@containerPort',
-    envFrom: '[]object',
-    env: '[]EnvVar@name',
-    resources: 'ResourceRequirements',
-    resizePolicy: '[]object',
-    restartPolicy: 'string',
-    volumeMounts: '[]VolumeMount@mountPath',
-    volumeDevices: '[]object',
-    livenessProbe: 'Probe',
-    readinessProbe: 'Probe',
-    startupProbe: 'Probe',
-    lifecycle: 'object',
-    terminationMessagePath: 'string',
-    terminationMessagePolicy: 'string',
-    imagePullPolicy: 'string',
-    securityContext: 'object',
-    stdin: 'boolean',
-    stdinOnce: 'boolean',
-    tty: 'boolean',
-  },
-  ContainerPort: {
-    name: 'string',
-    hostPort: 'integer',
-    containerPort: '!integer',
-    protocol: 'string',
-    hostIP: 'string',
-  },
-  EnvVar: { name: '!string', value: 'string', valueFrom: 'object' },
-  VolumeMount: {
-    name: '!string',
-    readOnly: 'boolean',
-    recursiveReadOnly: 'string',
-    mountPath: '!string',
-    subPath: 'string',
-    mountPropagation: 'string',
-    subPathExpr: 'string',
-  },
-  Volume: {
-    name: '!string',
-    emptyDir: 'object',
-    hostPath: 'object',
-    configMap: 'object',
-    secret: 'object',
-    downwardAPI: 'object',
-    projected: 'object',
-    persistentVolumeClaim: 'object',
-    ephemeral: 'object',
-    image: 'object',
-  },
-  ResourceRequirements: { limits: 'object', requests: 'object', claims: '[]object' },
-  Probe: {
-    exec: 'object',
-    httpGet: 'object',
-    tcpSocket: 'object',
-    grpc: 'object',
-    initialDelaySeconds: 'integer',
-    timeoutSeconds: 'integer',
-    periodSeconds: 'integer',
-    successThreshold: 'integer',
-    failureThreshold: 'integer',
-    terminationGracePeriodSeconds: 'integer',
-  },
-  PodStatus: {
-    phase: 'string',
-    conditions: '[]PodCondition@type',
-    message: 'string',
-    reason: 'string',
-    hostIP: 'string',
-    hostIPs: '[]object',
-    podIP: 'string',
-    podIPs: '[]object',
-    startTime: 'date-time',
-    initContainerStatuses: '[]ContainerStatus',
-    containerStatuses: '[]ContainerStatus',
-    qosClass: 'string',
-  },
-  PodCondition: {
-    type: '!string',
-    status: '!string',
-    lastProbeTime: 'date-time',
-    lastTransitionTime: 'date-time',
-    reason: 'string',
-    message: 'string',
-  },
-  ContainerStatus: {
-    name: '!string',
-    state: 'object',
-    lastState: 'object',
-    ready: '!boolean',
-    restartCount: '!integer',
-    image: '!string',
-    imageID: '!string',
-    containerID: 'string',
-    started: 'boolean',
-  },
-  ConfigMap: {
-    apiVersion: 'string',
-    kind: 'string',
-    metadata: 'ObjectMeta',
-    data: 'map',
-    binaryData: 'object',
-    immutable: 'boolean',
-  },
-  Secret: {
-    apiVersion: 'string',
-    kind: 'string',
-    metadata: 'ObjectMeta',
-    data: 'object',
-    stringData: 'map',
-    type: 'string',
-    immutable: 'boolean',
-  },
-  Namespace: {
-    apiVersion: 'string',
-    kind: 'string',
-    metadata: 'ObjectMeta',
-    spec: 'object',
-    status: 'object',
-  },
-  Event: {
-    apiVersion: 'string',
-    kind: 'string',
-    metadata: 'ObjectMeta',
-    involvedObject: '!object',
-    reason: 'string',
-    message: 'string',
-    source: 'object',
-    firstTimestamp: 'date-time',
-    lastTimestamp: 'date-time',
-    count: 'integer',
-    type: 'string',
-    eventTime: 'date-time',
-    reportingComponent: 'string',
-    reportingInstance: 'string',
-  },
-};
-
-const PREFIX = 'io.k8s.api.core.v1.';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
 const META_TYPES = new Set(['ObjectMeta', 'OwnerReference', 'ListMeta']);
-const KINDS = new Set(CORE_V1.map((r) => r.kind));
+/** Kinds served, by name: their definitions carry x-kubernetes-group-version-kind. */
+const KINDS = new Map(RESOURCES.map((r) => [r.kind, r]));
+
+function groupPrefix(group: Group): string {
+  return `io.k8s.api.${group === '' ? 'core' : group}.v1.`;
+}
 
 function defName(t: string): string {
-  return (META_TYPES.has(t) ? META : PREFIX) + t;
+  return META_TYPES.has(t) ? META + t : groupPrefix(GROUP_OF[t] ?? '') + t;
 }
 
 type Schema = Record<string, unknown>;
@@ -269,6 +47,8 @@ function schemaOf(spec: string): Schema {
       return spec === 'integer' ? { type: 'integer', format: 'int64' } : { type: spec };
     case 'date-time':
       return { type: 'string', format: 'date-time' };
+    case 'int-or-string':
+      return { 'x-kubernetes-int-or-string': true };
     case 'map':
       return { type: 'object', additionalProperties: { type: 'string', default: '' } };
     case 'object':
@@ -288,12 +68,13 @@ function definition(name: string, fields: Compact): Schema {
   }
   const s: Schema = { type: 'object', properties };
   if (required.length > 0) s.required = required;
-  if (KINDS.has(name))
-    s['x-kubernetes-group-version-kind'] = [{ group: '', kind: name, version: 'v1' }];
+  const served = KINDS.get(name);
+  if (served !== undefined)
+    s['x-kubernetes-group-version-kind'] = [{ group: served.group, kind: name, version: 'v1' }];
   return s;
 }
 
-function listDefinition(kind: string): Schema {
+function listDefinition(r: ResourceInfo): Schema {
   return {
     type: 'object',
     required: ['items'],
@@ -303,10 +84,10 @@ function listDefinition(kind: string): Schema {
       metadata: { allOf: [{ $ref: `#/components/schemas/${META}ListMeta` }] },
       items: {
         type: 'array',
-        items: { allOf: [{ $ref: `#/components/schemas/${PREFIX}${kind}` }] },
+        items: { allOf: [{ $ref: `#/components/schemas/${defName(r.kind)}` }] },
       },
     },
-    'x-kubernetes-group-version-kind': [{ group: '', kind: `${kind}List`, version: 'v1' }],
+    'x-kubernetes-group-version-kind': [{ group: r.group, kind: `${r.kind}List`, version: 'v1' }],
   };
 }
 
@@ -356,8 +137,20 @@ const WRITE_PARAMS = [
   ),
 ];
 
+/** The PATCH bodies every patchable resource takes. */
+export const PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+];
+
 function ref(kind: string): Schema {
-  return { $ref: `#/components/schemas/${PREFIX}${kind}` };
+  return { $ref: `#/components/schemas/${defName(kind)}` };
+}
+
+function operationGroup(r: ResourceInfo): string {
+  return r.group === '' ? 'CoreV1' : `${r.group[0]?.toUpperCase() ?? ''}${r.group.slice(1)}V1`;
 }
 
 function op(
@@ -370,11 +163,11 @@ function op(
 ): Schema {
   const o: Schema = {
     description: `${action} ${r.kind}`,
-    operationId: `${action}CoreV1${r.namespaced ? 'Namespaced' : ''}${r.kind}`,
+    operationId: `${action}${operationGroup(r)}${r.namespaced ? 'Namespaced' : ''}${r.kind}`,
     parameters: params,
     responses: { '200': { description: 'OK', content: { 'application/json': { schema } } } },
     'x-kubernetes-action': verb,
-    'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind: r.kind },
+    'x-kubernetes-group-version-kind': { group: r.group, version: 'v1', kind: r.kind },
   };
   if (body !== undefined)
     o.requestBody = {
@@ -386,12 +179,14 @@ function op(
   return o;
 }
 
-function paths(): Record<string, Schema> {
+function paths(group: Group): Record<string, Schema> {
   const out: Record<string, Schema> = {};
-  for (const r of CORE_V1) {
-    const base = r.namespaced ? `/api/v1/namespaces/{namespace}/${r.name}` : `/api/v1/${r.name}`;
+  const root = group === '' ? '/api/v1' : `/apis/${group}/v1`;
+  for (const r of RESOURCES) {
+    if (r.group !== group) continue;
+    const base = r.namespaced ? `${root}/namespaces/{namespace}/${r.name}` : `${root}/${r.name}`;
     const scope = r.namespaced ? [PATH_NS] : [];
-    const list: Schema = { $ref: `#/components/schemas/${PREFIX}${r.kind}List` };
+    const list: Schema = { $ref: `#/components/schemas/${defName(r.kind)}List` };
     const collection: Schema = { parameters: scope };
     if (r.verbs.includes('list')) collection.get = op(r, 'list', 'list', list, LIST_PARAMS);
     if (r.verbs.includes('create'))
@@ -402,6 +197,11 @@ function paths(): Record<string, Schema> {
     out[base] = collection;
     const item: Schema = { parameters: [PATH_NAME, ...scope] };
     if (r.verbs.includes('get')) item.get = op(r, 'read', 'get', ref(r.kind), []);
+    if (r.verbs.includes('update'))
+      item.put = op(r, 'replace', 'put', ref(r.kind), WRITE_PARAMS, [
+        'application/json',
+        'application/yaml',
+      ]);
     if (r.verbs.includes('delete'))
       item.delete = op(r, 'delete', 'delete', ref(r.kind), [
         q(
@@ -412,39 +212,38 @@ function paths(): Record<string, Schema> {
         q('propagationPolicy', 'Whether and how garbage collection will be performed.'),
       ]);
     if (r.verbs.includes('patch'))
-      item.patch = op(r, 'patch', 'patch', ref(r.kind), WRITE_PARAMS, [
-        'application/json-patch+json',
-        'application/merge-patch+json',
-      ]);
+      item.patch = op(r, 'patch', 'patch', ref(r.kind), WRITE_PARAMS, PATCH_TYPES);
     out[`${base}/{name}`] = item;
     if (r.namespaced && r.verbs.includes('list'))
-      out[`/api/v1/${r.name}`] = {
+      out[`${root}/${r.name}`] = {
         get: {
           ...op(r, 'list', 'list', list, LIST_PARAMS),
-          operationId: `listCoreV1${r.kind}ForAllNamespaces`,
+          operationId: `list${operationGroup(r)}${r.kind}ForAllNamespaces`,
         },
       };
   }
   return out;
 }
 
-let coreV1: { doc: unknown; hash: string } | undefined;
+const docs = new Map<Group, { doc: unknown; hash: string }>();
 
-/** `/openapi/v3/api/v1`, made once. */
-export function openApiV3CoreV1(): unknown {
-  return coreV1Doc().doc;
+/** `/openapi/v3/api/v1` or `/openapi/v3/apis/GROUP/v1`, each made once. */
+export function openApiV3(group: Group): unknown {
+  return groupDoc(group).doc;
 }
 
-function coreV1Doc(): { doc: unknown; hash: string } {
-  if (coreV1 !== undefined) return coreV1;
+function groupDoc(group: Group): { doc: unknown; hash: string } {
+  const made = docs.get(group);
+  if (made !== undefined) return made;
+  // Every definition goes in each document (the apps and batch kinds hold core/v1 types).
   const schemas: Record<string, Schema> = {};
   for (const [name, fields] of Object.entries(TYPES))
     schemas[defName(name)] = definition(name, fields);
-  for (const kind of KINDS) schemas[`${PREFIX}${kind}List`] = listDefinition(kind);
+  for (const r of RESOURCES) schemas[`${defName(r.kind)}List`] = listDefinition(r);
   const doc = {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: KUBE_VERSION.gitVersion },
-    paths: paths(),
+    paths: paths(group),
     components: { schemas },
   };
   const hash = createHash('sha512')
@@ -452,12 +251,17 @@ function coreV1Doc(): { doc: unknown; hash: string } {
     .digest('hex')
     .slice(0, 128)
     .toUpperCase();
-  return (coreV1 = { doc, hash });
+  const out = { doc, hash };
+  docs.set(group, out);
+  return out;
 }
 
 /** `/openapi/v3`: where each group-version's document is (its hash lets kubectl cache it). */
 export function openApiV3Root(): unknown {
-  return {
-    paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${coreV1Doc().hash}` } },
-  };
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const g of ['', ...GROUPS] as Group[]) {
+    const at = g === '' ? 'api/v1' : `apis/${groupVersion(g)}`;
+    paths[at] = { serverRelativeURL: `/openapi/v3/${at}?hash=${groupDoc(g).hash}` };
+  }
+  return { paths };
 }

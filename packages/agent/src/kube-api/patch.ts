@@ -32,3 +32,30 @@ export async function noChangePatch(r: ApiRequest, object: ApiObject | undefined
     `${r.resource} "${object.metadata.name}": podkit does not change a ${object.kind} in place yet (${type === '' ? 'patch' : type} refused); delete it and create it again`,
   );
 }
+
+/**
+ * The object a PATCH makes of `current` (placeholder: a JSON merge patch for merge and
+ * strategic bodies; the full semantics come with patch/).
+ */
+export function patchObject(
+  _contentType: string | undefined,
+  current: ApiObject,
+  body: Buffer,
+  _kind: string,
+): Record<string, unknown> {
+  const patch = decodeObject(body, 'application/json');
+  const merge = (target: unknown, p: unknown): unknown => {
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) return p;
+    const out: Record<string, unknown> =
+      typeof target === 'object' && target !== null && !Array.isArray(target)
+        ? { ...(target as Record<string, unknown>) }
+        : {};
+    for (const [k, v] of Object.entries(p as Record<string, unknown>)) {
+      if (k.startsWith('$')) continue;
+      if (v === null) Reflect.deleteProperty(out, k);
+      else out[k] = merge(out[k], v);
+    }
+    return out;
+  };
+  return merge(current, patch) as Record<string, unknown>;
+}

@@ -5,15 +5,15 @@
  * deletionTimestamp until it is gone (kubectl then waits for the DELETED event).
  */
 import { PodkitError } from '@podkit/kit';
-import { RuntimeErrorCode } from '@podkit/runtime';
+import { canonicalText, RuntimeErrorCode } from '@podkit/runtime';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { admit, fieldValidationOf } from './admission.js';
 import { decodeObject, readBody, sendObject } from './http.js';
-import { noChangePatch } from './patch.js';
+import { patchObject } from './patch.js';
 import { servePodLog } from './pod-log.js';
 import { POD_FIELDS, podFields, type ApiPod } from './objects.js';
 import { includeObjectOf, isWatch, listFilter, watchSeconds, type ApiRequest } from './request.js';
-import { alreadyExists, failure, KubeApiError, notFound, refuse } from './status.js';
+import { alreadyExists, failure, invalid, KubeApiError, notFound, refuse } from './status.js';
 import { podTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
 
@@ -94,8 +94,14 @@ export async function handlePods(r: ApiRequest, rt: PodRuntime): Promise<void> {
     await deletePod(r, rt, current());
     return;
   }
-  if (method === 'PATCH') {
-    await noChangePatch(r, current());
+  if (method === 'PATCH' || method === 'PUT') {
+    const pod = current();
+    const raw = await readBody(r.req);
+    const body =
+      method === 'PUT'
+        ? decodeObject(raw, r.req.headers['content-type'])
+        : patchObject(r.req.headers['content-type'], pod, raw, 'Pod');
+    await updatePod(r, rt, pod, body);
     return;
   }
   refuse('MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -179,4 +185,63 @@ async function deletePod(r: ApiRequest, rt: PodRuntime, pod: ApiPod): Promise<vo
         }
       : pod;
   sendObject(r.res, 200, answered);
+}
+
+/**
+ * A PUT or PATCH of a pod: podkit changes no running pod in place, so an update is answered
+ * when it changes nothing (what `kubectl apply` of an unchanged manifest sends: its patch,
+ * computed against the live object, restates defaults) and refused otherwise, as the API
+ * server refuses most pod spec changes.
+ */
+async function updatePod(
+  r: ApiRequest,
+  rt: PodRuntime,
+  pod: ApiPod,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const { namespace = 'default', name } = pod.metadata;
+  const meta = (
+    typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}
+  ) as Record<string, unknown>;
+  if (meta.name !== undefined && meta.name !== name)
+    refuse(
+      'BadRequest',
+      `the name of the object (${JSON.stringify(meta.name)}) does not match the name on the URL (${name})`,
+    );
+  const rv = meta.resourceVersion;
+  if (typeof rv === 'string' && rv !== '' && rv !== pod.metadata.resourceVersion)
+    refuse(
+      'Conflict',
+      `Operation cannot be fulfilled on pods "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { name, kind: 'pods' },
+    );
+  const record = await rt.find(namespace, name);
+  if (record === undefined) throw new KubeApiError(notFound('pods', name));
+  const spec = { ...((body.spec ?? {}) as Record<string, unknown>) };
+  delete spec.nodeName;
+  const { set, warnings } = admit(
+    { ...body, spec, status: undefined, metadata: { ...meta, name } },
+    'Pod',
+    namespace,
+    fieldValidationOf(r.query),
+  );
+  const next = set.pods[0];
+  if (next === undefined) refuse('BadRequest', 'the body is not one Pod');
+  const same = (a: unknown, b: unknown): boolean => canonicalText(a) === canonicalText(b);
+  const changed: string[] = [];
+  if (!same(next.spec, record.pod.spec)) changed.push('spec');
+  if (!same(next.metadata.labels, record.pod.metadata.labels)) changed.push('metadata.labels');
+  if (!same(next.metadata.annotations, record.pod.metadata.annotations))
+    changed.push('metadata.annotations');
+  if (changed.length > 0)
+    throw new KubeApiError(
+      invalid('Pod', name, [
+        {
+          reason: 'FieldValueForbidden',
+          field: changed[0] ?? 'spec',
+          message: `Forbidden: podkit does not change a running pod in place (${changed.join(', ')} changed): delete the pod and create it again, or run it from a Deployment, whose pods an edit replaces`,
+        },
+      ]),
+    );
+  sendObject(r.res, 200, pod, warnings);
 }

@@ -1,12 +1,17 @@
 /**
- * The resources this API serves, described once: discovery (`/api/v1`), the OpenAPI document,
- * and the router read them from here.
+ * The resources this API serves, described once: discovery (`/api/v1`, `/apis/GROUP/VERSION`),
+ * the OpenAPI documents and the router read them from here.
  */
 
 export type Verb =
   'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
+/** An API group's name: '' is the core (legacy) group under `/api/v1`. */
+export type Group = '' | 'apps' | 'batch';
+
 export interface ResourceInfo {
+  group: Group;
+  version: 'v1';
   /** The plural, as in the URL: `pods`. */
   name: string;
   singularName: string;
@@ -17,9 +22,13 @@ export interface ResourceInfo {
   categories?: readonly string[];
 }
 
-/** core/v1 as served here (subresources are listed as `pods/status`). */
-export const CORE_V1: readonly ResourceInfo[] = [
+const ALL: readonly Verb[] = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** Every resource served, group by group (subresources are listed apart). */
+export const RESOURCES: readonly ResourceInfo[] = [
   {
+    group: '',
+    version: 'v1',
     name: 'namespaces',
     singularName: 'namespace',
     kind: 'Namespace',
@@ -28,30 +37,38 @@ export const CORE_V1: readonly ResourceInfo[] = [
     shortNames: ['ns'],
   },
   {
+    group: '',
+    version: 'v1',
     name: 'pods',
     singularName: 'pod',
     kind: 'Pod',
     namespaced: true,
-    verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+    verbs: ALL,
     shortNames: ['po'],
     categories: ['all'],
   },
   {
+    group: '',
+    version: 'v1',
     name: 'configmaps',
     singularName: 'configmap',
     kind: 'ConfigMap',
     namespaced: true,
-    verbs: ['create', 'get', 'list', 'patch'],
+    verbs: ALL,
     shortNames: ['cm'],
   },
   {
+    group: '',
+    version: 'v1',
     name: 'secrets',
     singularName: 'secret',
     kind: 'Secret',
     namespaced: true,
-    verbs: ['create', 'get', 'list', 'patch'],
+    verbs: ALL,
   },
   {
+    group: '',
+    version: 'v1',
     name: 'events',
     singularName: 'event',
     kind: 'Event',
@@ -59,21 +76,139 @@ export const CORE_V1: readonly ResourceInfo[] = [
     verbs: ['get', 'list'],
     shortNames: ['ev'],
   },
+  {
+    group: '',
+    version: 'v1',
+    name: 'services',
+    singularName: 'service',
+    kind: 'Service',
+    namespaced: true,
+    verbs: ALL,
+    shortNames: ['svc'],
+    categories: ['all'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    name: 'endpoints',
+    singularName: 'endpoints',
+    kind: 'Endpoints',
+    namespaced: true,
+    verbs: ['get', 'list', 'watch'],
+    shortNames: ['ep'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    name: 'persistentvolumeclaims',
+    singularName: 'persistentvolumeclaim',
+    kind: 'PersistentVolumeClaim',
+    namespaced: true,
+    verbs: ALL,
+    shortNames: ['pvc'],
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    name: 'deployments',
+    singularName: 'deployment',
+    kind: 'Deployment',
+    namespaced: true,
+    verbs: ALL,
+    shortNames: ['deploy'],
+    categories: ['all'],
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    name: 'replicasets',
+    singularName: 'replicaset',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    verbs: ALL,
+    shortNames: ['rs'],
+    categories: ['all'],
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    name: 'statefulsets',
+    singularName: 'statefulset',
+    kind: 'StatefulSet',
+    namespaced: true,
+    verbs: ALL,
+    shortNames: ['sts'],
+    categories: ['all'],
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    name: 'daemonsets',
+    singularName: 'daemonset',
+    kind: 'DaemonSet',
+    namespaced: true,
+    verbs: ALL,
+    shortNames: ['ds'],
+    categories: ['all'],
+  },
+  {
+    group: 'batch',
+    version: 'v1',
+    name: 'jobs',
+    singularName: 'job',
+    kind: 'Job',
+    namespaced: true,
+    verbs: ALL,
+    categories: ['all'],
+  },
 ];
 
+/** core/v1 alone (what `/api/v1` lists). */
+export const CORE_V1: readonly ResourceInfo[] = RESOURCES.filter((r) => r.group === '');
+
+/** The API groups besides the core one, each with its one version. */
+export const GROUPS: readonly Exclude<Group, ''>[] = ['apps', 'batch'];
+
 /** Subresources listed in discovery (kubectl reads `pods/status` for `wait` and `describe`). */
-export const CORE_V1_SUBRESOURCES = [
-  { name: 'pods/status', singularName: '', kind: 'Pod', namespaced: true, verbs: ['get'] },
-  { name: 'pods/log', singularName: '', kind: 'Pod', namespaced: true, verbs: ['get'] },
+export const SUBRESOURCES: readonly Omit<ResourceInfo, 'shortNames' | 'categories'>[] = [
   {
+    group: '',
+    version: 'v1',
+    name: 'pods/status',
+    singularName: '',
+    kind: 'Pod',
+    namespaced: true,
+    verbs: ['get'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    name: 'pods/log',
+    singularName: '',
+    kind: 'Pod',
+    namespaced: true,
+    verbs: ['get'],
+  },
+  {
+    group: '',
+    version: 'v1',
     name: 'pods/exec',
     singularName: '',
     kind: 'PodExecOptions',
     namespaced: true,
     verbs: ['create', 'get'],
   },
-] as const;
+];
+
+/** `apps/v1`, or `v1` for the core group. */
+export function groupVersion(group: Group): string {
+  return group === '' ? 'v1' : `${group}/v1`;
+}
+
+export function findResource(group: string, name: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.group === group && r.name === name);
+}
 
 export function coreResource(name: string): ResourceInfo | undefined {
-  return CORE_V1.find((r) => r.name === name);
+  return findResource('', name);
 }

@@ -7,29 +7,25 @@ import type { Duplex } from 'node:stream';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import type { KubeApiState } from './api-state.js';
 import { hasToken } from './auth.js';
-import { handleConfigObjects, handleEvents, handleNamespaces } from './core-objects.js';
-import { apiGroupList, apiVersions, coreV1ResourceList, versionInfo } from './discovery.js';
+import { handleEvents, handleNamespaces } from './core-objects.js';
+import { apiGroup, apiGroupList, apiVersions, resourceList, versionInfo } from './discovery.js';
 import { sendObject, sendStatus } from './http.js';
-import { openApiV3Root, openApiV3CoreV1 } from './openapi.js';
+import { handleObjects } from './object-handler.js';
+import { openApiV3, openApiV3Root } from './openapi.js';
 import { rejectUpgrade, serveExec, unsupportedUpgrade } from './pod-exec.js';
 import { handlePods } from './pods.js';
 import type { ApiRequest } from './request.js';
-import { coreResource } from './resources.js';
+import { findResource, GROUPS, type Group } from './resources.js';
+import { storeFor, type StoreRuntime } from './stores.js';
 import { failure, KubeApiError, unauthorized } from './status.js';
 
 export interface RouterContext {
   state: KubeApiState;
   runtime: Pick<
     NodeRuntime,
-    | 'find'
-    | 'createOwnedPod'
-    | 'remove'
-    | 'stop'
-    | 'rememberConfig'
-    | 'configObjects'
-    | 'logs'
-    | 'exec'
-  >;
+    'find' | 'createOwnedPod' | 'remove' | 'stop' | 'configObjects' | 'logs' | 'exec'
+  > &
+    StoreRuntime;
   token: string;
   /** `127.0.0.1:6443`: what discovery tells clients. */
   serverAddress: () => string;
@@ -68,7 +64,7 @@ export async function route(
           sendObject(res, 200, apiVersions(ctx.serverAddress()));
           return;
         case '/api/v1':
-          sendObject(res, 200, coreV1ResourceList());
+          sendObject(res, 200, resourceList(''));
           return;
         case '/apis':
           sendObject(res, 200, apiGroupList());
@@ -77,7 +73,7 @@ export async function route(
           sendObject(res, 200, openApiV3Root());
           return;
         case '/openapi/v3/api/v1':
-          sendObject(res, 200, openApiV3CoreV1());
+          sendObject(res, 200, openApiV3(''));
           return;
         case '/healthz':
         case '/livez':
@@ -85,12 +81,33 @@ export async function route(
           res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
           return;
       }
+      const group = GROUPS.find(
+        (g) =>
+          path === `/apis/${g}` || path === `/apis/${g}/v1` || path === `/openapi/v3/apis/${g}/v1`,
+      );
+      if (group !== undefined) {
+        if (path === `/apis/${group}`) sendObject(res, 200, apiGroup(group));
+        else if (path.startsWith('/openapi/')) sendObject(res, 200, openApiV3(group));
+        else sendObject(res, 200, resourceList(group));
+        return;
+      }
     }
-    if (parts[0] !== 'api' || parts[1] !== 'v1')
+    let group: Group;
+    let rest: string[];
+    if (parts[0] === 'api' && parts[1] === 'v1') {
+      group = '';
+      rest = parts.slice(2);
+    } else if (
+      parts[0] === 'apis' &&
+      (GROUPS as readonly string[]).includes(parts[1] ?? '') &&
+      parts[2] === 'v1'
+    ) {
+      group = parts[1] as Group;
+      rest = parts.slice(3);
+    } else
       throw new KubeApiError(
         failure('NotFound', 'the server could not find the requested resource'),
       );
-    const rest = parts.slice(2);
     let namespace: string | undefined;
     let resource: string | undefined;
     let name: string | undefined;
@@ -101,7 +118,7 @@ export async function route(
       [resource, name, subresource] = rest;
       if (resource !== 'namespaces' && name !== undefined) resource = undefined; // /api/v1/pods/x is no path
     }
-    const info = resource === undefined ? undefined : coreResource(resource);
+    const info = resource === undefined ? undefined : findResource(group, resource);
     if (info === undefined || rest.length > 5 || (!info.namespaced && namespace !== undefined))
       throw new KubeApiError(
         failure('NotFound', 'the server could not find the requested resource'),
@@ -122,16 +139,17 @@ export async function route(
       case 'pods':
         await handlePods(r, ctx.runtime);
         return;
-      case 'configmaps':
-      case 'secrets':
-        await handleConfigObjects(r, ctx.runtime);
-        return;
       case 'namespaces':
         handleNamespaces(r);
         return;
       case 'events':
         await handleEvents(r);
         return;
+    }
+    const store = storeFor(group, info.name, ctx.state, ctx.runtime);
+    if (store !== undefined) {
+      await handleObjects(r, store);
+      return;
     }
     throw new KubeApiError(failure('NotFound', 'the server could not find the requested resource'));
   } catch (err) {

@@ -63,7 +63,7 @@ export async function startKubeApi(o: KubeApiOptions): Promise<RunningKubeApi> {
     o.root,
     address === '127.0.0.1' ? [] : [address],
   );
-  const state = await KubeApiState.open(o.runtime);
+  const state = await KubeApiState.open(o.runtime, { log: o.log });
   let port = 0;
   const host = (): string => `${address.includes(':') ? `[${address}]` : address}:${String(port)}`;
   const ctx: RouterContext = {

@@ -23,7 +23,7 @@ export interface Table {
   rows: { cells: unknown[]; object?: unknown }[];
 }
 
-const col = (
+export const col = (
   name: string,
   description: string,
   priority = 0,
@@ -37,8 +37,8 @@ const col = (
   priority,
 });
 
-const NAME = col('Name', 'Name must be unique within a namespace.', 0, 'string', 'name');
-const AGE = col(
+export const NAME = col('Name', 'Name must be unique within a namespace.', 0, 'string', 'name');
+export const AGE = col(
   'Age',
   'CreationTimestamp is a timestamp representing the server time when this object was created.',
 );
@@ -75,7 +75,7 @@ export function humanDuration(ms: number): string {
   return `${String(Math.floor(hours / 24 / 365))}y`;
 }
 
-function age(o: ApiObject, now: number): string {
+export function age(o: ApiObject, now: number): string {
   const t = o.metadata.creationTimestamp;
   return t === undefined ? '<unknown>' : humanDuration(now - Date.parse(t));
 }
@@ -86,7 +86,7 @@ function rowObject(o: ApiObject, include: IncludeObject): unknown {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
 }
 
-function table<T extends ApiObject>(
+export function table<T extends ApiObject>(
   columns: TableColumn[],
   items: readonly T[],
   cells: (o: T) => unknown[],

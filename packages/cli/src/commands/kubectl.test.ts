@@ -149,10 +149,18 @@ test('kubectl against podkit: discovery, apply with validation, get, watch, wait
       rows.map((r) => [r[0], r[1]]),
       [
         ['configmaps', 'cm'],
+        ['endpoints', 'ep'],
         ['events', 'ev'],
         ['namespaces', 'ns'],
+        ['persistentvolumeclaims', 'pvc'],
         ['pods', 'po'],
         ['secrets', 'v1'],
+        ['services', 'svc'],
+        ['daemonsets', 'ds'],
+        ['deployments', 'deploy'],
+        ['replicasets', 'rs'],
+        ['statefulsets', 'sts'],
+        ['jobs', 'batch/v1'],
       ],
     );
     const ns = await kubectl(['get', 'ns', '-o', 'name']);

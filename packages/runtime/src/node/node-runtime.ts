@@ -396,6 +396,16 @@ export class NodeRuntime implements AsyncDisposable {
     this.#remember(configMaps, secrets);
   }
 
+  /**
+   * Forgets a ConfigMap or Secret (a Kubernetes API delete): pods made after this do not find
+   * it; running pods keep the copy they were started with. False when none was remembered.
+   */
+  forgetConfig(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): boolean {
+    const c = this.#config.get(namespace);
+    if (c === undefined) return false;
+    return (kind === 'ConfigMap' ? c.configMaps : c.secrets).delete(name);
+  }
+
   #remember(configMaps: readonly ConfigMap[], secrets: readonly Secret[]): void {
     const of = (ns: string) => {
       let c = this.#config.get(ns);

@@ -7,6 +7,7 @@ import { checkPathSegment, type StateLayout } from '../state/state-root.js';
 import type { DaemonSet } from '../spec/daemonset.js';
 import type { Job } from '../spec/job.js';
 import type { Deployment, LabelSelector, ReplicaSet, StatefulSet } from '../spec/types.js';
+import { canonicalText } from './canonical-text.js';
 import { checkJobUpdate } from './job-update.js';
 import type { JobStatus } from './job-status.js';
 import { statefulSetUpdateProblem } from './statefulset-update.js';
@@ -37,6 +38,12 @@ export interface WorkloadRecord<W extends Workload = Workload> {
   object: W;
   /** A Job's status (the controller's counts and conditions); the others' is counted from pods. */
   status?: JobStatus | undefined;
+  /**
+   * metadata.generation: 1 when created, one more at each apply that changed the spec (the
+   * Kubernetes API's; `kubectl rollout status` waits for the status to have observed it).
+   * Absent in records written before it was kept: 1.
+   */
+  generation?: number | undefined;
 }
 
 export type JobRecord = WorkloadRecord<Job>;
@@ -158,11 +165,20 @@ export async function applyWorkloadRecords(
       source: source ?? o.origin.file,
       object: o,
       ...(old?.status !== undefined ? { status: old.status } : {}),
+      generation:
+        old === undefined
+          ? 1
+          : (old.generation ?? 1) + (specText(old.object) === specText(o) ? 0 : 1),
     };
     out.push(record);
   }
   for (const r of out) await writeWorkloadRecord(layout, r);
   return out;
+}
+
+/** A workload's spec as canonical text (what a generation counts changes of). */
+function specText(w: Workload): string {
+  return canonicalText(w.spec);
 }
 
 function sameSelector(a: LabelSelector | undefined, b: LabelSelector | undefined): boolean {
