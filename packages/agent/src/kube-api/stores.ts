@@ -80,7 +80,7 @@ const TABLES: Record<ClusterResource, Tabler> = {
 };
 
 /** Server-filled fields of each kind, dropped before an object is admitted again. */
-function forAdmission(
+export function forAdmission(
   resource: string,
 ): ((o: Record<string, unknown>) => Record<string, unknown>) | undefined {
   const specWithout =
