@@ -72,6 +72,13 @@ export const CORE_V1_SUBRESOURCES = [
     namespaced: true,
     verbs: ['create', 'get'],
   },
+  {
+    name: 'pods/portforward',
+    singularName: '',
+    kind: 'PodPortForwardOptions',
+    namespaced: true,
+    verbs: ['create', 'get'],
+  },
 ] as const;
 
 export function coreResource(name: string): ResourceInfo | undefined {

@@ -12,6 +12,7 @@ import { apiGroupList, apiVersions, coreV1ResourceList, versionInfo } from './di
 import { sendObject, sendStatus } from './http.js';
 import { openApiV3Root, openApiV3CoreV1 } from './openapi.js';
 import { rejectUpgrade, serveExec, unsupportedUpgrade } from './pod-exec.js';
+import { servePortForward } from './pod-portforward.js';
 import { handlePods } from './pods.js';
 import type { ApiRequest } from './request.js';
 import { coreResource } from './resources.js';
@@ -29,6 +30,7 @@ export interface RouterContext {
     | 'configObjects'
     | 'logs'
     | 'exec'
+    | 'dialPod'
   >;
   token: string;
   /** `127.0.0.1:6443`: what discovery tells clients. */
@@ -153,8 +155,9 @@ export async function route(
 }
 
 /**
- * An upgrade request (`pods/exec` over WebSocket; SPDY and anything else are refused with a
- * Status, which a client falling back from WebSocket to SPDY prints).
+ * An upgrade request: `pods/exec` over WebSocket, `pods/portforward` over a WebSocket tunnel
+ * or SPDY/3.1. Anything else (exec over SPDY, attach) is refused with a Status, which a client
+ * falling back from WebSocket to SPDY prints.
  */
 export async function routeUpgrade(
   ctx: RouterContext,
@@ -186,7 +189,11 @@ export async function routeUpgrade(
       await serveExec(ctx.runtime, req, socket, head, url.searchParams, namespace, name, ctx.log);
       return;
     }
-    if (sub === 'attach' || sub === 'portforward')
+    if (sub === 'portforward') {
+      await servePortForward(ctx.runtime, req, socket, head, namespace, name, ctx.log);
+      return;
+    }
+    if (sub === 'attach')
       throw new KubeApiError(
         failure(
           'NotFound',
