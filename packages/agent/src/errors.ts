@@ -39,6 +39,8 @@ export const AgentErrorCode = {
   KUBE_API_CREDENTIALS: 'KUBE_API_CREDENTIALS',
   /** The agent does not serve the Kubernetes API (it could not listen; its log says why). */
   KUBE_API_NOT_SERVED: 'KUBE_API_NOT_SERVED',
+  /** A SPDY/3.1 peer (kubectl port-forward) broke the framing or the header compression. */
+  SPDY_PROTOCOL: 'SPDY_PROTOCOL',
 } as const;
 
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];

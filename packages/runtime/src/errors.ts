@@ -29,6 +29,8 @@ export const RuntimeErrorCode = {
   AGENT_RUNNING: 'AGENT_RUNNING',
   AGENT_STOPPING: 'AGENT_STOPPING',
   CONTAINER_NOT_RUNNING: 'CONTAINER_NOT_RUNNING',
+  /** A pod's port cannot be reached from inside its network namespace (port-forward). */
+  PORT_FORWARD_FAILED: 'PORT_FORWARD_FAILED',
   // Volumes (`volumes/`).
   VOLUME_UNAVAILABLE: 'VOLUME_UNAVAILABLE',
   VOLUME_SUBPATH_INVALID: 'VOLUME_SUBPATH_INVALID',

@@ -198,6 +198,15 @@ export const SUBRESOURCES: readonly Omit<ResourceInfo, 'shortNames' | 'categorie
     namespaced: true,
     verbs: ['create', 'get'],
   },
+  {
+    group: '',
+    version: 'v1',
+    name: 'pods/portforward',
+    singularName: '',
+    kind: 'PodPortForwardOptions',
+    namespaced: true,
+    verbs: ['create', 'get'],
+  },
 ];
 
 /** `apps/v1`, or `v1` for the core group. */

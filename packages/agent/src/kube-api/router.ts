@@ -13,6 +13,7 @@ import { sendObject, sendStatus } from './http.js';
 import { handleObjects } from './object-handler.js';
 import { openApiV3, openApiV3Root } from './openapi.js';
 import { rejectUpgrade, serveExec, unsupportedUpgrade } from './pod-exec.js';
+import { servePortForward } from './pod-portforward.js';
 import { handlePods } from './pods.js';
 import type { ApiRequest } from './request.js';
 import { findResource, GROUPS, type Group } from './resources.js';
@@ -23,7 +24,7 @@ export interface RouterContext {
   state: KubeApiState;
   runtime: Pick<
     NodeRuntime,
-    'find' | 'createOwnedPod' | 'remove' | 'stop' | 'configObjects' | 'logs' | 'exec'
+    'find' | 'createOwnedPod' | 'remove' | 'stop' | 'configObjects' | 'logs' | 'exec' | 'dialPod'
   > &
     StoreRuntime;
   token: string;
@@ -171,8 +172,9 @@ export async function route(
 }
 
 /**
- * An upgrade request (`pods/exec` over WebSocket; SPDY and anything else are refused with a
- * Status, which a client falling back from WebSocket to SPDY prints).
+ * An upgrade request: `pods/exec` over WebSocket, `pods/portforward` over a WebSocket tunnel
+ * or SPDY/3.1. Anything else (exec over SPDY, attach) is refused with a Status, which a client
+ * falling back from WebSocket to SPDY prints.
  */
 export async function routeUpgrade(
   ctx: RouterContext,
@@ -204,7 +206,11 @@ export async function routeUpgrade(
       await serveExec(ctx.runtime, req, socket, head, url.searchParams, namespace, name, ctx.log);
       return;
     }
-    if (sub === 'attach' || sub === 'portforward')
+    if (sub === 'portforward') {
+      await servePortForward(ctx.runtime, req, socket, head, namespace, name, ctx.log);
+      return;
+    }
+    if (sub === 'attach')
       throw new KubeApiError(
         failure(
           'NotFound',

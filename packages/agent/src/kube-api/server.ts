@@ -79,8 +79,13 @@ export async function startKubeApi(o: KubeApiOptions): Promise<RunningKubeApi> {
       void route(ctx, req, res);
     },
   );
-  // exec's WebSocket (and the refusal of what is not served, as a Status).
+  // exec's WebSocket, port-forward's tunnel or SPDY (and the refusal of what is not served, as
+  // a Status). Upgraded connections are no longer the server's: they are kept here to be ended
+  // with it (a port-forward's bridge processes go with its connection).
+  const upgraded = new Set<Duplex>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     void routeUpgrade(ctx, req, socket, head);
   });
   // Watches stay open for long: no request timeout (each watch ends itself).
@@ -135,6 +140,7 @@ export async function startKubeApi(o: KubeApiOptions): Promise<RunningKubeApi> {
     access: () => ({ server: `https://${host()}`, caPem: creds.caPem, token: creds.token }),
     close: async () => {
       state.close();
+      for (const socket of upgraded) socket.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => {
         server.close(() => {

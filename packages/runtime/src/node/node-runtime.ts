@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { PodkitError } from '@podkit/kit';
 import { RuntimeErrorCode, claimError } from '../errors.js';
 import { checkNamedTargetPorts } from '../services/named-target-ports.js';
@@ -72,6 +73,7 @@ import { traceMark } from '../trace.js';
 import type { RuncProcess } from '../runc/runc.js';
 import { podLog, type PodLogOptions } from './container-log.js';
 import { execInContainer, type ExecOptions } from './container-exec.js';
+import { dialPodPort } from './pod-dial.js';
 
 export interface NodeRuntimeOptions {
   layout: StateLayout;
@@ -870,6 +872,21 @@ export class NodeRuntime implements AsyncDisposable {
   ): Promise<RuncProcess> {
     const record = await this.require(namespace, name);
     return execInContainer(this.layout, record, container, argv, options);
+  }
+
+  /**
+   * A TCP connection to `port` on localhost inside the pod's network namespace, for
+   * `kubectl port-forward` (see pod-dial.ts): PORT_FORWARD_FAILED when the pod does not run or
+   * nothing accepts; destroying the stream (or `signal`) stops what carries it.
+   */
+  async dialPod(
+    namespace: string,
+    name: string,
+    port: number,
+    signal?: AbortSignal,
+  ): Promise<Duplex> {
+    const record = await this.require(namespace, name);
+    return dialPodPort(this.layout, record, port, signal);
   }
 
   /**
