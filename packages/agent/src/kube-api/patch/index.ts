@@ -116,8 +116,8 @@ export function applyObject(
 /** `metadata.resourceVersion` of a patched object, when the patch (or the object) has one. */
 export function patchedResourceVersion(patched: Record<string, unknown>): string | undefined {
   const meta = patched.metadata;
-  if (!isObject(meta as Json)) return undefined;
-  const rv = (meta as JsonObject).resourceVersion;
+  if (!isObject(meta)) return undefined;
+  const rv = meta.resourceVersion;
   return typeof rv === 'string' && rv !== '' ? rv : undefined;
 }
 

@@ -4,7 +4,7 @@
  * (lists included) replaces; nulls inside a value that replaces are pruned from its objects.
  */
 import { isObject, type Json, type JsonObject } from './go-json.js';
-import { clone, get, set } from './json-value.js';
+import { clone, get, set, unset } from './json-value.js';
 
 /**
  * `doc` merged with `patch` (neither modified). A patch that is not an object replaces the
@@ -21,7 +21,7 @@ function mergeDocs(doc: JsonObject, patch: JsonObject): JsonObject {
   for (const k of Object.keys(patch)) {
     const v = patch[k] as Json;
     const cur = get(doc, k);
-    if (v === null) delete doc[k];
+    if (v === null) unset(doc, k);
     else if (cur === undefined || cur === null) set(doc, k, pruneNulls(v));
     else if (!isObject(cur)) set(doc, k, pruneNulls(v));
     // evanphx keeps a non-object patch value as it is (nulls inside a list included).
@@ -37,7 +37,7 @@ function pruneNulls(v: Json): Json {
   else if (isObject(v))
     for (const k of Object.keys(v)) {
       const x = v[k] as Json;
-      if (x === null) delete v[k];
+      if (x === null) unset(v, k);
       else pruneNulls(x);
     }
   return v;

@@ -15,7 +15,7 @@
  */
 import { unprocessable } from './errors.js';
 import { isObject, type Json, type JsonObject } from './go-json.js';
-import { clone, get, has, jsonEqual, set } from './json-value.js';
+import { clone, get, has, jsonEqual, set, unset } from './json-value.js';
 
 /** The API server's limit of operations in one JSON patch. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
@@ -123,7 +123,7 @@ function addIn(con: Container, key: string, value: Json): void {
 function removeIn(con: Container, key: string): void {
   if (!Array.isArray(con)) {
     if (!has(con, key)) throw unprocessable(`Unable to remove nonexistent key: ${key}`);
-    delete con[key];
+    unset(con, key);
     return;
   }
   let idx = atoi(key);

@@ -41,3 +41,8 @@ export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
   }
   return false;
 }
+
+/** Removes `key` from `o` (a no-op when absent). */
+export function unset(o: JsonObject, key: string): void {
+  Reflect.deleteProperty(o, key);
+}

@@ -13,7 +13,7 @@
 import { parseYamlDocuments } from '@podkit/runtime/spec';
 import { badRequest } from './errors.js';
 import { isObject, jsonTypeName, type Json, type JsonObject } from './go-json.js';
-import { clone, set } from './json-value.js';
+import { clone, set, unset } from './json-value.js';
 import { kindGroup, kindSchema } from './schema.js';
 import { strategicMerge } from './strategic-merge.js';
 
@@ -32,7 +32,7 @@ export function decodeApplyBody(body: Buffer): JsonObject {
       `error decoding YAML: error converting YAML to JSON: yaml: line ${String(syntax.line)}: ${syntax.message.replace(/^YAML syntax error: /, '')}`,
     );
   // sigs.k8s.io/yaml reads the first document; an empty body is an empty object.
-  const value = (parsed.documents[0]?.value ?? null) as Json;
+  const value = parsed.documents[0]?.value ?? null;
   if (value === null) return {};
   if (!isObject(value))
     throw badRequest(
@@ -78,7 +78,7 @@ function withoutNulls(v: Json): Json {
   if (isObject(v))
     for (const k of Object.keys(v)) {
       const x = v[k] as Json;
-      if (x === null || k.startsWith('$')) delete v[k];
+      if (x === null || k.startsWith('$')) unset(v, k);
       else set(v, k, withoutNulls(x));
     }
   return v;

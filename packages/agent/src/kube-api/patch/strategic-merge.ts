@@ -20,7 +20,7 @@
  */
 import { badRequest, internal, unprocessable } from './errors.js';
 import { goFormat, isObject, type Json, type JsonObject } from './go-json.js';
-import { clone, get, has, set } from './json-value.js';
+import { clone, get, has, set, unset } from './json-value.js';
 import { fieldMeta, type SchemaNode } from './schema.js';
 
 const DIRECTIVE = '$patch';
@@ -77,7 +77,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: SchemaNode): 
       deleteList = true;
     }
     if (patchV === null) {
-      delete original[k];
+      unset(original, k);
       continue;
     }
     const originalV = get(original, k);
@@ -107,7 +107,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: SchemaNode): 
 function setTaken(original: JsonObject, k: string, patchV: Json): void {
   discardNulls(patchV);
   const v = removeDirectives(patchV);
-  if (v === undefined) delete original[k];
+  if (v === undefined) unset(original, k);
   else set(original, k, v);
 }
 
@@ -120,7 +120,7 @@ function typeTag(v: Json): string {
 
 function directiveInMap(directive: Json, patch: JsonObject): JsonObject {
   if (directive === 'replace') {
-    delete patch[DIRECTIVE];
+    unset(patch, DIRECTIVE);
     return patch;
   }
   if (directive === 'delete') return {};
@@ -137,14 +137,14 @@ function extractKey(key: string, prefix: string): string {
 function applyRetainKeys(original: JsonObject, patch: JsonObject): void {
   if (!has(patch, RETAIN_KEYS)) return;
   const retain = patch[RETAIN_KEYS];
-  delete patch[RETAIN_KEYS];
+  unset(patch, RETAIN_KEYS);
   if (!Array.isArray(retain)) throw badRequest(BAD_RETAIN_KEYS);
   const keep = new Set<Json>(retain);
   for (const [k, v] of Object.entries(patch)) {
     if (v === null || k.startsWith(DELETE_PRIMITIVE) || k.startsWith(SET_ORDER)) continue;
     if (!keep.has(k)) throw badRequest(BAD_RETAIN_KEYS);
   }
-  for (const k of Object.keys(original)) if (!keep.has(k)) delete original[k];
+  for (const k of Object.keys(original)) if (!keep.has(k)) unset(original, k);
 }
 
 /** `$setElementOrder/<list>`: the list merged (if patched) and put in the given order. */
@@ -152,7 +152,7 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, schema: S
   for (const key of Object.keys(patch)) {
     if (!key.startsWith(SET_ORDER)) continue;
     const order = patch[key];
-    delete patch[key];
+    unset(patch, key);
     if (!Array.isArray(order)) badArgType('[]interface {}', order);
     const field = extractKey(key, SET_ORDER);
     const inOriginal = has(original, field);
@@ -180,7 +180,7 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, schema: S
       field,
       normalizeElementOrder(ordered, serverOnly, order, originalItems, meta.mergeKey, kind),
     );
-    delete patch[field];
+    unset(patch, field);
   }
 }
 
@@ -387,7 +387,7 @@ function removeDirectives(v: Json): Json | undefined {
     if (has(v, DIRECTIVE)) return undefined;
     for (const k of Object.keys(v)) {
       const x = removeDirectives(v[k] as Json);
-      if (x === undefined) delete v[k];
+      if (x === undefined) unset(v, k);
       else set(v, k, x);
     }
   }
@@ -399,7 +399,7 @@ function discardNulls(v: Json): void {
   else if (isObject(v))
     for (const k of Object.keys(v)) {
       const x = v[k] as Json;
-      if (x === null) delete v[k];
+      if (x === null) unset(v, k);
       else discardNulls(x);
     }
 }
@@ -418,7 +418,7 @@ function stripDirectives(v: Json): Json {
         k.startsWith(`${SET_ORDER}/`) ||
         k.startsWith(`${DELETE_PRIMITIVE}/`)
       )
-        delete v[k];
+        unset(v, k);
       else stripDirectives(v[k] as Json);
     }
   return v;
