@@ -5,8 +5,10 @@
  * RFC, as upstream — negative indices counting from the end.
  *
  * Upstream quirks kept because clients see them: `replace` of a missing object key adds it,
- * `copy` from a missing object key copies null, a `test` of an object compares only the keys
- * the document has, a `test` with value null passes for a missing key. Written here rather
+ * `replace` of the whole document (path "") by an object or list swaps it and by anything
+ * else does nothing, `copy` from a missing object key copies null, a `test` of an object
+ * compares only the keys the document has, a `test` with value null passes for a missing key.
+ * `json-patch-oracle.test.ts` checks these against kubectl (the same library) at random. Written here rather
  * than taken from npm: the RFC-exact libraries (fast-json-patch, rfc6902) differ from upstream
  * in exactly those cases and in their errors, and the whole is small.
  *
@@ -38,8 +40,9 @@ type Container = JsonObject | Json[];
  * @example applyJsonPatch({ a: [1] }, [{ op: 'add', path: '/a/-', value: 2, hasValue: true }])
  */
 export function applyJsonPatch(doc: JsonObject, ops: readonly JsonPatchOperation[]): Json {
-  const root: JsonObject = clone(doc);
+  const state: Root = { doc: clone(doc) };
   for (const op of ops) {
+    const root = state.doc;
     switch (op.op) {
       case 'add':
         add(root, op);
@@ -48,7 +51,7 @@ export function applyJsonPatch(doc: JsonObject, ops: readonly JsonPatchOperation
         remove(root, op);
         break;
       case 'replace':
-        replace(root, op);
+        replace(state, op);
         break;
       case 'move':
         move(root, op);
@@ -63,7 +66,12 @@ export function applyJsonPatch(doc: JsonObject, ops: readonly JsonPatchOperation
         throw unprocessable(`Unexpected kind: ${op.op ?? 'unknown'}`);
     }
   }
-  return root;
+  return state.doc;
+}
+
+/** The document, which a `replace` of the whole (path "") may swap for another. */
+interface Root {
+  doc: Container;
 }
 
 function decodeKey(s: string): string {
@@ -78,7 +86,7 @@ function atoi(s: string): number | undefined {
 }
 
 /** The container the pointer's last token is in, and that token; undefined when missing. */
-function findObject(root: JsonObject, path: string): { con: Container; key: string } | undefined {
+function findObject(root: Container, path: string): { con: Container; key: string } | undefined {
   const split = path.split('/');
   if (split.length < 2) return undefined;
   let doc: Container = root;
@@ -96,10 +104,15 @@ function getIn(con: Container, key: string): Json | undefined {
   if (!Array.isArray(con)) return get(con, key);
   const idx = atoi(key);
   if (idx === undefined) throw unprocessable(`invalid index ${key}`);
-  // Go indexes with it: past the end is an error, a negative index a runtime panic.
-  if (idx >= con.length || idx < 0)
+  return con[listIndex(con, idx)];
+}
+
+/** A negative index counts from the end; out of range either way is an error. */
+function listIndex(con: Json[], idx: number): number {
+  const at = idx < 0 ? idx + con.length : idx;
+  if (at < 0 || at >= con.length)
     throw unprocessable(`Unable to access invalid index: ${String(idx)}`);
-  return con[idx];
+  return at;
 }
 
 function addIn(con: Container, key: string, value: Json): void {
@@ -139,33 +152,42 @@ function need(path: string | undefined, what: string): string {
   return path;
 }
 
-function located(root: JsonObject, path: string, what: string): { con: Container; key: string } {
+function located(root: Container, path: string, what: string): { con: Container; key: string } {
   const at = findObject(root, path);
   if (at === undefined)
     throw unprocessable(`${what} operation does not apply: doc is missing path: "${path}"`);
   return at;
 }
 
-function add(root: JsonObject, op: JsonPatchOperation): void {
+function add(root: Container, op: JsonPatchOperation): void {
   const { con, key } = located(root, need(op.path, 'add'), 'add');
   addIn(con, key, clone(op.value ?? null));
 }
 
-function remove(root: JsonObject, op: JsonPatchOperation): void {
+function remove(root: Container, op: JsonPatchOperation): void {
   const { con, key } = located(root, need(op.path, 'remove'), 'remove');
   removeIn(con, key);
 }
 
-function replace(root: JsonObject, op: JsonPatchOperation): void {
-  const { con, key } = located(root, need(op.path, 'replace'), 'replace');
+function replace(state: Root, op: JsonPatchOperation): void {
+  const path = need(op.path, 'replace');
+  if (path === '') {
+    // The whole document: by an object or a list; upstream wraps a nil error for any other
+    // value, so the operation then does nothing.
+    const value = op.value ?? null;
+    if (isObject(value) || Array.isArray(value)) state.doc = clone(value);
+    return;
+  }
+  const { con, key } = located(state.doc, path, 'replace');
   const value = clone(op.value ?? null);
   if (Array.isArray(con)) {
-    getIn(con, key);
-    con[atoi(key) ?? 0] = value;
+    const idx = atoi(key);
+    if (idx === undefined) throw unprocessable(`invalid index ${key}`);
+    con[listIndex(con, idx)] = value;
   } else set(con, key, value);
 }
 
-function move(root: JsonObject, op: JsonPatchOperation): void {
+function move(root: Container, op: JsonPatchOperation): void {
   const from = located(root, need(op.from, 'move'), 'move');
   const value = getIn(from.con, from.key) ?? null;
   removeIn(from.con, from.key);
@@ -173,20 +195,24 @@ function move(root: JsonObject, op: JsonPatchOperation): void {
   addIn(to.con, to.key, value);
 }
 
-function copy(root: JsonObject, op: JsonPatchOperation): void {
+function copy(root: Container, op: JsonPatchOperation): void {
   const from = located(root, need(op.from, 'copy'), 'copy');
   const value = clone(getIn(from.con, from.key) ?? null);
   const to = located(root, need(op.path, 'copy'), 'copy');
   addIn(to.con, to.key, value);
 }
 
-function test(root: JsonObject, op: JsonPatchOperation): void {
+function test(root: Container, op: JsonPatchOperation): void {
   const path = need(op.path, 'test');
-  const { con, key } = located(root, path, 'test');
-  const actual = getIn(con, key);
   const fail = (): never => {
     throw unprocessable(`testing value ${path} failed: test failed`);
   };
+  if (path === '') {
+    if (!upstreamEqual(root, op.value ?? null)) fail();
+    return;
+  }
+  const { con, key } = located(root, path, 'test');
+  const actual = getIn(con, key);
   if (actual === undefined || actual === null) {
     if (op.value === undefined || op.value === null) return;
     fail();
