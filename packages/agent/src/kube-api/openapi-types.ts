@@ -6,7 +6,13 @@
  * A schema in one line: `string`, `integer`, `boolean`, `number`, `date-time`, `int-or-string`,
  * `quantity`, `object` (free-form), `map` (string → string), `Name` (a reference to another
  * definition), `[]T` (a list of T), `[]T@key` (a list merged by `key` in strategic patches).
- * A leading `!` marks the field required.
+ * A leading `!` marks the field required. A trailing `|merge` (a list of scalars merged as a
+ * set) or `|retainKeys` adds upstream's other `x-kubernetes-patch-strategy` values.
+ *
+ * The strategic-merge patch (patch/schema.ts) reads its merge keys and strategies from this
+ * table: they are upstream's (`patchMergeKey`/`patchStrategy` in k8s.io/api core/v1, apps/v1,
+ * batch/v1 types.go) for every field of the kinds served; a field marked `object` must have no
+ * strategy below it (a strategic merge then merges its maps and replaces its lists).
  */
 export type Compact = Record<string, string>;
 
@@ -24,7 +30,7 @@ export const TYPES: Record<string, Compact> = {
     labels: 'map',
     annotations: 'map',
     ownerReferences: '[]OwnerReference@uid',
-    finalizers: '[]string',
+    finalizers: '[]string|merge',
     managedFields: '[]object',
   },
   OwnerReference: {
@@ -46,8 +52,8 @@ export const TYPES: Record<string, Compact> = {
   PodSpec: {
     containers: '![]Container@name',
     initContainers: '[]Container@name',
-    ephemeralContainers: '[]object',
-    volumes: '[]Volume@name',
+    ephemeralContainers: '[]EphemeralContainer@name',
+    volumes: '[]Volume@name|retainKeys',
     restartPolicy: 'string',
     terminationGracePeriodSeconds: 'integer',
     activeDeadlineSeconds: 'integer',
@@ -63,13 +69,13 @@ export const TYPES: Record<string, Compact> = {
     hostIPC: 'boolean',
     shareProcessNamespace: 'boolean',
     securityContext: 'object',
-    imagePullSecrets: '[]object',
+    imagePullSecrets: '[]LocalObjectReference@name',
     hostname: 'string',
     subdomain: 'string',
     affinity: 'object',
     schedulerName: 'string',
     tolerations: '[]object',
-    hostAliases: '[]object',
+    hostAliases: '[]HostAlias@ip',
     priorityClassName: 'string',
     priority: 'integer',
     readinessGates: '[]object',
@@ -77,12 +83,12 @@ export const TYPES: Record<string, Compact> = {
     enableServiceLinks: 'boolean',
     preemptionPolicy: 'string',
     overhead: 'object',
-    topologySpreadConstraints: '[]object',
+    topologySpreadConstraints: '[]TopologySpreadConstraint@topologyKey',
     setHostnameAsFQDN: 'boolean',
     os: 'object',
     hostUsers: 'boolean',
-    schedulingGates: '[]object',
-    resourceClaims: '[]object',
+    schedulingGates: '[]PodSchedulingGate@name',
+    resourceClaims: '[]PodResourceClaim@name|retainKeys',
     resources: 'ResourceRequirements',
   },
   Container: {
@@ -98,7 +104,7 @@ export const TYPES: Record<string, Compact> = {
     resizePolicy: '[]object',
     restartPolicy: 'string',
     volumeMounts: '[]VolumeMount@mountPath',
-    volumeDevices: '[]object',
+    volumeDevices: '[]VolumeDevice@devicePath',
     livenessProbe: 'Probe',
     readinessProbe: 'Probe',
     startupProbe: 'Probe',
@@ -159,13 +165,15 @@ export const TYPES: Record<string, Compact> = {
     message: 'string',
     reason: 'string',
     hostIP: 'string',
-    hostIPs: '[]object',
+    hostIPs: '[]HostIP@ip',
     podIP: 'string',
-    podIPs: '[]object',
+    podIPs: '[]PodIP@ip',
     startTime: 'date-time',
     initContainerStatuses: '[]ContainerStatus',
     containerStatuses: '[]ContainerStatus',
+    ephemeralContainerStatuses: '[]ContainerStatus',
     qosClass: 'string',
+    resourceClaimStatuses: '[]PodResourceClaimStatus@name|retainKeys',
   },
   PodCondition: {
     type: '!string',
@@ -185,6 +193,8 @@ export const TYPES: Record<string, Compact> = {
     imageID: '!string',
     containerID: 'string',
     started: 'boolean',
+    volumeMounts: '[]VolumeMountStatus@mountPath',
+    allocatedResourcesStatus: '[]ResourceStatus@name',
   },
   ConfigMap: {
     apiVersion: 'string',
@@ -208,8 +218,9 @@ export const TYPES: Record<string, Compact> = {
     kind: 'string',
     metadata: 'ObjectMeta',
     spec: 'object',
-    status: 'object',
+    status: 'NamespaceStatus',
   },
+  NamespaceStatus: { phase: 'string', conditions: '[]object@type' },
   Event: {
     apiVersion: 'string',
     kind: 'string',
@@ -239,19 +250,78 @@ export const GROUP_OF: Readonly<Record<string, 'apps' | 'batch'>> = {
   StatefulSetSpec: 'apps',
   DaemonSet: 'apps',
   DaemonSetSpec: 'apps',
+  DeploymentStrategy: 'apps',
   Job: 'batch',
   JobSpec: 'batch',
+  JobStatus: 'batch',
 };
 
-const WORKLOAD = (spec: string): Compact => ({
+const WORKLOAD = (spec: string, status = 'ConditionsStatus'): Compact => ({
   apiVersion: 'string',
   kind: 'string',
   metadata: 'ObjectMeta',
   spec,
-  status: 'object',
+  status,
 });
 
+TYPES.EphemeralContainer = { ...TYPES.Container, targetContainerName: 'string' };
+
 Object.assign(TYPES, {
+  LocalObjectReference: { name: 'string' },
+  HostAlias: { ip: '!string', hostnames: '[]string' },
+  TopologySpreadConstraint: {
+    maxSkew: '!integer',
+    topologyKey: '!string',
+    whenUnsatisfiable: '!string',
+    labelSelector: 'LabelSelector',
+    minDomains: 'integer',
+    nodeAffinityPolicy: 'string',
+    nodeTaintsPolicy: 'string',
+    matchLabelKeys: '[]string',
+  },
+  PodSchedulingGate: { name: '!string' },
+  PodResourceClaim: {
+    name: '!string',
+    resourceClaimName: 'string',
+    resourceClaimTemplateName: 'string',
+  },
+  PodResourceClaimStatus: { name: '!string', resourceClaimName: 'string' },
+  VolumeDevice: { name: '!string', devicePath: '!string' },
+  HostIP: { ip: '!string' },
+  PodIP: { ip: '!string' },
+  VolumeMountStatus: {
+    name: '!string',
+    mountPath: '!string',
+    readOnly: 'boolean',
+    recursiveReadOnly: 'string',
+  },
+  ResourceStatus: { name: '!string', resources: '[]object' },
+  /** A status whose conditions merge by type (Service, the apps/v1 kinds); the rest free-form. */
+  ConditionsStatus: { conditions: '[]object@type' },
+  PersistentVolumeClaimStatus: {
+    phase: 'string',
+    accessModes: '[]string',
+    capacity: 'object',
+    conditions: '[]object@type',
+    allocatedResources: 'object',
+    allocatedResourceStatuses: 'map',
+    currentVolumeAttributesClassName: 'string',
+    modifyVolumeStatus: 'object',
+  },
+  DeploymentStrategy: { type: 'string', rollingUpdate: 'object' },
+  JobStatus: {
+    conditions: '[]object@type',
+    startTime: 'date-time',
+    completionTime: 'date-time',
+    active: 'integer',
+    succeeded: 'integer',
+    failed: 'integer',
+    terminating: 'integer',
+    completedIndexes: 'string',
+    failedIndexes: 'string',
+    uncountedTerminatedPods: 'object',
+    ready: 'integer',
+  },
   LabelSelector: { matchLabels: 'map', matchExpressions: '[]object' },
   PodTemplateSpec: { metadata: 'ObjectMeta', spec: 'PodSpec' },
   Service: WORKLOAD('ServiceSpec'),
@@ -286,13 +356,13 @@ Object.assign(TYPES, {
     nodePort: 'integer',
   },
   Endpoints: { apiVersion: 'string', kind: 'string', metadata: 'ObjectMeta', subsets: '[]object' },
-  PersistentVolumeClaim: WORKLOAD('object'),
+  PersistentVolumeClaim: WORKLOAD('object', 'PersistentVolumeClaimStatus'),
   Deployment: WORKLOAD('DeploymentSpec'),
   DeploymentSpec: {
     replicas: 'integer',
     selector: '!LabelSelector',
     template: '!PodTemplateSpec',
-    strategy: 'object',
+    strategy: 'DeploymentStrategy|retainKeys',
     minReadySeconds: 'integer',
     revisionHistoryLimit: 'integer',
     paused: 'boolean',
@@ -327,7 +397,7 @@ Object.assign(TYPES, {
     minReadySeconds: 'integer',
     revisionHistoryLimit: 'integer',
   },
-  Job: WORKLOAD('JobSpec'),
+  Job: WORKLOAD('JobSpec', 'JobStatus'),
   JobSpec: {
     parallelism: 'integer',
     completions: 'integer',

@@ -27,18 +27,24 @@ function defName(t: string): string {
 
 type Schema = Record<string, unknown>;
 
-function schemaOf(spec: string): Schema {
+function schemaOf(full: string): Schema {
+  const [spec = '', strategy] = full.split('|');
   if (spec.startsWith('[]')) {
     const [item = 'object', key] = spec.slice(2).split('@');
     const s: Schema = { type: 'array', items: schemaOf(item) };
     if (key !== undefined) {
       s['x-kubernetes-patch-merge-key'] = key;
-      s['x-kubernetes-patch-strategy'] = 'merge';
+      s['x-kubernetes-patch-strategy'] = strategy === 'retainKeys' ? 'merge,retainKeys' : 'merge';
       s['x-kubernetes-list-type'] = 'map';
       s['x-kubernetes-list-map-keys'] = [key];
+    } else if (strategy === 'merge') {
+      s['x-kubernetes-patch-strategy'] = 'merge';
+      s['x-kubernetes-list-type'] = 'set';
     }
     return s;
   }
+  if (strategy === 'retainKeys')
+    return { ...schemaOf(spec), 'x-kubernetes-patch-strategy': 'retainKeys' };
   switch (spec) {
     case 'string':
     case 'integer':
