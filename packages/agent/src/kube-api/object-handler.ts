@@ -8,7 +8,7 @@ import type { ManifestSet } from '@podkit/runtime/spec';
 import { admit, fieldValidationOf } from './admission.js';
 import { decodeObject, readBody, sendObject } from './http.js';
 import type { ApiObject } from './objects.js';
-import { patchObject } from './patch.js';
+import { applyObject, patchContentType, patchObject } from './patch/index.js';
 import { includeObjectOf, isWatch, listFilter, watchSeconds, type ApiRequest } from './request.js';
 import { groupVersion, type ResourceInfo } from './resources.js';
 import { alreadyExists, failure, KubeApiError, notFound, refuse } from './status.js';
@@ -134,16 +134,26 @@ export async function handleObjects(r: ApiRequest, s: ObjectStore): Promise<void
   if (method === 'PATCH') {
     const raw = await readBody(r.req);
     const type = r.req.headers['content-type'];
-    if (current === undefined) {
-      // Server-side apply creates what is not there yet.
-      if ((type ?? '').split(';')[0]?.trim() === 'application/apply-patch+yaml') {
-        await create(r, s, namespace, decodeObject(raw, 'application/yaml'));
-        return;
-      }
-      throw new KubeApiError(notFound(s.info.name, name, groupOf(s)));
+    const options = {
+      fieldManager: r.query.get('fieldManager') ?? undefined,
+      force: r.query.has('force') ? r.query.get('force') === 'true' : undefined,
+    };
+    if (patchContentType(type) === 'application/apply-patch+yaml') {
+      // Server-side apply: creates what is not there yet.
+      const applied = applyObject(current, raw, s.info.kind, options);
+      if (applied.created) await create(r, s, namespace, applied.object);
+      else if (current !== undefined) await update(r, s, namespace, name, current, applied.object);
+      return;
     }
-    const patched = patchObject(type, current, raw, s.info.kind);
-    await update(r, s, namespace, name, current, patched);
+    if (current === undefined) throw new KubeApiError(notFound(s.info.name, name, groupOf(s)));
+    await update(
+      r,
+      s,
+      namespace,
+      name,
+      current,
+      patchObject(type, current, raw, s.info.kind, options),
+    );
     return;
   }
   if (method === 'DELETE') {

@@ -1,11 +1,10 @@
 /**
  * OpenAPI v3 for what this API serves, one document per group-version, generated from the
- * resource table and the compact schemas of openapi-types.ts instead of the upstream megabytes. kubectl reads it for two things:
- * whether a kind's PATCH takes `fieldValidation` (then `kubectl apply/create` validates on the
- * server, with Strict, and needs no `/openapi/v2`), and `kubectl explain`.
- *
- * kubectl computes a client-side apply's strategic-merge patch from its own built-in types,
- * not from these schemas (which are a subset).
+ * resource table and the compact schemas of openapi-types.ts instead of the upstream
+ * megabytes. kubectl reads it for two things: whether a kind's PATCH takes `fieldValidation`
+ * (then `kubectl apply/create` validates on the server, with Strict, and needs no
+ * `/openapi/v2`), and `kubectl explain`. It computes a client-side apply's strategic-merge
+ * patch from its own built-in types, not from these schemas (see PATCH_TYPES).
  */
 import { createHash } from 'node:crypto';
 import { KUBE_VERSION } from './discovery.js';
@@ -143,13 +142,13 @@ const WRITE_PARAMS = [
   ),
 ];
 
-/** The PATCH bodies every patchable resource takes. */
-export const PATCH_TYPES = [
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json',
-  'application/apply-patch+yaml',
-];
+/**
+ * The PATCH bodies advertised. Strategic merge and apply are served too but not listed: a
+ * kind whose PATCH lists strategic merge has kubectl compute its patches from these schemas
+ * (a subset: it then warns and falls back); unlisted, kubectl uses its own built-in types,
+ * which are complete.
+ */
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'];
 
 function ref(kind: string): Schema {
   return { $ref: `#/components/schemas/${defName(kind)}` };

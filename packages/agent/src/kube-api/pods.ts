@@ -9,7 +9,7 @@ import { canonicalText, RuntimeErrorCode } from '@podkit/runtime';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { admit, fieldValidationOf } from './admission.js';
 import { decodeObject, readBody, sendObject } from './http.js';
-import { patchObject } from './patch.js';
+import { applyObject, patchContentType, patchObject } from './patch/index.js';
 import { servePodLog } from './pod-log.js';
 import { POD_FIELDS, podFields, type ApiPod } from './objects.js';
 import { includeObjectOf, isWatch, listFilter, watchSeconds, type ApiRequest } from './request.js';
@@ -64,6 +64,20 @@ export async function handlePods(r: ApiRequest, rt: PodRuntime): Promise<void> {
     if (pod === undefined) throw new KubeApiError(notFound('pods', name));
     return pod;
   };
+  if (
+    method === 'PATCH' &&
+    patchContentType(r.req.headers['content-type']) === 'application/apply-patch+yaml'
+  ) {
+    // Server-side apply: a pod that is not there yet is created.
+    const live = findPod(r, namespace, name);
+    const applied = applyObject(live, await readBody(r.req), 'Pod', {
+      fieldManager: r.query.get('fieldManager') ?? undefined,
+      force: r.query.has('force') ? r.query.get('force') === 'true' : undefined,
+    });
+    if (applied.created || live === undefined) await createPod(r, rt, namespace, applied.object);
+    else await updatePod(r, rt, live, applied.object);
+    return;
+  }
   if (method === 'GET' && (r.subresource === undefined || r.subresource === 'status')) {
     const pod = current();
     if (table)
@@ -100,7 +114,10 @@ export async function handlePods(r: ApiRequest, rt: PodRuntime): Promise<void> {
     const body =
       method === 'PUT'
         ? decodeObject(raw, r.req.headers['content-type'])
-        : patchObject(r.req.headers['content-type'], pod, raw, 'Pod');
+        : patchObject(r.req.headers['content-type'], pod, raw, 'Pod', {
+            fieldManager: r.query.get('fieldManager') ?? undefined,
+            force: r.query.has('force') ? r.query.get('force') === 'true' : undefined,
+          });
     await updatePod(r, rt, pod, body);
     return;
   }
@@ -120,8 +137,13 @@ function findPod(r: ApiRequest, namespace: string, name: string): ApiPod | undef
     .items.find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
 }
 
-async function createPod(r: ApiRequest, rt: PodRuntime, namespace: string): Promise<void> {
-  const body = decodeObject(await readBody(r.req), r.req.headers['content-type']);
+async function createPod(
+  r: ApiRequest,
+  rt: PodRuntime,
+  namespace: string,
+  given?: Record<string, unknown>,
+): Promise<void> {
+  const body = given ?? decodeObject(await readBody(r.req), r.req.headers['content-type']);
   const { set, name, warnings } = admit(body, 'Pod', namespace, fieldValidationOf(r.query));
   const [pod] = set.pods;
   if (pod === undefined || set.pods.length !== 1) refuse('BadRequest', 'the body is not one Pod');

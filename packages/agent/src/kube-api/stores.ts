@@ -11,7 +11,7 @@ import type { KubeApiState } from './api-state.js';
 import type { ClusterResource } from './cluster-state.js';
 import type { ObjectStore, Tabler } from './object-handler.js';
 import { findResource, type Group } from './resources.js';
-import { failure, invalid, KubeApiError } from './status.js';
+import { failure, invalid, KubeApiError, type StatusCause } from './status.js';
 import {
   claimTable,
   daemonSetTable,
@@ -46,15 +46,16 @@ async function applySet(rt: StoreRuntime, set: ManifestSet, group: string): Prom
         ...set.daemonSets,
       ][0];
       const kind = o?.kind ?? 'object';
-      throw new KubeApiError(
-        invalid(
-          kind,
-          o?.metadata.name ?? '',
-          [{ reason: 'FieldValueInvalid', field: '', message: err.message }],
-          group,
-        ),
-        { cause: err },
-      );
+      // The runtime names the object and its origin first (`Deployment ns/web (file:1): …`):
+      // the Status names the object already.
+      const where = o === undefined ? '' : `${kind} ${o.metadata.namespace}/${o.metadata.name} (`;
+      const message =
+        where !== '' && err.message.startsWith(where) && err.message.includes('): ')
+          ? err.message.slice(err.message.indexOf('): ') + 3)
+          : err.message;
+      throw new KubeApiError(invalid(kind, o?.metadata.name ?? '', [causeOf(message)], group), {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -178,4 +179,16 @@ export function storeFor(
     }
   };
   return store;
+}
+
+/** A runtime refusal as a Status cause: `spec.selector is immutable …` names its field. */
+function causeOf(message: string): StatusCause {
+  const m = /^((?:spec|metadata)\.[\w.[\]]+) (.*)$/s.exec(message);
+  return m === null
+    ? { reason: 'FieldValueInvalid', field: 'spec', message: `Invalid value: ${message}` }
+    : {
+        reason: 'FieldValueInvalid',
+        field: m[1] ?? 'spec',
+        message: `Invalid value: ${m[2] ?? ''}`,
+      };
 }

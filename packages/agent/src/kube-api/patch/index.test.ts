@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ApiObject } from '../objects.js';
 import { KubeApiError } from '../status.js';
 import { applyObject, patchedResourceVersion, patchObject } from './index.js';
-import { canonical, haveKubectl, kubectlPatch, type PatchKind } from './test-kubectl-oracle.js';
+import { canonical, kubectlPatch, type PatchKind } from './test-kubectl-oracle.js';
 
 const SMP = 'application/strategic-merge-patch+json';
 const MERGE = 'application/merge-patch+json';
@@ -118,18 +118,14 @@ test("kubectl apply's client-side patch of an edited Deployment gives the edited
   assert.equal(patchedResourceVersion(got), '41');
 });
 
-test(
-  'the Deployment apply patch: the same result as kubectl patch --local',
-  { skip: !haveKubectl },
-  () => {
-    const oracle = kubectlPatch(live, 'strategic', kubectlApplyPatch);
-    assert.equal(oracle.error, undefined);
-    assert.equal(
-      canonical(patchObject(SMP, live, body(kubectlApplyPatch), 'Deployment')),
-      canonical(oracle.object),
-    );
-  },
-);
+test('the Deployment apply patch: the same result as kubectl patch --local', () => {
+  const oracle = kubectlPatch(live, 'strategic', kubectlApplyPatch);
+  assert.equal(oracle.error, undefined);
+  assert.equal(
+    canonical(patchObject(SMP, live, body(kubectlApplyPatch), 'Deployment')),
+    canonical(oracle.object),
+  );
+});
 
 const cm = {
   apiVersion: 'v1',
@@ -173,18 +169,14 @@ const ORACLE: { type: PatchKind; patch: unknown }[] = [
   },
 ];
 
-test(
-  'JSON merge and JSON patch: the same results as kubectl patch --local',
-  { skip: !haveKubectl },
-  () => {
-    for (const o of ORACLE) {
-      const oracle = kubectlPatch(cm, o.type, o.patch);
-      assert.equal(oracle.error, undefined, JSON.stringify(o.patch));
-      const ours = patchObject(o.type === 'merge' ? MERGE : JSONP, cm, body(o.patch), 'ConfigMap');
-      assert.equal(canonical(ours), canonical(oracle.object), JSON.stringify(o.patch));
-    }
-  },
-);
+test('JSON merge and JSON patch: the same results as kubectl patch --local', () => {
+  for (const o of ORACLE) {
+    const oracle = kubectlPatch(cm, o.type, o.patch);
+    assert.equal(oracle.error, undefined, JSON.stringify(o.patch));
+    const ours = patchObject(o.type === 'merge' ? MERGE : JSONP, cm, body(o.patch), 'ConfigMap');
+    assert.equal(canonical(ours), canonical(oracle.object), JSON.stringify(o.patch));
+  }
+});
 
 const FAILS: {
   name: string;

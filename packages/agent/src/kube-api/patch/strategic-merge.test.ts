@@ -4,7 +4,7 @@ import { KubeApiError } from '../status.js';
 import type { JsonObject } from './go-json.js';
 import { kindSchema } from './schema.js';
 import { strategicMerge } from './strategic-merge.js';
-import { canonical, haveKubectl, kubectlPatch } from './test-kubectl-oracle.js';
+import { canonical, kubectlPatch } from './test-kubectl-oracle.js';
 
 const pod = (spec: JsonObject, meta: JsonObject = {}): JsonObject => ({
   apiVersion: 'v1',
@@ -196,18 +196,14 @@ for (const k of CASES) {
   });
 }
 
-test(
-  'strategic merge: the same results as kubectl patch --local (upstream code)',
-  { skip: !haveKubectl },
-  () => {
-    for (const k of CASES.filter((x) => x.kind === undefined || x.kind === 'Service')) {
-      const oracle = kubectlPatch(k.original, 'strategic', k.patch);
-      assert.equal(oracle.error, undefined, k.name);
-      const ours = strategicMerge(k.original, k.patch, kindSchema(k.kind ?? 'Pod'));
-      assert.equal(canonical(ours), canonical(oracle.object), k.name);
-    }
-  },
-);
+test('strategic merge: the same results as kubectl patch --local (upstream code)', () => {
+  for (const k of CASES.filter((x) => x.kind === undefined || x.kind === 'Service')) {
+    const oracle = kubectlPatch(k.original, 'strategic', k.patch);
+    assert.equal(oracle.error, undefined, k.name);
+    const ours = strategicMerge(k.original, k.patch, kindSchema(k.kind ?? 'Pod'));
+    assert.equal(canonical(ours), canonical(oracle.object), k.name);
+  }
+});
 
 const ERRORS: { name: string; patch: JsonObject; code: number; message: RegExp }[] = [
   {
@@ -275,7 +271,7 @@ for (const e of ERRORS) {
   });
 }
 
-test('strategic merge: errors kubectl (upstream) refuses too', { skip: !haveKubectl }, () => {
+test('strategic merge: errors kubectl (upstream) refuses too', () => {
   const original = pod({ containers: [c('a')] }, { finalizers: [] });
   for (const e of ERRORS)
     assert.notEqual(kubectlPatch(original, 'strategic', e.patch).error, undefined, e.name);

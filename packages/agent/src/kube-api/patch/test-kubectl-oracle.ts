@@ -1,15 +1,12 @@
 /**
  * Upstream as the oracle: `kubectl patch --local` applies a patch with the apimachinery code
  * compiled into kubectl (strategicpatch with the built-in types, evanphx json-patch) and
- * prints the result. The tests compare against it when kubectl is on the PATH.
+ * prints the result. The tests compare against it (kubectl is on the PATH: scripts/setup.sh installs it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export const haveKubectl =
-  spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 export type PatchKind = 'strategic' | 'merge' | 'json';
 
