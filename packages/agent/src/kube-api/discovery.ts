@@ -70,6 +70,7 @@ export function resourceList(group: Group): unknown {
           kind: r.kind,
           verbs: r.verbs,
         };
+        if (r.kind === 'Scale') Object.assign(o, { group: 'autoscaling', version: 'v1' });
         return o;
       }),
     ],

@@ -11,7 +11,8 @@ import type { ApiObject } from './objects.js';
 import { applyObject, patchContentType, patchObject } from './patch/index.js';
 import { includeObjectOf, isWatch, listFilter, watchSeconds, type ApiRequest } from './request.js';
 import { groupVersion, type ResourceInfo } from './resources.js';
-import { alreadyExists, failure, KubeApiError, notFound, refuse } from './status.js';
+import { isScalable, scaleOf, wantedReplicas } from './scale.js';
+import { alreadyExists, failure, invalid, KubeApiError, notFound, refuse } from './status.js';
 import { wantsTable, type IncludeObject, type Table } from './tables.js';
 import { serveWatch } from './watch.js';
 import type { WatchCache } from './watch-cache.js';
@@ -64,7 +65,18 @@ export async function handleObjects(r: ApiRequest, s: ObjectStore): Promise<void
   const { method, name, namespace } = r;
   const table = wantsTable(r.req.headers.accept);
   const include = includeObjectOf(r.query);
-  if (r.subresource !== undefined)
+  if (
+    r.subresource === 'scale' &&
+    isScalable(s.info.name) &&
+    name !== undefined &&
+    namespace !== undefined
+  ) {
+    await handleScale(r, s, namespace, name);
+    return;
+  }
+  if (r.subresource === 'status' && method === 'GET' && name !== undefined) {
+    // The object with its status (what kubectl reads as `…/status`); written by podkit only.
+  } else if (r.subresource !== undefined)
     refuse(
       'NotFound',
       `the server could not find the requested resource (${r.subresource} is not served)`,
@@ -223,6 +235,7 @@ async function update(
   name: string,
   current: ApiObject,
   body: Record<string, unknown>,
+  answer: (updated: ApiObject) => unknown = (o) => o,
 ): Promise<void> {
   if (s.write === undefined) refuse('MethodNotAllowed', `${s.info.name} cannot be changed`);
   if (r.query.get('dryRun') === 'All')
@@ -255,5 +268,54 @@ async function update(
   );
   await s.write(set, current);
   await s.refresh();
-  sendObject(r.res, 200, s.cache.get(key(namespace, name)) ?? current, warnings);
+  sendObject(r.res, 200, answer(s.cache.get(key(namespace, name)) ?? current), warnings);
+}
+
+/** GET, PUT or PATCH of a workload's `scale`: its Scale, or the workload scaled. */
+async function handleScale(
+  r: ApiRequest,
+  s: ObjectStore,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  const current = s.cache.get(key(namespace, name));
+  if (current === undefined) throw new KubeApiError(notFound(s.info.name, name, groupOf(s)));
+  const scale = scaleOf(current);
+  if (r.method === 'GET') {
+    sendObject(r.res, 200, scale);
+    return;
+  }
+  if (r.method !== 'PUT' && r.method !== 'PATCH')
+    refuse('MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  const raw = await readBody(r.req);
+  const body =
+    r.method === 'PUT'
+      ? decodeObject(raw, r.req.headers['content-type'])
+      : patchObject(r.req.headers['content-type'], scale, raw, 'Scale');
+  const replicas = wantedReplicas(body);
+  if (typeof replicas === 'string')
+    throw new KubeApiError(
+      invalid(
+        'Scale',
+        name,
+        [
+          {
+            reason: 'FieldValueInvalid',
+            field: 'spec.replicas',
+            message: replicas.replace(/^spec\.replicas: /, ''),
+          },
+        ],
+        'autoscaling',
+      ),
+    );
+  const meta = (
+    typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}
+  ) as Record<string, unknown>;
+  const rv = meta.resourceVersion;
+  const object: Record<string, unknown> = {
+    ...current,
+    metadata: { ...current.metadata, resourceVersion: typeof rv === 'string' ? rv : undefined },
+    spec: { ...((current.spec ?? {}) as Record<string, unknown>), replicas },
+  };
+  await update(r, s, namespace, name, current, object, (updated) => scaleOf(updated));
 }

@@ -207,6 +207,32 @@ export const SUBRESOURCES: readonly Omit<ResourceInfo, 'shortNames' | 'categorie
     namespaced: true,
     verbs: ['create', 'get'],
   },
+  ...(['deployments', 'replicasets', 'statefulsets'] as const).flatMap((name) => [
+    {
+      group: 'apps' as const,
+      version: 'v1' as const,
+      name: `${name}/status`,
+      singularName: '',
+      kind:
+        name === 'deployments'
+          ? 'Deployment'
+          : name === 'replicasets'
+            ? 'ReplicaSet'
+            : 'StatefulSet',
+      namespaced: true,
+      verbs: ['get'] as const,
+    },
+    {
+      group: 'apps' as const,
+      version: 'v1' as const,
+      name: `${name}/scale`,
+      singularName: '',
+      // autoscaling/v1 (discovery names the group and version of a subresource's kind).
+      kind: 'Scale',
+      namespaced: true,
+      verbs: ['get', 'patch', 'update'] as const,
+    },
+  ]),
 ];
 
 /** `apps/v1`, or `v1` for the core group. */

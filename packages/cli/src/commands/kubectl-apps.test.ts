@@ -146,6 +146,23 @@ test('kubectl: Deployments, Services, rollouts and every example', async (t) => 
         'the watch to show the rollout',
       );
 
+      // kubectl scale goes through the scale subresource (autoscaling/v1 Scale).
+      const scaled = await kubectl(['scale', 'deployment/web', '--replicas=3']);
+      assert.equal(scaled.code, 0, scaled.stderr);
+      assert.equal(scaled.stdout, 'deployment.apps/web scaled\n');
+      const rolled3 = await kubectl(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+      assert.equal(rolled3.code, 0, rolled3.stderr);
+      const three = await kubectl(['get', 'deploy', 'web', '--no-headers']);
+      assert.match(three.stdout, /^web\s+3\/3\s+3\s+3\s/);
+      const scale = await kubectl([
+        'get',
+        '--raw',
+        '/apis/apps/v1/namespaces/default/deployments/web/scale',
+      ]);
+      assert.deepEqual((JSON.parse(scale.stdout) as { spec: unknown; status: unknown }).spec, {
+        replicas: 3,
+      });
+
       // The selector of a Deployment cannot change: 422 with the reason, and nothing changed.
       await writeFile(file, APP('2', 'other'));
       const moved = await kubectl(['apply', '-f', file]);
@@ -156,7 +173,7 @@ test('kubectl: Deployments, Services, rollouts and every example', async (t) => 
       );
       assert.equal(
         (await kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.metadata.generation}'])).stdout,
-        '2',
+        '3',
       );
 
       await writeFile(file, APP('2'));
