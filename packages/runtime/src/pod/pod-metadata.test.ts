@@ -182,6 +182,36 @@ spec:
   );
 });
 
+test('a terminating pod still takes the change (as in Kubernetes)', async (t) => {
+  const { layout, runtime, up } = await podTestEnv(t);
+  // It ignores SIGTERM: it stays terminating for its 30 s grace (the test kills it after).
+  const rec = await up(`
+apiVersion: v1
+kind: Pod
+metadata: { name: slow, labels: { app: slow } }
+spec:
+  terminationGracePeriodSeconds: 30
+  containers:
+    - { name: app, image: busybox:test, command: [sh, -c, 'trap "" TERM; while :; do sleep 0.1; done'] }
+`);
+  await waitForPod(layout, rec.uid, (x) => containerStatus(x, 'app')?.state.running !== undefined, {
+    timeoutMs: 60_000,
+  });
+  runtime.stop(rec.uid);
+  await waitForPod(layout, rec.uid, (x) => x.deletionTimestamp !== undefined, {
+    timeoutMs: 10_000,
+  });
+  const updated = await runtime.updatePodMetadata('default', 'slow', {
+    labels: { app: 'slow', drained: 'yes' },
+    annotations: {},
+  });
+  assert.equal(updated.pod.metadata.labels.drained, 'yes');
+  assert.notEqual(updated.deletionTimestamp, undefined);
+  const onDisk = await runtime.require('default', 'slow');
+  assert.equal(onDisk.pod.metadata.labels.drained, 'yes');
+  assert.equal(onDisk.released, false);
+});
+
 async function waitUntil(pred: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (!(await pred())) {
