@@ -15,6 +15,8 @@ export const RuntimeErrorCode = {
   POD_ADMISSION_FAILED: 'POD_ADMISSION_FAILED',
   POD_NOT_FOUND: 'POD_NOT_FOUND',
   POD_CLEANUP_FAILED: 'POD_CLEANUP_FAILED',
+  /** A pod whose worker ended (released) or that this runtime does not supervise: no write. */
+  POD_RELEASED: 'POD_RELEASED',
   // Services (`services/`): ClusterIPs, NodePorts, endpoints.
   SERVICE_INVALID: 'SERVICE_INVALID',
   SERVICE_NOT_FOUND: 'SERVICE_NOT_FOUND',

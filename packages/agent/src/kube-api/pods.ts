@@ -1,5 +1,6 @@
 /**
- * `pods`: get, list (JSON or Table), watch, create, delete. Pods are the runtime's records:
+ * `pods`: get, list (JSON or Table), watch, create, update (labels and annotations only),
+ * delete. Pods are the runtime's records:
  * a create admits and starts the pod through NodeRuntime (as `podkit up`), a delete stops it
  * with its grace period in the background and answers at once, the pod showing its
  * deletionTimestamp until it is gone (kubectl then waits for the DELETED event).
@@ -17,7 +18,10 @@ import { alreadyExists, failure, invalid, KubeApiError, notFound, refuse } from 
 import { podTable, wantsTable } from './tables.js';
 import { serveWatch } from './watch.js';
 
-export type PodRuntime = Pick<NodeRuntime, 'find' | 'createOwnedPod' | 'remove' | 'stop' | 'logs'>;
+export type PodRuntime = Pick<
+  NodeRuntime,
+  'find' | 'createOwnedPod' | 'remove' | 'stop' | 'logs' | 'updatePodMetadata'
+>;
 
 export async function handlePods(r: ApiRequest, rt: PodRuntime): Promise<void> {
   const { method, name, namespace, query: q } = r;
@@ -210,10 +214,12 @@ async function deletePod(r: ApiRequest, rt: PodRuntime, pod: ApiPod): Promise<vo
 }
 
 /**
- * A PUT or PATCH of a pod: podkit changes no running pod in place, so an update is answered
- * when it changes nothing (what `kubectl apply` of an unchanged manifest sends: its patch,
- * computed against the live object, restates defaults) and refused otherwise, as the API
- * server refuses most pod spec changes.
+ * A PUT or PATCH of a pod. As the API server, a pod's labels and annotations change in place
+ * (NodeRuntime.updatePodMetadata: the containers run on untouched) and its spec does not: an
+ * update whose admitted spec differs from the running one is refused (422), one that changes
+ * nothing is answered with the pod as it is (what `kubectl apply` of an unchanged manifest
+ * sends: its patch, computed against the live object, restates defaults). The labels were
+ * validated by admission, the spec reader `podkit up` uses.
  */
 async function updatePod(
   r: ApiRequest,
@@ -250,20 +256,50 @@ async function updatePod(
   const next = set.pods[0];
   if (next === undefined) refuse('BadRequest', 'the body is not one Pod');
   const same = (a: unknown, b: unknown): boolean => canonicalText(a) === canonicalText(b);
-  const changed: string[] = [];
-  if (!same(next.spec, record.pod.spec)) changed.push('spec');
-  if (!same(next.metadata.labels, record.pod.metadata.labels)) changed.push('metadata.labels');
-  if (!same(next.metadata.annotations, record.pod.metadata.annotations))
-    changed.push('metadata.annotations');
-  if (changed.length > 0)
+  if (!same(next.spec, record.pod.spec))
     throw new KubeApiError(
       invalid('Pod', name, [
         {
           reason: 'FieldValueForbidden',
-          field: changed[0] ?? 'spec',
-          message: `Forbidden: podkit does not change a running pod in place (${changed.join(', ')} changed): delete the pod and create it again, or run it from a Deployment, whose pods an edit replaces`,
+          field: 'spec',
+          message: `Forbidden: podkit does not change a running pod in place (spec changed): delete the pod and create it again, or run it from a Deployment, whose pods an edit replaces`,
         },
       ]),
     );
-  sendObject(r.res, 200, pod, warnings);
+  const { labels, annotations } = next.metadata;
+  if (
+    same(labels, record.pod.metadata.labels) &&
+    same(annotations, record.pod.metadata.annotations)
+  ) {
+    sendObject(r.res, 200, pod, warnings);
+    return;
+  }
+  if (r.query.get('dryRun') === 'All')
+    refuse('BadRequest', 'dryRun is not supported by podkit yet');
+  let updated;
+  try {
+    updated = await rt.updatePodMetadata(namespace, name, { labels, annotations });
+  } catch (err) {
+    if (err instanceof PodkitError && err.code === RuntimeErrorCode.POD_NOT_FOUND)
+      throw new KubeApiError(notFound('pods', name), { cause: err });
+    if (err instanceof PodkitError && err.code === RuntimeErrorCode.POD_RELEASED)
+      throw new KubeApiError(
+        invalid('Pod', name, [
+          {
+            reason: 'FieldValueForbidden',
+            field: same(labels, record.pod.metadata.labels)
+              ? 'metadata.annotations'
+              : 'metadata.labels',
+            message: `Forbidden: ${err.message}`,
+          },
+        ]),
+        { cause: err },
+      );
+    throw err;
+  }
+  // The runtime announced the change before answering: the cache has it, with a new version.
+  const answered = r.state.pods.get(updated.uid);
+  if (answered === undefined)
+    throw new Error(`pod ${namespace}/${name} was updated but not announced`);
+  sendObject(r.res, 200, answered, warnings);
 }

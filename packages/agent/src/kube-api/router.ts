@@ -24,7 +24,15 @@ export interface RouterContext {
   state: KubeApiState;
   runtime: Pick<
     NodeRuntime,
-    'find' | 'createOwnedPod' | 'remove' | 'stop' | 'configObjects' | 'logs' | 'exec' | 'dialPod'
+    | 'find'
+    | 'createOwnedPod'
+    | 'remove'
+    | 'stop'
+    | 'configObjects'
+    | 'logs'
+    | 'exec'
+    | 'dialPod'
+    | 'updatePodMetadata'
   > &
     StoreRuntime;
   token: string;

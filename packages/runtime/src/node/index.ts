@@ -8,6 +8,7 @@ export {
   type GcReport,
   type NodeRuntimeOptions,
   type PodChange,
+  type PodMetadataUpdate,
   type RemoveOptions,
 } from './node-runtime.js';
 export { containerEnded, logTimeMs, type LogWindow } from './container-log.js';

@@ -68,7 +68,12 @@ import {
   writePodRecord,
   type PodRecord,
 } from '../pod/pod-store.js';
-import { KUBELET_BACKOFF, PodWorker, type BackoffPolicy } from '../pod/pod-worker.js';
+import {
+  KUBELET_BACKOFF,
+  PodWorker,
+  type BackoffPolicy,
+  type PodMetadataUpdate,
+} from '../pod/pod-worker.js';
 import { traceMark } from '../trace.js';
 import type { RuncProcess } from '../runc/runc.js';
 import { podLog, type PodLogOptions } from './container-log.js';
@@ -138,6 +143,8 @@ export interface RemoveOptions {
   /** Told what the removal waits for, and how long at most. */
   onWait?: ((message: string) => void) | undefined;
 }
+
+export type { PodMetadataUpdate } from '../pod/pod-worker.js';
 
 /** A change of a pod: its record as now, or its removal. */
 export type PodChange =
@@ -758,6 +765,38 @@ export class NodeRuntime implements AsyncDisposable {
         });
       }),
     );
+  }
+
+  /**
+   * Replaces a pod's labels and annotations (whole maps: a key absent goes) while it runs, as
+   * the API server lets `kubectl label` / `annotate` change them: the pod's worker writes the
+   * record (its writes are serialised, so a status change meanwhile is kept too), subscribers
+   * hear of it before this resolves (the API's watchers, the Services' endpoints), downward API
+   * volumes are refreshed, and no container is touched. A terminating pod takes the change too
+   * (Kubernetes allows it); a released one (its containers ended and its resources were freed)
+   * or one another process supervises is refused with POD_RELEASED: no worker of this runtime
+   * owns its record. Labels and annotations are trusted here: the caller validated them.
+   *
+   * @example
+   *   await rt.updatePodMetadata('default', 'web', { labels: { app: 'web', tier: 'x' }, annotations: {} });
+   */
+  async updatePodMetadata(
+    namespace: string,
+    name: string,
+    update: PodMetadataUpdate,
+  ): Promise<PodRecord> {
+    this.#assertOpen();
+    const record = await this.require(namespace, name);
+    const updated = await this.#running.get(record.uid)?.worker.updateMetadata(update);
+    if (updated === undefined)
+      throw new PodkitError(
+        RuntimeErrorCode.POD_RELEASED,
+        record.released
+          ? `pod "${name}" in namespace "${namespace}" has ended and was released: its labels and annotations no longer change`
+          : `pod "${name}" in namespace "${namespace}" is not supervised by this agent: its labels and annotations cannot change`,
+        { hint: `delete the pod and create it again with the labels it should have` },
+      );
+    return updated;
   }
 
   /** Asks a pod to stop (the record stays): graceful the first time, forced the second. */

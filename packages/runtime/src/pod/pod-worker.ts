@@ -11,6 +11,7 @@ import { containerRuncId, createSandbox, loadSandbox, type Sandbox } from '../sa
 import type { Container } from '../spec/types.js';
 import type { StateLayout } from '../state/state-root.js';
 import { prepareVolumes, type PreparedVolume } from '../volumes/volume-manager.js';
+import { refreshDownwardVolumes } from '../volumes/downward-refresh.js';
 import type { DownwardFacts } from '../volumes/types.js';
 import { loadPodNetwork } from './network-config.js';
 import { machineCapacity, podPortMappings, volumeObjects } from './admission.js';
@@ -76,6 +77,12 @@ export { MIN_KILL_GRACE_MS } from './termination.js';
 
 type Kind = ContainerKind;
 
+/** A pod's labels and annotations as they are to be, whole (what is absent goes). */
+export interface PodMetadataUpdate {
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+}
+
 type Slot = ContainerSlot;
 
 /**
@@ -134,6 +141,10 @@ export class PodWorker {
   readonly #force = new AbortController();
   #terminating: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  /** Downward API refreshes, one at a time (each writes the facts current when it runs). */
+  #downwardChain: Promise<void> = Promise.resolve();
+  /** The labels or annotations changed since the pod was admitted (see #setUp). */
+  #metadataUpdated = false;
   /** The record, its saves and waiters, the pod's events (pod-status-manager.ts). */
   readonly #status: PodStatusManager;
   /** What termination.ts needs of this pod to stop its containers. */
@@ -283,6 +294,58 @@ export class PodWorker {
     // A second request while stopping: kill what is still running now.
     if (this.#forced)
       for (const s of this.#slots) void s.attempt?.kill('SIGKILL').catch(() => undefined);
+  }
+
+  /**
+   * Sets the pod's labels and annotations in place, as the API server lets them change on a
+   * running pod: nothing of the pod's containers changes. The record object is the one every
+   * status save snapshots, and saves are chained (PodStatusManager), so this change and a
+   * status change made meanwhile are both in every later write, in order: neither is lost.
+   * Resolves with the record as saved and announced (onChange), once the downward API volumes
+   * show the new values too; undefined when the pod is released (its worker no longer owns the
+   * record). A pod that is terminating still takes the change, as in Kubernetes.
+   */
+  async updateMetadata(update: PodMetadataUpdate): Promise<PodRecord | undefined> {
+    if (this.#record.released) return undefined;
+    const meta = this.#record.pod.metadata;
+    meta.labels = { ...update.labels };
+    meta.annotations = { ...update.annotations };
+    // Containers started from now on read their fieldRef env from these facts (kubelet's rule:
+    // an env var keeps the value of its container's start).
+    if (this.#facts !== undefined)
+      this.#facts = { ...this.#facts, labels: meta.labels, annotations: meta.annotations };
+    this.#metadataUpdated = true;
+    const saved = this.#save();
+    // The record as this save wrote it (save refreshes the conditions synchronously).
+    const snapshot = JSON.parse(JSON.stringify(this.#record)) as PodRecord;
+    await saved;
+    await this.#refreshDownward();
+    return snapshot;
+  }
+
+  /**
+   * Rewrites the downward API files after a metadata change (volume set-up writes them with
+   * the facts of its time). Not once the pod stops: its volumes are about to be released.
+   */
+  #refreshDownward(): Promise<void> {
+    this.#downwardChain = this.#downwardChain.then(async () => {
+      const facts = this.#facts;
+      if (facts === undefined || !this.#volumesReady || this.#stopping || this.#record.released)
+        return;
+      await refreshDownwardVolumes(
+        this.#layout.podDir(this.#record.uid),
+        this.#record.pod.spec.volumes,
+        facts,
+      ).catch((err: unknown) =>
+        this.#event(
+          'Warning',
+          'FailedMount',
+          '',
+          `downward API volumes not refreshed: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+    });
+    return this.#downwardChain;
   }
 
   get #forced(): boolean {
@@ -539,6 +602,9 @@ export class PodWorker {
       this.#volumes = new Map(volumes.map((v) => [v.name, v]));
       this.#volumesReady = true;
     }
+    // Volumes written early (#precreate) hold the facts of their time: a metadata change
+    // that came meanwhile found them not ready yet.
+    if (this.#metadataUpdated) await this.#refreshDownward();
     traceMark('worker.volumes');
   }
 

@@ -69,6 +69,22 @@ function downwardFiles(
 }
 
 /**
+ * Only the downward API files of a volume (a downwardAPI volume, or the downwardAPI sources of
+ * a projected one), with the modes projectVolume gives them: what changes when the pod's
+ * labels or annotations do. Items podkit cannot supply are left out (admission refused them).
+ */
+export function downwardProjection(volume: Volume, facts: DownwardFacts): ProjectedFile[] {
+  const out: Projection = { files: [], problems: [] };
+  if (volume.downwardAPI !== undefined)
+    downwardFiles(volume.downwardAPI.items, facts, volume.downwardAPI.defaultMode, out);
+  else if (volume.projected !== undefined)
+    for (const source of volume.projected.sources)
+      if (source.downwardAPI !== undefined)
+        downwardFiles(source.downwardAPI.items, facts, volume.projected.defaultMode, out);
+  return out.files;
+}
+
+/**
  * The files of a configMap, secret, downwardAPI or projected volume (empty for other kinds),
  * following Kubernetes: all keys unless `items` selects some, per-item mode over defaultMode,
  * optional sources may be missing. `facts` may be omitted at admission time.
