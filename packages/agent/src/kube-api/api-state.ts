@@ -17,6 +17,7 @@ import {
   type ApiPod,
 } from './objects.js';
 import { ClusterObjects, CLUSTER_RESOURCES, type ClusterRuntime } from './cluster-state.js';
+import { CreatedNamespaces, type KeptNamespace } from './namespaces.js';
 import { ResourceVersionClock, WatchCache } from './watch-cache.js';
 
 /** The namespaces a cluster starts with (kubeadm's), listed whether or not anything uses them. */
@@ -32,6 +33,8 @@ export class KubeApiState {
   readonly secrets: WatchCache<ApiObject>;
   /** Services, Endpoints, claims and workloads. */
   readonly cluster: ClusterObjects;
+  /** The namespaces created through the API. */
+  createdNamespaces: CreatedNamespaces | undefined;
   readonly nodeName: string;
   readonly startedAt: string;
   readonly #rt: StateRuntime;
@@ -66,6 +69,8 @@ export class KubeApiState {
       clock?: ResourceVersionClock;
       nodeName?: string;
       log?: (line: string) => void;
+      /** Where the namespaces created through the API are kept. */
+      namespacesFile?: string;
     } = {},
   ): Promise<KubeApiState> {
     const state = new KubeApiState(
@@ -84,6 +89,7 @@ export class KubeApiState {
     held = undefined;
     for (const c of pending) state.#apply(c);
     await state.cluster.refreshed();
+    state.createdNamespaces = await CreatedNamespaces.load(options.namespacesFile);
     return state;
   }
 
@@ -137,10 +143,10 @@ export class KubeApiState {
     );
   }
 
-  /** The built-in namespaces and every namespace an object uses. */
-  namespaces(): ApiObject[] {
+  /** The namespaces some object uses (the built-in ones aside). */
+  namespacesInUse(): Set<string> {
     this.refreshConfig();
-    const names = new Set(BUILTIN_NAMESPACES);
+    const names = new Set<string>();
     for (const c of [
       this.pods,
       this.configMaps,
@@ -148,13 +154,20 @@ export class KubeApiState {
       ...CLUSTER_RESOURCES.map((r) => this.cluster.cache(r)),
     ])
       for (const o of c.list().items) names.add(o.metadata.namespace ?? 'default');
-    return [...names].sort().map((n) => ({
-      ...namespaceObject(n, this.startedAt),
-      metadata: {
-        ...namespaceObject(n, this.startedAt).metadata,
-        resourceVersion: String(this.clock.current),
-      },
-    }));
+    return names;
+  }
+
+  /** The built-in namespaces, those created through the API and every namespace an object uses. */
+  namespaces(): ApiObject[] {
+    const created = this.createdNamespaces?.entries() ?? new Map<string, KeptNamespace>();
+    const names = new Set([...BUILTIN_NAMESPACES, ...created.keys(), ...this.namespacesInUse()]);
+    return [...names].sort().map((n) => {
+      const o = namespaceObject(
+        n,
+        created.get(n) ?? { at: this.startedAt, labels: {}, annotations: {} },
+      );
+      return { ...o, metadata: { ...o.metadata, resourceVersion: String(this.clock.current) } };
+    });
   }
 
   /** Every pod's events as core/v1 Events, oldest first. */

@@ -2,10 +2,12 @@
  * `namespaces` and `events` (get, list): read-only views of what the node runs. (ConfigMaps,
  * Secrets and the other stored objects go through object-handler.ts.)
  */
-import { sendObject } from './http.js';
+import { BUILTIN_NAMESPACES } from './api-state.js';
+import { patchObject } from './patch/index.js';
+import { decodeObject, readBody, sendObject } from './http.js';
 import { META_FIELDS, metaFields, type ApiObject } from './objects.js';
 import { includeObjectOf, isWatch, listFilter, type ApiRequest } from './request.js';
-import { KubeApiError, notFound, refuse } from './status.js';
+import { alreadyExists, KubeApiError, notFound, refuse } from './status.js';
 import {
   eventTable,
   namespaceTable,
@@ -56,11 +58,27 @@ function answerOne(r: ApiRequest, object: ApiObject | undefined, tabler: Tabler)
   else sendObject(r.res, 200, object);
 }
 
-export function handleNamespaces(r: ApiRequest): void {
+export async function handleNamespaces(r: ApiRequest): Promise<void> {
+  if (r.method === 'POST' && r.name === undefined) {
+    await createNamespace(r);
+    return;
+  }
+  if (r.method === 'DELETE' && r.name !== undefined && r.subresource === undefined) {
+    await deleteNamespace(r, r.name);
+    return;
+  }
+  if (
+    (r.method === 'PATCH' || r.method === 'PUT') &&
+    r.name !== undefined &&
+    r.subresource === undefined
+  ) {
+    await updateNamespace(r, r.name);
+    return;
+  }
   if (r.method !== 'GET')
     refuse(
       'MethodNotAllowed',
-      'the server does not allow this method on the requested resource (namespaces are read-only in podkit)',
+      'the server does not allow this method on the requested resource (a namespace is created or deleted; podkit changes none in place)',
     );
   const all = r.state.namespaces();
   const rv = String(r.state.clock.current);
@@ -79,6 +97,116 @@ export function handleNamespaces(r: ApiRequest): void {
     all.find((n) => n.metadata.name === r.name),
     namespaceTable,
   );
+}
+
+async function createNamespace(r: ApiRequest): Promise<void> {
+  const body = decodeObject(await readBody(r.req), r.req.headers['content-type']);
+  if (body.apiVersion !== undefined && body.apiVersion !== 'v1')
+    refuse(
+      'BadRequest',
+      `the API version in the data (${JSON.stringify(body.apiVersion)}) does not match the expected API version (v1)`,
+    );
+  if (body.kind !== undefined && body.kind !== 'Namespace')
+    refuse(
+      'BadRequest',
+      `${JSON.stringify(body.kind)} in version "v1" cannot be handled as a Namespace: the object's kind is not Namespace`,
+    );
+  const meta = (
+    typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}
+  ) as Record<string, unknown>;
+  const name = typeof meta.name === 'string' ? meta.name : '';
+  if (name === '')
+    refuse(
+      'Invalid',
+      'Namespace "" is invalid: metadata.name: Required value: name or generateName is required',
+      {
+        kind: 'Namespace',
+        causes: [
+          {
+            reason: 'FieldValueRequired',
+            field: 'metadata.name',
+            message: 'Required value: name or generateName is required',
+          },
+        ],
+      },
+    );
+  if (r.state.namespaces().some((n) => n.metadata.name === name))
+    throw new KubeApiError(alreadyExists('namespaces', name));
+  const created = r.state.createdNamespaces;
+  if (created === undefined) throw new Error('the API state has no namespace store');
+  await created.put(name, {
+    at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    ...namespaceMeta(meta),
+  });
+  const made = r.state.namespaces().find((n) => n.metadata.name === name);
+  sendObject(r.res, 201, made);
+}
+
+/** The labels and annotations of a namespace's metadata (strings only; the name label aside). */
+function namespaceMeta(meta: Record<string, unknown>): {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+} {
+  const strings = (v: unknown, field: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [k, x] of Object.entries(typeof v === 'object' && v !== null ? v : {})) {
+      if (typeof x !== 'string')
+        refuse(
+          'BadRequest',
+          `metadata.${field}.${k}: a string is expected, got ${JSON.stringify(x)}`,
+        );
+      if (k !== 'kubernetes.io/metadata.name') out[k] = x;
+    }
+    return out;
+  };
+  return {
+    labels: strings(meta.labels, 'labels'),
+    annotations: strings(meta.annotations, 'annotations'),
+  };
+}
+
+/** A namespace's labels and annotations changed (what a second `kubectl apply` sends). */
+async function updateNamespace(r: ApiRequest, name: string): Promise<void> {
+  const found = r.state.namespaces().find((n) => n.metadata.name === name);
+  if (found === undefined) throw new KubeApiError(notFound('namespaces', name));
+  const raw = await readBody(r.req);
+  const next =
+    r.method === 'PUT'
+      ? decodeObject(raw, r.req.headers['content-type'])
+      : patchObject(r.req.headers['content-type'], found, raw, 'Namespace', {
+          fieldManager: r.query.get('fieldManager') ?? undefined,
+          force: r.query.has('force') ? r.query.get('force') === 'true' : undefined,
+        });
+  const meta = (
+    typeof next.metadata === 'object' && next.metadata !== null ? next.metadata : {}
+  ) as Record<string, unknown>;
+  await r.state.createdNamespaces?.put(name, {
+    at: found.metadata.creationTimestamp ?? '',
+    ...namespaceMeta(meta),
+  });
+  sendObject(
+    r.res,
+    200,
+    r.state.namespaces().find((n) => n.metadata.name === name),
+  );
+}
+
+async function deleteNamespace(r: ApiRequest, name: string): Promise<void> {
+  const found = r.state.namespaces().find((n) => n.metadata.name === name);
+  if (found === undefined) throw new KubeApiError(notFound('namespaces', name));
+  if (BUILTIN_NAMESPACES.includes(name))
+    refuse('Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
+      name,
+      kind: 'namespaces',
+    });
+  if (r.state.namespacesInUse().has(name))
+    refuse(
+      'Conflict',
+      `namespaces "${name}": podkit does not delete a namespace's objects with it: delete them first (kubectl delete all,cm,secrets,pvc --all -n ${name}), then the namespace`,
+      { name, kind: 'namespaces' },
+    );
+  await r.state.createdNamespaces?.remove(name);
+  sendObject(r.res, 200, found);
 }
 
 export async function handleEvents(r: ApiRequest): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseYamlDocuments } from '@podkit/runtime/spec';
+import { decodeProtobuf, PROTOBUF } from './protobuf.js';
 import { failure, KubeApiError, refuse, type Status } from './status.js';
 
 /** The API server's default limit of a request body (3 MiB). */
@@ -49,6 +50,8 @@ export function decodeObject(
     if (parsed.documents.length !== 1)
       refuse('BadRequest', 'the request body must be one YAML document');
     value = parsed.documents[0]?.value;
+  } else if (type === PROTOBUF) {
+    value = decodeProtobuf(raw);
   } else if (type === 'application/json' || type.endsWith('+json') || type === '') {
     try {
       value = JSON.parse(text);

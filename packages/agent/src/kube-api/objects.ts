@@ -149,15 +149,19 @@ export function secretObject(s: Secret, created: string): ApiObject {
   return o;
 }
 
-export function namespaceObject(name: string, created: string): ApiObject {
+export function namespaceObject(
+  name: string,
+  kept: { at: string; labels: Record<string, string>; annotations: Record<string, string> },
+): ApiObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: {
       name,
       uid: derivedUid('Namespace', name),
-      creationTimestamp: created,
-      labels: { 'kubernetes.io/metadata.name': name },
+      creationTimestamp: kept.at,
+      labels: { ...kept.labels, 'kubernetes.io/metadata.name': name },
+      ...(Object.keys(kept.annotations).length > 0 ? { annotations: kept.annotations } : {}),
     },
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },

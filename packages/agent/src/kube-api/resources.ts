@@ -33,7 +33,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     singularName: 'namespace',
     kind: 'Namespace',
     namespaced: false,
-    verbs: ['get', 'list', 'watch'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'],
     shortNames: ['ns'],
   },
   {

@@ -149,7 +149,7 @@ export async function route(
         await handlePods(r, ctx.runtime);
         return;
       case 'namespaces':
-        handleNamespaces(r);
+        await handleNamespaces(r);
         return;
       case 'events':
         await handleEvents(r);

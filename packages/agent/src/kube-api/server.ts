@@ -5,12 +5,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { NodeRuntime } from '@podkit/runtime/node';
 import { AgentErrorCode, agentError } from '../errors.js';
 import { KubeApiState } from './api-state.js';
 import { rememberedPort, rememberPort } from './api-port.js';
-import { ensureCredentials, type ApiCredentials } from './pki.js';
+import { credentialsDir, ensureCredentials, type ApiCredentials } from './pki.js';
 import { route, routeUpgrade, type RouterContext } from './router.js';
 
 export const DEFAULT_API_PORT = 6443;
@@ -63,7 +64,10 @@ export async function startKubeApi(o: KubeApiOptions): Promise<RunningKubeApi> {
     o.root,
     address === '127.0.0.1' ? [] : [address],
   );
-  const state = await KubeApiState.open(o.runtime, { log: o.log });
+  const state = await KubeApiState.open(o.runtime, {
+    log: o.log,
+    namespacesFile: path.join(credentialsDir(o.root), 'namespaces.json'),
+  });
   let port = 0;
   const host = (): string => `${address.includes(':') ? `[${address}]` : address}:${String(port)}`;
   const ctx: RouterContext = {

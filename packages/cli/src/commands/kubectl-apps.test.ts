@@ -203,6 +203,67 @@ test('kubectl: Deployments, Services, rollouts and every example', async (t) => 
     assert.equal(none.stdout, '', none.stderr);
   });
 
+  await t.test('namespaces: create, apply twice, label, delete only when empty', async () => {
+    const created = await kubectl(['create', 'namespace', 'team-a']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stdout, 'namespace/team-a created\n');
+    const file = path.join(dir, 'ns.yaml');
+    const ns = (env: string) =>
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-b\n  labels: { env: ${env} }\n`;
+    await writeFile(file, ns('dev'));
+    assert.equal((await kubectl(['apply', '-f', file])).stdout, 'namespace/team-b created\n');
+    assert.equal((await kubectl(['apply', '-f', file])).stdout, 'namespace/team-b unchanged\n');
+    await writeFile(file, ns('prod'));
+    assert.equal((await kubectl(['apply', '-f', file])).stdout, 'namespace/team-b configured\n');
+    const prod = await kubectl(['get', 'ns', '-l', 'env=prod', '-o', 'name']);
+    assert.equal(prod.stdout, 'namespace/team-b\n', prod.stderr);
+    const bad = await kubectl(['create', 'namespace', 'Team_C']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /The Namespace "Team_C" is invalid: metadata\.name: Invalid value/);
+
+    // Not while it holds objects (podkit does not cascade), never a built-in one.
+    const cm = await kubectl(['create', 'configmap', 'c', '-n', 'team-a', '--from-literal=a=b']);
+    assert.equal(cm.code, 0, cm.stderr);
+    const busy = await kubectl(['delete', 'namespace', 'team-a']);
+    assert.notEqual(busy.code, 0);
+    assert.match(busy.stderr, /podkit does not delete a namespace's objects with it/);
+    // kubectl create secret posts protobuf, as create namespace and configmap do.
+    const secret = await kubectl([
+      'create',
+      'secret',
+      'generic',
+      's',
+      '-n',
+      'team-a',
+      '--from-literal=password=p',
+    ]);
+    assert.equal(secret.stdout, 'secret/s created\n', secret.stderr);
+    const data = await kubectl([
+      'get',
+      'secret',
+      's',
+      '-n',
+      'team-a',
+      '-o',
+      'jsonpath={.data.password}',
+    ]);
+    assert.equal(data.stdout, Buffer.from('p').toString('base64'));
+    const value = await kubectl(['get', 'cm', 'c', '-n', 'team-a', '-o', 'jsonpath={.data.a}']);
+    assert.equal(value.stdout, 'b');
+    assert.equal((await kubectl(['delete', 'configmap', 'c', '-n', 'team-a'])).code, 0);
+    assert.equal((await kubectl(['delete', 'secret', 's', '-n', 'team-a'])).code, 0);
+    const gone = await kubectl(['delete', 'namespace', 'team-a', 'team-b']);
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.equal(gone.stdout, 'namespace "team-a" deleted\nnamespace "team-b" deleted\n');
+    const none = await kubectl(['get', 'ns', 'team-a']);
+    assert.match(none.stderr, /namespaces "team-a" not found/);
+    const builtin = await kubectl(['delete', 'namespace', 'default']);
+    assert.match(
+      builtin.stderr,
+      /namespaces "default" is forbidden: this namespace may not be deleted/,
+    );
+  });
+
   await t.test('every manifest under examples/: apply, listed, delete', async () => {
     // Their images, as busybox sleeping (the test is about the API, not the apps), and their
     // host ports moved to free ones.

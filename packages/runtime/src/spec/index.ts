@@ -41,3 +41,4 @@ export { JOB_DEFAULTS, type Job, type JobSpec } from './job.js';
 export { type DaemonSet, type DaemonSetSpec, type DaemonSetUpdateStrategy } from './daemonset.js';
 export { SpecInvalidError } from '../errors.js';
 export type * from './types.js';
+export { checkDns1123Label } from './names.js';
