@@ -42,23 +42,9 @@ export function admit(
   /** The group-version the request's URL names: `v1`, `apps/v1`, `batch/v1`. */
   version = 'v1',
 ): Admitted {
-  const apiVersion = body.apiVersion;
-  if (apiVersion !== undefined && apiVersion !== version)
-    refuse(
-      'BadRequest',
-      `the API version in the data (${JSON.stringify(apiVersion)}) does not match the expected API version (${version})`,
-    );
-  if (body.kind !== undefined && body.kind !== kind)
-    refuse(
-      'BadRequest',
-      `${JSON.stringify(body.kind)} in version "${version}" cannot be handled as a ${kind}: the object's kind is not ${kind}`,
-    );
+  checkTypeMeta(body, kind, version);
   const object: Record<string, unknown> = { ...body, apiVersion: version, kind };
-  const metadata = {
-    ...((typeof body.metadata === 'object' && body.metadata !== null
-      ? body.metadata
-      : {}) as Record<string, unknown>),
-  };
+  const metadata = { ...metadataOf(body) };
   if (
     metadata.namespace !== undefined &&
     metadata.namespace !== '' &&
@@ -163,4 +149,51 @@ export function deletePath(root: Record<string, unknown>, path: string): void {
   const last = steps.at(-1);
   if (last !== undefined && typeof node === 'object' && node !== null && !Array.isArray(node))
     Reflect.deleteProperty(node, String(last));
+}
+
+/** A body's `metadata` as a map (empty when it has none or it is not an object). */
+export function metadataOf(body: Record<string, unknown>): Record<string, unknown> {
+  const m = body.metadata;
+  return (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
+}
+
+/** The API server's 400 for a body whose apiVersion or kind is not the URL's. */
+export function checkTypeMeta(body: Record<string, unknown>, kind: string, version: string): void {
+  const apiVersion = body.apiVersion;
+  if (apiVersion !== undefined && apiVersion !== version)
+    refuse(
+      'BadRequest',
+      `the API version in the data (${JSON.stringify(apiVersion)}) does not match the expected API version (${version})`,
+    );
+  if (body.kind !== undefined && body.kind !== kind)
+    refuse(
+      'BadRequest',
+      `${JSON.stringify(body.kind)} in version "${version}" cannot be handled as a ${kind}: the object's kind is not ${kind}`,
+    );
+}
+
+/**
+ * An update's checks against the object it replaces: the body names the URL's object (400
+ * otherwise), and a `resourceVersion` it carries is the current one (409 Conflict otherwise,
+ * the API server's optimistic concurrency).
+ */
+export function checkUpdate(
+  meta: Record<string, unknown>,
+  name: string,
+  currentVersion: string | undefined,
+  resource: string,
+  group = '',
+): void {
+  if (meta.name !== undefined && meta.name !== name)
+    refuse(
+      'BadRequest',
+      `the name of the object (${JSON.stringify(meta.name)}) does not match the name on the URL (${name})`,
+    );
+  const rv = meta.resourceVersion;
+  if (typeof rv === 'string' && rv !== '' && rv !== currentVersion)
+    refuse(
+      'Conflict',
+      `Operation cannot be fulfilled on ${group === '' ? resource : `${resource}.${group}`} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { name, group: group === '' ? undefined : group, kind: resource },
+    );
 }

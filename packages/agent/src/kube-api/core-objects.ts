@@ -2,6 +2,7 @@
  * `namespaces` and `events` (get, list): read-only views of what the node runs. (ConfigMaps,
  * Secrets and the other stored objects go through object-handler.ts.)
  */
+import { checkTypeMeta, metadataOf } from './admission.js';
 import { BUILTIN_NAMESPACES } from './api-state.js';
 import { patchObject } from './patch/index.js';
 import { decodeObject, readBody, sendObject } from './http.js';
@@ -101,19 +102,8 @@ export async function handleNamespaces(r: ApiRequest): Promise<void> {
 
 async function createNamespace(r: ApiRequest): Promise<void> {
   const body = decodeObject(await readBody(r.req), r.req.headers['content-type']);
-  if (body.apiVersion !== undefined && body.apiVersion !== 'v1')
-    refuse(
-      'BadRequest',
-      `the API version in the data (${JSON.stringify(body.apiVersion)}) does not match the expected API version (v1)`,
-    );
-  if (body.kind !== undefined && body.kind !== 'Namespace')
-    refuse(
-      'BadRequest',
-      `${JSON.stringify(body.kind)} in version "v1" cannot be handled as a Namespace: the object's kind is not Namespace`,
-    );
-  const meta = (
-    typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}
-  ) as Record<string, unknown>;
+  checkTypeMeta(body, 'Namespace', 'v1');
+  const meta = metadataOf(body);
   const name = typeof meta.name === 'string' ? meta.name : '';
   if (name === '')
     refuse(
@@ -177,9 +167,7 @@ async function updateNamespace(r: ApiRequest, name: string): Promise<void> {
           fieldManager: r.query.get('fieldManager') ?? undefined,
           force: r.query.has('force') ? r.query.get('force') === 'true' : undefined,
         });
-  const meta = (
-    typeof next.metadata === 'object' && next.metadata !== null ? next.metadata : {}
-  ) as Record<string, unknown>;
+  const meta = metadataOf(next);
   await r.state.createdNamespaces?.put(name, {
     at: found.metadata.creationTimestamp ?? '',
     ...namespaceMeta(meta),

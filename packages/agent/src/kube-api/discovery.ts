@@ -49,8 +49,10 @@ export function resourceList(group: Group): unknown {
     kind: 'APIResourceList',
     ...(group === '' ? {} : { apiVersion: 'v1' }),
     groupVersion: groupVersion(group),
-    resources: [
-      ...RESOURCES.filter((r) => r.group === group).map((r) => {
+    // Resources and subresources alike (ResourceInfo's fields; a Scale names its group).
+    resources: [...RESOURCES, ...SUBRESOURCES]
+      .filter((r) => r.group === group)
+      .map((r) => {
         const o: Record<string, unknown> = {
           name: r.name,
           singularName: r.singularName,
@@ -58,21 +60,10 @@ export function resourceList(group: Group): unknown {
           kind: r.kind,
           verbs: r.verbs,
         };
-        if (r.shortNames !== undefined) o.shortNames = r.shortNames;
-        if (r.categories !== undefined) o.categories = r.categories;
-        return o;
-      }),
-      ...SUBRESOURCES.filter((r) => r.group === group).map((r) => {
-        const o: Record<string, unknown> = {
-          name: r.name,
-          singularName: r.singularName,
-          namespaced: r.namespaced,
-          kind: r.kind,
-          verbs: r.verbs,
-        };
+        if ('shortNames' in r && r.shortNames !== undefined) o.shortNames = r.shortNames;
+        if ('categories' in r && r.categories !== undefined) o.categories = r.categories;
         if (r.kind === 'Scale') Object.assign(o, { group: 'autoscaling', version: 'v1' });
         return o;
       }),
-    ],
   };
 }

@@ -5,14 +5,14 @@
  * removed. A write answers once the cache has the result, with its new resourceVersion.
  */
 import type { ManifestSet } from '@podkit/runtime/spec';
-import { admit, fieldValidationOf } from './admission.js';
+import { admit, checkUpdate, fieldValidationOf, metadataOf } from './admission.js';
 import { decodeObject, readBody, sendObject } from './http.js';
 import type { ApiObject } from './objects.js';
 import { applyObject, patchContentType, patchObject } from './patch/index.js';
 import { includeObjectOf, isWatch, listFilter, watchSeconds, type ApiRequest } from './request.js';
 import { groupVersion, type ResourceInfo } from './resources.js';
 import { isScalable, scaleOf, wantedReplicas } from './scale.js';
-import { alreadyExists, failure, invalid, KubeApiError, notFound, refuse } from './status.js';
+import { alreadyExists, invalid, KubeApiError, notFound, refuse } from './status.js';
 import { wantsTable, type IncludeObject, type Table } from './tables.js';
 import { serveWatch } from './watch.js';
 import type { WatchCache } from './watch-cache.js';
@@ -240,23 +240,8 @@ async function update(
   if (s.write === undefined) refuse('MethodNotAllowed', `${s.info.name} cannot be changed`);
   if (r.query.get('dryRun') === 'All')
     refuse('BadRequest', 'dryRun is not supported by podkit yet');
-  const meta = (
-    typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}
-  ) as Record<string, unknown>;
-  if (meta.name !== undefined && meta.name !== name)
-    refuse(
-      'BadRequest',
-      `the name of the object (${JSON.stringify(meta.name)}) does not match the name on the URL (${name})`,
-    );
-  const rv = meta.resourceVersion;
-  if (typeof rv === 'string' && rv !== '' && rv !== current.metadata.resourceVersion)
-    throw new KubeApiError(
-      failure(
-        'Conflict',
-        `Operation cannot be fulfilled on ${groupOf(s) === '' ? s.info.name : `${s.info.name}.${groupOf(s)}`} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-        { name, group: groupOf(s) === '' ? undefined : groupOf(s), kind: s.info.name },
-      ),
-    );
+  const meta = metadataOf(body);
+  checkUpdate(meta, name, current.metadata.resourceVersion, s.info.name, groupOf(s));
   const object = s.forAdmission === undefined ? { ...body } : s.forAdmission({ ...body });
   delete object.status;
   const { set, warnings } = admit(
@@ -308,10 +293,7 @@ async function handleScale(
         'autoscaling',
       ),
     );
-  const meta = (
-    typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}
-  ) as Record<string, unknown>;
-  const rv = meta.resourceVersion;
+  const rv = metadataOf(body).resourceVersion;
   const object: Record<string, unknown> = {
     ...current,
     metadata: { ...current.metadata, resourceVersion: typeof rv === 'string' ? rv : undefined },

@@ -8,7 +8,7 @@
 import { PodkitError } from '@podkit/kit';
 import { canonicalText, RuntimeErrorCode } from '@podkit/runtime';
 import type { NodeRuntime } from '@podkit/runtime/node';
-import { admit, fieldValidationOf } from './admission.js';
+import { admit, checkUpdate, fieldValidationOf, metadataOf } from './admission.js';
 import { decodeObject, readBody, sendObject } from './http.js';
 import { applyObject, patchContentType, patchObject } from './patch/index.js';
 import { servePodLog } from './pod-log.js';
@@ -228,21 +228,8 @@ async function updatePod(
   body: Record<string, unknown>,
 ): Promise<void> {
   const { namespace = 'default', name } = pod.metadata;
-  const meta = (
-    typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}
-  ) as Record<string, unknown>;
-  if (meta.name !== undefined && meta.name !== name)
-    refuse(
-      'BadRequest',
-      `the name of the object (${JSON.stringify(meta.name)}) does not match the name on the URL (${name})`,
-    );
-  const rv = meta.resourceVersion;
-  if (typeof rv === 'string' && rv !== '' && rv !== pod.metadata.resourceVersion)
-    refuse(
-      'Conflict',
-      `Operation cannot be fulfilled on pods "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-      { name, kind: 'pods' },
-    );
+  const meta = metadataOf(body);
+  checkUpdate(meta, name, pod.metadata.resourceVersion, 'pods');
   const record = await rt.find(namespace, name);
   if (record === undefined) throw new KubeApiError(notFound('pods', name));
   const spec = { ...((body.spec ?? {}) as Record<string, unknown>) };
